@@ -1,0 +1,6 @@
+"""Private cases, submissions, curation, the published casebook, search, adoption, questions."""
+from flask import Blueprint
+
+bp = Blueprint("casebook", __name__, template_folder="templates")
+
+from casebook import views  # noqa: E402,F401

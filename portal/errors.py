@@ -1,0 +1,92 @@
+"""Error pages in the user's language (JSON under /api/), never a bare stack trace."""
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from portal import audit
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("The request could not be processed"),
+              _("The form may have expired or contained invalid data. Go back, reload the page and try again.")),
+        401: (_("Please log in"), _("You need to log in to see this page.")),
+        403: (_("You do not have permission"),
+              _("Your role does not allow this action. Ask your municipality's administrator if you need it.")),
+        404: (_("Page not found"), _("The page does not exist, or you are not allowed to see it.")),
+        405: (_("This action is not allowed"), _("This page does not accept that kind of request.")),
+        409: (_("Someone else changed this in the meantime"),
+              _("Your changes were not saved. Reload the latest version and apply your changes again.")),
+        413: (_("The file is too large"), _("The upload exceeds the size limit. Choose a smaller file.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"),
+              _("The error has been recorded. Please try again later; nothing you submitted was half-saved.")),
+        503: (_("The service is busy"), _("The portal is temporarily unavailable. Please try again in a few seconds.")),
+    }
+
+
+def render_error(status: int, detail: str | None = None) -> Response:
+    title, message = _messages().get(status, _messages()[500])
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"status": status, "title": title, "message": detail or message}})
+    else:
+        response = current_app.response_class(
+            render_template("errors/error.html", status=status, title=title, message=message, detail=detail)
+        )
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        audit.record_always("access.csrf_rejected", "request", request.path)
+        return render_error(400, _("The security token of the form was missing or expired. Reload the page."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status == 403:
+            audit.record_always("access.denied", "request", request.path)
+        description = getattr(error, "yokoten_detail", None)
+        response = render_error(status, description)
+        for header in ("Allow", "Retry-After"):
+            original = error.get_response().headers.get(header)
+            if original:
+                response.headers[header] = original
+        return response
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: Exception) -> Response:
+        app.logger.warning("database unavailable: %s", error)
+        _safe_rollback()
+        return render_error(503)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Response:
+        app.logger.exception("database error")
+        _safe_rollback()
+        return render_error(500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        _safe_rollback()
+        return render_error(500)
+
+
+def _safe_rollback() -> None:
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool recycles it
+        pass

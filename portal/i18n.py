@@ -1,0 +1,108 @@
+"""Japanese first, English available. Each domain package keeps its own catalogue.
+
+Message ids are English; ``translations/ja`` of each package holds the Japanese. The catalogues
+of all packages are merged (Flask-Babel reads every directory in BABEL_TRANSLATION_DIRECTORIES).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask import Flask, session
+from flask_babel import get_locale
+
+from portal.extensions import babel
+
+SUPPORTED = ("ja", "en")
+TOKYO = ZoneInfo("Asia/Tokyo")
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards")
+
+ERAS = (
+    (date(2019, 5, 1), "令和", "Reiwa"),
+    (date(1989, 1, 8), "平成", "Heisei"),
+    (date(1926, 12, 25), "昭和", "Showa"),
+)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in SUPPORTED:
+        return str(chosen)
+    return "ja"  # Japanese first: English only when the person chose it
+
+
+def current_lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "ja"
+
+
+def fiscal_year_of(day: date) -> int:
+    """年度: April to March, named by the calendar year in which it starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def wareki_year(year: int, month: int = 4, day: int = 1) -> tuple[str, int]:
+    """(era, year in era) for a Gregorian date; the first year is 1 (元年 is rendered by the caller)."""
+    point = date(year, month, day)
+    for start, era_ja, _era_en in ERAS:
+        if point >= start:
+            return era_ja, year - start.year + 1
+    return "", year
+
+
+def format_fiscal_year(year: Optional[int], lang: Optional[str] = None) -> str:
+    """令和8年度 in Japanese, FY2026 in English."""
+    if year is None:
+        return ""
+    lang = lang or current_lang()
+    if lang == "en":
+        return f"FY{year}"
+    era, n = wareki_year(year, 4, 1)
+    return f"{era}{'元' if n == 1 else n}年度"
+
+
+def format_yen(amount: int | Decimal | None, lang: Optional[str] = None) -> str:
+    """Exact yen, no floats: 1,234,567円 / ¥1,234,567."""
+    if amount is None:
+        return ""
+    lang = lang or current_lang()
+    text = f"{int(amount):,}"
+    return f"¥{text}" if lang == "en" else f"{text}円"
+
+
+def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str:
+    if value is None:
+        return ""
+    lang = lang or current_lang()
+    if isinstance(value, datetime):
+        day = (value.astimezone(TOKYO) if value.tzinfo else value).date()
+    else:
+        day = value
+    if lang == "en":
+        return format_date(day, format="medium", locale="en")
+    era, n = wareki_year(day.year, day.month, day.day)
+    return f"{day.year}年{day.month}月{day.day}日（{era}{'元' if n == 1 else n}年）"
+
+
+def format_datetime_tokyo(value: datetime | None) -> str:
+    """A timestamp in Asia/Tokyo, to the minute."""
+    if value is None:
+        return ""
+    local = value.astimezone(TOKYO) if value.tzinfo else value
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def init_babel(app: Flask) -> None:
+    dirs = [str(ROOT / pkg / "translations") for pkg in PACKAGES if (ROOT / pkg / "translations").is_dir()]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["yen"] = format_yen
+    app.jinja_env.filters["fiscal_year"] = format_fiscal_year
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
+    app.jinja_env.globals["current_lang"] = current_lang

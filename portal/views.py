@@ -1,0 +1,112 @@
+"""Home, login page, development login, logout, language switch, health probes."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from portal import audit
+from portal.dashboard import figures_for
+from portal.demo import DEMO_USERS
+from portal.extensions import db
+from portal.i18n import SUPPORTED
+from portal.urls import safe_next
+from tenants.auth import end_session, require_login, start_session
+from tenants.context import bind_tenant
+from tenants.models import Tenant, User
+
+bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@require_login
+def home():  # type: ignore[no-untyped-def]
+    return render_template("portal/home.html", figures=figures_for(current_user))
+
+
+@bp.get("/login")
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    dev_users = []
+    if current_app.config.get("DEV_LOGIN_ENABLED"):
+        names = {t.code: t for t in db.session.scalars(select(Tenant).where(
+            Tenant.code.in_({u.tenant_code for u in DEMO_USERS})))}
+        dev_users = [(u, names.get(u.tenant_code)) for u in DEMO_USERS]
+    providers = current_app.extensions.get("yokoten_login_options", [])
+    return render_template("portal/login.html", dev_users=dev_users, next=request.args.get("next", ""),
+                           login_options=providers)
+
+
+@bp.post("/dev-login")
+def dev_login():  # type: ignore[no-untyped-def]
+    """Development only: log in as a demo user without an identity provider."""
+    if not current_app.config.get("DEV_LOGIN_ENABLED"):
+        abort(404)
+    tenant_code = request.form.get("tenant", "")
+    email = request.form.get("email", "").strip().lower()
+    if not (len(tenant_code) == 6 and tenant_code.isdigit()) or not email:
+        abort(400)
+    bind_tenant(tenant_code)
+    user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))
+    if user is None or not user.is_active:
+        audit.record_always("auth.login_refused", "user", email, tenant_id=tenant_code)
+        bind_tenant(None)
+        return render_template("portal/login.html", dev_users=[], next="", login_options=[],
+                               error=_("This account does not exist or has been deactivated.")), 400
+    start_session(user, "dev")
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    ended = end_session()
+    hook = current_app.extensions.get("yokoten_logout_redirect")
+    if ended is not None and hook is not None:
+        target = hook(ended)
+        if target:
+            return redirect(target)
+    return redirect(url_for("portal.login"))
+
+
+@bp.post("/lang")
+def switch_language():  # type: ignore[no-untyped-def]
+    lang = request.form.get("lang", "")
+    if lang not in SUPPORTED:
+        abort(400)
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    return jsonify({"status": "ok"})
+
+
+@lru_cache(maxsize=1)
+def _migration_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from portal.app import _migrations_dir
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_migrations_dir()))
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    return ",".join(sorted(heads))
+
+
+@bp.get("/readyz")
+def readyz():  # type: ignore[no-untyped-def]
+    try:
+        current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception:  # noqa: BLE001 - any failure means "not ready", answered as JSON
+        db.session.rollback()
+        return jsonify({"status": "unavailable", "database": False}), 503
+    head = _migration_head()
+    ok = current == head
+    return jsonify({"status": "ok" if ok else "migrations_pending", "database": True,
+                    "migration": current, "head": head}), (200 if ok else 503)

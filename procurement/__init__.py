@@ -1,0 +1,6 @@
+"""Joint procurement (共同調達): projects, demand, tiers, allocation, quotes, OCDS export."""
+from flask import Blueprint
+
+bp = Blueprint("procurement", __name__, template_folder="templates", url_prefix="/procurement")
+
+from procurement import views  # noqa: E402,F401

@@ -1,0 +1,11 @@
+"""Placeholder page until joint procurement lands."""
+from flask import render_template
+
+from procurement import bp
+from tenants.auth import require_login
+
+
+@bp.get("/")
+@require_login
+def index():  # type: ignore[no-untyped-def]
+    return render_template("portal/coming_soon.html", section="procurement")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by `make run` and `make test`: virtualenv, dependencies, browser,
+# compiled message catalogues. Safe to run on every invocation; does real work only when needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser="${1:-}"
+PY="${PYTHON:-python3}"
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PY" -m venv .venv
+fi
+
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "==> installing dependencies (pyproject.toml changed or first run)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if [ "$want_browser" = "--browser" ]; then
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "==> installing Debian's chromium and fonts-noto-cjk"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    else
+      echo "!! /usr/bin/chromium or fonts-noto-cjk missing and not root: install them (apt-get install chromium fonts-noto-cjk)" >&2
+      exit 1
+    fi
+  fi
+fi
+
+# Compile every domain's message catalogue (.mo files are build output, not committed).
+for po in $(find portal tenants casebook procurement awards -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null); do
+  mo="${po%.po}.mo"
+  if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+    .venv/bin/pybabel compile -i "$po" -o "$mo" >/dev/null 2>&1
+  fi
+done

@@ -1,0 +1,142 @@
+"""Login sessions kept on the server, the Flask-Login loader and the access decorators.
+
+The browser cookie (signed by Flask) holds only the tenant code, and a random secret whose SHA-256
+names the server-side ``auth_sessions`` row. Every request re-checks that row (not ended, within
+the idle and absolute limits) and the user (still active, current roles), so logout, deactivation
+and demotion take effect at the very next request.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any, Optional, TypeVar
+
+from flask import abort, current_app, g, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db, login_manager
+from tenants.context import bind_tenant
+from tenants.models import AuthSession, User
+from tenants.roles import Permission
+from tenants.services import mark_login
+
+F = TypeVar("F", bound=Callable[..., Any])
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(user: User, method: str, id_token_hint: Optional[str] = None) -> None:
+    """Log a user in: a brand-new session (no fixation), recorded on the server and audited."""
+    lang = session.get("lang")
+    session.clear()
+    secret = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    bind_tenant(user.tenant_id, user.id)
+    db.session.add(AuthSession(tenant_id=user.tenant_id, id=_hash(secret), user_id=user.id, created_at=now,
+                               last_seen_at=now, login_method=method, id_token_hint=id_token_hint))
+    mark_login(user)
+    audit.record("auth.login", "user", user.id, after={"method": method})
+    session["tid"] = user.tenant_id
+    session["sid"] = secret
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    g.login_user = user
+
+
+def end_session() -> Optional[AuthSession]:
+    """Log out: end the server-side session and forget the cookie. Returns the ended session."""
+    auth = g.get("auth_session")
+    if auth is not None and auth.ended_at is None:
+        auth.ended_at = datetime.now(UTC)
+        audit.record("auth.logout", "user", auth.user_id)
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return auth
+
+
+def _load_from_session() -> Optional[User]:
+    tenant_id, secret = session.get("tid"), session.get("sid")
+    if not isinstance(tenant_id, str) or not isinstance(secret, str):
+        return None
+    bind_tenant(tenant_id)
+    auth = db.session.scalar(select(AuthSession).where(AuthSession.tenant_id == tenant_id,
+                                                        AuthSession.id == _hash(secret)))
+    now = datetime.now(UTC)
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    if auth is None or auth.ended_at is not None or now - auth.last_seen_at > idle \
+            or now - auth.created_at > absolute:
+        session.pop("sid", None)
+        bind_tenant(None)
+        return None
+    user = db.session.get(User, (tenant_id, auth.user_id))
+    if user is None or not user.is_active or not user.tenant.is_active:
+        if user is not None:
+            audit.record_always("auth.refused_inactive", "user", user.id)
+        session.pop("sid", None)
+        bind_tenant(None)
+        return None
+    bind_tenant(tenant_id, user.id)
+    if now - auth.last_seen_at > _TOUCH_EVERY:
+        auth.last_seen_at = now
+    g.auth_session = auth
+    return user
+
+
+@login_manager.user_loader
+def _never(_user_id: str) -> None:
+    # We never store Flask-Login's own _user_id; the request loader below does the work.
+    return None
+
+
+@login_manager.request_loader
+def load_user_from_request(_request: Any) -> Optional[User]:
+    """Resolve the user of this request from the session cookie, or an API token when one is sent."""
+    loader = current_app.extensions.get("yokoten_token_loader")
+    if loader is not None:
+        user = loader(_request)
+        if user is not None:
+            return user
+    return _load_from_session()
+
+
+def require_permission(permission: Permission) -> Callable[[F], F]:
+    """View decorator: log in first (anonymous → login page), then the permission or 403."""
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                audit.record_always("access.denied", "permission", permission.value)
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def require_login(view: F) -> F:
+    """View decorator: any logged-in user."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped  # type: ignore[return-value]
+
+
+def not_found_or_denied(object_type: str, object_id: Any) -> None:
+    """Answer 404 for an object the user may not see (another tenant's private object) and audit it."""
+    audit.record_always("access.not_found", object_type, object_id)
+    abort(404)

@@ -1,0 +1,157 @@
+"""Writers for tenants, users and memberships. Services flush and audit; they never commit."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from tenants.context import bind_tenant
+from tenants.models import TMG_CODE, Membership, Tenant, User
+from tenants.roles import Role
+
+MUNICIPALITIES_CSV = Path(__file__).with_name("tokyo_municipalities.csv")
+
+TMG_ROW = {
+    "code": TMG_CODE, "name_ja": "東京都", "name_kana": "とうきょうと", "name_en": "Tokyo Metropolitan Government",
+    "kind": "prefecture", "region": "tmg",
+}
+
+
+class ServiceError(ValueError):
+    """A rule of the domain refused the request; ``message`` is shown to the user."""
+
+    def __init__(self, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def read_municipalities(path: Path = MUNICIPALITIES_CSV) -> list[dict[str, str]]:
+    """The 62 municipalities plus TMG, as rows of the reference CSV."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            {k: row[k] for k in ("code", "name_ja", "name_kana", "name_en", "kind", "region")}
+            for row in csv.DictReader(handle)
+        ]
+    return [TMG_ROW, *rows]
+
+
+def load_tenants(path: Path = MUNICIPALITIES_CSV) -> tuple[int, int]:
+    """Insert or update every tenant from the reference data; returns (created, updated)."""
+    created = updated = 0
+    existing = {t.code: t for t in db.session.scalars(select(Tenant))}
+    for row in read_municipalities(path):
+        tenant = existing.get(row["code"])
+        if tenant is None:
+            db.session.add(Tenant(**row))
+            created += 1
+        elif any(getattr(tenant, k) != v for k, v in row.items()):
+            for key, value in row.items():
+                setattr(tenant, key, value)
+            updated += 1
+    db.session.flush()
+    if created or updated:
+        audit.record("tenants.load", "tenant", None, after={"created": created, "updated": updated})
+    return created, updated
+
+
+def get_tenant(code: str) -> Optional[Tenant]:
+    return db.session.get(Tenant, code)
+
+
+@dataclass(frozen=True)
+class NewUser:
+    tenant_code: str
+    email: str
+    display_name: str
+    roles: tuple[str, ...] = (Role.MEMBER,)
+    issuer: Optional[str] = None
+    subject: Optional[str] = None
+
+
+def create_user(data: NewUser) -> User:
+    """Create a user in their home tenant with the given roles (binds that tenant for RLS)."""
+    tenant = get_tenant(data.tenant_code)
+    if tenant is None:
+        raise ServiceError(f"団体コード {data.tenant_code} の団体は登録されていません。", "tenant")
+    roles = set(data.roles)
+    unknown = roles - {r.value for r in Role}
+    if unknown:
+        raise ServiceError(f"不明な役割です: {', '.join(sorted(unknown))}", "role")
+    bind_tenant(tenant.code)
+    email = data.email.strip().lower()
+    if db.session.scalar(select(User).where(User.tenant_id == tenant.code, User.email == email)):
+        raise ServiceError(f"{email} はすでに登録されています。", "email")
+    user = User(tenant_id=tenant.code, email=email, display_name=data.display_name.strip() or email,
+                issuer=data.issuer, subject=data.subject)
+    user.memberships = [Membership(tenant_id=tenant.code, role=r) for r in sorted(roles)]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, after={"email": email, "roles": sorted(roles)},
+                 tenant_id=tenant.code)
+    return user
+
+
+def ensure_user(data: NewUser) -> User:
+    """Idempotent create used by demo data: returns the existing user when the e-mail is known."""
+    bind_tenant(data.tenant_code)
+    user = db.session.scalar(
+        select(User).where(User.tenant_id == data.tenant_code, User.email == data.email.lower())
+    )
+    return user if user is not None else create_user(data)
+
+
+def list_users(tenant_id: str) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.tenant_id == tenant_id).order_by(User.display_name)))
+
+
+def get_user(tenant_id: str, user_id: int) -> Optional[User]:
+    return db.session.get(User, (tenant_id, user_id))
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate or reactivate a user of the actor's own tenant (effective at their next request)."""
+    if user.tenant_id != actor.tenant_id:
+        raise ServiceError("他の団体の利用者は変更できません。")
+    if user.id == actor.id and not active:
+        raise ServiceError("自分自身を無効にすることはできません。")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    db.session.flush()
+    audit.record("user.activate" if active else "user.deactivate", "user", user.id,
+                 before={"is_active": not active}, after={"is_active": active})
+
+
+ASSIGNABLE_BY_TENANT_ADMIN = {Role.MEMBER.value, Role.TENANT_ADMIN.value, Role.JUDGE.value}
+
+
+def set_roles(actor: User, user: User, roles: set[str]) -> None:
+    """Replace a user's roles; a tenant admin assigns member, tenant_admin and judge only."""
+    if user.tenant_id != actor.tenant_id:
+        raise ServiceError("他の団体の利用者は変更できません。")
+    current = user.roles
+    fixed = current - ASSIGNABLE_BY_TENANT_ADMIN  # curator/operator are granted by operators only
+    requested = {r for r in roles if r in ASSIGNABLE_BY_TENANT_ADMIN}
+    if not requested and not fixed:
+        raise ServiceError("少なくとも一つの役割を選んでください。", "roles")
+    if user.id == actor.id and Role.TENANT_ADMIN.value not in requested:
+        raise ServiceError("自分自身の管理者権限は外せません。", "roles")
+    new = requested | fixed
+    if new == current:
+        return
+    user.memberships = [m for m in user.memberships if m.role in new] + [
+        Membership(tenant_id=user.tenant_id, user_id=user.id, role=r) for r in sorted(new - current)
+    ]
+    db.session.flush()
+    audit.record("user.roles", "user", user.id, before={"roles": sorted(current)}, after={"roles": sorted(new)})
+
+
+def mark_login(user: User) -> None:
+    user.last_login_at = datetime.now(UTC)

@@ -1,0 +1,87 @@
+"""Tenant admin pages: users and roles, activation, the audit log."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants import bp
+from tenants.audit_queries import PAGE_SIZE, AuditFilter, search_audit
+from tenants.auth import not_found_or_denied, require_login, require_permission
+from tenants.forms import AuditFilterForm, RolesForm
+from tenants.roles import Permission
+from tenants.services import ServiceError, get_user, list_users, set_active, set_roles
+
+
+@bp.get("/")
+@require_login
+def admin_index():  # type: ignore[no-untyped-def]
+    if not (current_user.can(Permission.TENANT_MANAGE_USERS) or current_user.can(Permission.TENANT_VIEW_AUDIT)):
+        abort(403)
+    return render_template("tenants/admin_index.html")
+
+
+@bp.get("/users")
+@require_permission(Permission.TENANT_MANAGE_USERS)
+def users():  # type: ignore[no-untyped-def]
+    return render_template("tenants/users.html", users=list_users(current_user.tenant_id))
+
+
+def _load_user(user_id: int):  # type: ignore[no-untyped-def]
+    user = get_user(current_user.tenant_id, user_id)
+    if user is None:
+        not_found_or_denied("user", user_id)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_permission(Permission.TENANT_MANAGE_USERS)
+def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+    user = _load_user(user_id)
+    form = RolesForm(data={"roles": sorted(user.roles)})
+    status = 200
+    if request.method == "POST":
+        form = RolesForm()
+        if form.validate_on_submit():
+            try:
+                set_roles(current_user, user, set(form.roles.data or []))
+            except ServiceError as error:
+                form.roles.errors = [error.message]
+                status = 400
+            else:
+                flash(_("The roles were saved."), "success")
+                return redirect(url_for("tenants.user_detail", user_id=user.id))
+        else:
+            status = 400
+    return render_template("tenants/user_detail.html", user=user, form=form), status
+
+
+@bp.post("/users/<int:user_id>/active")
+@require_permission(Permission.TENANT_MANAGE_USERS)
+def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
+    user = _load_user(user_id)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        abort(400)
+    try:
+        set_active(current_user, user, wanted == "1")
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("tenants.user_detail", user_id=user.id))
+    flash(_("The account was reactivated.") if wanted == "1" else _("The account was deactivated."), "success")
+    return redirect(url_for("tenants.user_detail", user_id=user.id))
+
+
+@bp.get("/audit")
+@require_permission(Permission.TENANT_VIEW_AUDIT)
+def audit_log():  # type: ignore[no-untyped-def]
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    flt = AuditFilter(page=1)
+    if valid:
+        flt = AuditFilter(action=form.action.data, user_id=form.user_id.data, date_from=form.date_from.data,
+                          date_to=form.date_to.data, outcome=form.outcome.data or None, page=form.page.data or 1)
+    entries, total = search_audit(current_user.tenant_id, flt)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("tenants/audit.html", form=form, entries=entries, total=total, page=flt.page,
+                           pages=pages), (200 if valid else 400)

