@@ -89,6 +89,11 @@ def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str
     return f"{day.year}年{day.month}月{day.day}日（{era}{'元' if n == 1 else n}年）"
 
 
+def today_tokyo() -> date:
+    """Today's date in Asia/Tokyo (deadlines and printed dates are Japanese dates)."""
+    return datetime.now(TOKYO).date()
+
+
 def format_datetime_tokyo(value: datetime | None) -> str:
     """A timestamp in Asia/Tokyo, to the minute."""
     if value is None:
@@ -106,3 +111,4 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
     app.jinja_env.globals["current_lang"] = current_lang
+    app.jinja_env.globals["today"] = today_tokyo

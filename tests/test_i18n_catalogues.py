@@ -1,0 +1,37 @@
+"""Every message of every package has a Japanese translation (English is the message id)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = sorted(ROOT.glob("*/translations/ja/LC_MESSAGES/messages.po"))
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=[p.parts[-5] for p in CATALOGUES])
+def test_japanese_catalogue_is_complete(po: Path) -> None:
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    missing = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert not missing, f"{po}: untranslated {missing}"
+    assert not fuzzy, f"{po}: fuzzy {fuzzy}"
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=[p.parts[-5] for p in CATALOGUES])
+def test_catalogue_matches_the_code(po: Path, tmp_path: Path) -> None:
+    """Extract again: no message in the code is missing from the catalogue (run scripts/messages.sh)."""
+    from babel.messages.extract import extract_from_dir
+
+    package = po.parts[-5]
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT / package), method_map=method_map, keywords=keywords):
+        found.add(message if isinstance(message, str) else message[0])
+    with po.open("rb") as handle:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert not (found - known), f"{package}: run scripts/messages.sh; missing {sorted(found - known)}"
