@@ -68,7 +68,7 @@ def register_cli(app: Flask) -> None:
 
     register_portal_cli(app)
     register_tenant_cli(app)
-    for module_name in ("casebook.cli", "procurement.cli", "awards.cli"):
+    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "portal.ops_cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:
