@@ -48,8 +48,12 @@ def register_blueprints(app: Flask) -> None:
     from procurement import bp as procurement_bp
     from tenants import bp as tenants_bp
 
-    for blueprint in (portal_bp, tenants_bp, casebook_bp, procurement_bp, awards_bp):
+    from portal.api import init_api
+    from portal.profile import bp as profile_bp
+
+    for blueprint in (portal_bp, profile_bp, tenants_bp, casebook_bp, procurement_bp, awards_bp):
         app.register_blueprint(blueprint)
+    init_api(app)  # the API blueprints the domains registered at import
 
 
 def register_lifecycle(app: Flask) -> None:

@@ -33,4 +33,5 @@ class TenantOwned:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[str]:  # noqa: N805
-        return mapped_column(String(6), primary_key=True)
+        # sort_order: tenant_id comes first in the table and in the primary key (tenant_id, id).
+        return mapped_column(String(6), primary_key=True, sort_order=-10)

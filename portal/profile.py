@@ -1,0 +1,52 @@
+"""The user's own profile page: personal access tokens for the API."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.tokens import create_token, list_tokens, revoke_token
+from tenants.auth import not_found_or_denied, require_login
+from tenants.services import ServiceError
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Enter a name for the token.")),
+                                                     Length(max=100, message=_l("Use at most 100 characters."))])
+
+
+@bp.get("/")
+@require_login
+def index():  # type: ignore[no-untyped-def]
+    return render_template("portal/profile.html", form=TokenForm(), tokens=list_tokens(current_user), new_token=None)
+
+
+@bp.post("/tokens")
+@require_login
+def create():  # type: ignore[no-untyped-def]
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _row, text = create_token(current_user, form.name.data or "")
+        except ServiceError as error:
+            form.name.errors = [error.message]
+        else:
+            # Shown once on this response; only its hash is stored.
+            return render_template("portal/profile.html", form=TokenForm(formdata=None),
+                                   tokens=list_tokens(current_user), new_token=text)
+    return render_template("portal/profile.html", form=form, tokens=list_tokens(current_user), new_token=None), 400
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require_login
+def revoke(token_id: int):  # type: ignore[no-untyped-def]
+    if not revoke_token(current_user, token_id):
+        not_found_or_denied("api_token", token_id)
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("profile.index"))

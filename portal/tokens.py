@@ -1,0 +1,103 @@
+"""Personal access tokens for the JSON API: created and revoked by their user, stored hashed.
+
+A token reads ``yk_<tenant code>_<secret>``. The tenant code only says where to look: the
+token is found by the SHA-256 of the whole string among that tenant's rows (under RLS), so a
+changed code finds nothing. A token acts as its user with the user's current roles; a deactivated
+user's tokens stop working at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Optional
+
+from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import audit
+from portal.extensions import db
+from portal.models_base import TenantOwned
+from tenants.context import bind_tenant
+from tenants.models import User
+from tenants.services import ServiceError
+
+TOKEN_RE = re.compile(r"^yk_(\d{6})_[A-Za-z0-9_-]{20,100}$")
+MAX_ACTIVE_TOKENS = 20
+
+
+class ApiToken(TenantOwned, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the token text (shown once, never stored)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ServiceError("トークンの名前を100文字以内で入力してください。", "name")
+    active = db.session.scalars(select(ApiToken).where(
+        ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    if len(active) >= MAX_ACTIVE_TOKENS:
+        raise ServiceError(f"有効なトークンは{MAX_ACTIVE_TOKENS}個までです。不要なものを失効させてください。", "name")
+    text = f"yk_{user.tenant_id}_{secrets.token_urlsafe(32)}"
+    row = ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=name, token_hash=_hash(text), prefix=text[:14])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("api_token.create", "api_token", row.id, after={"name": name, "prefix": row.prefix})
+    return row, text
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(
+        ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False when it is not theirs (or does not exist)."""
+    row = db.session.get(ApiToken, (user.tenant_id, token_id))
+    if row is None or row.user_id != user.id:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        audit.record("api_token.revoke", "api_token", row.id)
+    return True
+
+
+def authenticate(token: str) -> Optional[User]:
+    """The active user a bearer token stands for, with the tenant bound; None if invalid."""
+    match = TOKEN_RE.match(token or "")
+    if not match:
+        return None
+    tenant_id = match.group(1)
+    bind_tenant(tenant_id)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.tenant_id == tenant_id,
+                                                   ApiToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None:
+        bind_tenant(None)
+        return None
+    user = db.session.get(User, (tenant_id, row.user_id))
+    if user is None or not user.is_active:
+        bind_tenant(None)
+        return None
+    bind_tenant(tenant_id, user.id)
+    now = datetime.now(UTC)
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+    return user
