@@ -44,12 +44,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from awards import bp as awards_bp
     from casebook import bp as casebook_bp
+    from portal.api import init_api
+    from portal.profile import bp as profile_bp
     from portal.views import bp as portal_bp
     from procurement import bp as procurement_bp
     from tenants import bp as tenants_bp
-
-    from portal.api import init_api
-    from portal.profile import bp as profile_bp
 
     for blueprint in (portal_bp, profile_bp, tenants_bp, casebook_bp, procurement_bp, awards_bp):
         app.register_blueprint(blueprint)

@@ -1,7 +1,7 @@
 """Error pages in the user's language (JSON under /api/), never a bare stack trace."""
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -53,7 +53,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        if status == 403:
+        already = any(item["action"] == "access.denied" for item in g.get("audit_always", []))
+        if status == 403 and not already:
             audit.record_always("access.denied", "request", request.path)
         description = getattr(error, "yokoten_detail", None)
         response = render_error(status, description)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, Optional, TypeVar
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -54,6 +54,7 @@ def start_session(user: User, method: str, id_token_hint: Optional[str] = None) 
 
 def end_session() -> Optional[AuthSession]:
     """Log out: end the server-side session and forget the cookie. Returns the ended session."""
+    _ = current_user.is_authenticated  # runs the loader, which finds this request's server session
     auth = g.get("auth_session")
     if auth is not None and auth.ended_at is None:
         auth.ended_at = datetime.now(UTC)
@@ -119,7 +120,7 @@ def require_permission(permission: Permission) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.can(permission):
-                audit.record_always("access.denied", "permission", permission.value)
+                audit.record_always("access.denied", "permission", permission.value, after={"path": request.path})
                 abort(403)
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
