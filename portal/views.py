@@ -6,10 +6,10 @@ from functools import lru_cache
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from portal import audit
-from portal.dashboard import figures_for
+from portal.dashboard import Figure, figures_for, register_figures
 from portal.demo import DEMO_USERS
 from portal.extensions import db
 from portal.i18n import SUPPORTED
@@ -17,8 +17,18 @@ from portal.urls import safe_next
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import bind_tenant
 from tenants.models import Tenant, User
+from tenants.roles import Permission
 
 bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@register_figures
+def _people_figures(user: User) -> list[Figure]:
+    """Active accounts of the user's municipality (RLS already limits the count to it)."""
+    count = db.session.scalar(select(func.count()).select_from(User).where(
+        User.tenant_id == user.tenant_id, User.is_active.is_(True))) or 0
+    url = url_for("tenants.users") if user.can(Permission.TENANT_MANAGE_USERS) else None
+    return [Figure(_("Active accounts"), f"{count:,}", url)]
 
 
 @bp.get("/")
