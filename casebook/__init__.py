@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("casebook", __name__, template_folder="templates")
 
-from casebook import views  # noqa: E402,F401
+from casebook import models, views  # noqa: E402,F401
