@@ -3,4 +3,12 @@ from flask import Blueprint
 
 bp = Blueprint("casebook", __name__, template_folder="templates")
 
-from casebook import models, views  # noqa: E402,F401
+
+@bp.record_once
+def _init(state) -> None:  # type: ignore[no-untyped-def]
+    from casebook.helpers import init_templates
+
+    init_templates(state.app)
+
+
+from casebook import api, models, views  # noqa: E402,F401

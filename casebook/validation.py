@@ -129,7 +129,7 @@ def from_form(form: Any) -> dict[str, Any]:
         content[name] = str(form.get(name, "") or "")
     for name in LIST_FIELDS:
         content[name] = _split_list(str(form.get(name, "") or ""))
-    content["stage"] = str(form.get("stage", "") or "")
+    content["stage"] = str(form.get("stage", "") or "implemented")
     content["fiscal_year"] = _parse_int(str(form.get("fiscal_year", "") or ""), "fiscal_year", errors)
     content["cost_jpy"] = _parse_int(str(form.get("cost_jpy", "") or ""), "cost_jpy", errors)
     content["kpis"] = parse_kpi_lines(str(form.get("kpis", "") or ""), errors)
