@@ -114,7 +114,8 @@ def propose_case(case: Case, actor_id: int) -> None:
     """A member asks the municipality's admin to release the case to the casebook."""
     if case.release_state == "proposed":
         raise ServiceError("この事例はすでに承認待ちです。")
-    if open_submission(case) is not None:
+    pending = open_submission(case)
+    if pending is not None and pending.status == "queued":
         raise ServiceError("この事例はすでに都の審査待ちです。")
     case.release_state = "proposed"
     db.session.flush()

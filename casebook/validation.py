@@ -164,7 +164,7 @@ def check_content(content: dict[str, Any]) -> dict[str, Any]:
             errors[name] = f"{MAX_LIST}件以内、各{MAX_ITEM}文字以内で入力してください。"
         content[name] = items
     if content.get("stage") not in STAGES:
-        errors["stage"] = "段階は idea / pilot / implemented / spreading のいずれかです。"
+        errors["stage"] = "段階は idea / pilot / implemented / spreading のいずれかを指定してください。"
     year = content.get("fiscal_year")
     if year is not None and not (1989 <= year <= date.today().year + 5):
         errors["fiscal_year"] = "年度は1989年から数年先までの西暦で入力してください。"
