@@ -1,6 +1,8 @@
 """Private cases, submissions, curation, the published casebook, search, adoption, questions."""
 from flask import Blueprint
 
+import tenants  # noqa: F401  (tenants before portal.audit, so `import casebook.x` alone works)
+
 bp = Blueprint("casebook", __name__, template_folder="templates")
 
 

@@ -43,11 +43,11 @@ def _array(items: list[str]) -> str:
 def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Random) -> dict[str, int]:
     """Write ``per_tenant`` cases per tenant (+ a first version each + a published casebook copy)."""
     pool = _pool()
-    lex_cache: dict[str, list[str]] = {}
+    lex_cache: dict[str, list[list[str]]] = {}
 
-    def lex(text: str) -> list[str]:
+    def lex(text: str) -> list[list[str]]:
         if text not in lex_cache:
-            lex_cache[text] = search.lexemes(text)
+            lex_cache[text] = search._indexed(text)
         return lex_cache[text]
 
     def vector(parts: list[tuple[str, str]]) -> str:
@@ -56,9 +56,10 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         for weight, text in parts:
             for word in lex(text):
                 pos = min(pos + 1, search.MAX_POSITION)
-                slot = positions.setdefault(word, [])
-                if len(slot) < 64:
-                    slot.append(f"{pos}{weight}")
+                for lexeme in word:
+                    slot = positions.setdefault(lexeme, [])
+                    if len(slot) < 64:
+                        slot.append(f"{pos}{weight}")
             pos = min(pos + 5, search.MAX_POSITION)
         return " ".join(f"{search._quote(w)}:{','.join(p)}" for w, p in positions.items())
 

@@ -20,6 +20,7 @@ _local = threading.local()
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等"}
 MAX_POSITION = 16383
+_ALT = "\x1f"  # separates a word's lexeme from its alternative (never in a cleaned lexeme)
 
 
 def _tokenizer() -> Any:
@@ -41,8 +42,15 @@ def _clean(lexeme: str) -> str:
     return "".join(ch for ch in lexeme if ch.isalnum())
 
 
+_INFLECTED = {"動詞", "形容詞"}
+
+
 def morphemes(text: str) -> list[tuple[str, str]]:
-    """(surface, lexeme) of every content word, lexeme '' for words that are not indexed."""
+    """(surface, lexeme) of every content word, lexeme '' for words that are not indexed.
+
+    A verb or adjective also yields its surface as a second lexeme (same position, see ``_ALT``):
+    「待ち時間が」 is analysed as the verb 待つ in running text but as the noun 待ち in a query.
+    """
     from sudachipy import SplitMode
 
     text = unicodedata.normalize("NFKC", text or "")
@@ -59,6 +67,10 @@ def morphemes(text: str) -> list[tuple[str, str]]:
                 lexeme = _clean(m.normalized_form().lower())
                 if lexeme in _STOP:
                     lexeme = ""
+                elif pos in _INFLECTED:
+                    alt = _clean(surface.lower())
+                    if alt and alt != lexeme and len(alt) > 1:
+                        lexeme = f"{lexeme}{_ALT}{alt}"
             result.append((surface, lexeme))
     return result
 
@@ -73,7 +85,13 @@ def _chunks(text: str, size: int = 4000) -> Iterable[str]:
 
 
 def lexemes(text: str) -> list[str]:
-    return [lex for _s, lex in morphemes(text) if lex]
+    """The main lexeme of every indexed word (what a query searches for)."""
+    return [lex.split(_ALT)[0] for _s, lex in morphemes(text) if lex]
+
+
+def _indexed(text: str) -> list[list[str]]:
+    """Per indexed word, its lexemes (main first, then the alternative of an inflected word)."""
+    return [lex.split(_ALT) for _s, lex in morphemes(text) if lex]
 
 
 def _quote(lexeme: str) -> str:
@@ -85,11 +103,12 @@ def tsvector_literal(weighted: Sequence[tuple[str, str]]) -> str:
     positions: dict[str, list[str]] = {}
     pos = 0
     for weight, text in weighted:
-        for lex in lexemes(text):
+        for word in _indexed(text):
             pos = min(pos + 1, MAX_POSITION)
-            slot = positions.setdefault(lex, [])
-            if len(slot) < 256:
-                slot.append(f"{pos}{weight}")
+            for lex in word:
+                slot = positions.setdefault(lex, [])
+                if len(slot) < 256:
+                    slot.append(f"{pos}{weight}")
         pos = min(pos + 5, MAX_POSITION)
     return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items())
 
@@ -169,7 +188,10 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
     plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
     wanted = set(terms)
     parts = list(_cached_morphemes(plain)) if wanted else []
-    first = next((i for i, (_s, lex) in enumerate(parts) if lex in wanted), None)
+    def is_hit(lex: str) -> bool:
+        return bool(lex) and any(x in wanted for x in lex.split(_ALT))
+
+    first = next((i for i, (_s, lex) in enumerate(parts) if is_hit(lex)), None)
     if first is None:
         return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
     offset = sum(len(s) for s, _l in parts[:first])
@@ -179,7 +201,7 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
     for surface, lex in parts:
         end = cursor + len(surface)
         if end > start and cursor < start + width:
-            result.append((surface, lex in wanted))
+            result.append((surface, is_hit(lex)))
         cursor = end
     if cursor > start + width:
         result.append(("…", False))

@@ -7,7 +7,11 @@ Create Date: 2026-11-30
 Private tables (cases, case_versions, case_attachments, notifications) are tenant-owned with the
 standard RLS policy. The casebook's cross-tenant tables have their own policies:
 - casebook_submissions: the source municipality and TMG (the curators' tenant) only;
-- casebook_entries, casebook_synonyms: anyone with a bound tenant reads; services gate the writes;
+- casebook_entries: no row-level security, on purpose. It holds only what was published deliberately
+  (copied after the municipality's sign-off and a curator's decision), and PostgreSQL never uses an
+  index for a non-LEAKPROOF operator such as tsvector @@ tsquery under an RLS policy: with a policy
+  the casebook search would scan every row. Services gate every write (curators only);
+- casebook_synonyms: anyone with a bound tenant reads; services gate the writes;
 - casebook_adoptions / questions / answers: everyone with a bound tenant reads, a row is written
   only under the tenant it names (adopter, asker, answerer).
 Search: a precomputed tsvector of SudachiPy-normalised tokens (built by casebook.search, no
@@ -225,7 +229,6 @@ def upgrade():
     bound = f"{TENANT_EXPR} IS NOT NULL"
     source_or_tmg = f"(source_tenant_id = {TENANT_EXPR} OR {TENANT_EXPR} = {TMG})"
     policy("casebook_submissions", source_or_tmg, source_or_tmg)
-    policy("casebook_entries", bound, bound)
     policy("casebook_synonyms", bound, bound)
     policy("casebook_adoptions", bound, f"adopter_tenant_id = {TENANT_EXPR}")
     policy("casebook_questions", bound, f"asker_tenant_id = {TENANT_EXPR}")
