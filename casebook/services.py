@@ -56,6 +56,7 @@ def get_case(tenant_id: str, case_id: int, *, for_update: bool = False) -> Optio
 def _snapshot(case: Case, actor_id: Optional[int], note: str) -> None:
     db.session.add(CaseVersion(tenant_id=case.tenant_id, case_id=case.id, version=case.version,
                                data=case.content(), note=note[:200], created_by=actor_id))
+    db.session.flush()  # under the case's tenant binding, before anything may rebind it
 
 
 def create_case(tenant_id: str, actor_id: Optional[int], content: dict[str, Any], *,
