@@ -63,14 +63,17 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             pos = min(pos + 5, search.MAX_POSITION)
         return " ".join(f"{search._quote(w)}:{','.join(p)}" for w, p in positions.items())
 
-    cur.execute("SELECT coalesce(max(id), 0) FROM casebook_entries")
-    cases = versions = entries = 0
+    # COPY FROM is refused on a table under (forced) row-level security, for the owner too: copy into
+    # temporary tables, then INSERT … SELECT per tenant with that tenant bound (checked by the policy).
+    cur.execute("CREATE TEMP TABLE _gen_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP")
+    cur.execute("CREATE TEMP TABLE _gen_versions (LIKE case_versions INCLUDING DEFAULTS) ON COMMIT DROP")
+    case_buf, version_buf, entry_buf = io.StringIO(), io.StringIO(), io.StringIO()
+    total = 0
     for code in tenant_codes:
-        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
-        cur.execute("SELECT coalesce(max(id), 0) FROM cases WHERE tenant_id = %s", (code,))
-        case_buf, version_buf = io.StringIO(), io.StringIO()
-        generated: list[dict[str, Any]] = []
-        for n in range(per_tenant):
+        cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, %s)",
+                    (per_tenant,))
+        ids = [r[0] for r in cur.fetchall()]
+        for n, case_id in enumerate(ids):
             base_title = rng.choice(pool["titles"])
             title = f"{base_title}（{n + 1}）"
             data = {
@@ -83,41 +86,30 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
                 "stage": rng.choice(STAGES),
             }
             # The analysed fragments are cached; only the title's number is new (and not worth a lexeme).
-            tsv = vector([("A", base_title), ("B", data["summary"]), ("B", "\n".join(data["themes"])),
-                          ("B", "\n".join(data["tools"])), ("C", data["problem"]), ("C", data["approach"]),
-                          ("C", data["outcomes"]), ("C", data["department"])])
-            data["tsv"] = tsv
-            generated.append(data)
-            case_buf.write("\t".join([
-                code, _esc(title), _esc(data["summary"]), _esc(data["problem"]), _esc(data["approach"]),
-                _esc(data["outcomes"]), _esc(_array(data["themes"])), _esc(_array(data["tools"])),
-                str(data["fiscal_year"]), str(data["cost_jpy"]), _esc(data["department"]), data["stage"],
-                _esc(tsv), "approved"]) + "\n")
-        case_buf.seek(0)
-        cur.copy_expert(
-            "COPY cases (tenant_id, title, summary, problem, approach, outcomes, themes, tools, fiscal_year, "
-            "cost_jpy, department, stage, search_vector, release_state) FROM STDIN", case_buf)
-        cur.execute("SELECT id FROM cases WHERE tenant_id = %s ORDER BY id DESC LIMIT %s", (code, per_tenant))
-        ids = sorted(r[0] for r in cur.fetchall())
-        entry_buf = io.StringIO()
-        for case_id, data in zip(ids, generated, strict=True):
-            content = {k: v for k, v in data.items() if k != "tsv"}
-            version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(content, ensure_ascii=False)),
+            tsv = _esc(vector([("A", base_title), ("B", data["summary"]), ("B", "\n".join(data["themes"])),
+                               ("B", "\n".join(data["tools"])), ("C", data["problem"]), ("C", data["approach"]),
+                               ("C", data["outcomes"]), ("C", data["department"])]))
+            common = [_esc(title), _esc(data["summary"]), _esc(data["problem"]), _esc(data["approach"]),
+                      _esc(data["outcomes"]), _esc(_array(data["themes"])), _esc(_array(data["tools"])),
+                      str(data["fiscal_year"]), str(data["cost_jpy"]), _esc(data["department"]), data["stage"], tsv]
+            case_buf.write("\t".join([code, str(case_id), *common, "approved"]) + "\n")
+            version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(data, ensure_ascii=False)),
                                          "generated"]) + "\n")
-            entry_buf.write("\t".join([
-                code, str(case_id), "1", _esc(data["title"]), _esc(data["summary"]), _esc(data["problem"]),
-                _esc(data["approach"]), _esc(data["outcomes"]), _esc(_array(data["themes"])),
-                _esc(_array(data["tools"])), str(data["fiscal_year"]), str(data["cost_jpy"]),
-                _esc(data["department"]), data["stage"], _esc(data["tsv"]), str(rng.randint(0, 5))]) + "\n")
-        version_buf.seek(0)
-        cur.copy_expert("COPY case_versions (tenant_id, case_id, version, data, note) FROM STDIN", version_buf)
-        entry_buf.seek(0)
-        cur.copy_expert(
-            "COPY casebook_entries (source_tenant_id, source_case_id, source_version, title, summary, problem, "
-            "approach, outcomes, themes, tools, fiscal_year, cost_jpy, department, stage, search_vector, "
-            "adoption_count) FROM STDIN", entry_buf)
-        cases += len(ids)
-        versions += len(ids)
-        entries += len(ids)
+            entry_buf.write("\t".join([code, str(case_id), "1", *common, str(rng.randint(0, 5))]) + "\n")
+        total += len(ids)
+    columns = ("title, summary, problem, approach, outcomes, themes, tools, fiscal_year, cost_jpy, department, "
+               "stage, search_vector")
+    for buf, statement in (
+            (case_buf, f"COPY _gen_cases (tenant_id, id, {columns}, release_state) FROM STDIN"),
+            (version_buf, "COPY _gen_versions (tenant_id, case_id, version, data, note) FROM STDIN"),
+            (entry_buf, f"COPY casebook_entries (source_tenant_id, source_case_id, source_version, {columns}, "
+                        "adoption_count) FROM STDIN")):
+        buf.seek(0)
+        cur.copy_expert(statement, buf)
+    for code in tenant_codes:
+        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
+        cur.execute("INSERT INTO cases SELECT * FROM _gen_cases WHERE tenant_id = %s", (code,))
+        cur.execute("INSERT INTO case_versions SELECT * FROM _gen_versions WHERE tenant_id = %s", (code,))
+    cases = versions = entries = total
     cur.execute("SELECT set_config('app.tenant_id', '', true)")
     return {"cases": cases, "case_versions": versions, "casebook_entries": entries}
