@@ -89,18 +89,20 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             tsv = _esc(vector([("A", base_title), ("B", data["summary"]), ("B", "\n".join(data["themes"])),
                                ("B", "\n".join(data["tools"])), ("C", data["problem"]), ("C", data["approach"]),
                                ("C", data["outcomes"]), ("C", data["department"])]))
+            rank = _esc(vector([("A", base_title), ("B", data["summary"]), ("B", "\n".join(data["themes"])),
+                                ("B", "\n".join(data["tools"]))]))
             common = [_esc(title), _esc(data["summary"]), _esc(data["problem"]), _esc(data["approach"]),
                       _esc(data["outcomes"]), _esc(_array(data["themes"])), _esc(_array(data["tools"])),
                       str(data["fiscal_year"]), str(data["cost_jpy"]), _esc(data["department"]), data["stage"], tsv]
             case_buf.write("\t".join([code, str(case_id), *common, "approved"]) + "\n")
             version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(data, ensure_ascii=False)),
                                          "generated"]) + "\n")
-            entry_buf.write("\t".join([code, str(case_id), "1", *common, str(rng.randint(0, 5))]) + "\n")
+            entry_buf.write("\t".join([code, str(case_id), "1", *common, rank, str(rng.randint(0, 5))]) + "\n")
         for buf, statement in (
                 (case_buf, f"COPY _gen_cases (tenant_id, id, {columns}, release_state) FROM STDIN"),
                 (version_buf, "COPY _gen_versions (tenant_id, case_id, version, data, note) FROM STDIN"),
                 (entry_buf, f"COPY casebook_entries (source_tenant_id, source_case_id, source_version, {columns}, "
-                            "adoption_count) FROM STDIN")):
+                            "rank_vector, adoption_count) FROM STDIN")):
             buf.seek(0)
             cur.copy_expert(statement, buf)
         cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))

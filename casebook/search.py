@@ -132,6 +132,12 @@ def content_vector(data: dict[str, Any]) -> str:
     return tsvector_literal(parts)
 
 
+def rank_vector(data: dict[str, Any]) -> str:
+    """The small tsvector literal of the strong fields: title (A); summary, themes, tools (B)."""
+    return tsvector_literal([("A", data.get("title") or ""), ("B", data.get("summary") or ""),
+                             ("B", "\n".join(data.get("themes") or [])), ("B", "\n".join(data.get("tools") or []))])
+
+
 _SPLIT = re.compile(r"[\s、,，。・/／]+")
 
 
