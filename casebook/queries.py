@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import Select, and_, bindparam, cast, func, select, text
@@ -20,9 +21,9 @@ from tenants.models import Tenant
 
 PER_PAGE = 20
 MAX_PAGE = 500
-CANDIDATES = 1000  # strong matches (title, summary, themes, tools) ranked with ts_rank
-COUNT_CAP = 1000  # "1000+" beyond: counting every match of a common word costs more than it tells
-FACET_CAP = 2000
+CANDIDATES = 400  # strong matches (title, summary, themes, tools) ranked with ts_rank
+COUNT_CAP = 500  # "500+" beyond: counting every match of a common word costs more than it tells
+FACET_CAP = 500
 SORTS = ("relevance", "newest", "adopted")
 
 
@@ -91,7 +92,13 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
 
 
 def synonym_table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    groups = list(db.session.scalars(select(Synonym.terms)))
+    groups = tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
+    return _synonym_map(groups)
+
+
+@lru_cache(maxsize=8)
+def _synonym_map(groups: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    # Analysing every term costs SudachiPy calls: done once per distinct list (curators edit it rarely).
     return search.synonym_map(groups)
 
 
@@ -178,14 +185,15 @@ def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_
     ids = [r.id for r in strong[offset:offset + per_page]]
     if len(ids) == per_page:
         return ids
-    # The rest of the matches (their words are in the body), newest first, after the strong ones.
+    # The rest of the matches (their words are in the body), after the strong ones.
     rest_offset = max(0, offset - len(strong))
     strong_ids = [r.id for r in strong]
     rest = select(Entry.id).where(*_entry_conditions(f, _tsquery(tsq_text)))
     if strong_ids:
         rest = rest.where(Entry.id.not_in(strong_ids))
-    ids += list(db.session.scalars(rest.order_by(Entry.published_at.desc(), Entry.id.desc())
-                                   .limit(per_page - len(ids)).offset(rest_offset)))
+    # In the order the GIN bitmap yields them (the table's order): sorting every match of a common word
+    # by date would read all of them; this reads only as far as the page.
+    ids += list(db.session.scalars(rest.limit(per_page - len(ids)).offset(rest_offset)))
     return ids
 
 
