@@ -85,6 +85,7 @@ def search_casebook():  # type: ignore[no-untyped-def]
         return api_error(400, error.message)
     result = queries.search_casebook(filters, per_page=limit, with_facets=False, with_snippets=True)
     return jsonify({"total": result.total, "total_is_capped": result.capped, "page": result.page,
+                    "matched_all_words": not result.any_word,
                     "pages": result.pages, "results": [
                         {"id": h.entry.id, "external_id": h.entry.external_id, "title": h.entry.title,
                          "summary": h.entry.summary, "municipality": {"code": h.entry.source_tenant_id,

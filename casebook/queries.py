@@ -60,6 +60,7 @@ class Result:
     pages: int
     terms: list[str]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    any_word: bool = False  # no case had every word: these have some of them
 
 
 def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
@@ -141,21 +142,26 @@ def _prefer_indexes() -> None:
 
 
 def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
-                    with_snippets: bool = True) -> Result:
+                    with_snippets: bool = True, any_word: bool = False) -> Result:
     """Published entries matching the filters, one page, with facet counts.
 
     Relevance: the strong matches (all words in the title, summary, themes or tools, found through
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
-    tsq_text, terms = search.build_tsquery(f.q, synonym_table()) if f.q.strip() else ("", [])
+    tsq_text, terms = search.build_tsquery(f.q, synonym_table(), any_word=any_word) if f.q.strip() else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     tsq = _tsquery(tsq_text) if tsq_text else None
-    if tsq is not None:
+    if tsq is not None and not any_word:
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
     total, capped = _capped_count(select(Entry.id).where(*conditions))
+    if total == 0 and not any_word and " & " in tsq_text:
+        # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
+        # with some of them, best first, rather than nothing.
+        return search_casebook(f, per_page=per_page, with_facets=with_facets, with_snippets=with_snippets,
+                               any_word=True)
     pages = max(1, -(-total // per_page))
     page = min(f.page, pages)
     offset = (page - 1) * per_page
@@ -170,7 +176,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
                                       .limit(per_page).offset(offset)))
     hits = _load_hits(ids, rank_of, terms if with_snippets else None)
     facets = _facets(conditions) if with_facets else {}
-    return Result(hits, total, capped, page, pages, terms, facets)
+    return Result(hits, total, capped, page, pages, terms, facets, any_word)
 
 
 def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_of: dict[int, float]) -> list[int]:
