@@ -157,8 +157,9 @@ def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[t
 
 # Words people add to a query that say nothing about the case ("…の事例", "…の方法を知りたい"):
 # dropped from a query as long as something else remains.
+# So are the words nearly every case of this casebook contains (導入, 効果, 活用, …).
 _QUERY_STOP = {"事例", "例", "取り組み", "取組", "方法", "やり方", "けーす", "知る", "教える", "探す", "紹介",
-               "について", "関する", "ほしい", "欲しい", "たい"}
+               "について", "関する", "ほしい", "欲しい", "たい", "導入", "効果", "活用", "実施", "推進", "事業"}
 
 
 def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None,

@@ -116,3 +116,5 @@ def test_everyday_queries_fall_back_to_some_words_and_drop_filler(bound) -> None
     result = queries.search_casebook(queries.Filters(q="書かない窓口 量子コンピューター"), with_facets=False)
     assert result.any_word and result.hits and result.hits[0].entry.external_id == "case-001"
     assert not queries.search_casebook(queries.Filters(q="書かない窓口"), with_facets=False).any_word
+    # 導入 and 効果 are in nearly every case: "the effect of introducing RPA" means the RPA cases.
+    assert set(_ids("RPA")) <= set(_ids("ＲＰＡ導入の効果"))
