@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from casebook import curation, queries, services
 from casebook.models import CONTENT_FIELDS, Case, Entry
@@ -146,6 +147,9 @@ def create_case():  # type: ignore[no-untyped-def]
             raise ContentError({"external_id": "100文字以内の文字列で指定してください。"})
         if "version" in body:
             raise ContentError({"version": "作成時に版は指定できません。"})
+        if external_id is not None and db.session.scalar(select(Case.id).where(
+                Case.tenant_id == current_user.tenant_id, Case.external_id == external_id)) is not None:
+            raise ContentError({"external_id": "この外部IDはすでに使われています。"})
         case = services.create_case(current_user.tenant_id, current_user.id, content, external_id=external_id)
     except ContentError as error:
         return api_error(400, error.message, fields=error.errors)
