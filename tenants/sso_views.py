@@ -98,10 +98,10 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[st
         forget_login(code, state)  # a refused callback cannot be tried again with the same state
         db.session.commit()
     tenant = code if _is_code(code) and get_tenant(code) is not None else None
+    bind_tenant(tenant)  # the audit row is the tenant's (its policy checks the bound tenant); no user
     audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
                                                                         "detail": error.detail[:300]},
                         tenant_id=tenant)
-    bind_tenant(None)
     message = _messages().get(error.reason, _messages()["provider_error"])
     return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
 
@@ -111,8 +111,8 @@ def _redirect_uri(code: str) -> str:
 
 
 @bp.get("/login/<code>")
-@limiter.limit(_ip_limit)
-@limiter.limit(_tenant_limit, key_func=_tenant_key)
+@limiter.shared_limit(_ip_limit, scope="sso-login-ip")
+@limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
 def start(code: str) -> Any:
     """Send the browser to its municipality's identity provider (code flow, S256 PKCE)."""
     if not _is_code(code) or get_tenant(code) is None:
@@ -138,8 +138,8 @@ def start(code: str) -> Any:
 
 
 @bp.get("/login/<code>/callback")
-@limiter.limit(_ip_limit)
-@limiter.limit(_tenant_limit, key_func=_tenant_key)
+@limiter.shared_limit(_ip_limit, scope="sso-login-ip")
+@limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
 def callback(code: str) -> Any:
     """The provider's redirect back: check state, exchange the code, verify the ID token, log in."""
     state = request.args.get("state", "")
@@ -148,15 +148,16 @@ def callback(code: str) -> Any:
         return _refuse(code, SsoError("state_invalid", "unknown tenant"))
     bound = (isinstance(pending, dict) and pending.get("tenant") == code and isinstance(pending.get("state"), str)
              and bool(state) and hmac.compare_digest(pending["state"].encode(), state.encode()))
+    if request.args.get("error"):
+        # Some providers omit the state on errors; nothing is granted either way, the login just ends.
+        detail = f"{request.args.get('error', '')[:100]}: {request.args.get('error_description', '')[:200]}"
+        return _refuse(code, SsoError("provider_error", detail), state if bound else None)
     if not bound:
         return _refuse(code, SsoError("state_invalid", "state missing or not this browser's"),
                        state if state and len(state) < 200 else None)
     row = consume_login(code, state)
     if row is None:
         return _refuse(code, SsoError("state_invalid", "state unknown, used or expired"))
-    if request.args.get("error"):
-        detail = f"{request.args.get('error', '')[:100]}: {request.args.get('error_description', '')[:200]}"
-        return _refuse(code, SsoError("provider_error", detail), state)
     provider = get_provider(code)
     if provider is None or not provider.is_enabled:
         return _refuse(code, SsoError("not_configured"), state)
