@@ -48,6 +48,7 @@ bp = Blueprint("sso", __name__, template_folder="templates")
 
 LAST_TENANT_COOKIE = "yokoten_last_tenant"
 PENDING_KEY = "sso_pending"
+LOGOUT_KEY = "sso_logout"
 ID_TOKEN_HINT_MAX = 4000
 
 
@@ -301,7 +302,19 @@ def logout_redirect(ended: AuthSession) -> Optional[str]:
     if ended.id_token_hint:
         params["id_token_hint"] = ended.id_token_hint
     separator = "&" if "?" in metadata.end_session_endpoint else "?"
-    return metadata.end_session_endpoint + separator + urlencode(params)
+    # The logout form may only submit to our own origin (CSP form-action 'self', which browsers apply
+    # to redirects too): hand the provider's URL to a page of ours that forwards the browser there.
+    session[LOGOUT_KEY] = metadata.end_session_endpoint + separator + urlencode(params)
+    return url_for("sso.provider_logout")
+
+
+@bp.get("/logout/provider")
+def provider_logout() -> Any:
+    """After our logout: forward the browser to the provider's end_session_endpoint (meta refresh + link)."""
+    target = session.pop(LOGOUT_KEY, None)
+    if not isinstance(target, str) or not target.startswith(("https://", "http://")):
+        return redirect(url_for("portal.login"))
+    return render_template("tenants/sso_logout.html", target=target)
 
 
 @bp.record_once

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -340,9 +342,12 @@ def test_logout_ends_session_and_uses_end_session_endpoint(app, client, two_tena
     assert sso_login(client, OME, "olga").status_code == 302
     cookie = client.get_cookie(COOKIE).value
     response = client.post("/logout")
-    assert response.status_code == 302
-    target = response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"] == "/logout/provider"
+    page = client.get("/logout/provider").get_data(as_text=True)  # our page forwards to the provider
+    target = html.unescape(re.search(r'href="([^"]+)" data-testid="provider-logout"', page).group(1))
     assert target.startswith(f"{idp_a.url}/oauth2/end_session?")
+    assert f'http-equiv="refresh" content="0;url={html.escape(target)}"' in page
+    assert client.get("/logout/provider").headers["Location"] == "/login"  # only once
     params = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
     assert params["post_logout_redirect_uri"] == "http://localhost/login"
     assert params["client_id"] == f"yokoten-{OME}" and params["id_token_hint"].count(".") == 2
