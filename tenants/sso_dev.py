@@ -47,16 +47,13 @@ class _Nothing:
 
 def demo_accounts() -> list[tuple[str, dict[str, Any]]]:
     """(subject, claims) of every demo account at the local provider."""
-    accounts = []
-    for user in DEMO_USERS:
-        groups = sorted({ROLE_GROUPS[r] for r in user.roles if r in ROLE_GROUPS})
-        subject = f"{user.tenant_code}-{user.email.split('@')[0]}"
-        accounts.append((subject, {"email": user.email, "email_verified": True, "name": user.display_name,
-                                   "groups": groups}))
-    for tenant, email, name, groups in NEWCOMERS:
-        accounts.append((f"{tenant}-{email.split('@')[0]}", {"email": email, "email_verified": True, "name": name,
-                                                              "groups": list(groups)}))
-    return accounts
+    people: list[tuple[str, str, str, list[str]]] = [
+        (u.tenant_code, u.email, u.display_name, sorted({ROLE_GROUPS[r] for r in u.roles if r in ROLE_GROUPS}))
+        for u in DEMO_USERS]
+    people += [(tenant, email, name, list(groups)) for tenant, email, name, groups in NEWCOMERS]
+    return [(f"{tenant}-{email.split('@')[0]}", {"email": email, "email_verified": True, "name": name,
+                                                  "groups": groups})
+            for tenant, email, name, groups in people]
 
 
 def configure_demo_tenants(issuer: str) -> list[str]:
