@@ -7,6 +7,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -216,18 +217,45 @@ def _tamper(monkeypatch, change):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(views, "exchange_code", exchange)
 
 
-def test_tampered_id_token_is_refused(app, client, two_tenants, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _b64(data: dict) -> str:  # type: ignore[type-arg]
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _claims(part: str) -> dict:  # type: ignore[type-arg]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def _promote(id_token: str) -> str:
+    """Add the admin group to the claims, keep the provider's signature."""
+    header, payload, signature = id_token.split(".")
+    return ".".join((header, _b64({**_claims(payload), "groups": ["yokoten-admins"]}), signature))
+
+
+def _alg_none(id_token: str) -> str:
+    """Unsigned token (alg none) with the admin group."""
+    _header, payload, _signature = id_token.split(".")
+    return ".".join((_b64({"alg": "none", "typ": "JWT"}), _b64({**_claims(payload), "groups": ["yokoten-admins"]}),
+                     ""))
+
+
+def _hs256_with_public_key(id_token: str) -> str:
+    """Algorithm confusion: HS256 'signed' with the provider's public key material as the secret."""
+    import hashlib
+    import hmac
+
+    header, payload, _signature = id_token.split(".")
+    head = _b64({**_claims(header), "alg": "HS256"})
+    body = _b64({**_claims(payload), "groups": ["yokoten-admins"]})
+    mac = hmac.new(b"public-key-material", f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("change", [_promote, _alg_none, _hs256_with_public_key, lambda t: t[:-8] + "AAAAAAAA",
+                                    lambda t: "not.a.jwt"], ids=["claims", "alg-none", "hs256", "signature", "junk"])
+def test_tampered_id_token_is_refused(app, client, two_tenants, monkeypatch, change) -> None:  # type: ignore[no-untyped-def]
     idp_a, _ = two_tenants
     idp_a.set_user("ivan", email="ivan@ome.example.jp", groups=[])
-
-    def promote(id_token: str) -> str:
-        header, payload, signature = id_token.split(".")
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        claims["groups"] = ["yokoten-admins"]
-        forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-        return ".".join((header, forged, signature))
-
-    _tamper(monkeypatch, promote)
+    _tamper(monkeypatch, change)
     response = sso_login(client, OME, "ivan")
     assert response.status_code == 400
     assert failures(app, OME)[-1]["reason"] == "id_token_invalid"
