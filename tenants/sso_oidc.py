@@ -119,9 +119,9 @@ def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
 def authorization_url(metadata: ProviderMetadata, client_id: str, scopes: str, redirect_uri: str,
                       state: str, nonce: str, code_verifier: str, ui_locales: str = "ja") -> str:
     """The authorization request: code flow, S256 PKCE, state and nonce."""
-    client = OAuth2Session(client_id, scope=scopes, redirect_uri=redirect_uri, code_challenge_method="S256")
-    url, _state = client.create_authorization_url(metadata.authorization_endpoint, state=state,
-                                                  code_verifier=code_verifier, nonce=nonce, ui_locales=ui_locales)
+    with OAuth2Session(client_id, scope=scopes, redirect_uri=redirect_uri, code_challenge_method="S256") as client:
+        url, _state = client.create_authorization_url(metadata.authorization_endpoint, state=state,
+                                                      code_verifier=code_verifier, nonce=nonce, ui_locales=ui_locales)
     return str(url)
 
 
@@ -131,8 +131,9 @@ def exchange_code(metadata: ProviderMetadata, client_id: str, client_secret: str
     client = OAuth2Session(client_id, client_secret or None, redirect_uri=redirect_uri,
                            token_endpoint_auth_method="client_secret_basic" if client_secret else "none")
     try:
-        token = client.fetch_token(metadata.token_endpoint, grant_type="authorization_code", code=code,
-                                   code_verifier=code_verifier, timeout=HTTP_TIMEOUT)
+        with client:
+            token = client.fetch_token(metadata.token_endpoint, grant_type="authorization_code", code=code,
+                                       code_verifier=code_verifier, timeout=HTTP_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - OAuthError, network, malformed answers: all a refused login
         raise SsoError("token_exchange_failed", str(error)[:200]) from error
     if not isinstance(token, dict) or not token.get("id_token"):

@@ -290,6 +290,8 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
         if not user.is_active:
             raise SsoError("user_deactivated", f"user {user.id}")
         if name and user.display_name != name:
+            audit.record("user.sso_profile", "user", user.id, before={"display_name": user.display_name},
+                         after={"display_name": name}, tenant_id=tenant_code)
             user.display_name = name
         return user
     if not email or "@" not in email:

@@ -159,9 +159,12 @@ def callback(code: str) -> Any:
     row = consume_login(code, state)
     if row is None:
         return _refuse(code, SsoError("state_invalid", "state unknown, used or expired"))
+    returned_issuer = request.args.get("iss")
     provider = get_provider(code)
     if provider is None or not provider.is_enabled:
         return _refuse(code, SsoError("not_configured"), state)
+    if returned_issuer is not None and returned_issuer != provider.issuer:  # RFC 9207 mix-up defence
+        return _refuse(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"), state)
     try:
         secret = decrypt_secret(provider.client_secret_enc)
     except SecretKeyError as error:
@@ -320,6 +323,8 @@ def provider_logout() -> Any:
 @bp.record_once
 def _install(state: Any) -> None:
     app: Flask = state.app
+    if app.config.get("PORTAL_ENV") == "production":
+        _require_secret_key(app)
     app.extensions["yokoten_login_options"] = [*app.extensions.get("yokoten_login_options", []), SsoLoginOption()]
     app.extensions["yokoten_logout_redirect"] = logout_redirect
     from tenants.sso_cli import sso_cli
@@ -329,3 +334,18 @@ def _install(state: Any) -> None:
 
 register_admin_link(_l("Single sign-on (OpenID Connect)"), "sso.settings",
                     lambda user: user.can(Permission.TENANT_MANAGE_SSO))
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Production without a usable SSO_SECRET_KEY: warn at start; secrets can be neither stored nor read."""
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in str(app.config.get("SSO_SECRET_KEY") or "").split(",") if k.strip()]
+    try:
+        for key in keys:
+            Fernet(key.encode())
+    except ValueError:
+        keys = []
+    if not keys:
+        app.logger.warning("SSO_SECRET_KEY is not set or invalid: SSO client secrets can be neither stored nor "
+                           "read, so SSO logins of confidential clients are refused (docs/sso.md).")

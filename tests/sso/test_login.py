@@ -415,3 +415,50 @@ def test_login_page_lists_sso_municipalities_and_searches_kana(app, client: Flas
     start_login(client, KOTO)
     again = client.get("/login").get_data(as_text=True)
     assert 'data-testid="sso-last"' in again and "江東区で続ける" in again
+
+
+def test_iss_parameter_of_another_issuer_is_refused(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    """RFC 9207: an authorization response naming another issuer is a mix-up attempt."""
+    idp_a, idp_b = two_tenants
+    idp_a.set_user("uma", email="uma@ome.example.jp")
+    login = dance(client, OME, "uma")
+    response = client.get(login.callback_url + "&iss=" + idp_b.url)
+    assert response.status_code == 400
+    assert failures(app, OME)[-1]["reason"] == "issuer_mismatch"
+    again = app.test_client()
+    ok = dance(again, OME, "uma")
+    assert again.get(ok.callback_url + "&iss=" + idp_a.url).status_code == 302
+
+
+def test_settings_and_error_pages_in_english(app, login_as) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("tenant_admin")
+    client.post("/lang", data={"lang": "en"})
+    page = client.get("/admin/sso").get_data(as_text=True)
+    assert "Register the portal at your identity provider" in page and "Redirect URI" in page
+    response = client.get("/login/132055/callback")
+    assert response.status_code == 400
+    assert "This login link is invalid or has already been used." in response.get_data(as_text=True)
+
+
+def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -> None:  # type: ignore[no-untyped-def]
+    import pytest as _pytest
+
+    from portal.app import create_app
+    from tenants.services import ServiceError
+    from tenants.sso_crypto import SecretKeyError, decrypt_secret
+    from tenants.sso_services import ProviderSettings, save_provider
+    from tests.conftest import BASE_CONFIG
+
+    settings = {**BASE_CONFIG, **cluster.urls("unit"), "PORTAL_ENV": "production", "SECRET_KEY": "p" * 40,
+                "DEV_LOGIN_ENABLED": False, "SSO_SECRET_KEY": ""}
+    production = create_app(settings)
+    with production.app_context():
+        with _pytest.raises(ServiceError, match="SSO_SECRET_KEY"):
+            save_provider(OME, ProviderSettings(issuer="https://idp.ome.example.jp", client_id="c",
+                                                client_secret="s"))
+        with _pytest.raises(SecretKeyError):
+            decrypt_secret("gAAAAA-anything")
+        db.session.rollback()
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
