@@ -41,6 +41,9 @@ def test_member_logs_in_through_the_municipality_provider_and_out_again(page, li
     picker.get_by_label("団体（名称・よみがな・団体コード）").fill("おうめ")
     municipalities = picker.get_by_role("list", name="シングルサインオンを利用できる団体")
     assert municipalities.get_by_role("link").filter(visible=True).count() == 1  # filtered while typing
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sso-picker.png"), full_page=True)
+    _no_axe_violations(page)
     municipalities.get_by_role("link", name="青梅市").click()
 
     page.wait_for_url(f"{live_idp.url}/oauth2/authorize?**", wait_until="commit")
@@ -51,8 +54,9 @@ def test_member_logs_in_through_the_municipality_provider_and_out_again(page, li
     page.wait_for_url("**/admin/users")  # back on our side, on the page first asked for
     assert page.locator("h1").inner_text() == "利用者と役割"
     assert "田中 一郎" in page.get_by_test_id("who").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "sso-after-login.png"), full_page=True)
+    page.goto("/admin/sso")
+    page.screenshot(path=str(ARTIFACTS / "sso-settings.png"), full_page=True)
+    _no_axe_violations(page)
 
     page.get_by_role("button", name="ログアウト").click()
     page.wait_for_url(f"{live_idp.url}/oauth2/end_session?**", wait_until="commit")  # via our forwarding page
@@ -62,3 +66,11 @@ def test_member_logs_in_through_the_municipality_provider_and_out_again(page, li
     assert page.get_by_test_id("sso-last").inner_text().strip() == "青梅市で続ける"
     page.goto("/admin/users")
     assert "/login" in page.url  # the portal session is over
+
+
+def _no_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]]
+    assert not violations, violations
