@@ -176,10 +176,10 @@ def _parties(project: Project, declarations: list[Declaration], stage: str) -> l
     organiser = project.organiser
     party(_org_id(organiser.code), organiser.name_ja, "procuringEntity",
           {"scheme": LG_SCHEME, "id": organiser.code, "legalName": organiser.name_ja})
-    for d in declarations:
-        party(_org_id(d.tenant_id), d.tenant.name_ja, "buyer",
+    for d in declarations:  # committed municipalities are buyers; the others only declared an interest
+        party(_org_id(d.tenant_id), d.tenant.name_ja, "buyer" if d.status == "committed" else "interestedParty",
               {"scheme": LG_SCHEME, "id": d.tenant_id, "legalName": d.tenant.name_ja})
-        if d.max_budget_yen is not None:
+        if d.max_budget_yen is not None and d.status == "committed":
             party(_org_id(d.tenant_id), d.tenant.name_ja, "sourceParty")
     if stage != "planning":
         for quote in project.quotes:
@@ -219,17 +219,11 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
     prices = {a.item_id: a.unit_price_yen for a in agg.items if a.unit_price_yen is not None}
     organiser = project.organiser
     period = _fy_period(project.contract_start_fy, project.contract_end_fy)
-    budgets = [d for d in declarations if d.max_budget_yen is not None]
+    budgets = [d for d in declarations if d.max_budget_yen is not None and d.status == "committed"]
     release: dict[str, Any] = {
         "ocid": ocid, "id": f"{ocid}-{tag}", "date": _iso(when), "tag": [tag], "initiationType": "tender",
         "language": "ja", "parties": _parties(project, declarations, tag),
-        "planning": {"rationale": project.description or project.title, "budget": {
-            "description": "参加団体の予算上限の合計",
-            "amount": _yen(sum(d.max_budget_yen or 0 for d in budgets)),
-            "budgetBreakdown": [{
-                "id": d.tenant_id, "description": f"{d.tenant.name_ja}の予算上限",
-                "amount": _yen(d.max_budget_yen or 0), "period": period,
-                "sourceParty": {"id": _org_id(d.tenant_id), "name": d.tenant.name_ja}} for d in budgets]}},
+        "planning": {"rationale": project.description or project.title},
         "tender": {
             "id": f"{ocid}-tender", "title": project.title, "description": project.description or None,
             "status": _tender_status(project.status) if tag != "planning" else "planning",
@@ -241,6 +235,14 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
             "contractPeriod": period,
         },
     }
+    if budgets:  # one budget line per municipality that gave its maximum budget
+        release["planning"]["budget"] = {
+            "description": "参加団体の予算上限の合計",
+            "amount": _yen(sum(d.max_budget_yen or 0 for d in budgets)),
+            "budgetBreakdown": [{
+                "id": d.tenant_id, "description": f"{d.tenant.name_ja}の予算上限",
+                "amount": _yen(d.max_budget_yen or 0), "period": period,
+                "sourceParty": {"id": _org_id(d.tenant_id), "name": d.tenant.name_ja}} for d in budgets]}
     if tag != "planning":
         release["tender"]["numberOfTenderers"] = len(project.quotes)
         release["tender"]["tenderers"] = [{"id": _vendor_id(q), "name": q.vendor_name} for q in project.quotes]

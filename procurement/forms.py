@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from procurement.allocation import Tier
 from procurement.models import CATEGORIES, UNITS
@@ -99,8 +99,8 @@ def declaration_form(project: Any, formdata: Any = None, **kwargs: Any) -> Any:
         max_budget_yen = IntegerField(_l("Maximum budget (yen)"), validators=[
             Optional(), NumberRange(min=0, max=MAX_YEN, message=_l("Enter a whole number of yen."))])
         contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
-        contact_email = EmailField(_l("Contact e-mail"), validators=[DataRequired(), Email(check_deliverability=False),
-                                                                      Length(max=254)])
+        contact_email = EmailField(_l("Contact e-mail"), validators=[DataRequired(), Length(max=254), Regexp(
+            r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address such as name@city.example.jp."))])
         contact_phone = StringField(_l("Contact telephone"), validators=[Optional(), Length(max=30)])
         remarks = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=5000)])
         version = HiddenField()

@@ -30,6 +30,7 @@ from procurement.models import (
     QuoteTier,
     StatusEvent,
 )
+from tenants.context import current_tenant_id
 from tenants.services import ServiceError
 
 MAX_QUANTITY = 10_000_000
@@ -92,8 +93,8 @@ def create_project(actor: Any, data: ProjectData) -> Project:
     db.session.flush()
     _replace_items(project, data.items)
     db.session.add(Participation(project_id=project.id, declared=0, committed=0))
-    db.session.add(StatusEvent(project_id=project.id, from_status=None, to_status="draft",
-                               actor_tenant_id=actor.tenant_id, actor_user_id=actor.id))
+    project.events.append(StatusEvent(project_id=project.id, from_status=None, to_status="draft",
+                                      actor_tenant_id=actor.tenant_id, actor_user_id=actor.id))
     db.session.flush()
     audit.record("procurement.project_create", "procurement_project", project.id, after=_project_state(project))
     return project
@@ -174,8 +175,8 @@ def _record_transition(actor: Any, project: Project, to_status: str, reason: Opt
     project.status = to_status
     project.version += 1
     project.updated_at = now()
-    db.session.add(StatusEvent(project_id=project.id, from_status=before, to_status=to_status, reason=reason,
-                               actor_tenant_id=actor.tenant_id, actor_user_id=actor.id))
+    project.events.append(StatusEvent(project_id=project.id, from_status=before, to_status=to_status, reason=reason,
+                                      actor_tenant_id=actor.tenant_id, actor_user_id=actor.id))
     db.session.flush()
     audit.record("procurement.project_status", "procurement_project", project.id,
                  before={"status": before}, after={"status": to_status, "reason": reason})
@@ -231,6 +232,8 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
     """Award one vendor's quote and allocate the contract to the committed participants, exactly."""
     if not access.is_organiser(actor, project):
         raise _denied()
+    if current_tenant_id() != actor.tenant_id:  # RLS shows the organiser every declaration only when bound as it
+        raise RuntimeError("award must run with the organiser's tenant bound")
     _lock_project(project, version)
     db.session.refresh(project)
     if project.status != "tendering":
@@ -313,7 +316,7 @@ def _apply_totals(project_id: int, before: Contribution, after: Contribution) ->
     # serialise on these rows and never lose or double count an update.
     for old, new, column in ((before[0], after[0], DemandTotal.declared_quantity),
                              (before[1], after[1], DemandTotal.committed_quantity)):
-        for item_id in set(old) | set(new):
+        for item_id in sorted(set(old) | set(new)):  # one lock order for every writer: no deadlock
             delta = new.get(item_id, 0) - old.get(item_id, 0)
             if delta:
                 db.session.execute(update(DemandTotal).where(
@@ -362,7 +365,7 @@ def _new_status(actor: Any, current: Optional[Declaration], intent: str, changed
     if access.can_approve(actor):
         return "committed"  # the tenant admin's own commitment is its approval
     if current is not None and current.status == "committed" and not changed:
-        return "committed"
+        return "committed"  # a member's change to a committed declaration goes back for approval
     return "pending_approval"
 
 
@@ -396,7 +399,7 @@ def save_declaration(actor: Any, project: Project, data: DeclarationData, versio
                or declaration.contact_name != data.contact_name.strip()
                or declaration.contact_email != data.contact_email.strip()
                or declaration.contact_phone != data.contact_phone.strip() or declaration.remarks != data.remarks)
-    status = _new_status(actor, None if is_new else declaration, data.intent, old_quantities != quantities)
+    status = _new_status(actor, None if is_new else declaration, data.intent, changed)
     if not is_new and version != declaration.version:
         if not changed and status == declaration.status:
             return declaration  # the same form submitted twice: nothing to do
