@@ -5,6 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateTimeLocalField,
     EmailField,
@@ -81,6 +82,11 @@ class TransitionForm(FlaskForm):
 class AwardForm(FlaskForm):
     quote_id = SelectField(_l("Quote to award"), coerce=int, validate_choice=True)
     version = HiddenField()
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Document title"), validators=[DataRequired(), Length(max=200)])
+    file = FileField(_l("File (PDF or office document)"))
 
 
 class ApproveForm(FlaskForm):

@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from procurement import access
 from procurement.allocation import largest_remainder, standalone_cost, unit_price
-from procurement.models import Allocation, Declaration, DemandTotal, Participation, Project, Quote
+from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote
 from procurement.services import quote_pricing
 
 
@@ -23,6 +24,11 @@ def visible_projects(user: Any) -> list[Project]:
 
 def get_project(project_id: int) -> Optional[Project]:
     return db.session.get(Project, project_id)
+
+
+def get_document(project: Project, document_id: int) -> Optional[Document]:
+    return db.session.scalar(select(Document).where(Document.project_id == project.id, Document.id == document_id)
+                             .options(undefer(Document.data)))
 
 
 @dataclass

@@ -22,6 +22,7 @@ from procurement.models import (
     Declaration,
     DeclarationLine,
     DemandTotal,
+    Document,
     Item,
     Participation,
     Project,
@@ -462,3 +463,42 @@ def approve_declaration(actor: Any, project: Project, version: Optional[int] = N
 
 
 assert set(DECLARATION_STATUSES) == {"interested", "pending_approval", "committed", "withdrawn"}
+
+
+# Specification documents ------------------------------------------------------------------------
+
+ALLOWED_DOCUMENTS = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+}
+
+
+def add_document(actor: Any, project: Project, title: str, filename: str, data: bytes) -> Document:
+    """Attach a specification document (PDF or office file, recognised by its content, not its name)."""
+    import filetype
+
+    if not access.is_organiser(actor, project):
+        raise _denied()
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ServiceError("資料名を200文字以内で入力してください。", "title")
+    if not data:
+        raise ServiceError("ファイルを選んでください。", "file")
+    kind = filetype.guess(data)
+    if kind is None or kind.mime not in ALLOWED_DOCUMENTS:
+        raise ServiceError("PDF または Office 形式（docx・xlsx・pptx など）のファイルを選んでください。", "file")
+    stem = "".join(c for c in (filename or "").rsplit(".", 1)[0] if c.isalnum() or c in "-_ ")[:150].strip()
+    document = Document(project_id=project.id, title=title, filename=f"{stem or 'document'}.{kind.extension}",
+                        content_type=kind.mime, size=len(data), data=data)
+    db.session.add(document)
+    db.session.flush()
+    project.documents.append(document)
+    audit.record("procurement.document_add", "procurement_document", document.id, after={
+        "project": project.id, "title": title, "filename": document.filename, "size": document.size})
+    return document

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +15,7 @@ from procurement.chart import savings_chart
 from procurement.forms import (
     ApproveForm,
     AwardForm,
+    DocumentForm,
     ProjectForm,
     TransitionForm,
     declaration_form,
@@ -135,7 +137,7 @@ def project_detail(project_id: int):  # type: ignore[no-untyped-def]
         "procurement/project_detail.html", project=project, aggregate=aggregate, organiser=organiser,
         can_declare=access.can_declare(current_user), survey_open=services.survey_is_open(project),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
-        transition_form=TransitionForm(), approve_form=ApproveForm())
+        transition_form=TransitionForm(), approve_form=ApproveForm(), document_form=DocumentForm())
 
 
 @bp.post("/<int:project_id>/status")
@@ -191,6 +193,39 @@ def quote_new(project_id: int):  # type: ignore[no-untyped-def]
                 flash(_("The quote was recorded."), "success")
                 return redirect(url_for("procurement.project_detail", project_id=project.id))
     return render_template("procurement/quote_form.html", form=form, project=project), 400
+
+
+@bp.post("/<int:project_id>/documents")
+@require_login
+def document_add(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a title and choose a file."), "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    upload = form.file.data
+    data = upload.read() if upload is not None and hasattr(upload, "read") else b""
+    try:
+        services.add_document(current_user, project, form.title.data or "",
+                              getattr(upload, "filename", "") or "", data)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    flash(_("The document was added."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+@bp.get("/<int:project_id>/documents/<int:document_id>")
+@require_login
+def document_download(project_id: int, document_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    document = queries.get_document(project, document_id)
+    if document is None:
+        not_found_or_denied("procurement_document", document_id)
+    assert document is not None
+    return Response(document.data, mimetype=document.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"})
 
 
 @bp.post("/<int:project_id>/award")

@@ -206,3 +206,24 @@ def test_ocds_json_download(app, client) -> None:  # type: ignore[no-untyped-def
     assert response.status_code == 200
     package = json.loads(response.data)
     assert [r["tag"] for r in package["releases"]] == [["planning"], ["tender"], ["award"]]
+
+
+def test_specification_documents(app, client) -> None:  # type: ignore[no-untyped-def]
+    project_id = _ready(app)
+    login(client, "curator")
+    before = _writes(app)
+    bad = client.post(f"/procurement/{project_id}/documents", data={
+        "title": "仕様書", "file": (io.BytesIO(b"just text"), "spec.pdf")}, content_type="multipart/form-data")
+    assert bad.status_code == 303 and _writes(app) == before
+    assert "PDF または Office 形式" in client.get(f"/procurement/{project_id}").get_data(as_text=True)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    good = client.post(f"/procurement/{project_id}/documents", data={
+        "title": "仕様書（案）", "file": (io.BytesIO(pdf), "仕様書.pdf")}, content_type="multipart/form-data")
+    assert good.status_code == 302
+    login(client, "other_member")
+    page = client.get(f"/procurement/{project_id}").get_data(as_text=True)
+    link = re.search(r'href="(/procurement/\d+/documents/\d+)">仕様書（案）', page)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.data == pdf and download.mimetype == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]

@@ -19,3 +19,17 @@ def procurement_project(owner: str) -> str:
     else:
         project = make_project(status="draft", title="マトリクス下書き")
     return str(project.id)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@provides("procurement_document")
+def procurement_document(owner: str) -> str:
+    """``<project id>/documents/<document id>``: of a shared TMG project, or of a TMG draft (other)."""
+    from procurement import services
+    from tests.procurement.factories import user
+
+    project = make_project(status="draft" if owner == "other" else "demand_survey", title="マトリクス資料")
+    document = services.add_document(user("curator"), project, "仕様書", "spec.pdf", PDF)
+    return f"{project.id}/documents/{document.id}"
