@@ -227,3 +227,62 @@ def test_specification_documents(app, client) -> None:  # type: ignore[no-untype
     download = client.get(link.group(1))
     assert download.status_code == 200 and download.data == pdf and download.mimetype == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
+
+
+def _project_form(**extra: str) -> dict[str, str]:
+    return {"title": "RPA 共同調達", "category": "rpa", "survey_opens_at": "2026-12-01T09:00",
+            "survey_closes_at": "2027-01-15T17:00", "contract_start_fy": "2027", "contract_end_fy": "2029",
+            "items": "RPA ライセンス | licence\n研修 | set", **extra}
+
+
+def test_organiser_forms_refuse_bad_input_without_500(app, client) -> None:  # type: ignore[no-untyped-def]
+    project_id = _ready(app)
+    login(client, "curator")
+    before = _writes(app)
+    for extra in ({"contract_start_fy": "abc"}, {"contract_end_fy": "2026"}, {"survey_opens_at": "yesterday"},
+                  {"items": "RPA | parsec"}, {"category": "weapons"}, {"title": "x" * 300},
+                  {"contract_start_fy": "99999999999999999999"}):
+        response = client.post("/procurement/new", data=_project_form(**extra))
+        assert response.status_code == 400, extra
+    with app.app_context():
+        item_id = db.session.get(Project, project_id).items[0].id
+        db.session.remove()
+    for tiers, fee in (("1: abc", "0"), ("5: 100", "0"), ("1: 100\n10: 200", "0"), ("1: 10000000000000000", "0"),
+                       ("1: 100", "-1"), ("1: 100", "1e9"), ("1: 100\n99999999999: 1", "0")):
+        response = client.post(f"/procurement/{project_id}/quotes/new", data={
+            "vendor_name": "A社", f"tiers_{item_id}": tiers, f"fee_{item_id}": fee})
+        assert response.status_code == 400, (tiers, fee)
+    assert client.post(f"/procurement/{project_id}/award", data={"quote_id": "abc"}).status_code == 400
+    assert client.post(f"/procurement/{project_id}/status", data={"to_status": "bogus"}).status_code == 303
+    assert client.post(f"/procurement/{project_id}/status", data={"to_status": "cancelled"}).status_code == 303
+    assert _writes(app) == before
+    login(client, "member")
+    for quantity in ("1" * 40, "1e3", " "):
+        assert client.post(f"/procurement/{project_id}/declaration",
+                           data=_form(project_id, app, quantity=quantity)).status_code == 400
+    assert _writes(app) == before
+
+
+def test_create_edit_and_stale_edit_of_a_project(app, client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "curator")
+    response = client.post("/procurement/new", data=_project_form())
+    assert response.status_code == 302
+    project_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    page = client.get(f"/procurement/{project_id}/edit").get_data(as_text=True)
+    assert "RPA ライセンス | licence" in page and "2026-12-01T09:00" in page
+    edited = client.post(f"/procurement/{project_id}/edit", data=_project_form(title="改題", version="1"))
+    assert edited.status_code == 302
+    stale = client.post(f"/procurement/{project_id}/edit", data=_project_form(title="古い", version="1"))
+    assert stale.status_code == 409 and "他の人がこの案件を更新しました" in stale.get_data(as_text=True)
+    detail = client.get(f"/procurement/{project_id}").get_data(as_text=True)
+    assert "改題" in detail and "2026-12-01 09:00" in detail and "令和9年度 – 令和11年度" in detail
+
+
+def test_pages_in_english(app, client) -> None:  # type: ignore[no-untyped-def]
+    project_id = _awarded(app)
+    login(client, "other_admin")
+    assert client.post("/lang", data={"lang": "en", "next": "/"}).status_code == 302
+    page = client.get(f"/procurement/{project_id}").get_data(as_text=True)
+    assert "Pooled demand" in page and "Your allocated cost: ¥150,545" in page and "FY2027" in page
+    savings = client.get(f"/procurement/{project_id}/savings").get_data(as_text=True)
+    assert "Pooled price compared with buying alone" in savings and "Koto" in savings
