@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 
 from portal.i18n import TOKYO
@@ -82,6 +83,8 @@ def test_joint_procurement_journey(page, new_page) -> None:  # type: ignore[no-u
     ome.get_by_role("button", name="申告を保存する").click()
     assert "需要調査の受付期間外のため、申告を変更できません" in ome.locator("main").inner_text()
 
+    assert Axe().run(ome).violations_count == 0  # the refused form, with its message, is accessible
+
     # 4. award
     page.get_by_role("button", name="「入札・見積中」に進める").click()
     page.get_by_label("落札とする見積").select_option(label="株式会社ブラウザ")
@@ -93,6 +96,9 @@ def test_joint_procurement_journey(page, new_page) -> None:  # type: ignore[no-u
     for participant, amount in ((ome, "50,182円"), (koto, "150,545円"), (chiyoda, "75,273円")):
         participant.goto(project_url)
         assert amount in participant.get_by_test_id("own-allocation").inner_text()
+
+    koto.goto(project_url + "/savings")
+    assert "<svg" in koto.content() and Axe().run(koto).violations_count == 0
 
     # 6. the organiser downloads the Excel workbook and the OCDS package
     with page.expect_download() as excel:
