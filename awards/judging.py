@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
+from awards.i18n import _
 from awards.models import (
     Assignment,
     Judge,

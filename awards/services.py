@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
+from awards.i18n import _
 from awards.models import (
     COMMENT_MODES,
     ENTRY_FIELDS,
