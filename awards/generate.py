@@ -134,7 +134,8 @@ def _judging(cur: Any, programme_id: int, judges: list[tuple[str, int, str]], su
     _copy(cur, "award_judges", ("id", "programme_id", "judge_tenant", "judge_user_id", "display_name"),
           [(jid, programme_id, t, u, n) for jid, (t, u, n) in zip(judge_ids, judges, strict=True)])
     _copy(cur, "award_assignments", ("judge_id", "category_id"), [(j, c) for j in judge_ids for c in category_ids])
-    sheets, scores = [], []
+    sheets: list[tuple[Any, ...]] = []
+    scores: list[tuple[Any, ...]] = []
     pairs = [(jid, tenant, s) for jid, (tenant, _u, _n) in zip(judge_ids, judges, strict=True)
              for s in submissions if s[4] != tenant]
     sheet_ids = _ids(cur, "award_score_sheets", len(pairs))
