@@ -1,6 +1,8 @@
 """Blind review: what judges see instead of the entrant — in text, file names and PDF metadata."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import re
 
@@ -29,6 +31,24 @@ def redact(text: str, tenant: Tenant) -> str:
     for name in entrant_names(tenant):
         text = re.sub(re.escape(name), MASK, text, flags=re.IGNORECASE)
     return text
+
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def judge_code(submission_id: int) -> str:
+    """The label and URL key judges know an entry by: keyed-hash, so it reveals neither the entrant, nor
+    the order of submission, nor how many other (hidden or conflicted) entries exist."""
+    from flask import current_app
+
+    key = str(current_app.secret_key or "").encode()
+    digest = hmac.new(key, f"award-submission:{submission_id}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(6):
+        number, index = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[index])
+    return "R-" + "".join(chars)
 
 
 def anonymous_filename(position: int) -> str:

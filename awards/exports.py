@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from awards.blind import judge_code
 from awards.judging import ResultRow, criterion_specs, list_judges, sheets_of_judge, visible_submissions
 from awards.models import Judge, Programme
 from awards.scoring import weighted_total
@@ -24,8 +25,12 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_names: dict[str, str]) -> list[Row]:
-    """One judge's sheets: only the entries that judge may see; the entrant only when allowed."""
+def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_names: dict[str, str],
+               for_judge: bool = False) -> list[Row]:
+    """One judge's sheets: only the entries that judge may see; the entrant only when allowed.
+
+    For the judge themself the entries are labelled with their judge codes, never the reference
+    numbers (whose gaps would tell how many entries are hidden from them)."""
     criteria = programme.criteria
     header = [_("Reference"), *([_("Municipality")] if show_entrant else []), _("Category"), _("Title"),
               *[c.name for c in criteria], _("Weighted total"), _("Status"), _("Comment")]
@@ -33,12 +38,16 @@ def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_n
     sheets = sheets_of_judge(judge, programme.stage)
     rows: list[Row] = [header]
     specs = criterion_specs(programme)
-    for submission in visible_submissions(judge, programme):
+    visible = visible_submissions(judge, programme)
+    if not for_judge:
+        visible.sort(key=lambda s: s.reference_no)
+    for submission in visible:
         sheet = sheets.get(submission.id)
         values = sheet.values() if sheet else {}
         complete = len(values) == len(criteria) and bool(criteria)
         rows.append([
-            submission.reference, *([entrant_names.get(submission.entrant_code, "")] if show_entrant else []),
+            judge_code(submission.id) if for_judge else submission.reference,
+            *([entrant_names.get(submission.entrant_code, "")] if show_entrant else []),
             categories.get(submission.category_id, ""), submission.title,
             *[values.get(c.id, "") for c in criteria],
             weighted_total(specs, values) if complete else "",

@@ -14,6 +14,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from awards.blind import judge_code
 from awards.i18n import _
 from awards.models import (
     Assignment,
@@ -157,14 +158,23 @@ def _assigned(judge: Judge, submission: Submission) -> bool:
 
 
 def visible_submissions(judge: Judge, programme: Programme, stage: Optional[str] = None) -> list[Submission]:
-    """What this judge may see and score in the stage (the single source of every judge-facing view)."""
+    """What this judge may see and score in the stage (the single source of every judge-facing view).
+
+    Ordered by the judge code (a keyed hash), so that neither the order nor any gap in numbering tells a
+    judge about entries hidden from them."""
     recusals = recusals_of(judge)
-    return [s for s in submissions_of(programme, stage)
-            if _assigned(judge, s) and not is_conflicted(judge, s, recusals)]
+    return sorted((s for s in submissions_of(programme, stage)
+                   if _assigned(judge, s) and not is_conflicted(judge, s, recusals)),
+                  key=lambda s: judge_code(s.id))
 
 
 def visible_submission(judge: Judge, programme: Programme, submission_id: int) -> Optional[Submission]:
     return next((s for s in visible_submissions(judge, programme) if s.id == submission_id), None)
+
+
+def visible_by_code(judge: Judge, programme: Programme, code: str) -> Optional[Submission]:
+    """The visible submission a judge knows by this code, or None (hidden and unknown look the same)."""
+    return next((s for s in visible_submissions(judge, programme) if judge_code(s.id) == code), None)
 
 
 def declare_conflict(actor: User, judge: Judge, submission: Submission, reason: str) -> Recusal:

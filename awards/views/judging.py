@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from awards import bp
-from awards.blind import anonymous_filename, redact, strip_pdf_metadata
+from awards.blind import anonymous_filename, judge_code, redact, strip_pdf_metadata
 from awards.chart import judge_distribution_svg
 from awards.exports import judge_rows, to_csv, to_xlsx
 from awards.forms import RecuseForm
@@ -18,13 +18,13 @@ from awards.judging import (
     save_sheet,
     sheet_of,
     sheets_of_judge,
-    visible_submission,
+    visible_by_code,
     visible_submissions,
 )
 from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
-from awards.views.common import denied, entrant_label, load_programme, load_submission, tenant_names
+from awards.views.common import denied, entrant_label, load_programme, tenant_names
 from portal.i18n import current_lang
 from tenants.auth import require_permission
 from tenants.roles import Permission
@@ -38,13 +38,13 @@ def _judge(programme: Programme) -> Judge:
     return judge  # type: ignore[return-value]
 
 
-def _visible(submission_id: int) -> tuple[Programme, Judge, Submission]:
-    """The submission if this judge may see it — 404 otherwise, the same answer as for no entry at all."""
-    submission = load_submission(submission_id)
-    programme = load_programme(submission.programme_id)
+def _visible(programme_id: int, code: str) -> tuple[Programme, Judge, Submission]:
+    """The submission this judge knows by ``code`` — 404 otherwise, the same answer as for no entry at all."""
+    programme = load_programme(programme_id)
     judge = judge_of(programme, current_user)
-    if judge is None or visible_submission(judge, programme, submission.id) is None:
-        denied("award_submission", submission_id)
+    submission = visible_by_code(judge, programme, code) if judge is not None else None
+    if submission is None:
+        denied("award_submission", code)
     return programme, judge, submission  # type: ignore[return-value]
 
 
@@ -72,7 +72,7 @@ def judging(programme_id: int):  # type: ignore[no-untyped-def]
     judge = _judge(programme)
     names = tenant_names()
     sheets = sheets_of_judge(judge, programme.stage)
-    rows = [(s, shown_text(programme, s, s.title, names), sheets.get(s.id),
+    rows = [(s, judge_code(s.id), shown_text(programme, s, s.title, names), sheets.get(s.id),
              None if programme.blind else entrant_label(names, s.entrant_code, current_lang()))
             for s in visible_submissions(judge, programme)]
     low, high = scale_bounds(programme)
@@ -82,10 +82,10 @@ def judging(programme_id: int):  # type: ignore[no-untyped-def]
                            window_open=judging_window_open(programme))
 
 
-@bp.route("/submissions/<int:submission_id>/score", methods=["GET", "POST"])
+@bp.route("/judging/<int:programme_id>/<code>", methods=["GET", "POST"])
 @require_permission(Permission.AWARDS_JUDGE)
-def score(submission_id: int):  # type: ignore[no-untyped-def]
-    programme, judge, submission = _visible(submission_id)
+def score(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+    programme, judge, submission = _visible(programme_id, code)
     names = tenant_names()
     sheet = sheet_of(judge, submission, programme.stage)
     status, error_field, error = 200, None, None
@@ -103,38 +103,38 @@ def score(submission_id: int):  # type: ignore[no-untyped-def]
             flash(_("Your scores were submitted.") if final else _("Your draft was saved."), "success")
             if final:
                 return redirect(url_for("awards.judging", programme_id=programme.id))
-            return redirect(url_for("awards.score", submission_id=submission.id))
+            return redirect(url_for("awards.score", programme_id=programme.id, code=code))
     text = {k: shown_text(programme, submission, getattr(submission, k), names)
             for k in ("title", "summary", "background", "activities", "system", "effects", "ingenuity")}
     return render_template(
-        "awards/score.html", programme=programme, judge=judge, submission=submission, text=text, sheet=sheet,
+        "awards/score.html", programme=programme, judge=judge, submission=submission, code=code, text=text,
+        sheet=sheet,
         values=values, comment=comment, error=error, error_field=error_field,
         entrant=None if programme.blind else entrant_label(names, submission.entrant_code, current_lang()),
         recuse_form=RecuseForm(formdata=None), window_open=judging_window_open(programme),
-        files=[(i, f, anonymous_filename(i) if programme.blind else f.filename)
+        files=[(i, anonymous_filename(i) if programme.blind else f.filename)
                for i, f in enumerate(submission.files, start=1)]), status
 
 
-@bp.post("/submissions/<int:submission_id>/recuse")
+@bp.post("/judging/<int:programme_id>/<code>/recuse")
 @require_permission(Permission.AWARDS_JUDGE)
-def recuse(submission_id: int):  # type: ignore[no-untyped-def]
-    programme, judge, submission = _visible(submission_id)
+def recuse(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+    programme, judge, submission = _visible(programme_id, code)
     form = RecuseForm()
     try:
         declare_conflict(current_user, judge, submission, form.reason.data or "")
     except ServiceError as error:
         flash(error.message, "error")
-        return redirect(url_for("awards.score", submission_id=submission.id) + "#recuse"), 303
+        return redirect(url_for("awards.score", programme_id=programme.id, code=code) + "#recuse"), 303
     flash(_("Your conflict of interest was recorded; the entry is no longer assigned to you."), "success")
     return redirect(url_for("awards.judging", programme_id=programme.id))
 
 
-@bp.get("/submissions/<int:submission_id>/files/<int:file_id>")
+@bp.get("/judging/<int:programme_id>/<code>/files/<int:position>")
 @require_permission(Permission.AWARDS_JUDGE)
-def submission_file(submission_id: int, file_id: int):  # type: ignore[no-untyped-def]
-    programme, _judge_row, submission = _visible(submission_id)
-    position = next((i for i, f in enumerate(submission.files, start=1) if f.id == file_id), None)
-    if position is None:
+def submission_file(programme_id: int, code: str, position: int):  # type: ignore[no-untyped-def]
+    programme, _judge_row, submission = _visible(programme_id, code)
+    if not 1 <= position <= len(submission.files):
         abort(404)
     file = submission.files[position - 1]
     if programme.blind:
@@ -158,10 +158,10 @@ def judging_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in ("csv", "xlsx"):
         abort(404)
     names = {code: t.name(current_lang()) for code, t in tenant_names().items()}
-    rows = judge_rows(judge, programme, not programme.blind, names)
+    rows = judge_rows(judge, programme, not programme.blind, names, for_judge=True)
     if programme.blind:
         tenants = tenant_names()
-        subs = {s.reference: s for s in visible_submissions(judge, programme)}
+        subs = {judge_code(s.id): s for s in visible_submissions(judge, programme)}
         rows = [rows[0], *[[*r[:2], shown_text(programme, subs[r[0]], r[2], tenants), *r[3:]] for r in rows[1:]]]
     return export_response(rows, fmt, f"scores-{programme.id}-judge-{judge.id}", _("Scores"))
 

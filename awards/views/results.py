@@ -122,7 +122,7 @@ def judge_detail(judge_id: int):  # type: ignore[no-untyped-def]
     names = tenant_names()
     sheets = sheets_of_judge(judge, programme.stage)
     rows = [(s, sheets.get(s.id), entrant_label(names, s.entrant_code, current_lang()))
-            for s in visible_submissions(judge, programme)]
+            for s in sorted(visible_submissions(judge, programme), key=lambda s: s.reference_no)]
     low, high = scale_bounds(programme)
     chart = judge_distribution_svg(judge.display_name, totals_of(judge, programme), low, high, f"chart-{judge.id}")
     from awards.judging import progress

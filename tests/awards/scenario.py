@@ -99,3 +99,15 @@ def build() -> Scenario:
     return Scenario(programme.id, category.id, criterion.id, ids["entry_own"], ids["entry_other"], ids["file_own"],
                     ids["file_other"], ids["submission_own"], ids["submission_other"],
                     other.files[0].id, judge.id, assignment.id, sheet.id)
+
+
+def judge_path(app, programme_id: int, submission_id: int, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
+    """The URL by which a judge knows a submission (its keyed-hash code)."""
+    from awards.blind import judge_code
+
+    with app.app_context():
+        return f"/awards/judging/{programme_id}/{judge_code(submission_id)}{suffix}"
+
+
+def jp(client, scenario: Scenario, submission_id: int, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
+    return judge_path(client.application, scenario.programme_id, submission_id, suffix)

@@ -13,7 +13,7 @@ from portal.demo import CHIYODA
 from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE
-from tests.awards.scenario import user
+from tests.awards.scenario import jp, user
 from tests.conftest import login
 
 CIO = f"{CHIYODA}:cio@chiyoda.example.jp"
@@ -41,14 +41,15 @@ def test_a_judge_never_sees_nor_counts_an_entry_of_their_own_municipality(app, c
     own_sub, judge_id = in_app(lambda: _chiyoda_entry_and_cio_judge(scenario))
     login(client, CIO)
     page = client.get(f"/awards/judging/{scenario.programme_id}").get_data(as_text=True)
-    assert "千代田区の窓口DX" not in page and "E-003" not in page
+    assert "千代田区の窓口DX" not in page
+    assert "E-00" not in page  # judges never see reference numbers: their gaps would count hidden entries
     assert "2件中0件提出済み" in page  # the two other entries, never three
     assert 'max="2"' in page
-    assert client.get(f"/awards/submissions/{own_sub}/score").status_code == 404
-    assert client.post(f"/awards/submissions/{own_sub}/score", data={"action": "draft"}).status_code == 404
-    assert client.post(f"/awards/submissions/{own_sub}/recuse", data={"reason": "x"}).status_code == 404
+    assert client.get(jp(client, scenario, own_sub)).status_code == 404
+    assert client.post(jp(client, scenario, own_sub), data={"action": "draft"}).status_code == 404
+    assert client.post(jp(client, scenario, own_sub, "/recuse"), data={"reason": "x"}).status_code == 404
     csv_text = client.get(f"/awards/judging/{scenario.programme_id}/scores.csv").get_data(as_text=True)
-    assert "千代田区の窓口DX" not in csv_text and "E-003" not in csv_text
+    assert "千代田区の窓口DX" not in csv_text and "E-00" not in csv_text
     assert len(csv_text.strip().splitlines()) == 3  # header + the two visible entries
     xlsx = load_workbook(io.BytesIO(client.get(f"/awards/judging/{scenario.programme_id}/scores.xlsx").data))
     cells = [str(c.value) for row in xlsx.active.iter_rows() for c in row]
@@ -85,12 +86,12 @@ def test_curators_assignment_list_never_offers_a_judges_own_municipality(client,
 
 def test_declared_conflict_hides_the_entry_removes_its_scores_and_shows_the_reason(client, in_app, scenario):  # type: ignore[no-untyped-def]
     login(client, "judge")
-    response = client.post(f"/awards/submissions/{scenario.submission_other}/recuse",
+    response = client.post(jp(client, scenario, scenario.submission_other, "/recuse"),
                            data={"reason": "元職場の同僚が担当"})
     assert response.status_code == 302
     page = client.get(f"/awards/judging/{scenario.programme_id}").get_data(as_text=True)
     assert "応募 other" not in page and "1件中0件提出済み" in page
-    assert client.get(f"/awards/submissions/{scenario.submission_other}/score").status_code == 404
+    assert client.get(jp(client, scenario, scenario.submission_other)).status_code == 404
 
     def counted():  # type: ignore[no-untyped-def]
         programme = db.session.get(Programme, scenario.programme_id)
@@ -103,7 +104,7 @@ def test_declared_conflict_hides_the_entry_removes_its_scores_and_shows_the_reas
 
 def test_an_empty_reason_is_refused_and_nothing_is_written(client, in_app, scenario):  # type: ignore[no-untyped-def]
     login(client, "judge")
-    response = client.post(f"/awards/submissions/{scenario.submission_other}/recuse", data={"reason": "  "})
+    response = client.post(jp(client, scenario, scenario.submission_other, "/recuse"), data={"reason": "  "})
     assert response.status_code == 303
     assert "利害関係の理由を記入してください。" in client.get(response.headers["Location"]).get_data(as_text=True)
     with client.application.app_context():
@@ -123,15 +124,15 @@ def _blind(scenario):  # type: ignore[no-untyped-def]
 def test_blind_review_hides_the_entrant_in_pages_files_and_exports(client, in_app, scenario):  # type: ignore[no-untyped-def]
     in_app(lambda: _blind(scenario))
     login(client, "judge")
-    for path in (f"/awards/judging/{scenario.programme_id}", f"/awards/submissions/{scenario.submission_own}/score",
+    for path in (f"/awards/judging/{scenario.programme_id}", jp(client, scenario, scenario.submission_own),
                  f"/awards/judging/{scenario.programme_id}/scores.csv", f"/awards/programmes/{scenario.programme_id}",
                  "/awards/"):
         text = client.get(path).get_data(as_text=True)
         for name in ("青梅", "江東", "Ome", "Koto", "132055", "131083"):
             assert name not in text, (path, name)
-    score_page = client.get(f"/awards/submissions/{scenario.submission_own}/score").get_data(as_text=True)
+    score_page = client.get(jp(client, scenario, scenario.submission_own)).get_data(as_text=True)
     assert "〇〇のRPA導入" in score_page and "attachment-1.pdf" in score_page and "説明.pdf" not in score_page
-    response = client.get(f"/awards/submissions/{scenario.submission_other}/files/{scenario.submission_file}")
+    response = client.get(jp(client, scenario, scenario.submission_other, "/files/1"))
     assert response.status_code == 200
     assert 'filename=attachment-1.pdf' in response.headers["Content-Disposition"]
     assert PdfReader(io.BytesIO(response.data)).metadata is None
@@ -165,7 +166,7 @@ def test_results_are_embargoed_until_published_then_entrants_see_their_own(clien
 
 def test_score_validation_lock_and_reopen(client, in_app, scenario):  # type: ignore[no-untyped-def]
     login(client, "judge")
-    path = f"/awards/submissions/{scenario.submission_own}/score"
+    path = jp(client, scenario, scenario.submission_own)
     field = f"score-{scenario.criterion_id}"
     for bad in ("3.5", "6", "0", "abc"):
         response = client.post(path, data={field: bad, "action": "submit"})

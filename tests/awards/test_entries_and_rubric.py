@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from awards import services
 from awards.models import Criterion, Entry, Programme, Submission
 from portal.extensions import db
+from tests.awards.scenario import jp
 from tests.conftest import login
 
 
@@ -82,7 +83,7 @@ def test_withdrawal_before_the_deadline_removes_the_entry_from_judging(client, s
         db.session.remove()
     assert client.post(f"/awards/entries/{submitted}/withdraw").status_code == 302
     login(client, "judge")
-    assert client.get(f"/awards/submissions/{scenario.submission_own}/score").status_code == 404
+    assert client.get(jp(client, scenario, scenario.submission_own)).status_code == 404
     assert "1件中1件提出済み" in client.get(f"/awards/judging/{scenario.programme_id}").get_data(as_text=True)
 
 

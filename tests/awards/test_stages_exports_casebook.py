@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from awards.models import Programme, Submission
 from portal.extensions import db
+from tests.awards.scenario import jp
 from tests.conftest import login
 
 
@@ -25,7 +26,7 @@ def test_shortlist_moves_to_the_final_and_judges_see_only_the_shortlist(client, 
     login(client, "judge")
     page = client.get(f"/awards/judging/{scenario.programme_id}").get_data(as_text=True)
     assert "1件中0件提出済み" in page and "応募 own" not in page  # a new stage: a new sheet to submit
-    assert client.get(f"/awards/submissions/{scenario.submission_own}/score").status_code == 404
+    assert client.get(jp(client, scenario, scenario.submission_own)).status_code == 404
 
 
 def test_curator_exports_every_sheet_and_the_results(client, scenario):  # type: ignore[no-untyped-def]

@@ -47,9 +47,12 @@ def award_submission(owner: str) -> str:
     return str(s.submission_own if owner == "own" else s.submission_other)
 
 
-@provides("award_submission_file")
-def award_submission_file(owner: str) -> str:
-    return str(_scenario().submission_file)
+@provides("award_code")
+def award_code(owner: str) -> str:
+    """The judge code of 青梅市's (own) or 江東区's (other) submitted entry."""
+    from awards.blind import judge_code
+
+    return judge_code(int(award_submission(owner)))
 
 
 @provides("award_judge")
