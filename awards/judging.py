@@ -192,9 +192,10 @@ def declare_conflict(actor: User, judge: Judge, submission: Submission, reason: 
     return row
 
 
-def recusals_of_programme(programme: Programme) -> list[tuple[Recusal, Judge, Submission]]:
+def recusals_of_programme(programme: Programme) -> list[tuple[Recusal, str, Submission]]:
+    """Declared conflicts with the judge's name and the entry (curators)."""
     rows = db.session.execute(
-        select(Recusal, Judge, Submission).join(Judge, Judge.id == Recusal.judge_id)
+        select(Recusal, Judge.display_name, Submission).join(Judge, Judge.id == Recusal.judge_id)
         .join(Submission, Submission.id == Recusal.submission_id)
         .where(Judge.programme_id == programme.id).order_by(Recusal.created_at))
     return [(r, j, s) for r, j, s in rows]
@@ -303,9 +304,48 @@ def progress(judge: Judge, programme: Programme) -> Progress:
     return Progress(done, drafts, len(visible))
 
 
+@dataclass
+class Snapshot:
+    """Everything about a programme's judging in one stage, loaded with a fixed number of statements."""
+
+    submissions: list[Submission]
+    judges: list[Judge]
+    recused: dict[int, set[int]]  # judge id → submission ids
+    sheets: dict[int, dict[int, ScoreSheet]]  # judge id → submission id → sheet
+
+    def visible(self, judge: Judge) -> list[Submission]:
+        """The same rule as visible_submissions, on the preloaded rows."""
+        recused = self.recused.get(judge.id, set())
+        return [s for s in self.submissions if _assigned(judge, s) and s.entrant_code != judge.judge_tenant
+                and s.id not in recused]
+
+    def progress(self, judge: Judge) -> Progress:
+        visible = {s.id for s in self.visible(judge)}
+        sheets = self.sheets.get(judge.id, {})
+        done = sum(1 for sid, sh in sheets.items() if sid in visible and sh.is_final)
+        drafts = sum(1 for sid, sh in sheets.items() if sid in visible and not sh.is_final)
+        return Progress(done, drafts, len(visible))
+
+
+def snapshot(programme: Programme, stage: Optional[str] = None) -> Snapshot:
+    stage = stage or programme.stage
+    judges = list_judges(programme)
+    recused: dict[int, set[int]] = {}
+    for judge_id, submission_id in db.session.execute(
+            select(Recusal.judge_id, Recusal.submission_id).join(Judge, Judge.id == Recusal.judge_id)
+            .where(Judge.programme_id == programme.id)):
+        recused.setdefault(judge_id, set()).add(submission_id)
+    sheets: dict[int, dict[int, ScoreSheet]] = {}
+    for sheet in db.session.scalars(select(ScoreSheet).join(Judge, Judge.id == ScoreSheet.judge_id)
+                                    .where(Judge.programme_id == programme.id, ScoreSheet.stage == stage)):
+        sheets.setdefault(sheet.judge_id, {})[sheet.submission_id] = sheet
+    return Snapshot(submissions_of(programme, stage), judges, recused, sheets)
+
+
 def completion(programme: Programme) -> list[tuple[Judge, Progress]]:
     """Curators' completion view: every judge's progress in the current stage."""
-    return [(judge, progress(judge, programme)) for judge in list_judges(programme)]
+    snap = snapshot(programme)
+    return [(judge, snap.progress(judge)) for judge in snap.judges]
 
 
 # Results --------------------------------------------------------------------------------------
@@ -317,10 +357,11 @@ def criterion_specs(programme: Programme) -> list[CriterionSpec]:
 
 def eligible_final_sheets(programme: Programme, stage: str) -> list[tuple[Judge, ScoreSheet]]:
     """Final sheets that count: only pairs the judge may still see (a later recusal removes a sheet)."""
+    snap = snapshot(programme, stage)
     result = []
-    for judge in list_judges(programme):
-        visible = {s.id for s in visible_submissions(judge, programme, stage)}
-        for sid, sheet in sheets_of_judge(judge, stage).items():
+    for judge in snap.judges:
+        visible = {s.id for s in snap.visible(judge)}
+        for sid, sheet in snap.sheets.get(judge.id, {}).items():
             if sheet.is_final and sid in visible and len(sheet.scores) == len(programme.criteria):
                 result.append((judge, sheet))
     return result

@@ -1,6 +1,8 @@
 """Judges' pages: the entries assigned to them, score sheets, conflicts, their own exports and chart."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,7 @@ from awards.chart import judge_distribution_svg
 from awards.exports import judge_rows, to_csv, to_xlsx
 from awards.forms import RecuseForm
 from awards.judging import (
+    Snapshot,
     criterion_specs,
     declare_conflict,
     judge_of,
@@ -53,10 +56,15 @@ def shown_text(programme: Programme, submission: Submission, text: str, names) -
     return redact(text, tenant) if programme.blind and tenant is not None else text
 
 
-def totals_of(judge: Judge, programme: Programme) -> list[int]:
+def totals_of(judge: Judge, programme: Programme, snap: Optional[Snapshot] = None) -> list[int]:
+    """The judge's final weighted totals over the entries they may see (what their chart shows)."""
     specs = criterion_specs(programme)
-    visible = {s.id for s in visible_submissions(judge, programme)}
-    return [weighted_total(specs, sheet.values()) for sid, sheet in sheets_of_judge(judge, programme.stage).items()
+    if snap is not None:
+        visible, sheets = {s.id for s in snap.visible(judge)}, snap.sheets.get(judge.id, {})
+    else:
+        visible = {s.id for s in visible_submissions(judge, programme)}
+        sheets = sheets_of_judge(judge, programme.stage)
+    return [weighted_total(specs, sheet.values()) for sid, sheet in sheets.items()
             if sid in visible and sheet.is_final and len(sheet.scores) == len(specs)]
 
 

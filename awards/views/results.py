@@ -23,6 +23,7 @@ from awards.judging import (
     send_to_casebook,
     sheets_of_judge,
     shortlist,
+    snapshot,
     submissions_of,
     unassign,
     visible_submissions,
@@ -37,12 +38,11 @@ from tenants.roles import Permission
 from tenants.services import ServiceError
 
 
-def _assign_form(programme, judge) -> AssignForm:  # type: ignore[no-untyped-def]
-    names = tenant_names()
+def _assign_form(programme, judge, names, live) -> AssignForm:  # type: ignore[no-untyped-def]
     form = AssignForm(prefix=f"judge-{judge.id}", formdata=None if request.method == "GET" else request.form)
     choices = [(f"c:{c.id}", _("Category: %(name)s", name=c.name)) for c in programme.categories]
     choices += [(f"s:{s.id}", f"{s.reference} {entrant_label(names, s.entrant_code, current_lang())} — {s.title}")
-                for s in submissions_of(programme) if s.entrant_code != judge.judge_tenant]
+                for s in live if s.entrant_code != judge.judge_tenant]
     form.target.choices = choices
     return form
 
@@ -58,8 +58,9 @@ def programme_judges(programme_id: int):  # type: ignore[no-untyped-def]
         (f"{m.judge_tenant}:{m.judge_user_id}",
          f"{m.display_name}（{entrant_label(names, m.judge_tenant, current_lang())}）")
         for m in judge_pool() if (m.judge_tenant, m.judge_user_id) not in taken]
-    judges = [(judge, prog, _assign_form(programme, judge)) for judge, prog in completion(programme)]
-    subs = {s.id: s for s in submissions_of(programme)}
+    live = submissions_of(programme)
+    judges = [(judge, prog, _assign_form(programme, judge, names, live)) for judge, prog in completion(programme)]
+    subs = {s.id: s for s in live}
     return render_template("awards/judges.html", programme=programme, judges=judges, judge_form=judge_form,
                            recusals=recusals_of_programme(programme), subs=subs, names=names,
                            categories={c.id: c.name for c in programme.categories})
@@ -202,8 +203,9 @@ def programme_results(programme_id: int):  # type: ignore[no-untyped-def]
     charts = []
     if curator:
         low, high = scale_bounds(programme)
-        charts = [judge_distribution_svg(j.display_name, totals_of(j, programme), low, high, f"chart-{j.id}")
-                  for j in list_judges(programme)]
+        snap = snapshot(programme)
+        charts = [judge_distribution_svg(j.display_name, totals_of(j, programme, snap), low, high, f"chart-{j.id}")
+                  for j in snap.judges]
     own = [r for r in rows if r.submission.entrant_code == current_user.tenant_id]
     return render_template("awards/results.html", programme=programme, rows=rows, names=names, curator=curator,
                            charts=charts, own=own, casebook=casebook_available(),
