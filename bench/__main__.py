@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.measure import Result, rls_cost, run_wrk, search_server_time
 from bench.pages import Page, make_credentials, resolve_pages
 from bench.report import write_report
-from bench.setup import BenchDatabase, machine_facts, start_postgres, stop_postgres
+from bench.setup import BenchDatabase, machine_facts, schema_fingerprint, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     server = start_postgres(VAR / "pgdata")
     try:
-        tokyo = BenchDatabase.prepare(server, f"yokoten_t{args.tenants}_{args.cases_per_tenant}",
+        tokyo = BenchDatabase.prepare(server, f"yokoten_t{args.tenants}_{args.cases_per_tenant}_{schema_fingerprint()}",
                                       args.tenants, args.cases_per_tenant)
         facts = machine_facts(server, args)
         facts["data"] = tokyo.describe()
@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         rls = rls_cost(tokyo)
         national_facts = None
         if args.national:
-            national = BenchDatabase.prepare(server, f"yokoten_national_{args.national_per_tenant}", 1741,
-                                             args.national_per_tenant)
+            name = f"yokoten_national_{args.national_per_tenant}_{schema_fingerprint()}"
+            national = BenchDatabase.prepare(server, name, 1741, args.national_per_tenant)
             national_facts = national.describe()
             search_times["national"] = search_server_time(national)
         write_report(Path(args.output), facts, results, soak, ceiling, search_times, rls, national_facts,

@@ -46,8 +46,10 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
 
     app = _app(db, secret)
     cookie_name = app.config["SESSION_COOKIE_NAME"]
+    from bench import domain_pages
+
     wanted = {"member": _users(db, "bench-member", SESSIONS_PER_ROLE),
-              "judge": _judges(db), "curator": _users(db, "bench-curator", 1)}
+              "judge": domain_pages.judges(db, SESSIONS_PER_ROLE), "curator": _users(db, "bench-curator", 1)}
     headers: dict[str, list[str]] = {"token": []}
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     for role, people in wanted.items():
@@ -68,26 +70,9 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
     return headers
 
 
-def _judges(db: BenchDatabase) -> list[tuple[str, str]]:
-    """Judges with an assignment when the awards module has one, else the generated TMG judges."""
-    try:
-        rows = db.query("SELECT DISTINCT u.tenant_id, u.email FROM users u JOIN memberships m "
-                        "ON m.tenant_id = u.tenant_id AND m.user_id = u.id WHERE m.role = 'judge' "
-                        "AND u.email LIKE 'bench-%%' ORDER BY 1, 2 LIMIT %s", (SESSIONS_PER_ROLE,))
-    except Exception:  # noqa: BLE001
-        rows = []
-    return [(t, e) for t, e in rows]
-
-
 def resolve_pages(db: BenchDatabase) -> list[Page]:
     """Each measured page with a concrete URL, or path None when its module is not there yet."""
-    pages = [Page("dashboard (home)", "/", "member", "dashboard")]
-    pages += _domain_pages(db)
-    return pages
-
-
-def _domain_pages(db: BenchDatabase) -> list[Page]:
-    """Casebook search, a case page, a procurement project, a judge's scoring page, API search."""
     from bench import domain_pages
 
-    return domain_pages.resolve(db)
+    judge_tenants = [t for t, _e in domain_pages.judges(db, SESSIONS_PER_ROLE)]
+    return [Page("dashboard (home)", "/", "member", "dashboard"), *domain_pages.resolve(db, judge_tenants)]

@@ -81,9 +81,15 @@ class BenchDatabase:
         ensure_roles_and_database(admin, OWNER, APP_ROLE, name)
         create_backup_role(admin, READER)
         if db._generated() is not None:
-            db.generate_seconds = db._generated()
-            print(f"{name}: reusing generated data")
-            return db
+            if db._head() == _code_head():
+                db.generate_seconds = db._generated()
+                print(f"{name}: reusing generated data")
+                return db
+            print(f"{name}: migrations changed since the data was generated: building it again")
+            from portal.db_admin import drop_database
+
+            drop_database(admin, name)
+            ensure_roles_and_database(admin, OWNER, APP_ROLE, name)
         from flask_migrate import upgrade
 
         from portal.app import create_app
@@ -117,6 +123,9 @@ class BenchDatabase:
             cur.execute("SELECT max(generated_seconds) FROM bench_marker")
             return cur.fetchone()[0]
 
+    def _head(self) -> str:
+        return ",".join(sorted(r[0] for r in self.query("SELECT version_num FROM alembic_version")))
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:  # type: ignore[type-arg]
         """Read as the BYPASSRLS reader (sees every tenant)."""
         with psycopg2.connect(self.reader_url) as conn, conn.cursor() as cur:
@@ -135,6 +144,29 @@ class BenchDatabase:
         size = self.query("SELECT pg_size_pretty(pg_database_size(current_database()))")[0][0]
         return {"database": self.name, "municipalities": self.tenants, "cases_per_municipality": self.per_tenant,
                 "generate_seconds": round(self.generate_seconds or 0, 1), "size": size, "rows": counts}
+
+
+def schema_fingerprint() -> str:
+    """A short hash of the migration files: a database built from other migrations is not reused."""
+    import hashlib
+
+    from portal.app import _migrations_dir
+
+    digest = hashlib.sha256()
+    for path in sorted((_migrations_dir() / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _code_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from portal.app import _migrations_dir
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_migrations_dir()))
+    return ",".join(sorted(ScriptDirectory.from_config(cfg).get_heads()))
 
 
 def machine_facts(server: Any, args: Any) -> dict[str, Any]:

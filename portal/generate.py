@@ -36,6 +36,15 @@ from tenants.models import TMG_CODE
 from tenants.services import read_municipalities
 
 DOMAIN_GENERATORS = ("casebook.generate", "procurement.generate", "awards.generate")
+# ``--cases-per-tenant`` is the number of cases of each municipality. The other modules get the
+# volume a real year would have: a municipality enters a few award entries per programme, not
+# thousands (2,000 entries × 62 municipalities × 20 judges would be 7 million score rows).
+AWARD_ENTRIES_PER_TENANT = 3
+DOMAIN_VOLUME: dict[str, Callable[[int], int]] = {
+    "casebook.generate": lambda n: n,
+    "procurement.generate": lambda n: n,
+    "awards.generate": lambda n: min(n, AWARD_ENTRIES_PER_TENANT),
+}
 TOKYO_COUNT = 62
 NATIONAL_COUNT = 1741
 # Accounts made per generated municipality: (local part, display name, roles).
@@ -214,7 +223,7 @@ def generate_all(owner_dsn: str, tenants: int, per_tenant: int, seed: int = 7,
                     report.skipped.append(name)
                     continue
                 started = time.perf_counter()
-                counts = generator(cur, codes, per_tenant, rng)
+                counts = generator(cur, codes, DOMAIN_VOLUME.get(name, lambda n: n)(per_tenant), rng)
                 bind(cur, None)
                 report.seconds[name] = time.perf_counter() - started
                 for table, count in counts.items():
