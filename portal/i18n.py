@@ -5,6 +5,7 @@ of all packages are merged (Flask-Babel reads every directory in BABEL_TRANSLATI
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from portal.extensions import babel
 
@@ -21,6 +23,9 @@ SUPPORTED = ("ja", "en")
 TOKYO = ZoneInfo("Asia/Tokyo")
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards")
+
+JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆]")
+LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
 
 ERAS = (
     (date(2019, 5, 1), "令和", "Reiwa"),
@@ -30,6 +35,8 @@ ERAS = (
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "ja"  # CLI commands and services called outside a request speak Japanese
     chosen = session.get("lang")
     if chosen in SUPPORTED:
         return str(chosen)
@@ -102,6 +109,17 @@ def format_datetime_tokyo(value: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def lang_attr(text: object) -> Markup:
+    """` lang="ja"` for Japanese text in the English interface, ` lang="en"` for Latin-only text in the
+    Japanese one, else nothing: names and titles keep their own language for screen readers."""
+    value = "" if text is None else str(text)
+    if JAPANESE_SCRIPT.search(value):
+        return Markup(' lang="ja"') if current_lang() != "ja" else Markup("")
+    if LATIN_WORD.search(value) and current_lang() == "ja":
+        return Markup(' lang="en"')
+    return Markup("")
+
+
 def init_babel(app: Flask) -> None:
     dirs = [str(ROOT / pkg / "translations") for pkg in PACKAGES if (ROOT / pkg / "translations").is_dir()]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
@@ -110,5 +128,6 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["fiscal_year"] = format_fiscal_year
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
+    app.jinja_env.filters["lang_attr"] = lang_attr
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["today"] = today_tokyo

@@ -64,7 +64,7 @@ PAGE_FACTS_JS = r"""
     return out;
   };
   const ui = [];
-  const chrome = 'title, button, label, legend, caption, th, dt, summary, nav, .site-footer, .hint, .field-error, '
+  const chrome = 'button, label, legend, caption, th, dt, summary, nav, .site-footer, .hint, .field-error, '
     + '.error-summary, .flash, .skip-link, .badge, [role=status], [role=alert]';
   for (const el of document.querySelectorAll(chrome)) {
     if (otherLang(el) || el.closest('[data-content]')) continue;
