@@ -96,6 +96,19 @@ def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str
     return f"{day.year}年{day.month}月{day.day}日（{era}{'元' if n == 1 else n}年）"
 
 
+def format_day_both(value: date | datetime | None, lang: Optional[str] = None) -> str:
+    """A date in 和暦 and 西暦 for printed sheets: 令和8年11月30日（2026年11月30日） / 30 November 2026 (Reiwa 8)."""
+    if value is None:
+        return ""
+    lang = lang or current_lang()
+    day = (value.astimezone(TOKYO) if value.tzinfo else value).date() if isinstance(value, datetime) else value
+    era, n = wareki_year(day.year, day.month, day.day)
+    if lang == "en":
+        era_en = next((en for _start, ja, en in ERAS if ja == era), era)
+        return f"{format_date(day, format='d MMMM y', locale='en')} ({era_en} {n})"
+    return f"{era}{'元' if n == 1 else n}年{day.month}月{day.day}日（{day.year}年{day.month}月{day.day}日）"
+
+
 def today_tokyo() -> date:
     """Today's date in Asia/Tokyo (deadlines and printed dates are Japanese dates)."""
     return datetime.now(TOKYO).date()
@@ -129,5 +142,6 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
     app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["day_both"] = format_day_both
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["today"] = today_tokyo

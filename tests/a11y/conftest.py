@@ -39,11 +39,19 @@ def a11y_server(a11y_app: Flask) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def survey(browser, a11y_app: Flask, a11y_server: LiveServer):  # type: ignore[no-untyped-def]  # noqa: F811
-    """Every role's pages in Japanese, with axe-core results (crawled once per test session)."""
-    from tests.a11y.survey import ROLES, matrix_targets, survey_role
+def a11y_targets(a11y_app: Flask):  # type: ignore[no-untyped-def]
+    """GET pages of the authorization matrix per role (placeholders resolved, objects committed)."""
+    from tests.a11y.survey import matrix_targets
 
-    targets, problems = matrix_targets(a11y_app)
+    return matrix_targets(a11y_app)
+
+
+@pytest.fixture(scope="session")
+def survey(browser, a11y_server: LiveServer, a11y_targets):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Every role's pages in Japanese, with axe-core results (crawled once per test session)."""
+    from tests.a11y.survey import ROLES, survey_role
+
+    targets, problems = a11y_targets
     results = {role: survey_role(browser, a11y_server.url, role, targets[role]) for role in ROLES}
     for result in results.values():
         result.problems[:0] = problems
@@ -51,10 +59,19 @@ def survey(browser, a11y_app: Flask, a11y_server: LiveServer):  # type: ignore[n
 
 
 @pytest.fixture(scope="session")
-def survey_en(browser, a11y_app: Flask, a11y_server: LiveServer):  # type: ignore[no-untyped-def]  # noqa: F811
+def survey_en(browser, a11y_server: LiveServer, a11y_targets):  # type: ignore[no-untyped-def]  # noqa: F811
     """The same pages in English, without axe (for the language checks)."""
-    from tests.a11y.survey import ROLES, matrix_targets, survey_role
+    from tests.a11y.survey import ROLES, survey_role
 
-    targets, _problems = matrix_targets(a11y_app)
+    targets, _problems = a11y_targets
     return {role: survey_role(browser, a11y_server.url, role, targets[role], lang="en", run_axe=False)
             for role in ROLES}
+
+
+@pytest.fixture
+def a11y_page(browser, a11y_server: LiveServer):  # type: ignore[no-untyped-def]  # noqa: F811
+    """A fresh browser session on the survey's portal (Japanese, 1280×800)."""
+    context = browser.new_context(base_url=a11y_server.url, locale="ja-JP", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15000)
+    yield context.new_page()
+    context.close()

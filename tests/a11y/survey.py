@@ -146,7 +146,7 @@ def matrix_targets(app: Flask) -> tuple[dict[str, list[tuple[str, str]]], list[s
     return targets, problems
 
 
-def _login(page, role: str) -> None:  # type: ignore[no-untyped-def]
+def login_role(page, role: str) -> None:  # type: ignore[no-untyped-def]
     _tenant, email = ROLE_ACCOUNTS[role]
     page.goto("/login")
     page.locator(f'button[data-email="{email}"]').click()
@@ -168,7 +168,7 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
     page = context.new_page()
     try:
         if role != "anonymous":
-            _login(page, role)
+            login_role(page, role)
         else:
             page.goto("/login")
         if lang != "ja":
