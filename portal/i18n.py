@@ -78,8 +78,11 @@ def format_yen(amount: int | Decimal | None, lang: Optional[str] = None) -> str:
     if amount is None:
         return ""
     lang = lang or current_lang()
-    text = f"{int(amount):,}"
-    return f"¥{text}" if lang == "en" else f"{text}円"
+    value = Decimal(amount)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    # Whole yen as integers; a Decimal with sen keeps its digits (exact, never rounded away).
+    text = f"{int(value):,}" if value == value.to_integral_value() else f"{value:,}"
+    return f"{sign}¥{text}" if lang == "en" else f"{sign}{text}円"
 
 
 def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str:
