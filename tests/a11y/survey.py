@@ -78,7 +78,21 @@ PAGE_FACTS_JS = r"""
       if (v && v.trim()) ui.push(v.trim());
     }
   }
+  // The structure of <main> (elements, classes, roles, which ones have text or a name), hashed: a
+  // page whose main content is built exactly like one axe has already checked is not checked again.
+  const main = document.querySelector('main') || document.body;
+  let skeleton = '';
+  for (const el of main.querySelectorAll('*')) {
+    skeleton += el.tagName + '.' + (el.getAttribute('class') || '') + '['
+      + ['role', 'type', 'lang', 'tabindex', 'scope', 'aria-hidden', 'aria-live', 'aria-expanded', 'disabled']
+        .map(a => el.getAttribute(a) || '').join(',') + ']'
+      + (el.hasAttribute('aria-label') || el.hasAttribute('alt') || el.hasAttribute('title') ? 'N' : '')
+      + ((el.textContent || '').trim() ? 'T' : '') + ';';
+  }
+  let hash = 0;
+  for (let i = 0; i < skeleton.length; i++) hash = (hash * 31 + skeleton.charCodeAt(i)) | 0;
   return {
+    structure: document.title.length > 0 ? String(hash) + ':' + skeleton.length : '',
     lang,
     title: document.title,
     mains: document.querySelectorAll('main').length,
@@ -101,6 +115,7 @@ class PageReport:
     source: str  # navigation / matrix row / link from … / error page
     facts: dict[str, Any]
     violations: list[dict[str, Any]]
+    axe: str = "checked"  # or "same structure as <role> <path>" when axe had already checked it
 
 
 @dataclass
@@ -160,8 +175,15 @@ def _is_html(context, url: str) -> tuple[bool, int]:  # type: ignore[no-untyped-
 
 
 def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]],  # type: ignore[no-untyped-def]
-                lang: str = "ja", run_axe: bool = True) -> RoleSurvey:
-    """Visit every page the role can reach; run axe on each (unless run_axe is off)."""
+                lang: str = "ja", run_axe: bool = True, checked: dict[str, str] | None = None,
+                shared_seen: set[str] | None = None) -> RoleSurvey:
+    """Visit every page the role can reach; run axe on each (unless run_axe is off).
+
+    ``checked`` (shared between roles) maps the structure of a page's main content to the page axe
+    checked for it; the same structure seen by another role is not checked twice. The first page of
+    each role (its home, with the role's own header and navigation) is always checked."""
+    checked = {} if checked is None else checked
+    shared_seen = set() if shared_seen is None else shared_seen  # shapes another role already visited
     result = RoleSurvey(role)
     context = browser.new_context(base_url=base_url, locale="ja-JP", viewport={"width": 1280, "height": 800})
     context.set_default_timeout(15000)
@@ -187,7 +209,7 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
         while queue and len(result.pages) < MAX_PAGES_PER_ROLE:
             path, source, must_open = queue.popleft()
             key = shape(path)
-            if key in seen:
+            if key in seen or (key in shared_seen and result.pages):
                 continue
             seen.add(key)
             ok, status = _is_html(context, path)
@@ -200,12 +222,19 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
             page.goto(path)
             facts = page.evaluate(PAGE_FACTS_JS)
             violations: list[dict[str, Any]] = []
-            if run_axe:
+            axe_state = "not run"
+            seen_before = checked.get(facts["structure"]) if result.pages else None
+            if run_axe and seen_before:
+                axe_state = f"same structure as {seen_before}"
+            elif run_axe:
+                axe_state = "checked"
+                checked.setdefault(facts["structure"], f"{role} {path}")
                 response = AXE.run(page, options=AXE_OPTIONS).response
                 violations = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
                                "targets": [n["target"] for n in v["nodes"][:5]]}
                               for v in response["violations"]]
-            result.pages.append(PageReport(role, path, source, facts, violations))
+            result.pages.append(PageReport(role, path, source, facts, violations, axe_state))
+            shared_seen.add(key)
             for link in facts.pop("links"):
                 parts = urlsplit(urljoin(base_url + path, link))
                 if parts.netloc != host or parts.path.startswith(SKIP_PREFIXES):
