@@ -462,3 +462,21 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def test_any_callback_query_is_refused_with_400_never_500(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text_ = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=80)
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(params=st.dictionaries(st.sampled_from(["state", "code", "error", "error_description", "iss", "x"]),
+                                  text_, max_size=4),
+           code=st.sampled_from([OME, KOTO, "131016", "000000", "abcdef"]))
+    def call(params: dict, code: str) -> None:  # type: ignore[type-arg]
+        start_login(client, OME)  # a pending login in this browser, so the state check is reached too
+        response = client.get(f"/login/{code}/callback", query_string=params)
+        assert response.status_code == 400, (code, params, response.status_code)
+
+    call()

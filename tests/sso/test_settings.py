@@ -211,3 +211,22 @@ def test_settings_link_on_the_admin_index(login_as) -> None:  # type: ignore[no-
     assert re.search(r'href="/admin/sso">シングルサインオン', page)
 
 
+
+
+def test_any_input_to_the_settings_form_is_saved_or_refused_never_500(app, login_as) -> None:  # type: ignore[no-untyped-def]
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = login_as("tenant_admin")
+    text_ = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(field=st.sampled_from(sorted(FORM)), value=text_)
+    def post(field: str, value: str) -> None:
+        response = client.post("/admin/sso", data={**FORM, field: value})
+        assert response.status_code in (302, 400), (field, value, response.status_code)
+
+    post()
+    for field, value in (("issuer", "https://idp.example.jp/\x00"), ("role_mapping", "a\x00b = member"),
+                         ("client_id", "x\x00"), ("allowed_domains", "\x00")):
+        assert client.post("/admin/sso", data={**FORM, field: value}).status_code == 400
