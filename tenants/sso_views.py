@@ -103,6 +103,7 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[st
     audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
                                                                         "detail": error.detail[:300]},
                         tenant_id=tenant)
+    current_app.logger.warning("SSO login refused for %s: %s %s", code[:20], error.reason, error.detail[:300])
     message = _messages().get(error.reason, _messages()["provider_error"])
     return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
 

@@ -12,7 +12,7 @@ from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.sso_models import SsoProvider
 from tests.conftest import BASE_CONFIG
-from tests.sso.conftest import OME
+from tests.sso.conftest import KOTO, OME
 
 FORM = {
     "issuer": "https://login.microsoftonline.com/0000-tenant/v2.0", "client_id": "ome-portal",
@@ -149,6 +149,12 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
         bad = runner.invoke(args=["sso", "set", "--tenant", OME, "--issuer", "https://idp.ome.jp",
                                   "--client-id", "x", "--map", "g=curator"])
         assert bad.exit_code != 0 and "割り当てられない役割" in bad.output
+        for args, message in ((["--tenant", "999999", "--issuer", "https://x.jp", "--client-id", "c"], "999999"),
+                              (["--tenant", KOTO], "--issuer and --client-id"),
+                              (["--tenant", KOTO, "--issuer", "https://x.jp", "--client-id", "c",
+                                "--client-secret-env", "YK_UNSET_VARIABLE"], "YK_UNSET_VARIABLE")):
+            failed = runner.invoke(args=["sso", "set", *args])
+            assert failed.exit_code != 0 and message in failed.output and "Traceback" not in failed.output
         partial = runner.invoke(args=["sso", "set", "--tenant", "130001", "--disable"])
         assert partial.exit_code == 0 and "disabled" in runner.invoke(args=["sso", "show"]).output
         new_key = Fernet.generate_key().decode()
