@@ -470,7 +470,7 @@ def test_any_callback_query_is_refused_with_400_never_500(app, client, two_tenan
 
     text_ = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=80)
 
-    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(params=st.dictionaries(st.sampled_from(["state", "code", "error", "error_description", "iss", "x"]),
                                   text_, max_size=4),
            code=st.sampled_from([OME, KOTO, "131016", "000000", "abcdef"]))

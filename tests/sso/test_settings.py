@@ -226,7 +226,7 @@ def test_any_input_to_the_settings_form_is_saved_or_refused_never_500(app, login
     client = login_as("tenant_admin")
     text_ = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(field=st.sampled_from(sorted(FORM)), value=text_)
     def post(field: str, value: str) -> None:
         response = client.post("/admin/sso", data={**FORM, field: value})
