@@ -49,6 +49,7 @@ bp = Blueprint("sso", __name__, template_folder="templates")
 LAST_TENANT_COOKIE = "yokoten_last_tenant"
 PENDING_KEY = "sso_pending"
 LOGOUT_KEY = "sso_logout"
+MAX_PENDING = 5
 ID_TOKEN_HINT_MAX = 4000
 
 
@@ -108,6 +109,20 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[st
     return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
 
 
+def _take_pending(code: str, state: str) -> bool:
+    """Whether this browser started the login of ``state`` at ``code``; it is removed from the session."""
+    pending = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)]
+    found = None
+    for item in pending:
+        if state and item.get("tenant") == code and isinstance(item.get("state"), str) \
+                and hmac.compare_digest(item["state"].encode(), state.encode()):
+            found = item
+    if found is None:
+        return False
+    session[PENDING_KEY] = [p for p in pending if p is not found]
+    return True
+
+
 def _redirect_uri(code: str) -> str:
     return url_for("sso.callback", code=code, _external=True)
 
@@ -130,7 +145,9 @@ def start(code: str) -> Any:
     except SsoError as error:
         return _refuse(code, error)
     pending = begin_login(code, next_url)
-    session[PENDING_KEY] = {"tenant": code, "state": pending.state}
+    # A few logins may be pending in one browser (a double click, a second tab); each is usable once.
+    earlier = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)][-(MAX_PENDING - 1):]
+    session[PENDING_KEY] = [*earlier, {"tenant": code, "state": pending.state}]
     target = authorization_url(metadata, provider.client_id, provider.scopes, _redirect_uri(code), pending.state,
                                pending.nonce, pending.code_verifier, ui_locales=session.get("lang") or "ja")
     response = redirect(target)
@@ -145,11 +162,9 @@ def start(code: str) -> Any:
 def callback(code: str) -> Any:
     """The provider's redirect back: check state, exchange the code, verify the ID token, log in."""
     state = request.args.get("state", "")
-    pending = session.pop(PENDING_KEY, None)
     if not _is_code(code) or get_tenant(code) is None:
         return _refuse(code, SsoError("state_invalid", "unknown tenant"))
-    bound = (isinstance(pending, dict) and pending.get("tenant") == code and isinstance(pending.get("state"), str)
-             and bool(state) and hmac.compare_digest(pending["state"].encode(), state.encode()))
+    bound = _take_pending(code, state)
     if request.args.get("error"):
         # Some providers omit the state on errors; nothing is granted either way, the login just ends.
         detail = f"{request.args.get('error', '')[:100]}: {request.args.get('error_description', '')[:200]}"

@@ -135,8 +135,21 @@ def test_forged_state_is_400_and_audited(app, client, two_tenants) -> None:  # t
     assert "ログインできませんでした" in response.get_data(as_text=True)
     assert failures(app, OME)[-1]["reason"] == "state_invalid"
     assert client.get("/login/132055/callback").status_code == 400  # no state at all
-    assert client.get(callback).status_code == 400  # the real state is gone too (pending login was popped)
     assert _user(app, OME, subject="eve") == []
+    assert client.get(callback).status_code == 302  # the forgeries changed nothing for the real login
+    assert client.get(callback).status_code == 400  # which is usable once
+
+
+def test_two_pending_logins_in_one_browser(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    """A double click or a second tab: the earlier login can still be finished (the new session then
+    starts clean, so the other pending login is gone with the old session)."""
+    idp_a, _ = two_tenants
+    idp_a.set_user("tess", email="tess@ome.example.jp")
+    first = start_login(client, OME)
+    second = start_login(client, OME)
+    assert client.get(authorize(first, "tess")).status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get(authorize(second, "tess")).status_code == 400
 
 
 def test_state_from_another_browser_is_refused(app, two_tenants) -> None:  # type: ignore[no-untyped-def]
