@@ -28,7 +28,15 @@ from tenants.roles import Permission
 from tenants.services import ServiceError, get_tenant
 from tenants.sso_crypto import SecretKeyError, decrypt_secret
 from tenants.sso_forms import SsoSettingsForm
-from tenants.sso_oidc import SsoError, authorization_url, discover, exchange_code, fetch_userinfo, validate_id_token
+from tenants.sso_oidc import (
+    SsoError,
+    authorization_url,
+    discover,
+    exchange_code,
+    fetch_keys,
+    fetch_userinfo,
+    validate_id_token,
+)
 from tenants.sso_services import (
     ProviderSettings,
     begin_login,
@@ -249,6 +257,29 @@ def settings() -> Any:
                            redirect_uri=_redirect_uri(code),
                            logout_uri=url_for("portal.login", _external=True),
                            roles=sorted(mappable_roles(code, False))), status
+
+
+@bp.post("/admin/sso/check")
+@require_permission(Permission.TENANT_MANAGE_SSO)
+def check_provider() -> Any:
+    """Fetch the provider's discovery document and keys now, and say whether a login could work."""
+    provider = get_provider(current_user.tenant_id)
+    if provider is None:
+        flash(_("Save the settings first."), "error")
+        return redirect(url_for("sso.settings"))
+    try:
+        metadata = discover(provider.issuer, use_cache=False)
+        key_count = len(fetch_keys(metadata.jwks_uri).keys)
+    except SsoError as error:
+        flash(_("The check failed: %(message)s", message=_messages().get(error.reason, error.reason)), "error")
+        return redirect(url_for("sso.settings"))
+    if metadata.end_session_endpoint:
+        logout = _("logout at the provider is supported")
+    else:
+        logout = _("the provider has no end_session_endpoint (logout ends the portal session only)")
+    flash(_("The provider answers: issuer matches, %(keys)s signing key(s), %(logout)s.", keys=key_count,
+            logout=logout), "success")
+    return redirect(url_for("sso.settings"))
 
 
 # Hooks into the login page and the logout of the portal -----------------------------------------

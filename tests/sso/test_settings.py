@@ -236,3 +236,17 @@ def test_any_input_to_the_settings_form_is_saved_or_refused_never_500(app, login
     for field, value in (("issuer", "https://idp.example.jp/\x00"), ("role_mapping", "a\x00b = member"),
                          ("client_id", "x\x00"), ("allowed_domains", "\x00")):
         assert client.post("/admin/sso", data={**FORM, field: value}).status_code == 400
+
+
+def test_connection_check(app, login_as, idp_a) -> None:  # type: ignore[no-untyped-def]
+    from tests.sso.conftest import configure
+
+    client = login_as("tenant_admin")
+    response = client.post("/admin/sso/check", follow_redirects=True)
+    assert "先に設定を保存してください" in response.get_data(as_text=True)
+    configure(app, OME, idp_a.url)
+    page = client.post("/admin/sso/check", follow_redirects=True).get_data(as_text=True)
+    assert "issuer が一致" in page and "IdP でのログアウトに対応" in page
+    configure(app, OME, idp_a.url + "/")
+    page = client.post("/admin/sso/check", follow_redirects=True).get_data(as_text=True)
+    assert "確認に失敗しました" in page and "異なる発行者" in page
