@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from portal.api import api_auth, api_error, openapi, register_api_blueprint
-from portal.audit import record_always
+from portal.audit import record, record_always
 from procurement import access, exports, queries
 from procurement.models import Project
 
@@ -112,5 +112,6 @@ def ocds(project_id: int):  # type: ignore[no-untyped-def]
     if not access.is_organiser(current_user, found):
         return api_error(403, "この操作を行う権限がありません。")
     package = exports.ocds_package(found, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
-                                   request.url_root.rstrip("/"))
+                                   exports.base_url())
+    record("procurement.export_ocds", "procurement_project", found.id)
     return current_app.response_class(exports.dumps(package), mimetype="application/json")

@@ -270,5 +270,12 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
     return release
 
 
+def base_url() -> str:
+    """PORTAL_BASE_URL when configured (behind a proxy), else the request's own root."""
+    from flask import current_app, request
+
+    return str(current_app.config.get("PORTAL_BASE_URL") or request.url_root).rstrip("/")
+
+
 def dumps(package: dict[str, Any]) -> str:
     return json.dumps(package, ensure_ascii=False, indent=2)

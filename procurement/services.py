@@ -155,8 +155,12 @@ def transition(actor: Any, project: Project, to_status: str, reason: str = "", v
     """Move a project along its lifecycle; only legal moves, each one audited and on the timeline."""
     if not access.is_organiser(actor, project):
         raise _denied()
-    _lock_project(project, version)
+    _lock_project(project, None)
     db.session.refresh(project)
+    if project.status == to_status and to_status != "cancelled":
+        return  # the same button pressed twice: already there
+    if version is not None and version != project.version:
+        raise Conflict("他の人がこの案件を更新しました。最新の内容を読み込んでからやり直してください。")
     if to_status == "awarded":
         raise ServiceError("落札者の決定は「落札」から行ってください。")
     if to_status not in TRANSITIONS.get(project.status, ()):

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import audit
 from portal.i18n import TOKYO, current_lang
 from procurement import access, bp, exports, queries, services
 from procurement.chart import savings_chart
@@ -344,6 +345,7 @@ def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
     data = exports.workbook(project, current_lang())
+    audit.record("procurement.export_xlsx", "procurement_project", project.id)  # budgets leave the portal
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="procurement-{project.id}.xlsx"'})
 
@@ -354,7 +356,8 @@ def ocds(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
     package = exports.ocds_package(project, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
-                                   request.url_root.rstrip("/"))
+                                   exports.base_url())
+    audit.record("procurement.export_ocds", "procurement_project", project.id)
     response = current_app.response_class(exports.dumps(package), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="ocds-{project.id}.json"'
     return response

@@ -208,3 +208,14 @@ def test_quote_validation(ctx) -> None:  # type: ignore[no-untyped-def]
         services.add_quote(curator, project, "A社", "", "", {})
     quote = services.add_quote(curator, project, "A社", "", "", {item: (5, [Tier(1, 100), Tier(10, 90)])})
     assert [(t.min_quantity, t.unit_price_yen) for t in quote.lines[0].tiers] == [(1, 100), (10, 90)]
+
+
+def test_pressing_the_same_status_button_twice_is_harmless(ctx) -> None:  # type: ignore[no-untyped-def]
+    project = make_project(status="draft")
+    curator = user("curator")
+    version = project.version
+    services.transition(curator, project, "demand_survey", version=version)
+    services.transition(curator, project, "demand_survey", version=version)  # the double click
+    assert [e.to_status for e in project.events] == ["draft", "demand_survey"]
+    with pytest.raises(services.Conflict):
+        services.transition(curator, project, "survey_closed", version=version)  # a stale page
