@@ -13,6 +13,7 @@ from portal import audit
 from portal.extensions import db
 from procurement import access
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
+from procurement.i18n import _
 from procurement.models import (
     CATEGORIES,
     DECLARATION_STATUSES,
@@ -48,7 +49,7 @@ def now() -> datetime:
 
 
 def _denied() -> ServiceError:
-    return ServiceError("この操作を行う権限がありません。")
+    return ServiceError(_("You are not allowed to do this."))
 
 
 # Projects ---------------------------------------------------------------------------------------
@@ -67,18 +68,18 @@ class ProjectData:
 
 def _check_project_data(data: ProjectData) -> None:
     if not data.title.strip() or len(data.title) > 200:
-        raise ServiceError("件名を200文字以内で入力してください。", "title")
+        raise ServiceError(_("Enter a title of at most 200 characters."), "title")
     if data.category not in CATEGORIES:
-        raise ServiceError("分類を選んでください。", "category")
+        raise ServiceError(_("Choose a category."), "category")
     if data.survey_closes_at <= data.survey_opens_at:
-        raise ServiceError("需要調査の締切は開始より後にしてください。", "survey_closes_at")
+        raise ServiceError(_("The demand survey must close after it opens."), "survey_closes_at")
     if data.contract_end_fy < data.contract_start_fy:
-        raise ServiceError("契約期間の終了年度は開始年度以降にしてください。", "contract_end_fy")
+        raise ServiceError(_("The contract must end in or after the fiscal year it starts."), "contract_end_fy")
     if not data.items:
-        raise ServiceError("調達する品目を1行以上入力してください。", "items")
+        raise ServiceError(_("Enter at least one item to buy."), "items")
     for name, unit in data.items:
         if not name.strip() or len(name) > 200 or unit not in UNITS:
-            raise ServiceError("品目は「名称 | 単位」の形で、単位は一覧から選んでください。", "items")
+            raise ServiceError(_("Write each item as “name | unit” with a unit from the list."), "items")
 
 
 def create_project(actor: Any, data: ProjectData) -> Project:
@@ -125,7 +126,7 @@ def _project_state(project: Project) -> dict[str, Any]:
 def _lock_project(project: Project, version: Optional[int]) -> None:
     locked = db.session.scalar(select(Project.version).where(Project.id == project.id).with_for_update())
     if version is not None and locked != version:
-        raise Conflict("他の人がこの案件を更新しました。最新の内容を読み込んでからやり直してください。")
+        raise Conflict(_("Someone else updated this project. Reload the latest version and try again."))
 
 
 def update_project(actor: Any, project: Project, data: ProjectData, version: int) -> None:
@@ -133,13 +134,13 @@ def update_project(actor: Any, project: Project, data: ProjectData, version: int
     if not access.is_organiser(actor, project):
         raise _denied()
     if project.status not in ("draft", "demand_survey"):
-        raise ServiceError("この段階の案件は編集できません。")
+        raise ServiceError(_("A project at this stage can no longer be edited."))
     _check_project_data(data)
     _lock_project(project, version)
     before = _project_state(project)
     if [(i.name, i.unit) for i in project.items] != list(data.items):
         if project.status != "draft":
-            raise ServiceError("需要調査の開始後は品目を変更できません。", "items")
+            raise ServiceError(_("Items cannot change once the demand survey has opened."), "items")
         _replace_items(project, data.items)
     project.title, project.description, project.category = data.title.strip(), data.description, data.category
     project.survey_opens_at, project.survey_closes_at = data.survey_opens_at, data.survey_closes_at
@@ -160,18 +161,18 @@ def transition(actor: Any, project: Project, to_status: str, reason: str = "", v
     if project.status == to_status and to_status != "cancelled":
         return  # the same button pressed twice: already there
     if version is not None and version != project.version:
-        raise Conflict("他の人がこの案件を更新しました。最新の内容を読み込んでからやり直してください。")
+        raise Conflict(_("Someone else updated this project. Reload the latest version and try again."))
     if to_status == "awarded":
-        raise ServiceError("落札者の決定は「落札」から行ってください。")
+        raise ServiceError(_("Use the award action to award a vendor."))
     if to_status not in TRANSITIONS.get(project.status, ()):
-        raise ServiceError("この状態からその状態へは移れません。", "status")
+        raise ServiceError(_("The project cannot move from its current status to that one."), "status")
     reason = (reason or "").strip()
     if to_status == "cancelled":
         if not reason:
-            raise ServiceError("中止の理由を入力してください。", "reason")
+            raise ServiceError(_("Enter the reason for cancelling."), "reason")
         project.cancel_reason = reason[:2000]
     if to_status == "demand_survey" and not project.items:
-        raise ServiceError("品目のない案件は需要調査を始められません。")
+        raise ServiceError(_("A project without items cannot open a demand survey."))
     _record_transition(actor, project, to_status, reason or None)
 
 
@@ -195,21 +196,21 @@ def add_quote(actor: Any, project: Project, vendor_name: str, vendor_identifier:
     if not access.is_organiser(actor, project):
         raise _denied()
     if project.status in ("awarded", "contracted", "completed", "cancelled"):
-        raise ServiceError("この段階の案件には見積を登録できません。")
+        raise ServiceError(_("Quotes can no longer be recorded at this stage."))
     vendor_name = (vendor_name or "").strip()
     if not vendor_name or len(vendor_name) > 200:
-        raise ServiceError("事業者名を200文字以内で入力してください。", "vendor_name")
+        raise ServiceError(_("Enter the vendor's name, at most 200 characters."), "vendor_name")
     vendor_identifier = (vendor_identifier or "").strip()
     if vendor_identifier and not (vendor_identifier.isdigit() and len(vendor_identifier) == 13):
-        raise ServiceError("法人番号は13桁の数字で入力してください。", "vendor_identifier")
+        raise ServiceError(_("The corporate number has 13 digits."), "vendor_identifier")
     if {i.id for i in project.items} != set(lines):
-        raise ServiceError("すべての品目に価格帯を入力してください。")
+        raise ServiceError(_("Enter price tiers for every item."))
     for item_id, (fee, tiers) in lines.items():
         problems = validate_tiers(tiers)
         if problems:
-            raise ServiceError(problems[0], f"tiers_{item_id}")
+            raise ServiceError(_(problems[0]), f"tiers_{item_id}")
         if not 0 <= fee <= MAX_YEN or any(t.unit_price_yen > MAX_YEN or t.min_quantity > MAX_QUANTITY for t in tiers):
-            raise ServiceError("金額または数量が大きすぎます。", f"tiers_{item_id}")
+            raise ServiceError(_("An amount or quantity is too large."), f"tiers_{item_id}")
     quote = Quote(project_id=project.id, vendor_name=vendor_name, vendor_identifier=vendor_identifier or None,
                   notes=(notes or "")[:5000])
     db.session.add(quote)
@@ -242,13 +243,13 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
     _lock_project(project, version)
     db.session.refresh(project)
     if project.status != "tendering":
-        raise ServiceError("落札者は入札・見積の段階でのみ決定できます。")
+        raise ServiceError(_("A vendor can be awarded only while the project is tendering."))
     quote = project.quote(quote_id)
     if quote is None:
-        raise ServiceError("見積を選んでください。", "quote_id")
+        raise ServiceError(_("Choose a quote."), "quote_id")
     declarations = committed_declarations(project)
     if not declarations:
-        raise ServiceError("参加を確定した団体がないため落札できません。")
+        raise ServiceError(_("No municipality has committed, so the contract cannot be awarded."))
     demand = {d.tenant_id: {str(k): v for k, v in d.quantities().items()} for d in declarations}
     result = allocate_cost(quote_pricing(quote), demand)
     rows = {}
@@ -342,23 +343,23 @@ def _declaration_state(declaration: Declaration) -> dict[str, Any]:
 
 def _check_declaration(project: Project, data: DeclarationData) -> dict[int, int]:
     if data.intent not in ("interested", "commit", "withdraw"):
-        raise ServiceError("参加の意向を選んでください。", "intent")
+        raise ServiceError(_("Choose how your municipality takes part."), "intent")
     item_ids = {i.id for i in project.items}
     if set(data.quantities) - item_ids:
-        raise ServiceError("この案件にない品目です。")
+        raise ServiceError(_("That item is not part of this project."))
     quantities = {k: int(v) for k, v in data.quantities.items() if v}
     if any(not 0 <= q <= MAX_QUANTITY for q in data.quantities.values()):
-        raise ServiceError(f"数量は0以上{MAX_QUANTITY:,}以下の整数で入力してください。", "quantities")
+        raise ServiceError(_("Enter a whole number from 0 to %(max)s.", max=f"{MAX_QUANTITY:,}"), "quantities")
     if data.intent != "withdraw" and not quantities:
-        raise ServiceError("少なくとも1つの品目に数量を入力してください。", "quantities")
+        raise ServiceError(_("Enter a quantity for at least one item."), "quantities")
     if data.max_budget_yen is not None and not 0 <= data.max_budget_yen <= MAX_YEN:
-        raise ServiceError("予算上限額は0円以上の整数で入力してください。", "max_budget_yen")
+        raise ServiceError(_("Enter the maximum budget as a whole number of yen from 0."), "max_budget_yen")
     if not data.contact_name.strip() or len(data.contact_name) > 100:
-        raise ServiceError("担当者名を100文字以内で入力してください。", "contact_name")
+        raise ServiceError(_("Enter the contact person, at most 100 characters."), "contact_name")
     if "@" not in data.contact_email or len(data.contact_email) > 254:
-        raise ServiceError("担当者のメールアドレスを入力してください。", "contact_email")
+        raise ServiceError(_("Enter the contact person's e-mail address."), "contact_email")
     if len(data.contact_phone) > 30 or len(data.remarks) > 5000:
-        raise ServiceError("電話番号は30文字、備考は5000文字までです。")
+        raise ServiceError(_("The telephone number may have 30 characters and the remarks 5,000."))
     return quantities
 
 
@@ -385,7 +386,8 @@ def save_declaration(actor: Any, project: Project, data: DeclarationData, versio
     if not access.can_see(actor, project):
         raise _denied()
     if not survey_is_open(project):
-        raise Conflict("需要調査の受付期間外のため、申告を変更できません（締切は東京時間で判定しています）。")
+        raise Conflict(_("The demand survey is closed, so the declaration can no longer be changed "
+                         "(the deadline is in Tokyo time)."))
     quantities = _check_declaration(project, data)
     tenant_id = actor.tenant_id
     # One row per municipality and project: a concurrent first submission loses the race here and
@@ -408,7 +410,7 @@ def save_declaration(actor: Any, project: Project, data: DeclarationData, versio
     if not is_new and version != declaration.version:
         if not changed and status == declaration.status:
             return declaration  # the same form submitted twice: nothing to do
-        raise Conflict("他の人がこの申告を更新しました。最新の内容を確認してからやり直してください。")
+        raise Conflict(_("Someone else updated this declaration. Check the latest version and try again."))
     if not is_new and not changed and status == declaration.status:
         return declaration
     before_contribution = _contribution(None if is_new else declaration.status, old_quantities)
@@ -448,12 +450,12 @@ def approve_declaration(actor: Any, project: Project, version: Optional[int] = N
     if not access.can_approve(actor):
         raise _denied()
     if not survey_is_open(project):
-        raise Conflict("需要調査の受付期間外のため、参加を確定できません。")
+        raise Conflict(_("The demand survey is closed, so the commitment can no longer be approved."))
     declaration = own_declaration(project, actor.tenant_id, lock=True)
     if declaration is None or declaration.status != "pending_approval":
-        raise ServiceError("承認待ちの申告はありません。")
+        raise ServiceError(_("There is no declaration awaiting approval."))
     if version is not None and version != declaration.version:
-        raise Conflict("他の人がこの申告を更新しました。最新の内容を確認してからやり直してください。")
+        raise Conflict(_("Someone else updated this declaration. Check the latest version and try again."))
     quantities = declaration.quantities()
     before = _contribution(declaration.status, quantities)
     declaration.status = "committed"
@@ -491,12 +493,12 @@ def add_document(actor: Any, project: Project, title: str, filename: str, data: 
         raise _denied()
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise ServiceError("資料名を200文字以内で入力してください。", "title")
+        raise ServiceError(_("Enter a document title of at most 200 characters."), "title")
     if not data:
-        raise ServiceError("ファイルを選んでください。", "file")
+        raise ServiceError(_("Choose a file."), "file")
     kind = filetype.guess(data)
     if kind is None or kind.mime not in ALLOWED_DOCUMENTS:
-        raise ServiceError("PDF または Office 形式（docx・xlsx・pptx など）のファイルを選んでください。", "file")
+        raise ServiceError(_("Choose a PDF or an office file (docx, xlsx, pptx, …)."), "file")
     stem = "".join(c for c in (filename or "").rsplit(".", 1)[0] if c.isalnum() or c in "-_ ")[:150].strip()
     document = Document(project_id=project.id, title=title, filename=f"{stem or 'document'}.{kind.extension}",
                         content_type=kind.mime, size=len(data), data=data)
