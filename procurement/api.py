@@ -90,7 +90,7 @@ def own_declaration(project_id: int):  # type: ignore[no-untyped-def]
     assert found is not None
     if not access.can_declare(current_user):
         return api_error(403, _("You are not allowed to do this."))
-    from procurement.services import own_declaration as load
+    from procurement.declarations import own_declaration as load
 
     d = load(found, current_user.tenant_id)
     if d is None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.demo import CHIYODA, KOTO, OME
 from portal.extensions import db
-from procurement import services
+from procurement import common, declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project
 from tenants.context import bind_tenant
@@ -32,7 +32,7 @@ def _user(tenant: str, email: str) -> User:
 
 def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], start_fy: int, category: str) -> Project:
     bind_tenant(curator.tenant_id, curator.id)
-    opens = services.now() - timedelta(days=7)
+    opens = common.now() - timedelta(days=7)
     project = services.create_project(curator, services.ProjectData(
         title=title, description="東京都が取りまとめる共同調達のデモ案件です。", category=category,
         survey_opens_at=opens, survey_closes_at=opens + timedelta(days=60), contract_start_fy=start_fy,
@@ -47,7 +47,7 @@ def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], star
 
 def _declare(project: Project, tenant: str, email: str, quantities: list[int], budget: int) -> None:
     user = _user(tenant, email)
-    services.save_declaration(user, project, services.DeclarationData(
+    declarations.save_declaration(user, project, declarations.DeclarationData(
         quantities={item.id: q for item, q in zip(project.items, quantities, strict=True)}, intent="commit",
         max_budget_yen=budget, contact_name=user.display_name, contact_email=user.email), None)
 

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.i18n import TOKYO
+from procurement.declarations import all_declarations
 from procurement.models import Allocation, Declaration, Project
 from procurement.queries import Aggregate, aggregate, allocations
-from procurement.services import all_declarations
 
 OCDS_EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_budget_breakdown_extension/master/"

@@ -3,25 +3,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from procurement import access
+from procurement import access, common
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
+from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
+from procurement.declarations import committed_declarations
 from procurement.i18n import _
 from procurement.models import (
     CATEGORIES,
-    DECLARATION_STATUSES,
     TRANSITIONS,
     UNITS,
     Allocation,
-    Declaration,
-    DeclarationLine,
     DemandTotal,
     Document,
     Item,
@@ -34,23 +32,6 @@ from procurement.models import (
 )
 from tenants.context import current_tenant_id
 from tenants.services import ServiceError
-
-MAX_QUANTITY = 10_000_000
-MAX_YEN = 10**13
-
-
-class Conflict(ServiceError):
-    """The object changed (or its deadline passed) since the form was loaded: answer 409."""
-
-
-def now() -> datetime:
-    """The current time (tests replace it to move across a deadline)."""
-    return datetime.now(UTC)
-
-
-def _denied() -> ServiceError:
-    return ServiceError(_("You are not allowed to do this."))
-
 
 # Projects ---------------------------------------------------------------------------------------
 
@@ -85,7 +66,7 @@ def _check_project_data(data: ProjectData) -> None:
 def create_project(actor: Any, data: ProjectData) -> Project:
     """Open a project in the draft state, organised by the actor's tenant."""
     if not access.can_organise(actor):
-        raise _denied()
+        raise denied()
     _check_project_data(data)
     project = Project(organiser_tenant_id=actor.tenant_id, title=data.title.strip(), description=data.description,
                       category=data.category, status="draft", survey_opens_at=data.survey_opens_at,
@@ -132,7 +113,7 @@ def _lock_project(project: Project, version: Optional[int]) -> None:
 def update_project(actor: Any, project: Project, data: ProjectData, version: int) -> None:
     """Edit a project; items can change only while it is a draft (nobody declared yet)."""
     if not access.is_organiser(actor, project):
-        raise _denied()
+        raise denied()
     if project.status not in ("draft", "demand_survey"):
         raise ServiceError(_("A project at this stage can no longer be edited."))
     _check_project_data(data)
@@ -146,7 +127,7 @@ def update_project(actor: Any, project: Project, data: ProjectData, version: int
     project.survey_opens_at, project.survey_closes_at = data.survey_opens_at, data.survey_closes_at
     project.contract_start_fy, project.contract_end_fy = data.contract_start_fy, data.contract_end_fy
     project.version += 1
-    project.updated_at = now()
+    project.updated_at = common.now()
     db.session.flush()
     audit.record("procurement.project_update", "procurement_project", project.id, before=before,
                  after=_project_state(project))
@@ -155,7 +136,7 @@ def update_project(actor: Any, project: Project, data: ProjectData, version: int
 def transition(actor: Any, project: Project, to_status: str, reason: str = "", version: Optional[int] = None) -> None:
     """Move a project along its lifecycle; only legal moves, each one audited and on the timeline."""
     if not access.is_organiser(actor, project):
-        raise _denied()
+        raise denied()
     _lock_project(project, None)
     db.session.refresh(project)
     if project.status == to_status and to_status != "cancelled":
@@ -180,7 +161,7 @@ def _record_transition(actor: Any, project: Project, to_status: str, reason: Opt
     before = project.status
     project.status = to_status
     project.version += 1
-    project.updated_at = now()
+    project.updated_at = common.now()
     project.events.append(StatusEvent(project_id=project.id, from_status=before, to_status=to_status, reason=reason,
                                       actor_tenant_id=actor.tenant_id, actor_user_id=actor.id))
     db.session.flush()
@@ -194,7 +175,7 @@ def add_quote(actor: Any, project: Project, vendor_name: str, vendor_identifier:
               lines: Mapping[int, tuple[int, Sequence[Tier]]]) -> Quote:
     """Record a vendor's quote: per item, a set-up fee and its volume tiers."""
     if not access.is_organiser(actor, project):
-        raise _denied()
+        raise denied()
     if project.status in ("awarded", "contracted", "completed", "cancelled"):
         raise ServiceError(_("Quotes can no longer be recorded at this stage."))
     vendor_name = (vendor_name or "").strip()
@@ -237,7 +218,7 @@ def quote_pricing(quote: Quote) -> dict[str, ItemPricing]:
 def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = None) -> dict[str, Allocation]:
     """Award one vendor's quote and allocate the contract to the committed participants, exactly."""
     if not access.is_organiser(actor, project):
-        raise _denied()
+        raise denied()
     if current_tenant_id() != actor.tenant_id:  # RLS shows the organiser every declaration only when bound as it
         raise RuntimeError("award must run with the organiser's tenant bound")
     _lock_project(project, version)
@@ -259,7 +240,7 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
         db.session.add(row)
         rows[tenant_id] = row
     project.awarded_quote_id = quote.id
-    project.awarded_at = now()
+    project.awarded_at = common.now()
     project.contract_total_yen = result.contract_total_yen
     project.standalone_total_yen = result.standalone_total_yen
     _record_transition(actor, project, "awarded", quote.vendor_name)
@@ -267,208 +248,6 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
         "quote": quote.id, "vendor": quote.vendor_name, "contract_total_yen": result.contract_total_yen,
         "allocations": {t: c.total_yen for t, c in result.participants.items()}})
     return rows
-
-
-def committed_declarations(project: Project) -> list[Declaration]:
-    """Every committed declaration (the organiser sees them all through RLS organiser_read)."""
-    return list(db.session.scalars(select(Declaration).where(
-        Declaration.project_id == project.id, Declaration.status == "committed").order_by(Declaration.tenant_id)))
-
-
-def all_declarations(project: Project) -> list[Declaration]:
-    """Every declaration of the project visible to the caller: all of them for the organiser, else its own."""
-    return list(db.session.scalars(select(Declaration).where(Declaration.project_id == project.id)
-                                   .order_by(Declaration.tenant_id)))
-
-
-# Declarations -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DeclarationData:
-    quantities: dict[int, int]
-    intent: str  # interested / commit / withdraw
-    max_budget_yen: Optional[int]
-    contact_name: str
-    contact_email: str
-    contact_phone: str = ""
-    remarks: str = ""
-
-
-def survey_is_open(project: Project, at: Optional[datetime] = None) -> bool:
-    at = at or now()
-    return project.status == "demand_survey" and project.survey_opens_at <= at < project.survey_closes_at
-
-
-def own_declaration(project: Project, tenant_id: str, lock: bool = False) -> Optional[Declaration]:
-    query = select(Declaration).where(Declaration.tenant_id == tenant_id, Declaration.project_id == project.id)
-    if lock:
-        query = query.with_for_update(of=Declaration)
-    return db.session.scalar(query)
-
-
-Contribution = tuple[dict[int, int], dict[int, int], int, int]
-
-
-def _contribution(status: Optional[str], quantities: Mapping[int, int]) -> Contribution:
-    active = status in ("interested", "pending_approval", "committed") and any(q > 0 for q in quantities.values())
-    committed = active and status == "committed"
-    declared_q = dict(quantities) if active else {}
-    committed_q = dict(quantities) if committed else {}
-    return declared_q, committed_q, int(active), int(committed)
-
-
-def _apply_totals(project_id: int, before: Contribution, after: Contribution) -> None:
-    # Atomic increments on the shared totals: concurrent declarations of different municipalities
-    # serialise on these rows and never lose or double count an update.
-    for old, new, column in ((before[0], after[0], DemandTotal.declared_quantity),
-                             (before[1], after[1], DemandTotal.committed_quantity)):
-        for item_id in sorted(set(old) | set(new)):  # one lock order for every writer: no deadlock
-            delta = new.get(item_id, 0) - old.get(item_id, 0)
-            if delta:
-                db.session.execute(update(DemandTotal).where(
-                    DemandTotal.project_id == project_id, DemandTotal.item_id == item_id)
-                    .values({column.key: column + delta}))
-    declared, committed = after[2] - before[2], after[3] - before[3]
-    if declared or committed:
-        db.session.execute(update(Participation).where(Participation.project_id == project_id).values(
-            declared=Participation.declared + declared, committed=Participation.committed + committed))
-
-
-def _declaration_state(declaration: Declaration) -> dict[str, Any]:
-    return {"status": declaration.status, "quantities": {str(k): v for k, v in declaration.quantities().items()},
-            "max_budget_yen": declaration.max_budget_yen, "contact_name": declaration.contact_name,
-            "contact_email": declaration.contact_email, "contact_phone": declaration.contact_phone,
-            "remarks": declaration.remarks}
-
-
-def _check_declaration(project: Project, data: DeclarationData) -> dict[int, int]:
-    if data.intent not in ("interested", "commit", "withdraw"):
-        raise ServiceError(_("Choose how your municipality takes part."), "intent")
-    item_ids = {i.id for i in project.items}
-    if set(data.quantities) - item_ids:
-        raise ServiceError(_("That item is not part of this project."))
-    quantities = {k: int(v) for k, v in data.quantities.items() if v}
-    if any(not 0 <= q <= MAX_QUANTITY for q in data.quantities.values()):
-        raise ServiceError(_("Enter a whole number from 0 to %(max)s.", max=f"{MAX_QUANTITY:,}"), "quantities")
-    if data.intent != "withdraw" and not quantities:
-        raise ServiceError(_("Enter a quantity for at least one item."), "quantities")
-    if data.max_budget_yen is not None and not 0 <= data.max_budget_yen <= MAX_YEN:
-        raise ServiceError(_("Enter the maximum budget as a whole number of yen from 0."), "max_budget_yen")
-    if not data.contact_name.strip() or len(data.contact_name) > 100:
-        raise ServiceError(_("Enter the contact person, at most 100 characters."), "contact_name")
-    if "@" not in data.contact_email or len(data.contact_email) > 254:
-        raise ServiceError(_("Enter the contact person's e-mail address."), "contact_email")
-    if len(data.contact_phone) > 30 or len(data.remarks) > 5000:
-        raise ServiceError(_("The telephone number may have 30 characters and the remarks 5,000."))
-    return quantities
-
-
-def _new_status(actor: Any, current: Optional[Declaration], intent: str, changed: bool) -> str:
-    if intent == "withdraw":
-        return "withdrawn"
-    if intent == "interested":
-        return "interested"
-    if access.can_approve(actor):
-        return "committed"  # the tenant admin's own commitment is its approval
-    if current is not None and current.status == "committed" and not changed:
-        return "committed"  # a member's change to a committed declaration goes back for approval
-    return "pending_approval"
-
-
-def save_declaration(actor: Any, project: Project, data: DeclarationData, version: Optional[int]) -> Declaration:
-    """Create or edit the actor's municipality's declaration while the survey is open (Asia/Tokyo deadline).
-
-    ``version`` is the version the form was loaded with (None for a new declaration). A stale edit
-    raises Conflict (409); resubmitting exactly what is stored (a double click) changes nothing.
-    """
-    if not access.can_declare(actor):
-        raise _denied()
-    if not access.can_see(actor, project):
-        raise _denied()
-    if not survey_is_open(project):
-        raise Conflict(_("The demand survey is closed, so the declaration can no longer be changed "
-                         "(the deadline is in Tokyo time)."))
-    quantities = _check_declaration(project, data)
-    tenant_id = actor.tenant_id
-    # One row per municipality and project: a concurrent first submission loses the race here and
-    # then finds the row below, locked.
-    db.session.execute(pg_insert(Declaration).values(
-        tenant_id=tenant_id, project_id=project.id, status="withdrawn", contact_name=data.contact_name.strip(),
-        contact_email=data.contact_email.strip(), version=0, created_by_user_id=actor.id,
-    ).on_conflict_do_nothing(index_elements=["tenant_id", "project_id"]))
-    declaration = own_declaration(project, tenant_id, lock=True)
-    assert declaration is not None
-    db.session.refresh(declaration)
-    is_new = declaration.version == 0
-    before = None if is_new else _declaration_state(declaration)
-    old_quantities = declaration.quantities()
-    changed = (old_quantities != quantities or declaration.max_budget_yen != data.max_budget_yen
-               or declaration.contact_name != data.contact_name.strip()
-               or declaration.contact_email != data.contact_email.strip()
-               or declaration.contact_phone != data.contact_phone.strip() or declaration.remarks != data.remarks)
-    status = _new_status(actor, None if is_new else declaration, data.intent, changed)
-    if not is_new and version != declaration.version:
-        if not changed and status == declaration.status:
-            return declaration  # the same form submitted twice: nothing to do
-        raise Conflict(_("Someone else updated this declaration. Check the latest version and try again."))
-    if not is_new and not changed and status == declaration.status:
-        return declaration
-    before_contribution = _contribution(None if is_new else declaration.status, old_quantities)
-    declaration.status = status
-    declaration.max_budget_yen = data.max_budget_yen
-    declaration.contact_name = data.contact_name.strip()
-    declaration.contact_email = data.contact_email.strip()
-    declaration.contact_phone = data.contact_phone.strip()
-    declaration.remarks = data.remarks
-    declaration.updated_by_user_id = actor.id
-    declaration.updated_at = now()
-    if status == "committed" and access.can_approve(actor):
-        declaration.approved_by_user_id, declaration.approved_at = actor.id, now()
-    elif status != "committed":
-        declaration.approved_by_user_id, declaration.approved_at = None, None
-    existing = {line.item_id: line for line in declaration.lines}
-    for item_id, line in existing.items():
-        if item_id not in quantities:
-            declaration.lines.remove(line)
-    for item_id, quantity in quantities.items():
-        if item_id in existing:
-            existing[item_id].quantity = quantity
-        else:
-            declaration.lines.append(DeclarationLine(tenant_id=tenant_id, project_id=project.id, item_id=item_id,
-                                                     quantity=quantity))
-    declaration.version += 1
-    db.session.flush()
-    _apply_totals(project.id, before_contribution, _contribution(status, quantities))
-    db.session.flush()
-    audit.record("procurement.declaration_save", "procurement_declaration", f"{tenant_id}:{project.id}",
-                 before=before, after=_declaration_state(declaration))
-    return declaration
-
-
-def approve_declaration(actor: Any, project: Project, version: Optional[int] = None) -> Declaration:
-    """The tenant admin approves the municipality's commitment (pending → committed)."""
-    if not access.can_approve(actor):
-        raise _denied()
-    if not survey_is_open(project):
-        raise Conflict(_("The demand survey is closed, so the commitment can no longer be approved."))
-    declaration = own_declaration(project, actor.tenant_id, lock=True)
-    if declaration is None or declaration.status != "pending_approval":
-        raise ServiceError(_("There is no declaration awaiting approval."))
-    if version is not None and version != declaration.version:
-        raise Conflict(_("Someone else updated this declaration. Check the latest version and try again."))
-    quantities = declaration.quantities()
-    before = _contribution(declaration.status, quantities)
-    declaration.status = "committed"
-    declaration.approved_by_user_id, declaration.approved_at = actor.id, now()
-    declaration.version += 1
-    db.session.flush()
-    _apply_totals(project.id, before, _contribution("committed", quantities))
-    audit.record("procurement.declaration_approve", "procurement_declaration", f"{actor.tenant_id}:{project.id}",
-                 before={"status": "pending_approval"}, after={"status": "committed"})
-    return declaration
-
-
-assert set(DECLARATION_STATUSES) == {"interested", "pending_approval", "committed", "withdrawn"}
 
 
 # Specification documents ------------------------------------------------------------------------
@@ -490,7 +269,7 @@ def add_document(actor: Any, project: Project, title: str, filename: str, data: 
     import filetype
 
     if not access.is_organiser(actor, project):
-        raise _denied()
+        raise denied()
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ServiceError(_("Enter a document title of at most 200 characters."), "title")
