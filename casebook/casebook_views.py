@@ -1,0 +1,306 @@
+"""The shared casebook (browse, search, read, adopt, ask), curation (TMG), notifications, Excel export."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from casebook import bp, community, curation, excel, queries
+from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, CommentForm, QuestionForm, SynonymForm
+from casebook.models import CONTENT_FIELDS, Entry
+from casebook.rendering import field_diffs
+from casebook.validation import ContentError, from_form
+from portal.extensions import db
+from tenants.auth import not_found_or_denied, require_login, require_permission
+from tenants.models import Tenant
+from tenants.roles import Permission
+from tenants.services import ServiceError
+
+
+def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
+    entry = curation.get_entry(entry_id)
+    if entry is None or (published_only and entry.status != "published"
+                         and not current_user.can(Permission.CASEBOOK_CURATE)):
+        not_found_or_denied("casebook_entry", entry_id)
+    return entry  # type: ignore[return-value]
+
+
+@bp.get("/casebook")
+@require_permission(Permission.CASEBOOK_READ)
+def casebook_index():  # type: ignore[no-untyped-def]
+    filters, errors = queries.parse_filters(request.args)
+    result = queries.search_casebook(filters)
+    return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result)
+
+
+@bp.get("/casebook/export.xlsx")
+@require_permission(Permission.CASEBOOK_READ)
+def casebook_export():  # type: ignore[no-untyped-def]
+    filters, _errors = queries.parse_filters(request.args)
+    filters.page = 1
+    result = queries.search_casebook(filters, per_page=excel.MAX_EXPORT_ROWS, with_facets=False,
+                                     with_snippets=False)
+    data = excel.export_entries([(h.entry, h.tenant) for h in result.hits])
+    return send_file(data, as_attachment=True, download_name="casebook.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _entry_page(entry: Entry, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+    adopters = queries.adopters_of(entry)
+    source = db.session.get(Tenant, entry.source_tenant_id)
+    mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
+    similar = [t for _a, t in adopters if source is not None and t.kind == current_user.tenant.kind]
+    adoption_form = forms.get("adoption_form") or AdoptionForm(
+        data={"status": mine.status, "outcome": mine.outcome} if mine else None)
+    return render_template(
+        "casebook/entry_detail.html", entry=entry, source=source, adopters=adopters, mine=mine, similar=similar,
+        questions=community.questions_of(entry), action=ActionForm(), adoption_form=adoption_form,
+        question_form=forms.get("question_form") or QuestionForm(), answer_form=forms.get("answer_form")
+        or AnswerForm(), answer_error=forms.get("answer_error"),
+        can_answer=current_user.tenant_id == entry.source_tenant_id and current_user.can(Permission.CASES_WRITE_OWN),
+    ), status
+
+
+@bp.get("/casebook/<int:entry_id>")
+@require_permission(Permission.CASEBOOK_READ)
+def casebook_entry(entry_id: int):  # type: ignore[no-untyped-def]
+    return _entry_page(load_entry(entry_id))
+
+
+@bp.get("/casebook/<int:entry_id>/print")
+@require_permission(Permission.CASEBOOK_READ)
+def casebook_print(entry_id: int):  # type: ignore[no-untyped-def]
+    entry = load_entry(entry_id)
+    return render_template("casebook/print_entry.html", item=entry,
+                           tenant=db.session.get(Tenant, entry.source_tenant_id), attachments=[])
+
+
+@bp.post("/casebook/<int:entry_id>/adopt")
+@require_permission(Permission.CASES_WRITE_OWN)
+def casebook_adopt(entry_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    entry = load_entry(entry_id)
+    try:
+        community.adopt(entry, current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _entry_page(entry, 409)
+    flash(_("Recorded: your municipality is adopting this case."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.post("/casebook/<int:entry_id>/adoption")
+@require_permission(Permission.CASES_WRITE_OWN)
+def casebook_adoption_update(entry_id: int):  # type: ignore[no-untyped-def]
+    form = AdoptionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entry = load_entry(entry_id)
+    row = community.adoption_of(entry, current_user.tenant_id)
+    if row is None:
+        not_found_or_denied("casebook_adoption", entry_id)
+    try:
+        community.update_adoption(row, current_user, form.status.data or "", form.outcome.data or "")  # type: ignore[arg-type]
+    except ServiceError as error:
+        (form.status if error.field == "status" else form.outcome).errors = [error.message]
+        return _entry_page(entry, 400, adoption_form=form)
+    flash(_("The adoption was updated."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.post("/casebook/<int:entry_id>/questions")
+@require_permission(Permission.CASES_WRITE_OWN)
+def casebook_ask(entry_id: int):  # type: ignore[no-untyped-def]
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entry = load_entry(entry_id)
+    try:
+        community.ask(entry, current_user, form.body.data or "")
+    except ServiceError as error:
+        form.body.errors = [error.message]
+        return _entry_page(entry, 400, question_form=form)
+    flash(_("Your question was sent to the municipality."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.post("/casebook/questions/<int:question_id>/answer")
+@require_permission(Permission.CASES_WRITE_OWN)
+def casebook_answer(question_id: int):  # type: ignore[no-untyped-def]
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question = community.get_question(question_id)
+    if question is None:
+        not_found_or_denied("casebook_question", question_id)
+    entry = load_entry(question.entry_id)  # type: ignore[union-attr]
+    if entry.source_tenant_id != current_user.tenant_id:
+        abort(403)
+    try:
+        community.answer(question, entry, current_user, form.body.data or "")  # type: ignore[arg-type]
+    except ServiceError as error:
+        return _entry_page(entry, 400, answer_form=form, answer_error=(question_id, error.message))
+    flash(_("Your answer was posted."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@require_login
+def casebook_notifications():  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        community.mark_all_read(current_user)
+        return redirect(url_for("casebook.casebook_notifications"))
+    return render_template("casebook/notifications.html", items=community.notifications_for(current_user),
+                           action=ActionForm())
+
+
+# Curation (TMG curators) ---------------------------------------------------------------------
+
+@bp.get("/curation")
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_queue():  # type: ignore[no-untyped-def]
+    items = curation.queue(("queued", "changes_requested"))
+    tenants = {t.code: t for t in db.session.scalars(select(Tenant))}
+    return render_template("casebook/curation_queue.html", items=items, tenants=tenants)
+
+
+def _load_submission(submission_id: int):  # type: ignore[no-untyped-def]
+    submission = curation.get_submission(submission_id)
+    if submission is None:
+        not_found_or_denied("submission", submission_id)
+    return submission
+
+
+def _review_page(submission, status: int = 200, form: CaseForm | None = None,  # type: ignore[no-untyped-def]
+                 comment_form: CommentForm | None = None):
+    if form is None:
+        form = CaseForm(formdata=None)
+        form.fill(submission.data)
+    entry = curation.get_entry(submission.entry_id) if submission.entry_id else None
+    if entry is None:
+        entry = db.session.scalar(select(Entry).where(
+            Entry.source_tenant_id == submission.source_tenant_id, Entry.source_case_id == submission.source_case_id))
+    diffs = field_diffs(entry.content(), submission.data, CONTENT_FIELDS) if entry is not None else []
+    return render_template("casebook/curation_review.html", submission=submission,
+                           tenant=db.session.get(Tenant, submission.source_tenant_id),
+                           pii=curation.pii_of(submission.data), form=form, comment_form=comment_form or CommentForm(),
+                           action=ActionForm(), entry=entry, diffs=diffs), status
+
+
+@bp.route("/curation/<int:submission_id>", methods=["GET", "POST"])
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_review(submission_id: int):  # type: ignore[no-untyped-def]
+    submission = _load_submission(submission_id)
+    if request.method == "GET":
+        return _review_page(submission)
+    form = CaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        curation.edit_submission(submission, current_user.id, from_form(request.form))
+    except ContentError as error:
+        form.apply_errors(error)
+        return _review_page(submission, 400, form=form)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _review_page(submission, 409, form=form)
+    flash(_("The shared copy was saved."), "success")
+    return redirect(url_for("casebook.curation_review", submission_id=submission.id))
+
+
+@bp.post("/curation/<int:submission_id>/publish")
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_publish(submission_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    submission = _load_submission(submission_id)
+    try:
+        entry = curation.publish(submission, current_user.id)
+    except (ServiceError, ContentError) as error:
+        flash(getattr(error, "message", str(error)), "error")
+        return _review_page(submission, 409)
+    flash(_("Published in the casebook."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.post("/curation/<int:submission_id>/request-changes")
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_request_changes(submission_id: int):  # type: ignore[no-untyped-def]
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    submission = _load_submission(submission_id)
+    try:
+        curation.request_changes(submission, current_user.id, form.comment.data or "")
+    except ServiceError as error:
+        form.comment.errors = [error.message]
+        return _review_page(submission, 400, comment_form=form)
+    flash(_("The municipality was asked for changes."), "success")
+    return redirect(url_for("casebook.curation_queue"))
+
+
+@bp.route("/casebook/<int:entry_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_edit_entry(entry_id: int):  # type: ignore[no-untyped-def]
+    entry = load_entry(entry_id, published_only=False)
+    form = CaseForm()
+    if request.method == "GET":
+        form.fill(entry.content())
+        return render_template("casebook/entry_form.html", form=form, entry=entry,
+                               pii=curation.pii_of(entry.content()))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        curation.edit_entry(entry, current_user.id, from_form(request.form))
+    except ContentError as error:
+        form.apply_errors(error)
+        return render_template("casebook/entry_form.html", form=form, entry=entry, pii=[]), 400
+    flash(_("The shared copy was saved."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.post("/casebook/<int:entry_id>/retire")
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_retire(entry_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    entry = load_entry(entry_id, published_only=False)
+    retire = request.form.get("retire", "1") != "0"
+    curation.set_retired(entry, current_user.id, retire)
+    flash(_("The case was retired from the casebook.") if retire else _("The case is published again."), "success")
+    return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
+
+
+@bp.route("/curation/synonyms", methods=["GET", "POST"])
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_synonyms():  # type: ignore[no-untyped-def]
+    form = SynonymForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            curation.add_synonyms(current_user.id, form.terms.data or "")
+        except ServiceError as error:
+            form.terms.errors = [error.message]
+            status = 400
+        else:
+            flash(_("The synonyms were added."), "success")
+            return redirect(url_for("casebook.curation_synonyms"))
+    return render_template("casebook/synonyms.html", form=form, groups=curation.list_synonyms(),
+                           action=ActionForm()), status
+
+
+@bp.post("/curation/synonyms/<int:synonym_id>/delete")
+@require_permission(Permission.CASEBOOK_CURATE)
+def curation_synonyms_delete(synonym_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not curation.delete_synonyms(synonym_id):
+        not_found_or_denied("synonym", synonym_id)
+    flash(_("The synonyms were deleted."), "success")
+    return redirect(url_for("casebook.curation_synonyms"))

@@ -1,0 +1,41 @@
+"""`flask casebook import FILE.jsonl [--publish]` — operators import cases in the corpus format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.db_admin import owner_session
+
+casebook_cli = AppGroup("casebook", help="Cases and the shared casebook.")
+
+
+@casebook_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="also publish every case in the casebook (an audited operator action)")
+def import_command(path: Path, publish: bool) -> None:
+    """Import cases (one JSON object per line); all or nothing, idempotent on external_id."""
+    from casebook.importer import ImportError_, import_records, parse_lines
+    from portal import audit
+    from tenants.context import bind_tenant
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise click.ClickException("UTF-8 のテキストとして読めません。") from error
+    with owner_session():
+        try:
+            records = parse_lines(lines)
+        except ImportError_ as error:
+            raise click.ClickException(str(error)) from error
+        counts = import_records(records, publish=publish)
+        bind_tenant(None)
+        audit.record("casebook.import", "file", path.name, after={**counts, "publish": publish})
+    click.echo(f"{len(records)} lines: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['published']} published")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(casebook_cli)

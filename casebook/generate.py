@@ -1,0 +1,115 @@
+"""Synthetic cases for the benchmarks (issue 7): COPY straight into cases, versions and the casebook.
+
+``generate(cur, tenant_codes, per_tenant, rng)`` runs on a psycopg2 cursor of an owner connection
+inside one transaction. Each case is built from sentence fragments of the sample corpus, its
+search vector computed once from a small pool of analysed fragments (SudachiPy runs on the pool,
+not on every row), and every generated case is also published in the casebook so that search is
+measured at full size.
+"""
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+from typing import Any
+
+from casebook import search
+from casebook.demo import CORPUS
+
+STAGES = ("idea", "pilot", "implemented", "spreading")
+
+
+def _pool() -> dict[str, list[Any]]:
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sentences: dict[str, list[str]] = {k: [] for k in ("summary", "problem", "approach", "outcomes")}
+    for row in rows:
+        for key in sentences:
+            sentences[key].extend(s + "。" for s in re.split(r"。", row[key]) if s.strip())
+    return {"titles": [r["title"] for r in rows], "themes": sorted({t for r in rows for t in r["themes"]}),
+            "tools": sorted({t for r in rows for t in r["tools"]}),
+            "departments": sorted({r["department"] for r in rows}), **sentences}
+
+
+def _esc(value: str) -> str:
+    """A value for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _array(items: list[str]) -> str:
+    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+
+
+def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Random) -> dict[str, int]:
+    """Write ``per_tenant`` cases per tenant (+ a first version each + a published casebook copy)."""
+    pool = _pool()
+    lex_cache: dict[str, list[list[str]]] = {}
+
+    def lex(text: str) -> list[list[str]]:
+        if text not in lex_cache:
+            lex_cache[text] = search._indexed(text)
+        return lex_cache[text]
+
+    def vector(parts: list[tuple[str, str]]) -> str:
+        positions: dict[str, list[str]] = {}
+        pos = 0
+        for weight, text in parts:
+            for word in lex(text):
+                pos = min(pos + 1, search.MAX_POSITION)
+                for lexeme in word:
+                    slot = positions.setdefault(lexeme, [])
+                    if len(slot) < 64:
+                        slot.append(f"{pos}{weight}")
+            pos = min(pos + 5, search.MAX_POSITION)
+        return " ".join(f"{search._quote(w)}:{','.join(p)}" for w, p in positions.items())
+
+    # COPY FROM is refused on a table under (forced) row-level security, for the owner too: copy into
+    # temporary tables, then INSERT … SELECT per tenant with that tenant bound (checked by the policy).
+    cur.execute("CREATE TEMP TABLE _gen_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP")
+    cur.execute("CREATE TEMP TABLE _gen_versions (LIKE case_versions INCLUDING DEFAULTS) ON COMMIT DROP")
+    case_buf, version_buf, entry_buf = io.StringIO(), io.StringIO(), io.StringIO()
+    total = 0
+    for code in tenant_codes:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, %s)",
+                    (per_tenant,))
+        ids = [r[0] for r in cur.fetchall()]
+        for n, case_id in enumerate(ids):
+            base_title = rng.choice(pool["titles"])
+            title = f"{base_title}（{n + 1}）"
+            data = {
+                "title": title, "summary": rng.choice(pool["summary"]),
+                "problem": "".join(rng.sample(pool["problem"], 2)),
+                "approach": "".join(rng.sample(pool["approach"], 2)),
+                "outcomes": rng.choice(pool["outcomes"]), "themes": rng.sample(pool["themes"], 2),
+                "tools": rng.sample(pool["tools"], 1), "fiscal_year": rng.randint(2018, 2026),
+                "cost_jpy": rng.randrange(0, 50_000_000, 1000), "department": rng.choice(pool["departments"]),
+                "stage": rng.choice(STAGES),
+            }
+            # The analysed fragments are cached; only the title's number is new (and not worth a lexeme).
+            tsv = _esc(vector([("A", base_title), ("B", data["summary"]), ("B", "\n".join(data["themes"])),
+                               ("B", "\n".join(data["tools"])), ("C", data["problem"]), ("C", data["approach"]),
+                               ("C", data["outcomes"]), ("C", data["department"])]))
+            common = [_esc(title), _esc(data["summary"]), _esc(data["problem"]), _esc(data["approach"]),
+                      _esc(data["outcomes"]), _esc(_array(data["themes"])), _esc(_array(data["tools"])),
+                      str(data["fiscal_year"]), str(data["cost_jpy"]), _esc(data["department"]), data["stage"], tsv]
+            case_buf.write("\t".join([code, str(case_id), *common, "approved"]) + "\n")
+            version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(data, ensure_ascii=False)),
+                                         "generated"]) + "\n")
+            entry_buf.write("\t".join([code, str(case_id), "1", *common, str(rng.randint(0, 5))]) + "\n")
+        total += len(ids)
+    columns = ("title, summary, problem, approach, outcomes, themes, tools, fiscal_year, cost_jpy, department, "
+               "stage, search_vector")
+    for buf, statement in (
+            (case_buf, f"COPY _gen_cases (tenant_id, id, {columns}, release_state) FROM STDIN"),
+            (version_buf, "COPY _gen_versions (tenant_id, case_id, version, data, note) FROM STDIN"),
+            (entry_buf, f"COPY casebook_entries (source_tenant_id, source_case_id, source_version, {columns}, "
+                        "adoption_count) FROM STDIN")):
+        buf.seek(0)
+        cur.copy_expert(statement, buf)
+    for code in tenant_codes:
+        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
+        cur.execute("INSERT INTO cases SELECT * FROM _gen_cases WHERE tenant_id = %s", (code,))
+        cur.execute("INSERT INTO case_versions SELECT * FROM _gen_versions WHERE tenant_id = %s", (code,))
+    cases = versions = entries = total
+    cur.execute("SELECT set_config('app.tenant_id', '', true)")
+    return {"cases": cases, "case_versions": versions, "casebook_entries": entries}

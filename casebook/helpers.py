@@ -1,0 +1,77 @@
+"""Template helpers of the casebook pages and its home-dashboard figures."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from casebook.forms import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LABELS, STAGE_LABELS
+from casebook.rendering import render_markdown
+from portal.dashboard import Figure, register_figures
+from portal.i18n import format_fiscal_year
+from tenants.roles import Permission
+
+RELEASE_LABELS = {"draft": _l("Draft"), "proposed": _l("Awaiting approval"), "approved": _l("Approved for release")}
+SUBMISSION_LABELS = {"queued": _l("In the curators' queue"), "changes_requested": _l("Changes requested"),
+                     "published": _l("Published"), "superseded": _l("Superseded")}
+
+
+def _label(table: dict[str, Any], key: Any) -> str:
+    return str(table.get(key, key))
+
+
+def facet_label(name: str, value: str) -> str:
+    if name == "kind":
+        return _label(KIND_LABELS, value)
+    if name == "region":
+        return _label(REGION_LABELS, value)
+    if name == "stage":
+        return _label(STAGE_LABELS, value)
+    if name == "fiscal_year" and str(value).isdigit():
+        return format_fiscal_year(int(value))
+    return str(value)
+
+
+def markdown_filter(text: str | None) -> Markup:
+    return render_markdown(text)
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = markdown_filter
+    app.jinja_env.globals.update(
+        stage_label=lambda k: _label(STAGE_LABELS, k),
+        release_label=lambda k: _label(RELEASE_LABELS, k),
+        submission_label=lambda k: _label(SUBMISSION_LABELS, k),
+        adoption_label=lambda k: _label(ADOPTION_LABELS, k),
+        field_label=lambda k: _label(FIELD_LABELS, k),
+        facet_label=facet_label,
+        permission=lambda name: Permission[name],
+    )
+
+
+@register_figures
+def _case_figures(user: Any) -> list[Figure]:
+    """Cases of the user's municipality, what awaits its sign-off, and the curators' queue."""
+    figures: list[Figure] = []
+    if user.can(Permission.CASES_READ_OWN):
+        from casebook.services import count_cases
+
+        counts = count_cases(user.tenant_id)
+        figures.append(Figure(_("Our cases"), f"{sum(counts.values()):,}", url_for("casebook.cases_index")))
+        if user.can(Permission.TENANT_APPROVE_RELEASE):
+            figures.append(Figure(_("Cases awaiting your approval"), f"{counts.get('proposed', 0):,}",
+                                  url_for("casebook.cases_index")))
+    if user.can(Permission.CASEBOOK_CURATE):
+        from casebook.curation import queue_size
+
+        figures.append(Figure(_("Submissions in the curators' queue"), f"{queue_size():,}",
+                              url_for("casebook.curation_queue")))
+    if user.can(Permission.CASEBOOK_READ):
+        from casebook.community import unread_count
+
+        figures.append(Figure(_("Unread notifications"), f"{unread_count(user):,}",
+                              url_for("casebook.casebook_notifications")))
+    return figures

@@ -1,0 +1,239 @@
+"""Cases (tenant-owned), their versions and attachments; the cross-tenant casebook spaces.
+
+Private rows (``cases``, ``case_versions``, ``case_attachments``, ``notifications``) carry
+``tenant_id`` first in the primary key and are under the standard tenant RLS policy. What leaves a
+municipality is *copied* into cross-tenant tables after its tenant admin signed it off:
+``casebook_submissions`` (the curators' queue; readable by the source municipality and TMG only),
+``casebook_entries`` (the published casebook), adoptions and questions (readable by everyone,
+written only by the acting municipality — see the migration's policies).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKeyConstraint,
+    Identity,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models_base import TenantOwned
+
+STAGES = ("idea", "pilot", "implemented", "spreading")
+# Private release state of a case inside its municipality.
+RELEASE_STATES = ("draft", "proposed", "approved")
+SUBMISSION_STATES = ("queued", "changes_requested", "published", "superseded")
+ENTRY_STATES = ("published", "retired")
+ADOPTION_STATES = ("planned", "in_progress", "done")
+
+# Text fields rendered as Markdown (long text) and plain ones; both are part of a version.
+MARKDOWN_FIELDS = ("summary", "problem", "approach", "outcomes", "lessons", "replication_conditions")
+PLAIN_FIELDS = ("title", "department", "contact", "successor_contact")
+LIST_FIELDS = ("themes", "tools", "vendors", "products", "ordinances")
+# Everything that makes up the content of a case (a version snapshot, a submission, an entry).
+CONTENT_FIELDS = (
+    "title", "summary", "problem", "approach", "outcomes", "themes", "tools", "fiscal_year", "cost_jpy",
+    "department", "stage", "kpis", "vendors", "products", "ordinances", "lessons", "replication_conditions",
+    "contact", "successor_contact",
+)
+
+
+class CaseContent:
+    """The content columns shared by a private case and a published casebook entry."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, server_default="")
+    problem: Mapped[str] = mapped_column(Text, server_default="")
+    approach: Mapped[str] = mapped_column(Text, server_default="")
+    outcomes: Mapped[str] = mapped_column(Text, server_default="")
+    themes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    tools: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    fiscal_year: Mapped[Optional[int]] = mapped_column(Integer)
+    cost_jpy: Mapped[Optional[int]] = mapped_column(BigInteger)
+    department: Mapped[str] = mapped_column(String(200), server_default="")
+    stage: Mapped[str] = mapped_column(String(20), server_default="implemented")
+    kpis: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    vendors: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    products: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    ordinances: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    lessons: Mapped[str] = mapped_column(Text, server_default="")
+    replication_conditions: Mapped[str] = mapped_column(Text, server_default="")
+    contact: Mapped[str] = mapped_column(Text, server_default="")
+    successor_contact: Mapped[str] = mapped_column(Text, server_default="")
+    search_vector: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
+
+    def content(self) -> dict[str, Any]:
+        return {name: _copy(getattr(self, name)) for name in CONTENT_FIELDS}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [dict(v) if isinstance(v, dict) else v for v in value]
+    return value
+
+
+class Case(CaseContent, TenantOwned, db.Model):  # type: ignore[name-defined]
+    """A municipality's own case (private to it under RLS)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    external_id: Mapped[Optional[str]] = mapped_column(String(100))
+    release_state: Mapped[str] = mapped_column(String(20), server_default="draft")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    origin: Mapped[str] = mapped_column(String(200), server_default="")  # e.g. the award that sent it
+    created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    updated_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CaseVersion(TenantOwned, db.Model):  # type: ignore[name-defined]
+    """Every save of a case: the full content, so any two versions can be compared."""
+
+    __tablename__ = "case_versions"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "case_id"], ["cases.tenant_id", "cases.id"], ondelete="CASCADE"),
+    )
+
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    note: Mapped[str] = mapped_column(String(200), server_default="")
+    created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CaseAttachment(TenantOwned, db.Model):  # type: ignore[name-defined]
+    """A file of a case, stored in PostgreSQL under the case's RLS."""
+
+    __tablename__ = "case_attachments"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "case_id"], ["cases.tenant_id", "cases.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Notification(TenantOwned, db.Model):  # type: ignore[name-defined]
+    """An in-app notification for one user (also sent by e-mail when SMTP is configured)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(500), server_default="")
+    read_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Submission(db.Model):  # type: ignore[name-defined]
+    """A signed-off snapshot of a case in the curators' queue (cross-tenant, copied, never joined)."""
+
+    __tablename__ = "casebook_submissions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source_tenant_id: Mapped[str] = mapped_column(String(6))
+    source_case_id: Mapped[int] = mapped_column(BigInteger)
+    source_version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20), server_default="queued")
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    origin: Mapped[str] = mapped_column(String(200), server_default="")
+    approved_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    decided_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    entry_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class Entry(CaseContent, db.Model):  # type: ignore[name-defined]
+    """The curated, published copy of a case in the shared casebook."""
+
+    __tablename__ = "casebook_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source_tenant_id: Mapped[str] = mapped_column(String(6))
+    source_case_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    source_version: Mapped[Optional[int]] = mapped_column(Integer)
+    external_id: Mapped[Optional[str]] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), server_default="published")
+    adoption_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    published_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Adoption(db.Model):  # type: ignore[name-defined]
+    """A municipality adopting (横展開) a published case."""
+
+    __tablename__ = "casebook_adoptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    adopter_tenant_id: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(20), server_default="planned")
+    outcome: Mapped[str] = mapped_column(Text, server_default="")
+    created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Question(db.Model):  # type: ignore[name-defined]
+    """A question from a member of any municipality to the municipality a published case came from."""
+
+    __tablename__ = "casebook_questions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    asker_tenant_id: Mapped[str] = mapped_column(String(6))
+    asker_user_id: Mapped[int] = mapped_column(BigInteger)
+    asker_name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Answer(db.Model):  # type: ignore[name-defined]
+    """An answer by a member of the originating municipality."""
+
+    __tablename__ = "casebook_answers"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    question_id: Mapped[int] = mapped_column(BigInteger)
+    answerer_tenant_id: Mapped[str] = mapped_column(String(6))
+    answerer_user_id: Mapped[int] = mapped_column(BigInteger)
+    answerer_name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Synonym(db.Model):  # type: ignore[name-defined]
+    """A group of search terms curators declared equivalent (e.g. 電子申請 ≈ オンライン申請)."""
+
+    __tablename__ = "casebook_synonyms"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    terms: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

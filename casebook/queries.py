@@ -1,0 +1,247 @@
+"""Reading the casebook and a municipality's own cases: search, facets, sort, pagination.
+
+Every page runs a fixed handful of statements: the synonyms, a capped count, the page's ids
+(ranked among a bounded candidate set taken from the GIN index), the page's rows, the facets.
+Snippets are computed in Python for the page's rows only.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import Select, and_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import TSQUERY
+
+from casebook import search
+from casebook.models import STAGES, Adoption, Case, Entry, Synonym
+from portal.extensions import db
+from tenants.models import Tenant
+
+PER_PAGE = 20
+MAX_PAGE = 500
+CANDIDATES = 2000  # ts_rank runs on at most this many matches
+COUNT_CAP = 10000
+FACET_CAP = 5000
+SORTS = ("relevance", "newest", "adopted")
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    theme: str = ""
+    tool: str = ""
+    kind: str = ""
+    region: str = ""
+    fiscal_year: Optional[int] = None
+    stage: str = ""
+    sort: str = "relevance"
+    page: int = 1
+
+    def active(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None) and k not in ("sort", "page")}
+
+
+@dataclass
+class Hit:
+    entry: Any
+    tenant: Optional[Tenant]
+    rank: float
+    snippet: list[tuple[str, bool]]
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    total: int
+    capped: bool
+    page: int
+    pages: int
+    terms: list[str]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
+    """Filters from query-string arguments; invalid values are dropped with a message."""
+    errors: dict[str, str] = {}
+    f = Filters()
+    f.q = str(args.get("q", "") or "")[:200]
+    for name in ("theme", "tool", "kind", "region", "stage"):
+        setattr(f, name, str(args.get(name, "") or "")[:100])
+    if f.stage and f.stage not in STAGES:
+        errors["stage"] = "段階の指定が正しくありません。"
+        f.stage = ""
+    year = str(args.get("fiscal_year", "") or "")
+    if year:
+        if year.isdigit() and 1900 < int(year) < 2200:
+            f.fiscal_year = int(year)
+        else:
+            errors["fiscal_year"] = "年度は西暦4桁で指定してください。"
+    sort = str(args.get("sort", "") or "relevance")
+    if sort not in SORTS:
+        errors["sort"] = "並べ替えの指定が正しくありません。"
+        sort = "relevance"
+    f.sort = sort
+    page = str(args.get("page", "") or "1")
+    if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+        f.page = int(page)
+    else:
+        errors["page"] = "ページの指定が正しくありません。"
+    return f, errors
+
+
+def synonym_table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    groups = list(db.session.scalars(select(Synonym.terms)))
+    return search.synonym_map(groups)
+
+
+def _tsquery(text: str) -> Any:
+    return cast(bindparam("tsq", text), TSQUERY)
+
+
+def _entry_conditions(f: Filters, tsq: Any) -> list[Any]:
+    conditions: list[Any] = [Entry.status == "published"]
+    if tsq is not None:
+        conditions.append(Entry.search_vector.op("@@")(tsq))
+    if f.theme:
+        conditions.append(Entry.themes.contains([f.theme]))
+    if f.tool:
+        conditions.append(Entry.tools.contains([f.tool]))
+    if f.fiscal_year is not None:
+        conditions.append(Entry.fiscal_year == f.fiscal_year)
+    if f.stage:
+        conditions.append(Entry.stage == f.stage)
+    if f.kind or f.region:
+        tenants = select(Tenant.code)
+        if f.kind:
+            tenants = tenants.where(Tenant.kind == f.kind)
+        if f.region:
+            tenants = tenants.where(Tenant.region == f.region)
+        conditions.append(Entry.source_tenant_id.in_(tenants))
+    return conditions
+
+
+def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
+    sub = stmt.limit(COUNT_CAP + 1).subquery()
+    total = int(db.session.scalar(select(func.count()).select_from(sub)) or 0)
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
+                    with_snippets: bool = True) -> Result:
+    """Published entries matching the filters, one page, with facet counts."""
+    tsq_text, terms = search.build_tsquery(f.q, synonym_table()) if f.q.strip() else ("", [])
+    if f.q.strip() and not tsq_text:
+        return Result([], 0, False, 1, 1, [])
+    tsq = _tsquery(tsq_text) if tsq_text else None
+    conditions = _entry_conditions(f, tsq)
+    total, capped = _capped_count(select(Entry.id).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(f.page, pages)
+    offset = (page - 1) * per_page
+    sort = f.sort if (f.sort != "relevance" or tsq is not None) else "newest"
+    rank_of: dict[int, float] = {}
+    if sort == "relevance":
+        cand = select(Entry.id, Entry.search_vector, Entry.published_at).where(*conditions).limit(CANDIDATES) \
+            .subquery()
+        rank = func.ts_rank(cand.c.search_vector, _tsquery(tsq_text), 1).label("rank")
+        rows = db.session.execute(select(cand.c.id, rank).order_by(rank.desc(), cand.c.published_at.desc(),
+                                                                   cand.c.id.desc())
+                                  .limit(per_page).offset(offset)).all()
+        ids = [r.id for r in rows]
+        rank_of = {r.id: float(r.rank) for r in rows}
+    else:
+        order: list[Any] = [Entry.published_at.desc(), Entry.id.desc()] if sort == "newest" else \
+            [Entry.adoption_count.desc(), Entry.published_at.desc(), Entry.id.desc()]
+        ids = list(db.session.scalars(select(Entry.id).where(*conditions).order_by(*order)
+                                      .limit(per_page).offset(offset)))
+    hits = _load_hits(ids, rank_of, terms if with_snippets else None)
+    facets = _facets(conditions) if with_facets else {}
+    return Result(hits, total, capped, page, pages, terms, facets)
+
+
+def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]]) -> list[Hit]:
+    if not ids:
+        return []
+    rows = db.session.execute(select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id)
+                              .where(Entry.id.in_(ids))).all()
+    by_id = {entry.id: (entry, tenant) for entry, tenant in rows}
+    hits = []
+    for entry_id in ids:
+        if entry_id not in by_id:
+            continue
+        entry, tenant = by_id[entry_id]
+        snip: list[tuple[str, bool]] = []
+        if terms is not None:
+            snip = search.snippet(entry.summary, terms)
+            if terms and not any(hit for _p, hit in snip):
+                for name in ("problem", "approach", "outcomes"):
+                    other = search.snippet(getattr(entry, name), terms)
+                    if any(hit for _p, hit in other):
+                        snip = other
+                        break
+        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip))
+    return hits
+
+
+def _facets(conditions: list[Any]) -> dict[str, list[tuple[str, int]]]:
+    sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
+        .where(*conditions).limit(FACET_CAP).subquery()
+    rows = db.session.execute(select(sub, Tenant.kind, Tenant.region)
+                              .join(Tenant, Tenant.code == sub.c.source_tenant_id)).all()
+    counters: dict[str, Counter[str]] = {k: Counter() for k in ("theme", "tool", "kind", "region",
+                                                                 "fiscal_year", "stage")}
+    for row in rows:
+        counters["theme"].update(row.themes or [])
+        counters["tool"].update(row.tools or [])
+        if row.fiscal_year is not None:
+            counters["fiscal_year"][str(row.fiscal_year)] += 1
+        counters["stage"][row.stage] += 1
+        counters["kind"][row.kind] += 1
+        counters["region"][row.region] += 1
+    result = {}
+    for name, counter in counters.items():
+        items = counter.most_common(15 if name in ("theme", "tool") else None)
+        if name == "fiscal_year":
+            items = sorted(items, reverse=True)
+        result[name] = items
+    return result
+
+
+def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE) -> Result:
+    """The municipality's own cases, by relevance when a query is given, else most recently updated."""
+    tsq_text, terms = search.build_tsquery(q, synonym_table()) if q.strip() else ("", [])
+    if q.strip() and not tsq_text:
+        return Result([], 0, False, 1, 1, [])
+    conditions: list[Any] = [Case.tenant_id == tenant_id]
+    if tsq_text:
+        conditions.append(Case.search_vector.op("@@")(_tsquery(tsq_text)))
+    total, capped = _capped_count(select(Case.id).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    stmt = select(Case).where(*conditions)
+    if tsq_text:
+        stmt = stmt.order_by(func.ts_rank(Case.search_vector, _tsquery(tsq_text), 1).desc(), Case.id.desc())
+    else:
+        stmt = stmt.order_by(Case.updated_at.desc(), Case.id.desc())
+    cases = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    hits = [Hit(c, None, 0.0, search.snippet(c.summary, terms) if terms else []) for c in cases]
+    return Result(hits, total, capped, page, pages, terms)
+
+
+def adopters_of(entry: Entry) -> list[tuple[Adoption, Tenant]]:
+    return [(a, t) for a, t in db.session.execute(
+        select(Adoption, Tenant).join(Tenant, Tenant.code == Adoption.adopter_tenant_id)
+        .where(Adoption.entry_id == entry.id).order_by(Adoption.created_at)).all()]
+
+
+def similar_kind_adopters(adopters: list[tuple[Adoption, Tenant]], kind: str) -> list[Tenant]:
+    return [t for _a, t in adopters if t.kind == kind]
+
+
+def adoptions_of_tenant_cases(tenant_id: str) -> list[tuple[Adoption, Entry, Tenant]]:
+    """Who adopted the cases this municipality published (for the originating municipality)."""
+    return [(a, e, t) for a, e, t in db.session.execute(
+        select(Adoption, Entry, Tenant).join(Entry, Entry.id == Adoption.entry_id)
+        .join(Tenant, Tenant.code == Adoption.adopter_tenant_id)
+        .where(and_(Entry.source_tenant_id == tenant_id)).order_by(Adoption.updated_at.desc()).limit(200)).all()]

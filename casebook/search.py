@@ -1,0 +1,214 @@
+"""Japanese search: SudachiPy normalised forms after NFKC, stored as a precomputed tsvector.
+
+Why not PostgreSQL's parser: its tokenizer does not segment Japanese and depends on the server's
+locale. Instead every write computes the lexemes here (NFKC → SudachiPy short units → normalised
+form, lower-cased; particles, auxiliaries and symbols dropped) and stores a tsvector *literal* with
+positions and weights (A title, B summary/themes/tools, C body). Queries are turned into a tsquery
+literal the same way, every word required (words may appear apart), each word OR-ed with its
+curator-defined synonyms, so the GIN index answers the match and ts_rank only ranks the matches.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+_local = threading.local()
+_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
+_STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等"}
+MAX_POSITION = 16383
+_ALT = "\x1f"  # separates a word's lexeme from its alternative (never in a cleaned lexeme)
+
+
+def _tokenizer() -> Any:
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        from sudachipy import Dictionary
+
+        tok = Dictionary(dict="core").create()
+        _local.tokenizer = tok
+    return tok
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (ＡＩ－ＯＣＲ → AI-OCR) and lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _clean(lexeme: str) -> str:
+    return "".join(ch for ch in lexeme if ch.isalnum())
+
+
+_INFLECTED = {"動詞", "形容詞"}
+
+
+def morphemes(text: str) -> list[tuple[str, str]]:
+    """(surface, lexeme) of every content word, lexeme '' for words that are not indexed.
+
+    A verb or adjective also yields its surface as a second lexeme (same position, see ``_ALT``):
+    「待ち時間が」 is analysed as the verb 待つ in running text but as the noun 待ち in a query.
+    """
+    from sudachipy import SplitMode
+
+    text = unicodedata.normalize("NFKC", text or "")
+    if not text.strip():
+        return []
+    result: list[tuple[str, str]] = []
+    # Sudachi refuses very long inputs: feed it by lines, in bounded chunks.
+    for chunk in _chunks(text):
+        for m in _tokenizer().tokenize(chunk, SplitMode.A):
+            surface = m.surface()
+            pos = m.part_of_speech()[0]
+            lexeme = ""
+            if pos not in _SKIP_POS:
+                lexeme = _clean(m.normalized_form().lower())
+                if lexeme in _STOP:
+                    lexeme = ""
+                elif pos in _INFLECTED:
+                    alt = _clean(surface.lower())
+                    if alt and alt != lexeme and len(alt) > 1:
+                        lexeme = f"{lexeme}{_ALT}{alt}"
+            result.append((surface, lexeme))
+    return result
+
+
+def _chunks(text: str, size: int = 4000) -> Iterable[str]:
+    for line in text.splitlines(keepends=True):
+        while len(line) > size:
+            yield line[:size]
+            line = line[size:]
+        if line:
+            yield line
+
+
+def lexemes(text: str) -> list[str]:
+    """The main lexeme of every indexed word (what a query searches for)."""
+    return [lex.split(_ALT)[0] for _s, lex in morphemes(text) if lex]
+
+
+def _indexed(text: str) -> list[list[str]]:
+    """Per indexed word, its lexemes (main first, then the alternative of an inflected word)."""
+    return [lex.split(_ALT) for _s, lex in morphemes(text) if lex]
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(weighted: Sequence[tuple[str, str]]) -> str:
+    """A tsvector literal from (weight, text) parts, e.g. [("A", title), ("B", summary), ...]."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for weight, text in weighted:
+        for word in _indexed(text):
+            pos = min(pos + 1, MAX_POSITION)
+            for lex in word:
+                slot = positions.setdefault(lex, [])
+                if len(slot) < 256:
+                    slot.append(f"{pos}{weight}")
+        pos = min(pos + 5, MAX_POSITION)
+    return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items())
+
+
+def content_vector(data: dict[str, Any]) -> str:
+    """The tsvector literal of a case's content (title A; summary, themes, tools B; the rest C)."""
+    def joined(name: str) -> str:
+        value = data.get(name) or []
+        return "\n".join(value) if isinstance(value, list) else str(value)
+
+    parts = [("A", data.get("title") or ""), ("B", data.get("summary") or ""), ("B", joined("themes")),
+             ("B", joined("tools")), ("C", data.get("problem") or ""), ("C", data.get("approach") or ""),
+             ("C", data.get("outcomes") or ""), ("C", data.get("lessons") or ""),
+             ("C", data.get("replication_conditions") or ""), ("C", joined("vendors")),
+             ("C", joined("products")), ("C", joined("ordinances")), ("C", data.get("department") or ""),
+             ("C", " ".join(str(k.get("name", "")) for k in data.get("kpis") or [] if isinstance(k, dict)))]
+    return tsvector_literal(parts)
+
+
+_SPLIT = re.compile(r"[\s、,，。・/／]+")
+
+
+def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Lexeme sequence of each term → the lexeme sequences of its group (including itself)."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for group in groups:
+        seqs = [tuple(lexemes(term)) for term in group]
+        seqs = [s for s in seqs if s]
+        for seq in seqs:
+            bucket = table.setdefault(seq, [])
+            for other in seqs:
+                if other not in bucket:
+                    bucket.append(other)
+    return table
+
+
+def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None
+                  ) -> tuple[str, list[str]]:
+    """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search."""
+    synonyms = synonyms or {}
+    words = [w for w in _SPLIT.split(normalize_text(query)[:500]) if w]
+    lex_seq: list[str] = []
+    for word in words[:20]:
+        lex_seq.extend(lexemes(word))
+    if not lex_seq:
+        return "", []
+    longest = max((len(k) for k in synonyms), default=1)
+    clauses: list[str] = []
+    highlight: set[str] = set()
+    i = 0
+    while i < len(lex_seq):
+        matched = False
+        for size in range(min(longest, len(lex_seq) - i), 0, -1):
+            key = tuple(lex_seq[i:i + size])
+            if key in synonyms:
+                alternatives = [" & ".join(_quote(x) for x in seq) for seq in synonyms[key]]
+                clauses.append("(" + " | ".join(f"({a})" for a in alternatives) + ")")
+                for seq in synonyms[key]:
+                    highlight.update(seq)
+                i += size
+                matched = True
+                break
+        if not matched:
+            clauses.append(_quote(lex_seq[i]))
+            highlight.add(lex_seq[i])
+            i += 1
+    return " & ".join(dict.fromkeys(clauses)), sorted(highlight)
+
+
+@lru_cache(maxsize=256)
+def _cached_morphemes(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(morphemes(text))
+
+
+def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
+    """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template."""
+    plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
+    wanted = set(terms)
+    parts = list(_cached_morphemes(plain)) if wanted else []
+    def is_hit(lex: str) -> bool:
+        return bool(lex) and any(x in wanted for x in lex.split(_ALT))
+
+    first = next((i for i, (_s, lex) in enumerate(parts) if is_hit(lex)), None)
+    if first is None:
+        return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
+    offset = sum(len(s) for s, _l in parts[:first])
+    start = max(0, offset - width // 3)
+    result: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    cursor = 0
+    for surface, lex in parts:
+        end = cursor + len(surface)
+        if end > start and cursor < start + width:
+            result.append((surface, is_hit(lex)))
+        cursor = end
+    if cursor > start + width:
+        result.append(("…", False))
+    merged: list[tuple[str, bool]] = []
+    for piece, hit in result:
+        if merged and merged[-1][1] == hit and not hit:
+            merged[-1] = (merged[-1][0] + piece, False)
+        else:
+            merged.append((piece, hit))
+    return merged

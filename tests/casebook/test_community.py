@@ -1,0 +1,106 @@
+"""Adoption (横展開), questions and answers with in-app and e-mail notifications (real SMTP sink)."""
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests.conftest import login
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list = []  # type: ignore[type-arg]
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[_Sink]:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        yield sink
+    finally:
+        app.config.update(SMTP_HOST="", SMTP_PORT=25)
+        controller.stop()
+
+
+def _koto_entry(client) -> int:  # type: ignore[no-untyped-def]
+    body = client.get("/casebook?q=学童クラブ").get_data(as_text=True)
+    return int(re.search(r'href="/casebook/(\d+)">学童クラブ', body).group(1))  # type: ignore[union-attr]
+
+
+def test_adoption_is_counted_and_seen_by_the_originating_municipality(app) -> None:  # type: ignore[no-untyped-def]
+    ome = app.test_client()
+    login(ome, "member")
+    entry_id = _koto_entry(ome)  # case-002 of 江東区
+    assert ome.post(f"/casebook/{entry_id}/adopt").status_code == 302
+    again = ome.post(f"/casebook/{entry_id}/adopt")
+    assert again.status_code == 409 and "すでに横展開" in again.get_data(as_text=True)
+    page = ome.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    assert "横展開 1団体" in page and "青梅市 — 導入予定" in page
+    assert ome.post(f"/casebook/{entry_id}/adoption", data={"status": "done", "outcome": "待ち時間が半分に"}
+                    ).status_code == 302
+    assert ome.post(f"/casebook/{entry_id}/adoption", data={"status": "bogus"}).status_code == 400
+
+    koto = app.test_client()
+    login(koto, "other_member")
+    ours = koto.get("/cases").get_data(as_text=True)
+    assert 'data-testid="our-adoptions"' in ours and "青梅市" in ours and "完了" in ours
+    assert "横展開（導入予定）" in koto.get("/notifications").get_data(as_text=True)
+    # A municipality of the same kind (a city) sees 青梅市 listed as a similar adopter.
+    hachioji = app.test_client()
+    login(hachioji, "chiyoda_member")  # 千代田区 is a ward: not of the same kind as 青梅市
+    assert 'data-testid="similar"' not in hachioji.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    most = ome.get("/casebook?sort=adopted").get_data(as_text=True)
+    first_hit = most.split('data-testid="hit"', 2)[1]
+    assert "学童クラブ" in first_hit
+
+
+def test_questions_and_answers_notify_in_app_and_by_mail(app, smtp) -> None:  # type: ignore[no-untyped-def]
+    ome = app.test_client()
+    login(ome, "member")
+    entry_id = _koto_entry(ome)
+    empty = ome.post(f"/casebook/{entry_id}/questions", data={"body": " "})
+    assert empty.status_code == 400 and "質問を入力してください" in empty.get_data(as_text=True)
+    assert ome.post(f"/casebook/{entry_id}/questions", data={"body": "審査ツールの費用は？"}).status_code == 302
+    recipients = {m["To"] for m in smtp.messages}
+    assert any("koto.example.jp" in r for r in recipients)
+    assert all("ome.example.jp" not in r for r in recipients)
+
+    koto = app.test_client()
+    login(koto, "other_member")
+    page = koto.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    question_id = int(re.search(r'id="question-(\d+)"', page).group(1))  # type: ignore[union-attr]
+    assert "審査ツールの費用は？" in page
+    assert ome.post(f"/casebook/questions/{question_id}/answer", data={"body": "x"}).status_code == 403
+    assert koto.post(f"/casebook/questions/{question_id}/answer", data={"body": "約50万円です"}).status_code == 302
+    assert "約50万円です" in ome.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    assert "回答しました" in ome.get("/notifications").get_data(as_text=True)
+    assert any("member@ome.example.jp" in m["To"] for m in smtp.messages)
+    assert ome.post("/notifications").status_code == 302
+
+
+def test_mail_server_down_does_not_lose_the_question(app) -> None:  # type: ignore[no-untyped-def]
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1)
+    try:
+        ome = app.test_client()
+        login(ome, "member")
+        entry_id = _koto_entry(ome)
+        assert ome.post(f"/casebook/{entry_id}/questions", data={"body": "届きますか"}).status_code == 302
+        assert "届きますか" in ome.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    finally:
+        app.config.update(SMTP_HOST="", SMTP_PORT=25)

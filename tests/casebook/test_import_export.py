@@ -1,0 +1,138 @@
+"""`flask casebook import`, Excel export of a search and Excel import of cases, the benchmark generator."""
+from __future__ import annotations
+
+import io
+import json
+import random
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select, text
+
+from casebook import excel
+from casebook.models import Case
+from portal.extensions import db
+from tenants.context import bind_tenant
+
+
+def _line(**over) -> str:  # type: ignore[no-untyped-def]
+    row = {"external_id": "imp-001", "tenant_code": "134210", "title": "小笠原村の遠隔相談", "summary": "概要",
+           "problem": "課題", "approach": "取組", "outcomes": "効果", "themes": ["遠隔"], "tools": ["Web会議"],
+           "fiscal_year": 2024, "cost_jpy": 0, "department": "総務課"}
+    row.update(over)
+    return json.dumps(row, ensure_ascii=False)
+
+
+def _count(app, model, tenant: str) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        bind_tenant(tenant)
+        value = int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+        db.session.remove()
+    return value
+
+
+def test_cli_import_is_idempotent_publishes_and_reports_bad_lines(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    before = _count(app, Case, "134210")
+    good = tmp_path / "good.jsonl"
+    good.write_text(_line() + "\n" + _line(external_id="imp-002", title="二件目") + "\n", encoding="utf-8")
+    try:
+        first = runner.invoke(args=["casebook", "import", str(good), "--publish"])
+        assert first.exit_code == 0, first.output
+        assert "2 created" in first.output and "2 published" in first.output
+        again = runner.invoke(args=["casebook", "import", str(good), "--publish"])
+        assert again.exit_code == 0 and "2 unchanged" in again.output and "0 published" in again.output
+        assert _count(app, Case, "134210") == before + 2
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(_line(external_id="imp-003") + "\n" + _line(external_id="imp-004", fiscal_year="去年")
+                       + "\n{broken\n", encoding="utf-8")
+        failed = runner.invoke(args=["casebook", "import", str(bad)])
+        assert failed.exit_code != 0 and "2行目" in failed.output
+        assert _count(app, Case, "134210") == before + 2  # nothing of the bad file was imported
+        unknown = tmp_path / "unknown.jsonl"
+        unknown.write_text(_line(tenant_code="999999"), encoding="utf-8")
+        assert "1行目" in runner.invoke(args=["casebook", "import", str(unknown)]).output
+    finally:
+        # The CLI commits as the owner: clean up what it wrote (the unit database is shared).
+        with app.app_context():
+            from portal.db_admin import owner_session
+
+            with owner_session():
+                bind_tenant("134210")
+                db.session.execute(text(
+                    "DELETE FROM casebook_submissions WHERE source_tenant_id = '134210' AND source_case_id IN "
+                    "(SELECT id FROM cases WHERE tenant_id = '134210' AND external_id LIKE 'imp-%')"))
+                db.session.execute(text("DELETE FROM casebook_entries WHERE external_id LIKE 'imp-%'"))
+                db.session.execute(text("DELETE FROM cases WHERE tenant_id = '134210' AND external_id LIKE 'imp-%'"))
+
+
+def test_excel_export_of_a_search(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as("member")
+    response = client.get("/casebook/export.xlsx?q=窓口")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][4] == "タイトル" and len(rows) > 2
+    assert any(r[4] == "市民課窓口における「書かない窓口」の導入" for r in rows[1:])
+
+
+def _workbook(rows: list[list]) -> bytes:  # type: ignore[type-arg]
+    wb = Workbook()
+    ws = wb.active
+    ws.append([h for h, _n in excel.COLUMNS])
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_excel_import_validates_every_row_and_is_all_or_nothing(client, login_as, app) -> None:  # type: ignore[no-untyped-def]
+    login_as("member")
+    template = client.get("/cases/import-template.xlsx")
+    assert template.status_code == 200 and load_workbook(io.BytesIO(template.data)).active["A1"].value == "タイトル"
+    before = _count(app, Case, "132055")
+    bad = _workbook([["良い行", "概要"], ["", "タイトルなし"], ["年度が変", "", "", "", "", "", "", "来年"]])
+    response = client.post("/cases/import", data={"file": (io.BytesIO(bad), "cases.xlsx")},
+                           content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "3行目" in body and "4行目" in body and "2行目" not in body
+    assert _count(app, Case, "132055") == before
+    junk = client.post("/cases/import", data={"file": (io.BytesIO(b"not excel"), "cases.xlsx")},
+                       content_type="multipart/form-data")
+    assert junk.status_code == 400 and "読めません" in junk.get_data(as_text=True)
+    good = _workbook([["Excel から一件目", "概要", "", "", "", "窓口改革、BPR", "", 2024, 1000],
+                      ["Excel から二件目", "", "", "", "", "", "", None, None, "", "pilot"]])
+    assert client.post("/cases/import", data={"file": (io.BytesIO(good), "cases.xlsx")},
+                       content_type="multipart/form-data").status_code == 302
+    assert _count(app, Case, "132055") == before + 2
+
+
+def test_generator_writes_searchable_cases_with_copy(app) -> None:  # type: ignore[no-untyped-def]
+    """Runs as the owner (like `flask demo generate`) in a transaction that is rolled back."""
+    import psycopg2
+
+    from casebook import search
+    from casebook.generate import generate
+
+    url = app.config["DATABASE_OWNER_URL"].replace("postgresql+psycopg2://", "postgresql://")
+    conn = psycopg2.connect(url)
+    try:
+        cur = conn.cursor()
+        counts = generate(cur, ["131016", "132055"], 3, random.Random(7))
+        assert counts == {"cases": 6, "case_versions": 6, "casebook_entries": 6}
+        cur.execute("SELECT set_config('app.tenant_id', '131016', true)")
+        cur.execute("SELECT count(*) FROM cases WHERE tenant_id = '131016' AND title LIKE '%（_）'")
+        assert cur.fetchone()[0] == 3
+        cur.execute("SELECT count(*) FROM case_versions v JOIN cases c ON c.tenant_id = v.tenant_id "
+                    "AND c.id = v.case_id WHERE c.title LIKE '%（_）'")
+        assert cur.fetchone()[0] == 3
+        cur.execute("SELECT id, title FROM casebook_entries WHERE source_tenant_id = '131016' "
+                    "AND title LIKE '%（3）'")
+        entry_id, title = cur.fetchone()
+        tsq, _terms = search.build_tsquery(title.split("（")[0])
+        cur.execute("SELECT count(*) FROM casebook_entries WHERE id = %s AND search_vector @@ CAST(%s AS tsquery)",
+                    (entry_id, tsq))
+        assert cur.fetchone()[0] == 1
+    finally:
+        conn.rollback()
+        conn.close()

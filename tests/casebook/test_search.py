@@ -1,0 +1,109 @@
+"""Japanese search over the demo corpus (published at template build): normalisation, variants, synonyms."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from casebook import queries, search
+from portal.extensions import db
+from tenants.context import bind_tenant
+
+
+def _ids(q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    result = queries.search_casebook(queries.Filters(q=q, **filters), per_page=100, with_facets=False)
+    return [h.entry.external_id for h in result.hits]
+
+
+@pytest.fixture
+def bound(app_ctx):  # type: ignore[no-untyped-def]
+    bind_tenant("132055")
+    return app_ctx
+
+
+def test_kana_kanji_variants_find_each_other(bound) -> None:  # type: ignore[no-untyped-def]
+    expected = {"case-036", "case-041", "case-052", "case-053"}
+    for q in ("こども", "子ども", "子供"):
+        assert expected <= set(_ids(q)), q
+
+
+def test_nfkc_full_width_and_case(bound) -> None:  # type: ignore[no-untyped-def]
+    assert set(_ids("ＲＰＡ")) == set(_ids("rpa")) == set(_ids("RPA"))
+    assert "case-005" in _ids("RPA")  # written ＲＰＡ in the corpus
+    assert {"case-026", "case-043"} <= set(_ids("ＡＩ－ＯＣＲ"))
+
+
+def test_words_may_appear_apart_and_all_are_required(bound) -> None:  # type: ignore[no-untyped-def]
+    both = set(_ids("窓口 待ち時間"))
+    assert {"case-001", "case-015"} <= both
+    assert both <= set(_ids("窓口")) and both <= set(_ids("待ち時間"))
+    assert _ids("窓口 量子コンピューター宇宙船") == []
+
+
+def test_inflected_verbs_and_okurigana_variants(bound) -> None:  # type: ignore[no-untyped-def]
+    assert set(_ids("申込")) == set(_ids("申し込み"))
+    assert _ids("書かない窓口")[0] == "case-001"
+
+
+def test_curator_synonyms_widen_the_query(bound) -> None:  # type: ignore[no-untyped-def]
+    # Demo data declares 電子申請 ≈ オンライン申請 ≈ 電子手続.
+    assert "case-039" in _ids("電子申請")  # written オンライン申請
+    assert {"case-002", "case-045"} <= set(_ids("オンライン申請"))
+
+
+def test_title_hits_rank_first_and_snippets_highlight(bound) -> None:  # type: ignore[no-untyped-def]
+    result = queries.search_casebook(queries.Filters(q="書かない窓口"), with_facets=True)
+    top = result.hits[0]
+    assert top.entry.external_id == "case-001" and top.rank >= result.hits[-1].rank
+    assert any(hit for _piece, hit in top.snippet)
+    assert result.facets["theme"] and result.facets["kind"]
+
+
+def test_filters_sort_and_pagination(bound) -> None:  # type: ignore[no-untyped-def]
+    everything = queries.search_casebook(queries.Filters(sort="newest"), per_page=7, with_facets=True)
+    assert everything.total == 60 and everything.pages == 9 and len(everything.hits) == 7
+    page2 = queries.search_casebook(queries.Filters(sort="newest", page=2), per_page=7, with_facets=False)
+    assert not {h.entry.id for h in page2.hits} & {h.entry.id for h in everything.hits}
+    wards = queries.search_casebook(queries.Filters(kind="special_ward"), per_page=100, with_facets=False)
+    assert wards.total and all(h.tenant.kind == "special_ward" for h in wards.hits)  # type: ignore[union-attr]
+    theme = everything.facets["theme"][0][0]
+    themed = queries.search_casebook(queries.Filters(theme=theme), per_page=100, with_facets=False)
+    assert themed.total == everything.facets["theme"][0][1]
+    assert all(theme in h.entry.themes for h in themed.hits)
+
+
+def test_search_pages_show_highlights_and_bad_parameters_are_not_500(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as("member")
+    body = client.get("/casebook?q=こども").get_data(as_text=True)
+    assert "<mark>" in body
+    for bad in ("?page=abc", "?page=-1", "?sort=evil", "?fiscal_year=20xx", "?stage=x", "?q=" + "あ" * 5000,
+                "?q=%00%27%22%5C", "?q=:*|&!()<->"):
+        response = client.get("/casebook" + bad)
+        assert response.status_code == 200, bad
+    assert client.get("/casebook/export.xlsx?q=窓口").status_code == 200
+
+
+def test_tsquery_literals_are_safe(bound) -> None:  # type: ignore[no-untyped-def]
+    for q in ("'", "\\", "a' | 'b", "!!!", "():*", "<->", "＆"):
+        tsq, _terms = search.build_tsquery(q)
+        if tsq:
+            db.session.execute(text("SELECT CAST(:q AS tsquery)"), {"q": tsq})
+
+
+def test_search_uses_the_gin_index(bound) -> None:  # type: ignore[no-untyped-def]
+    tsq, _terms = search.build_tsquery("窓口 待ち時間")
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(r[0] for r in db.session.execute(text(
+        "EXPLAIN SELECT id FROM casebook_entries WHERE search_vector @@ CAST(:q AS tsquery)"),
+        {"q": tsq}))
+    assert "ix_casebook_entries_search_vector" in plan, plan
+
+
+def test_search_vector_is_kept_in_sync_on_write(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    from tests.casebook.test_cases import FORM, _create
+
+    login_as("member")
+    case_id = _create(client, title="ドローンによる橋梁点検")
+    assert "ドローンによる橋梁点検" in client.get("/cases?q=ドローン").get_data(as_text=True)
+    client.post(f"/cases/{case_id}/edit", data={**FORM, "title": "衛星画像による道路点検", "version": "1"})
+    assert "衛星画像" not in client.get("/cases?q=ドローン").get_data(as_text=True)
+    assert "衛星画像による道路点検" in client.get("/cases?q=衛星").get_data(as_text=True)
