@@ -1,5 +1,5 @@
 # The two commands of the README. Each does its own set-up (scripts/bootstrap.sh).
-.PHONY: run test lint bench messages
+.PHONY: run test lint bench faults messages
 
 run:
 	@scripts/bootstrap.sh
@@ -9,7 +9,20 @@ test:
 	@scripts/bootstrap.sh --browser
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy portal tenants casebook procurement awards
-	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -m faults -q -p no:cacheprovider tests/ops
+
+# Fault injection against a live gunicorn (PostgreSQL restart, killed worker, exhausted
+# connections, oversized upload); also run by `make test`, about a minute.
+faults:
+	@scripts/bootstrap.sh
+	@.venv/bin/python -m pytest -m faults -v -p no:cacheprovider tests/ops $(PYTEST_ARGS)
+
+# Benchmarks (never part of `make test`): generated data at Tokyo scale, gunicorn as in production,
+# wrk on loopback; writes BENCHMARKS.md. BENCH_ARGS="--quick" for a short smoke run.
+bench:
+	@scripts/bootstrap.sh
+	@.venv/bin/python -m bench $(BENCH_ARGS)
 
 lint:
 	@.venv/bin/ruff check .

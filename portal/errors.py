@@ -30,14 +30,22 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(status: int, detail: str | None = None) -> Response:
+def render_error(status: int, detail: str | None = None, database: bool = True) -> Response:
+    """The error page (JSON under /api/). ``database=False``: the page must not touch the database."""
     title, message = _messages().get(status, _messages()[500])
     if request.path.startswith("/api/"):
         response = jsonify({"error": {"status": status, "title": title, "message": detail or message}})
     else:
-        response = current_app.response_class(
-            render_template("errors/error.html", status=status, title=title, message=message, detail=detail)
-        )
+        # The full layout loads the current user; while the database is unreachable or the pool is
+        # exhausted that would wait (and fail) again, so a standalone page answers at once.
+        if database:
+            body = render_template("errors/error.html", status=status, title=title, message=message, detail=detail)
+        else:  # no context processors: Flask-Login's would load the user from the database
+            from portal.i18n import current_lang
+
+            body = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                status=status, title=title, message=message, current_lang=current_lang)
+        response = current_app.response_class(body)
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "5"
@@ -69,7 +77,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: Exception) -> Response:
         app.logger.warning("database unavailable: %s", error)
         _safe_rollback()
-        return render_error(503)
+        return render_error(503, database=False)
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError) -> Response:

@@ -1,10 +1,11 @@
 """Japanese first, English available. Each domain package keeps its own catalogue.
 
 Message ids are English; ``translations/ja`` of each package holds the Japanese. The catalogues
-of all packages are merged (Flask-Babel reads every directory in BABEL_TRANSLATION_DIRECTORIES).
+of all packages are merged; a module's own catalogue wins on its own pages (see domain_for).
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Flask, session
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Domain, get_locale
+from markupsafe import Markup
 
 from portal.extensions import babel
 
@@ -21,6 +23,9 @@ SUPPORTED = ("ja", "en")
 TOKYO = ZoneInfo("Asia/Tokyo")
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards")
+
+JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆]")
+LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
 
 ERAS = (
     (date(2019, 5, 1), "令和", "Reiwa"),
@@ -30,6 +35,8 @@ ERAS = (
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "ja"  # CLI commands and services called outside a request speak Japanese
     chosen = session.get("lang")
     if chosen in SUPPORTED:
         return str(chosen)
@@ -71,8 +78,11 @@ def format_yen(amount: int | Decimal | None, lang: Optional[str] = None) -> str:
     if amount is None:
         return ""
     lang = lang or current_lang()
-    text = f"{int(amount):,}"
-    return f"¥{text}" if lang == "en" else f"{text}円"
+    value = Decimal(amount)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    # Whole yen as integers; a Decimal with sen keeps its digits (exact, never rounded away).
+    text = f"{int(value):,}" if value == value.to_integral_value() else f"{value:,}"
+    return f"{sign}¥{text}" if lang == "en" else f"{sign}{text}円"
 
 
 def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str:
@@ -89,6 +99,19 @@ def format_day(value: date | datetime | None, lang: Optional[str] = None) -> str
     return f"{day.year}年{day.month}月{day.day}日（{era}{'元' if n == 1 else n}年）"
 
 
+def format_day_both(value: date | datetime | None, lang: Optional[str] = None) -> str:
+    """A date in 和暦 and 西暦 for printed sheets: 令和8年11月30日（2026年11月30日） / 30 November 2026 (Reiwa 8)."""
+    if value is None:
+        return ""
+    lang = lang or current_lang()
+    day = (value.astimezone(TOKYO) if value.tzinfo else value).date() if isinstance(value, datetime) else value
+    era, n = wareki_year(day.year, day.month, day.day)
+    if lang == "en":
+        era_en = next((en for _start, ja, en in ERAS if ja == era), era)
+        return f"{format_date(day, format='d MMMM y', locale='en')} ({era_en} {n})"
+    return f"{era}{'元' if n == 1 else n}年{day.month}月{day.day}日（{day.year}年{day.month}月{day.day}日）"
+
+
 def today_tokyo() -> date:
     """Today's date in Asia/Tokyo (deadlines and printed dates are Japanese dates)."""
     return datetime.now(TOKYO).date()
@@ -102,13 +125,52 @@ def format_datetime_tokyo(value: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def lang_attr(text: object) -> Markup:
+    """` lang="ja"` for Japanese text in the English interface, ` lang="en"` for Latin-only text in the
+    Japanese one, else nothing: names and titles keep their own language for screen readers."""
+    value = "" if text is None else str(text)
+    if JAPANESE_SCRIPT.search(value):
+        return Markup(' lang="ja"') if current_lang() != "ja" else Markup("")
+    if LATIN_WORD.search(value) and current_lang() == "ja":
+        return Markup(' lang="en"')
+    return Markup("")
+
+
+# The same English id may mean different things in different modules ("Title" is 件名 for a
+# procurement project, タイトル for a case; "Saved" is 保存日時 or 削減額). The catalogues are merged,
+# and the one merged last wins, so each module's requests get a domain whose own catalogue is merged
+# last. The default (CLI, unmapped views) lets the foundation's catalogues win.
+_domains: dict[str, Domain] = {}
+
+
+def _catalogue_dirs(first_priority: str) -> list[str]:
+    order = [pkg for pkg in reversed(PACKAGES) if pkg != first_priority] + [first_priority]
+    return [str(ROOT / pkg / "translations") for pkg in order if (ROOT / pkg / "translations").is_dir()]
+
+
+def domain_for(package: str) -> Domain:
+    """The translations as seen from one package's pages (its own catalogue wins)."""
+    if package not in _domains:
+        _domains[package] = Domain(translation_directories=_catalogue_dirs(package))
+    return _domains[package]
+
+
+def _select_domain() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    package = (getattr(view, "__module__", "") or "").split(".")[0]
+    if package in PACKAGES and package != "portal":
+        domain_for(package).as_default()
+
+
 def init_babel(app: Flask) -> None:
-    dirs = [str(ROOT / pkg / "translations") for pkg in PACKAGES if (ROOT / pkg / "translations").is_dir()]
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(_catalogue_dirs("portal"))
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_select_domain)
     app.jinja_env.filters["yen"] = format_yen
     app.jinja_env.filters["fiscal_year"] = format_fiscal_year
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
+    app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["day_both"] = format_day_both
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["today"] = today_tokyo

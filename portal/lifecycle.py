@@ -5,7 +5,9 @@ import re
 import uuid
 
 from flask import Flask, Response, g, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 
 from portal import audit
 from portal.extensions import db
@@ -16,11 +18,32 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
+def _has_nul(values: MultiDict) -> bool:  # type: ignore[type-arg]
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)
+               if isinstance(value, str))
+
+
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def refuse_nul_bytes() -> Response | None:
+        # PostgreSQL cannot store NUL in text; refuse it up front with a clear 400 (never a 500).
+        # Files are not inspected: their content may legitimately contain NUL bytes.
+        found = _has_nul(request.args)
+        if not found and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            found = _has_nul(request.form) or any("\x00" in (f.filename or "") for f in request.files.values())
+            if not found and request.is_json:
+                found = b"\\u0000" in request.get_data(cache=True)
+        if found:
+            from portal.errors import render_error
+
+            return render_error(400, _("The input contains a NUL character, which cannot be used. Remove it and "
+                                       "try again."))
+        return None
 
     @app.after_request
     def commit_or_rollback(response: Response) -> Response:

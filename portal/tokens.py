@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Optional
 
+from flask_babel import gettext as _
 from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,11 +52,12 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the token text (shown once, never stored)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ServiceError("トークンの名前を100文字以内で入力してください。", "name")
+        raise ServiceError(_("Enter a token name of at most 100 characters."), "name")
     active = db.session.scalars(select(ApiToken).where(
         ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
     if len(active) >= MAX_ACTIVE_TOKENS:
-        raise ServiceError(f"有効なトークンは{MAX_ACTIVE_TOKENS}個までです。不要なものを失効させてください。", "name")
+        raise ServiceError(_("You can have at most %(count)s active tokens. Revoke the ones you no longer need.",
+                             count=MAX_ACTIVE_TOKENS), "name")
     text = f"yk_{user.tenant_id}_{secrets.token_urlsafe(32)}"
     row = ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=name, token_hash=_hash(text), prefix=text[:14])
     db.session.add(row)

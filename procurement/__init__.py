@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("procurement", __name__, template_folder="templates", url_prefix="/procurement")
 
-from procurement import views  # noqa: E402,F401
+from procurement import api, views  # noqa: E402,F401

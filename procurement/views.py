@@ -1,11 +1,383 @@
-"""Placeholder page until joint procurement lands."""
-from flask import render_template
+"""Pages of joint procurement. Thin: load → check access → call a service → render."""
+from __future__ import annotations
 
-from procurement import bp
-from tenants.auth import require_login
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.i18n import TOKYO, current_lang
+from procurement import access, bp, common, exports, queries, services
+from procurement import declarations as demand
+from procurement.chart import savings_chart
+from procurement.forms import (
+    ApproveForm,
+    AwardForm,
+    DocumentForm,
+    ProjectForm,
+    TransitionForm,
+    declaration_form,
+    parse_tiers,
+    quote_choices,
+    quote_form,
+)
+from procurement.models import TRANSITIONS, Project
+from tenants.auth import not_found_or_denied, require_login
+from tenants.services import ServiceError
+
+
+def _load(project_id: int) -> Project:
+    project = queries.get_project(project_id)
+    if project is None or not access.can_see(current_user, project):
+        not_found_or_denied("procurement_project", project_id)
+    assert project is not None
+    return project
+
+
+def _require_organiser(project: Project) -> None:
+    if not access.is_organiser(current_user, project):
+        abort(403)
+
+
+def _version(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _status_of(error: ServiceError) -> int:
+    return 409 if isinstance(error, common.Conflict) else 400
 
 
 @bp.get("/")
 @require_login
 def index():  # type: ignore[no-untyped-def]
-    return render_template("portal/coming_soon.html", section="procurement")
+    projects = queries.visible_projects(current_user)
+    return render_template("procurement/index.html", projects=projects, can_organise=access.can_organise(current_user))
+
+
+def _project_data(form: ProjectForm) -> services.ProjectData | None:
+    items = form.parsed_items()
+    if items is None:
+        return None
+    return services.ProjectData(
+        title=form.title.data or "", description=form.description.data or "", category=form.category.data or "",
+        survey_opens_at=form.survey_opens_at.data.replace(tzinfo=TOKYO),
+        survey_closes_at=form.survey_closes_at.data.replace(tzinfo=TOKYO),
+        contract_start_fy=form.contract_start_fy.data, contract_end_fy=form.contract_end_fy.data, items=items)
+
+
+def _apply_error(form: Any, error: ServiceError) -> None:
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_login
+def project_new():  # type: ignore[no-untyped-def]
+    if not access.can_organise(current_user):
+        abort(403)
+    form = ProjectForm()
+    if request.method == "POST":
+        data = _project_data(form) if form.validate_on_submit() else None
+        if data is not None:
+            try:
+                project = services.create_project(current_user, data)
+            except ServiceError as error:
+                _apply_error(form, error)
+            else:
+                flash(_("The project was created as a draft."), "success")
+                return redirect(url_for("procurement.project_detail", project_id=project.id))
+        return render_template("procurement/project_form.html", form=form, project=None), 400
+    return render_template("procurement/project_form.html", form=form, project=None)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@require_login
+def project_edit(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    if request.method == "GET":
+        form = ProjectForm(obj=project, formdata=None)
+        form.survey_opens_at.data = project.survey_opens_at.astimezone(TOKYO).replace(tzinfo=None)
+        form.survey_closes_at.data = project.survey_closes_at.astimezone(TOKYO).replace(tzinfo=None)
+        form.items.data = "\n".join(f"{i.name} | {i.unit}" for i in project.items)
+        form.version.data = str(project.version)
+        return render_template("procurement/project_form.html", form=form, project=project)
+    form = ProjectForm()
+    data = _project_data(form) if form.validate_on_submit() else None
+    status = 400
+    if data is not None:
+        try:
+            services.update_project(current_user, project, data, _version(form.version.data) or -1)
+        except ServiceError as error:
+            _apply_error(form, error)
+            status = _status_of(error)
+        else:
+            flash(_("The project was saved."), "success")
+            return redirect(url_for("procurement.project_detail", project_id=project.id))
+    return render_template("procurement/project_form.html", form=form, project=project), status
+
+
+@bp.get("/<int:project_id>")
+@require_login
+def project_detail(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    organiser = access.is_organiser(current_user, project)
+    aggregate = queries.aggregate(project, current_user.tenant_id if access.can_declare(current_user) else None)
+    award_form = AwardForm()
+    award_form.quote_id.choices = quote_choices(project)
+    award_form.version.data = str(project.version)
+    return render_template(
+        "procurement/project_detail.html", project=project, aggregate=aggregate, organiser=organiser,
+        can_declare=access.can_declare(current_user), survey_open=demand.survey_is_open(project),
+        next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
+        transition_form=TransitionForm(), approve_form=ApproveForm(), document_form=DocumentForm())
+
+
+@bp.post("/<int:project_id>/status")
+@require_login
+def project_status(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.transition(current_user, project, form.to_status.data or "", form.reason.data or "",
+                            _version(form.version.data))
+    except ServiceError as error:
+        if isinstance(error, common.Conflict):
+            return _conflict(error)
+        flash(error.message, "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    flash(_("The status was changed."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+def _conflict(error: ServiceError) -> Any:
+    """409 with the service's message (stale form or a deadline that passed)."""
+    from portal.errors import render_error
+
+    return render_error(409, error.message)
+
+
+@bp.route("/<int:project_id>/quotes/new", methods=["GET", "POST"])
+@require_login
+def quote_new(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    form = quote_form(project)
+    if request.method == "GET":
+        return render_template("procurement/quote_form.html", form=form, project=project)
+    if form.validate_on_submit():
+        lines = {}
+        for item, fee, tiers_field in form.item_fields:
+            tiers = parse_tiers(tiers_field.data or "")
+            if tiers is None:
+                tiers_field.errors = [_("Write one tier per line as “from quantity: unit price”, e.g. 100: 800.")]
+                continue
+            lines[item.id] = (int(fee.data or 0), tiers)
+        if len(lines) == len(form.item_fields):
+            try:
+                services.add_quote(current_user, project, form.vendor_name.data or "",
+                                   form.vendor_identifier.data or "", form.notes.data or "", lines)
+            except ServiceError as error:
+                _apply_error(form, error)
+            else:
+                flash(_("The quote was recorded."), "success")
+                return redirect(url_for("procurement.project_detail", project_id=project.id))
+    return render_template("procurement/quote_form.html", form=form, project=project), 400
+
+
+@bp.post("/<int:project_id>/documents")
+@require_login
+def document_add(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a title and choose a file."), "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    upload = form.file.data
+    data = upload.read() if upload is not None and hasattr(upload, "read") else b""
+    try:
+        services.add_document(current_user, project, form.title.data or "",
+                              getattr(upload, "filename", "") or "", data)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    flash(_("The document was added."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+@bp.get("/<int:project_id>/documents/<int:document_id>")
+@require_login
+def document_download(project_id: int, document_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    document = queries.get_document(project, document_id)
+    if document is None:
+        not_found_or_denied("procurement_document", document_id)
+    assert document is not None
+    return Response(document.data, mimetype=document.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"})
+
+
+@bp.post("/<int:project_id>/award")
+@require_login
+def project_award(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    form = AwardForm()
+    form.quote_id.choices = quote_choices(project)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.award(current_user, project, form.quote_id.data, _version(form.version.data))
+    except ServiceError as error:
+        if isinstance(error, common.Conflict):
+            return _conflict(error)
+        flash(error.message, "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    flash(_("The contract was awarded and the cost allocated to the participants."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/declaration", methods=["GET", "POST"])
+@require_login
+def declaration(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    if not access.can_declare(current_user):
+        abort(403)
+    current = demand.own_declaration(project, current_user.tenant_id)
+    if request.method == "GET":
+        form = _declaration_form_for(project, current)
+        return render_template("procurement/declaration_form.html", form=form, project=project, declaration=current,
+                               survey_open=demand.survey_is_open(project))
+    form = declaration_form(project, formdata=request.form)
+    status = 400
+    if form.validate_on_submit():
+        data = demand.DeclarationData(
+            quantities={item.id: int(field.data or 0) for item, field in form.quantity_fields},
+            intent=form.intent.data or "", max_budget_yen=form.max_budget_yen.data,
+            contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
+            contact_phone=form.contact_phone.data or "", remarks=form.remarks.data or "")
+        try:
+            saved = demand.save_declaration(current_user, project, data, _version(form.version.data))
+        except ServiceError as error:
+            status = _status_of(error)
+            if error.field in ("quantities",):
+                flash(error.message, "error")
+            else:
+                _apply_error(form, error)
+            if status == 409:
+                flash(error.message, "error")
+        else:
+            flash(_("Your municipality's declaration was saved.") if saved.status != "pending_approval"
+                  else _("Saved. The commitment now awaits your administrator's approval."), "success")
+            return redirect(url_for("procurement.project_detail", project_id=project.id))
+    return render_template("procurement/declaration_form.html", form=form, project=project, declaration=current,
+                           survey_open=demand.survey_is_open(project)), status
+
+
+def _declaration_form_for(project: Project, current: Any) -> Any:
+    if current is None:
+        return declaration_form(project, formdata=None, contact_name=current_user.display_name,
+                                contact_email=current_user.email)
+    data = {f"qty_{k}": v for k, v in current.quantities().items()}
+    intent = {"committed": "commit", "pending_approval": "commit"}.get(current.status, current.status)
+    if intent == "withdrawn":
+        intent = "withdraw"
+    return declaration_form(project, formdata=None, intent=intent, max_budget_yen=current.max_budget_yen,
+                            contact_name=current.contact_name, contact_email=current.contact_email,
+                            contact_phone=current.contact_phone, remarks=current.remarks,
+                            version=str(current.version), **data)
+
+
+@bp.post("/<int:project_id>/declaration/approve")
+@require_login
+def declaration_approve(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    if not access.can_approve(current_user):
+        abort(403)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        demand.approve_declaration(current_user, project, _version(form.version.data))
+    except ServiceError as error:
+        if isinstance(error, common.Conflict):
+            return _conflict(error)
+        flash(error.message, "error")
+        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
+    flash(_("The commitment was approved."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+@bp.get("/<int:project_id>/declarations")
+@require_login
+def declarations(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    return render_template("procurement/declarations.html", project=project,
+                           declarations=demand.all_declarations(project),
+                           allocations={a.tenant_id: a for a in queries.allocations(project)})
+
+
+@bp.get("/<int:project_id>/savings")
+@require_login
+def savings(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    rows, total = queries.savings(project, current_lang())
+    chart = savings_chart(rows, total) if total is not None else None
+    return render_template("procurement/savings.html", project=project, rows=rows, total=total, chart=chart)
+
+
+@bp.get("/<int:project_id>/export.xlsx")
+@require_login
+def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    data = exports.workbook(project, current_lang())
+    audit.record("procurement.export_xlsx", "procurement_project", project.id)  # budgets leave the portal
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="procurement-{project.id}.xlsx"'})
+
+
+@bp.get("/<int:project_id>/ocds.json")
+@require_login
+def ocds(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    _require_organiser(project)
+    package = exports.ocds_package(project, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
+                                   exports.base_url())
+    audit.record("procurement.export_ocds", "procurement_project", project.id)
+    response = current_app.response_class(exports.dumps(package), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="ocds-{project.id}.json"'
+    return response
+
+
+@bp.get("/<int:project_id>/print")
+@require_login
+def print_sheet(project_id: int):  # type: ignore[no-untyped-def]
+    project = _load(project_id)
+    tenant = current_user.tenant_id if access.can_declare(current_user) else None
+    return render_template("procurement/print.html", project=project, aggregate=queries.aggregate(project, tenant),
+                           now=datetime.now(TOKYO))
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    from procurement.forms import CATEGORY_LABELS, DECLARATION_LABELS, STATUS_LABELS, UNIT_LABELS
+
+    return {"status_label": lambda s: str(STATUS_LABELS.get(s, s)),
+            "unit_label": lambda u: str(UNIT_LABELS.get(u, u)),
+            "category_label": lambda c: str(CATEGORY_LABELS.get(c, c)),
+            "declaration_label": lambda s: str(DECLARATION_LABELS.get(s, s))}

@@ -56,16 +56,27 @@ def live_server(live_app: Flask) -> Iterator[LiveServer]:
     server.stop()
 
 
+_shared: dict[str, object] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    """One Chromium for the whole run, shared with the other browser suites (tests/a11y imports this
+    fixture): Playwright's sync API allows one running instance per thread."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is required (make test installs it)")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    if "browser" not in _shared:
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(  # type: ignore[attr-defined]
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    _shared["users"] = int(_shared["users"]) + 1  # type: ignore[call-overload]
+    yield _shared["browser"]
+    _shared["users"] = int(_shared["users"]) - 1  # type: ignore[call-overload]
+    if not _shared["users"]:
+        _shared.pop("browser").close()  # type: ignore[attr-defined]
+        _shared.pop("playwright").stop()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -2,8 +2,24 @@
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 
 from pypdf import PdfReader
+
+# Noto Sans CJK draws some kanji with the same glyph as a radical, and the PDF's text map then names
+# the radical (⻘ for 青, ⽇ for 日; ‧ for ・). Map them back so that tests can look for ordinary Japanese.
+_RADICAL_SUPPLEMENT = str.maketrans({
+    "\u2e9f": "母", "\u2ea0": "民", "\u2ec4": "西", "\u2ec6": "角", "\u2ed1": "長", "\u2ed8": "青",
+    "\u2edd": "食", "\u2ee3": "骨", "\u2ee4": "鬼", "\u2ee8": "麦", "\u2ee9": "黄", "\u2eeb": "斉",
+    "\u2eed": "歯", "\u2eef": "竜", "\u2ef2": "亀", "\u2027": "・",
+})
+_KANGXI = re.compile("[\u2f00-\u2fdf]")
+
+
+def normalise_pdf_text(text: str) -> str:
+    """Radicals back to the kanji they stand for; nothing else is changed (full-width stays full-width)."""
+    return _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text.translate(_RADICAL_SUPPLEMENT))
 
 
 def page_pdf_text(page, path: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
@@ -12,4 +28,4 @@ def page_pdf_text(page, path: str) -> tuple[str, int]:  # type: ignore[no-untype
     page.emulate_media(media="print")
     data = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
     reader = PdfReader(io.BytesIO(data))
-    return "\n".join(p.extract_text() or "" for p in reader.pages), len(reader.pages)
+    return normalise_pdf_text("\n".join(p.extract_text() or "" for p in reader.pages)), len(reader.pages)

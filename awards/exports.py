@@ -1,0 +1,102 @@
+"""Score sheets per judge and overall, as CSV (UTF-8 with BOM, for Excel) and as Excel workbooks."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from awards.blind import judge_code
+from awards.judging import ResultRow, criterion_specs, list_judges, sheets_of_judge, visible_submissions
+from awards.models import Judge, Programme
+from awards.scoring import weighted_total
+
+Row = Sequence[Any]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    # A cell that starts like a formula is written as text (CSV/Excel formula injection).
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_names: dict[str, str],
+               for_judge: bool = False) -> list[Row]:
+    """One judge's sheets: only the entries that judge may see; the entrant only when allowed.
+
+    For the judge themself the entries are labelled with their judge codes, never the reference
+    numbers (whose gaps would tell how many entries are hidden from them)."""
+    criteria = programme.criteria
+    header = [_("Reference"), *([_("Municipality")] if show_entrant else []), _("Category"), _("Title"),
+              *[c.name for c in criteria], _("Weighted total"), _("Status"), _("Comment")]
+    categories = {c.id: c.name for c in programme.categories}
+    sheets = sheets_of_judge(judge, programme.stage)
+    rows: list[Row] = [header]
+    specs = criterion_specs(programme)
+    visible = visible_submissions(judge, programme)
+    if not for_judge:
+        visible.sort(key=lambda s: s.reference_no)
+    for submission in visible:
+        sheet = sheets.get(submission.id)
+        values = sheet.values() if sheet else {}
+        complete = len(values) == len(criteria) and bool(criteria)
+        rows.append([
+            judge_code(submission.id) if for_judge else submission.reference,
+            *([entrant_names.get(submission.entrant_code, "")] if show_entrant else []),
+            categories.get(submission.category_id, ""), submission.title,
+            *[values.get(c.id, "") for c in criteria],
+            weighted_total(specs, values) if complete else "",
+            _("Submitted") if sheet and sheet.is_final else (_("Draft") if sheet else _("Not started")),
+            sheet.comment if sheet else "",
+        ])
+    return rows
+
+
+def overall_rows(programme: Programme, entrant_names: dict[str, str]) -> list[Row]:
+    """Every judge's sheets of the current stage (curators only)."""
+    rows: list[Row] = []
+    for judge in list_judges(programme):
+        sheet_rows = judge_rows(judge, programme, True, entrant_names)
+        if not rows:
+            rows.append([_("Judge"), *sheet_rows[0]])
+        rows.extend([judge.display_name, *r] for r in sheet_rows[1:])
+    return rows or [[_("Judge")]]
+
+
+def result_rows(programme: Programme, rows: list[ResultRow], entrant_names: dict[str, str]) -> list[Row]:
+    categories = {c.id: c.name for c in programme.categories}
+    out: list[Row] = [[_("Category"), _("Rank"), _("Reference"), _("Municipality"), _("Title"), _("Judges"),
+                       _("Raw mean"), _("Normalised score")]]
+    for row in rows:
+        r = row.result
+        out.append([categories.get(r.category_id, ""), r.rank or "", row.submission.reference,
+                    entrant_names.get(row.submission.entrant_code, ""), row.submission.title, r.judges,
+                    "" if r.raw_mean is None else f"{r.raw_mean:.2f}",
+                    "" if r.normalised is None else f"{r.normalised:.2f}"])
+    return out
+
+
+def to_csv(rows: list[Row]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: dict[str, list[Row]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title=title[:31])
+        for row in rows:
+            sheet.append([_safe(v) for v in row])
+    workbook.properties.creator = "Yokoten"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,72 @@
+"""Forms of the awards pages (labels in English, Japanese in the catalogue)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+DT = "%Y-%m-%dT%H:%M"
+
+
+class ProgrammeForm(FlaskForm):
+    fiscal_year = IntegerField(_l("Fiscal year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)])
+    entry_opens_at = DateTimeLocalField(_l("Entries open (Tokyo time)"), format=DT, validators=[InputRequired()])
+    entry_closes_at = DateTimeLocalField(_l("Entry deadline (Tokyo time)"), format=DT, validators=[InputRequired()])
+    judging_opens_at = DateTimeLocalField(_l("Judging opens (Tokyo time)"), format=DT, validators=[InputRequired()])
+    judging_closes_at = DateTimeLocalField(_l("Judging closes (Tokyo time)"), format=DT,
+                                           validators=[InputRequired()])
+    blind = BooleanField(_l("Blind review (judges do not see the entrant)"))
+    has_final = BooleanField(_l("Two stages: first screening, then a final round"), default=True)
+    comment_mode = SelectField(_l("Judges' comments"), choices=[
+        SelectChoice("optional", _l("Optional")), SelectChoice("required", _l("Required")),
+        SelectChoice("off", _l("Off")),
+    ], default="optional")
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name of the category"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+
+class CriterionForm(FlaskForm):
+    name = StringField(_l("Name of the criterion"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    weight = IntegerField(_l("Weight"), validators=[InputRequired(), NumberRange(min=1, max=100)], default=1)
+    scale_min = IntegerField(_l("Lowest score"), validators=[InputRequired(), NumberRange(min=0, max=9)], default=1)
+    scale_max = IntegerField(_l("Highest score"), validators=[InputRequired(), NumberRange(min=1, max=10)],
+                             default=5)
+    levels = TextAreaField(_l("Description of each level (one line per score, lowest first)"),
+                           validators=[Optional(), Length(max=4000)])
+
+
+class EntryForm(FlaskForm):
+    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
+    title = StringField(_l("Title of the initiative"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Overview of the initiative"), validators=[Optional(), Length(max=8000)])
+    background = TextAreaField(_l("Background and motivation"), validators=[Optional(), Length(max=8000)])
+    activities = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=8000)])
+    system = TextAreaField(_l("Systems used"), validators=[Optional(), Length(max=8000)])
+    effects = TextAreaField(_l("Effects (with numbers)"), validators=[Optional(), Length(max=8000)])
+    ingenuity = TextAreaField(_l("Ingenuity of the staff"), validators=[Optional(), Length(max=8000)])
+    case_id = IntegerField(_l("Start from case number"), validators=[Optional(), NumberRange(min=1, max=2**62)])
+
+
+class FileForm(FlaskForm):
+    file = FileField(_l("PDF file"))
+
+
+class JudgeForm(FlaskForm):
+    judge = SelectField(_l("Judge"), validators=[InputRequired()])
+
+
+class AssignForm(FlaskForm):
+    target = SelectField(_l("Assign to"), validators=[InputRequired()])
+
+
+class RecuseForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the conflict of interest"), validators=[DataRequired(), Length(max=2000)])

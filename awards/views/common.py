@@ -1,0 +1,73 @@
+"""Loading helpers shared by the awards views: every object is checked before it is used."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from awards.models import Judge, Programme, Submission
+from awards.services import get_programme
+from portal.extensions import db
+from portal.i18n import TOKYO
+from tenants.auth import not_found_or_denied
+from tenants.models import Tenant
+from tenants.roles import Permission
+
+
+def load_programme(programme_id: int) -> Programme:
+    programme = get_programme(programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def load_judge(judge_id: int) -> Judge:
+    judge = db.session.get(Judge, judge_id)
+    if judge is None:
+        abort(404)
+    return judge
+
+
+def load_submission(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+def is_curator() -> bool:
+    return bool(current_user.is_authenticated and current_user.can(Permission.AWARDS_ORGANISE))
+
+
+def tenant_names() -> dict[str, Tenant]:
+    return {t.code: t for t in db.session.scalars(select(Tenant))}
+
+
+def entrant_label(names: dict[str, Tenant], code: str, lang: str) -> str:
+    tenant = names.get(code)
+    return tenant.name(lang) if tenant else code
+
+
+def local(value: Any) -> Optional[Any]:
+    """An aware datetime as the naive Tokyo time a datetime-local input shows."""
+    return value.astimezone(TOKYO).replace(tzinfo=None) if value is not None else None
+
+
+def aware(value: Any) -> Any:
+    """A naive Tokyo time from a datetime-local input as an aware datetime."""
+    return value.replace(tzinfo=TOKYO) if value is not None else None
+
+
+def denied(kind: str, object_id: Any) -> None:
+    not_found_or_denied(kind, object_id)
+
+
+def form_errors(form: Any, error: Any) -> None:
+    """Put a ServiceError on its field (or on the form) so the page shows it next to the input."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,195 @@
+"""A municipality's entries: start (from a case or from scratch), edit, attach, approve, withdraw, print."""
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from awards import bp
+from awards.forms import EntryForm, FileForm
+from awards.integration import case_prefill, casebook_available
+from awards.models import ENTRY_FIELDS, Entry
+from awards.services import (
+    add_file,
+    approve_entry,
+    create_entry,
+    entry_window_open,
+    get_entry,
+    remove_file,
+    request_approval,
+    return_entry,
+    update_entry,
+    withdraw_entry,
+)
+from awards.views.common import denied, form_errors, load_programme
+from tenants.auth import require_permission
+from tenants.roles import Permission
+from tenants.services import ServiceError
+
+# Case fields (casebook/integration.py) → entry-sheet fields.
+PREFILL = {"title": "title", "summary": "summary", "problem": "background", "approach": "activities",
+           "tools": "system", "outcomes": "effects"}
+
+
+def _load_entry(entry_id: int) -> Entry:
+    entry = get_entry(current_user.tenant_id, entry_id)
+    if entry is None:
+        denied("award_entry", entry_id)
+    return entry  # type: ignore[return-value]
+
+
+def _fields(form: EntryForm) -> dict[str, str]:
+    return {k: getattr(form, k).data or "" for k in ("title", *ENTRY_FIELDS)}
+
+
+@bp.route("/programmes/<int:programme_id>/entries/new", methods=["GET", "POST"])
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_new(programme_id: int):  # type: ignore[no-untyped-def]
+    programme = load_programme(programme_id)
+    form = EntryForm()
+    form.category_id.choices = [(c.id, c.name) for c in programme.categories]
+    casebook = casebook_available()
+    status = 200
+    if request.method == "GET" and casebook and request.args.get("case", "").isdigit():
+        fields = case_prefill(int(request.args["case"]))
+        if fields is None:
+            flash(_("No case with that number in your municipality."), "error")
+            status = 404
+        else:
+            form.case_id.data = int(request.args["case"])
+            for source, target in PREFILL.items():
+                if fields.get(source):
+                    getattr(form, target).data = fields[source]
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            case_id = form.case_id.data if casebook else None
+            try:
+                entry = create_entry(current_user, programme, form.category_id.data, _fields(form), case_id)
+            except ServiceError as error:
+                form_errors(form, error)
+            else:
+                flash(_("The entry was saved as a draft."), "success")
+                return redirect(url_for("awards.entry", entry_id=entry.id))
+    return render_template("awards/entry_form.html", form=form, programme=programme, entry=None,
+                           casebook=casebook, entry_open=entry_window_open(programme)), status
+
+
+@bp.route("/entries/<int:entry_id>", methods=["GET", "POST"])
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry(entry_id: int):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    programme = load_programme(entry.programme_id)
+    form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
+    form.category_id.choices = [(c.id, c.name) for c in programme.categories]
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                update_entry(current_user, entry, programme, form.category_id.data, _fields(form))
+            except ServiceError as error:
+                form_errors(form, error)
+            else:
+                flash(_("The entry was saved."), "success")
+                return redirect(url_for("awards.entry", entry_id=entry.id))
+    return render_template("awards/entry.html", entry=entry, programme=programme, form=form,
+                           file_form=FileForm(formdata=None), entry_open=entry_window_open(programme),
+                           can_approve=current_user.can(Permission.TENANT_APPROVE_RELEASE)), status
+
+
+@bp.post("/entries/<int:entry_id>/files")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_file_add(entry_id: int):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    upload = request.files.get("file")
+    try:
+        add_file(current_user, entry, upload.filename or "" if upload else "", upload.read() if upload else b"")
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("awards.entry", entry_id=entry.id) + "#files"), 303
+    flash(_("The file was attached."), "success")
+    return redirect(url_for("awards.entry", entry_id=entry.id) + "#files")
+
+
+@bp.get("/entries/<int:entry_id>/files/<int:file_id>")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_file(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    file = next((f for f in entry.files if f.id == file_id), None)
+    if file is None:
+        denied("award_entry_file", file_id)
+    response = Response(file.data, mimetype="application/pdf")  # type: ignore[union-attr]
+    response.headers.set("Content-Disposition", "attachment", filename=file.filename)  # type: ignore[union-attr]
+    return response
+
+
+@bp.post("/entries/<int:entry_id>/files/<int:file_id>/delete")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_file_delete(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    file = next((f for f in entry.files if f.id == file_id), None)
+    if file is None:
+        denied("award_entry_file", file_id)
+    try:
+        remove_file(current_user, entry, file)  # type: ignore[arg-type]
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("awards.entry", entry_id=entry.id) + "#files"), 303
+    flash(_("The file was removed."), "success")
+    return redirect(url_for("awards.entry", entry_id=entry.id) + "#files")
+
+
+def _transition(entry_id: int, action: str):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    programme = load_programme(entry.programme_id)
+    try:
+        if action == "request":
+            request_approval(current_user, entry, programme)
+            message = _("The entry was sent to your administrator for approval.")
+        elif action == "approve":
+            submission = approve_entry(current_user, entry, programme)
+            message = _("The entry was approved and submitted as %(ref)s.", ref=submission.reference)
+        elif action == "return":
+            return_entry(current_user, entry)
+            message = _("The entry was returned to draft.")
+        else:
+            withdraw_entry(current_user, entry, programme)
+            message = _("The entry was withdrawn.")
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("awards.entry", entry_id=entry.id)), 303
+    flash(message, "success")
+    return redirect(url_for("awards.entry", entry_id=entry.id))
+
+
+@bp.post("/entries/<int:entry_id>/request")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_request(entry_id: int):  # type: ignore[no-untyped-def]
+    return _transition(entry_id, "request")
+
+
+@bp.post("/entries/<int:entry_id>/approve")
+@require_permission(Permission.TENANT_APPROVE_RELEASE)
+def entry_approve(entry_id: int):  # type: ignore[no-untyped-def]
+    return _transition(entry_id, "approve")
+
+
+@bp.post("/entries/<int:entry_id>/return")
+@require_permission(Permission.TENANT_APPROVE_RELEASE)
+def entry_return(entry_id: int):  # type: ignore[no-untyped-def]
+    return _transition(entry_id, "return")
+
+
+@bp.post("/entries/<int:entry_id>/withdraw")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_withdraw(entry_id: int):  # type: ignore[no-untyped-def]
+    return _transition(entry_id, "withdraw")
+
+
+@bp.get("/entries/<int:entry_id>/print")
+@require_permission(Permission.AWARD_ENTRY_DRAFT)
+def entry_print(entry_id: int):  # type: ignore[no-untyped-def]
+    entry = _load_entry(entry_id)
+    programme = load_programme(entry.programme_id)
+    return render_template("awards/entry_print.html", entry=entry, programme=programme)

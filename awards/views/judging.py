@@ -1,0 +1,194 @@
+"""Judges' pages: the entries assigned to them, score sheets, conflicts, their own exports and chart."""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from awards import bp
+from awards.blind import anonymous_filename, judge_code, redact, strip_pdf_metadata
+from awards.chart import judge_distribution_svg
+from awards.exports import judge_rows, to_csv, to_xlsx
+from awards.forms import RecuseForm
+from awards.judging import (
+    Snapshot,
+    criterion_specs,
+    declare_conflict,
+    judge_of,
+    progress,
+    save_sheet,
+    sheet_of,
+    sheets_of_judge,
+    visible_by_code,
+    visible_submissions,
+)
+from awards.models import Judge, Programme, Submission
+from awards.scoring import weighted_total
+from awards.services import judging_window_open
+from awards.views.common import denied, entrant_label, load_programme, tenant_names
+from portal.i18n import current_lang
+from tenants.auth import require_permission
+from tenants.roles import Permission
+from tenants.services import ServiceError
+
+
+def _judge(programme: Programme) -> Judge:
+    judge = judge_of(programme, current_user)
+    if judge is None:
+        denied("award_programme_judging", programme.id)
+    return judge  # type: ignore[return-value]
+
+
+def _visible(programme_id: int, code: str) -> tuple[Programme, Judge, Submission]:
+    """The submission this judge knows by ``code`` — 404 otherwise, the same answer as for no entry at all."""
+    programme = load_programme(programme_id)
+    judge = judge_of(programme, current_user)
+    submission = visible_by_code(judge, programme, code) if judge is not None else None
+    if submission is None:
+        denied("award_submission", code)
+    return programme, judge, submission  # type: ignore[return-value]
+
+
+def shown_text(programme: Programme, submission: Submission, text: str, names) -> str:  # type: ignore[no-untyped-def]
+    tenant = names.get(submission.entrant_code)
+    return redact(text, tenant) if programme.blind and tenant is not None else text
+
+
+def totals_of(judge: Judge, programme: Programme, snap: Optional[Snapshot] = None) -> list[int]:
+    """The judge's final weighted totals over the entries they may see (what their chart shows)."""
+    specs = criterion_specs(programme)
+    if snap is not None:
+        visible, sheets = {s.id for s in snap.visible(judge)}, snap.sheets.get(judge.id, {})
+    else:
+        visible = {s.id for s in visible_submissions(judge, programme)}
+        sheets = sheets_of_judge(judge, programme.stage)
+    return [weighted_total(specs, sheet.values()) for sid, sheet in sheets.items()
+            if sid in visible and sheet.is_final and len(sheet.scores) == len(specs)]
+
+
+def scale_bounds(programme: Programme) -> tuple[int, int]:
+    return (sum(c.weight * c.scale_min for c in programme.criteria),
+            sum(c.weight * c.scale_max for c in programme.criteria))
+
+
+@bp.get("/judging/<int:programme_id>")
+@require_permission(Permission.AWARDS_JUDGE)
+def judging(programme_id: int):  # type: ignore[no-untyped-def]
+    programme = load_programme(programme_id)
+    judge = _judge(programme)
+    names = tenant_names()
+    sheets = sheets_of_judge(judge, programme.stage)
+    rows = [(s, judge_code(s.id), shown_text(programme, s, s.title, names), sheets.get(s.id),
+             None if programme.blind else entrant_label(names, s.entrant_code, current_lang()))
+            for s in visible_submissions(judge, programme)]
+    low, high = scale_bounds(programme)
+    chart = judge_distribution_svg(judge.display_name, totals_of(judge, programme), low, high, "chart-own")
+    return render_template("awards/judging.html", programme=programme, judge=judge, rows=rows,
+                           progress=progress(judge, programme), chart=chart,
+                           window_open=judging_window_open(programme))
+
+
+@bp.route("/judging/<int:programme_id>/<code>", methods=["GET", "POST"])
+@require_permission(Permission.AWARDS_JUDGE)
+def score(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+    programme, judge, submission = _visible(programme_id, code)
+    names = tenant_names()
+    sheet = sheet_of(judge, submission, programme.stage)
+    status, error_field, error = 200, None, None
+    values = {str(k): str(v) for k, v in (sheet.values() if sheet else {}).items()}
+    comment = sheet.comment if sheet else ""
+    if request.method == "POST":
+        values = {str(c.id): request.form.get(f"score-{c.id}", "") for c in programme.criteria}
+        comment = request.form.get("comment", "")
+        final = request.form.get("action") == "submit"
+        try:
+            save_sheet(current_user, judge, programme, submission, values, comment, final)
+        except ServiceError as exc:
+            status, error, error_field = 400, exc.message, exc.field
+        else:
+            flash(_("Your scores were submitted.") if final else _("Your draft was saved."), "success")
+            if final:
+                return redirect(url_for("awards.judging", programme_id=programme.id))
+            return redirect(url_for("awards.score", programme_id=programme.id, code=code))
+    text = {k: shown_text(programme, submission, getattr(submission, k), names)
+            for k in ("title", "summary", "background", "activities", "system", "effects", "ingenuity")}
+    return render_template(
+        "awards/score.html", programme=programme, judge=judge, submission=submission, code=code, text=text,
+        sheet=sheet,
+        values=values, comment=comment, error=error, error_field=error_field,
+        entrant=None if programme.blind else entrant_label(names, submission.entrant_code, current_lang()),
+        recuse_form=RecuseForm(formdata=None), window_open=judging_window_open(programme),
+        files=[(i, anonymous_filename(i) if programme.blind else f.filename)
+               for i, f in enumerate(submission.files, start=1)]), status
+
+
+@bp.post("/judging/<int:programme_id>/<code>/recuse")
+@require_permission(Permission.AWARDS_JUDGE)
+def recuse(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+    programme, judge, submission = _visible(programme_id, code)
+    form = RecuseForm()
+    try:
+        declare_conflict(current_user, judge, submission, form.reason.data or "")
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("awards.score", programme_id=programme.id, code=code) + "#recuse"), 303
+    flash(_("Your conflict of interest was recorded; the entry is no longer assigned to you."), "success")
+    return redirect(url_for("awards.judging", programme_id=programme.id))
+
+
+@bp.get("/judging/<int:programme_id>/<code>/files/<int:position>")
+@require_permission(Permission.AWARDS_JUDGE)
+def submission_file(programme_id: int, code: str, position: int):  # type: ignore[no-untyped-def]
+    programme, _judge_row, submission = _visible(programme_id, code)
+    if not 1 <= position <= len(submission.files):
+        abort(404)
+    file = submission.files[position - 1]
+    if programme.blind:
+        try:
+            data = strip_pdf_metadata(file.data)
+        except Exception:  # noqa: BLE001 - an unreadable PDF is not served rather than leaking metadata
+            abort(404)
+        name = anonymous_filename(position)
+    else:
+        data, name = file.data, file.filename
+    response = Response(data, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+@bp.get("/judging/<int:programme_id>/scores.<fmt>")
+@require_permission(Permission.AWARDS_JUDGE)
+def judging_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    programme = load_programme(programme_id)
+    judge = _judge(programme)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    names = {code: t.name(current_lang()) for code, t in tenant_names().items()}
+    rows = judge_rows(judge, programme, not programme.blind, names, for_judge=True)
+    if programme.blind:
+        tenants = tenant_names()
+        subs = {judge_code(s.id): s for s in visible_submissions(judge, programme)}
+        rows = [rows[0], *[[*r[:2], shown_text(programme, subs[r[0]], r[2], tenants), *r[3:]] for r in rows[1:]]]
+    return export_response(rows, fmt, f"scores-{programme.id}-judge-{judge.id}", _("Scores"))
+
+
+def export_response(rows, fmt: str, stem: str, sheet_title: str) -> Response:  # type: ignore[no-untyped-def]
+    if fmt == "csv":
+        response = Response(to_csv(rows), mimetype="text/csv")
+    else:
+        response = Response(to_xlsx({sheet_title: rows}),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{stem}.{fmt}")
+    return response
+
+
+@bp.get("/judging/<int:programme_id>/chart.svg")
+@require_permission(Permission.AWARDS_JUDGE)
+def judging_chart(programme_id: int):  # type: ignore[no-untyped-def]
+    programme = load_programme(programme_id)
+    judge = _judge(programme)
+    low, high = scale_bounds(programme)
+    svg = judge_distribution_svg(judge.display_name, totals_of(judge, programme), low, high, "chart")
+    return Response(svg, mimetype="image/svg+xml")

@@ -1,0 +1,173 @@
+"""`make bench`: the portal under gunicorn as in production, driven by wrk on loopback with logged-in
+sessions, against the framework's own ceiling (bare Flask string, bare Jinja 50 items) on the same
+gunicorn settings; search server time at Tokyo and national scale; the cost of row-level security.
+Writes BENCHMARKS.md. Every load is bounded in time and only targets 127.0.0.1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.measure import Result, rls_cost, run_wrk, search_server_time
+from bench.pages import Page, make_credentials, resolve_pages
+from bench.report import write_report
+from bench.setup import BenchDatabase, machine_facts, schema_fingerprint, start_postgres, stop_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+SECRET = "bench-secret-key-not-for-production-0123456789"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("==> installing Debian's wrk")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        return shutil.which("wrk") or "wrk"
+    sys.exit("wrk is required: apt-get install wrk")
+
+
+class Gunicorn:
+    def __init__(self, app_uri: str, env: dict[str, str], port: int, log: Path):
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1"}
+        self.app_uri = app_uri
+        self.log = log
+        self.process: subprocess.Popen | None = None  # type: ignore[type-arg]
+
+    def __enter__(self) -> Gunicorn:
+        import requests
+
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), self.app_uri],
+            cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/", timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start: see {self.log}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def gunicorn_env(args: argparse.Namespace, db: BenchDatabase | None) -> dict[str, str]:
+    env = {"WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
+           "GUNICORN_ACCESS_LOG": str(VAR / "access.log"), "PORTAL_ENV": "production", "SECRET_KEY": SECRET,
+           "SESSION_COOKIE_SECURE": "0", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "5"}
+    if db is not None:
+        env.update({"DATABASE_URL": db.app_url, "DATABASE_OWNER_URL": db.owner_url})
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tenants", type=int, default=62)
+    parser.add_argument("--cases-per-tenant", type=int, default=2000)
+    parser.add_argument("--national", action="store_true", help="also build 1,741 × 500 and time the search there")
+    parser.add_argument("--national-per-tenant", type=int, default=500)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections per page")
+    parser.add_argument("--soak", type=int, default=60, help="seconds of the 64-connection run")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--prepare-only", action="store_true", help="only build the databases (slow part) and stop")
+    parser.add_argument("--quick", action="store_true", help="smoke run: small data, 3 s per page")
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.cases_per_tenant, args.tenants, args.duration, args.soak = 20, 62, 3, 5
+        args.output = str(VAR / "BENCHMARKS.quick.md")
+    VAR.mkdir(parents=True, exist_ok=True)
+    wrk = ensure_wrk()
+    started = time.time()
+    server = start_postgres(VAR / "pgdata")
+    try:
+        tokyo = BenchDatabase.prepare(server, f"yokoten_t{args.tenants}_{args.cases_per_tenant}_{schema_fingerprint()}",
+                                      args.tenants, args.cases_per_tenant)
+        if args.prepare_only:
+            if args.national:
+                BenchDatabase.prepare(server, f"yokoten_national_{args.national_per_tenant}_{schema_fingerprint()}",
+                                      1741, args.national_per_tenant)
+            return 0
+        facts = machine_facts(server, args)
+        facts["data"] = tokyo.describe()
+        facts["load_before"] = os.getloadavg()
+        print(f"data: {facts['data']}")
+
+        results: list[Result] = []
+        port = 8300
+        with Gunicorn("bench.ceiling:app", gunicorn_env(args, None), port, VAR / "gunicorn-ceiling.log") as g:
+            for name, path in (("bare Flask (string)", "/string"), ("bare Jinja (50 items)", "/jinja")):
+                results.append(run_wrk(wrk, g.url, Page(name, path, "none"), None, args.duration, args.connections))
+                print(results[-1].line())
+        ceiling = results[-1].rps
+
+        credentials = make_credentials(tokyo, SECRET)
+        pages = resolve_pages(tokyo)
+        soak: Result | None = None
+        with Gunicorn("wsgi:app", gunicorn_env(args, tokyo), port + 1, VAR / "gunicorn-portal.log") as g:
+            for page in pages:
+                if page.path is None:
+                    results.append(Result.missing(page))
+                    continue
+                results.append(run_wrk(wrk, g.url, page, credentials, args.duration, args.connections))
+                print(results[-1].line(ceiling))
+            target = next((p for p in pages if p.path and p.key == "search"), None) or pages[0]
+            soak = run_wrk(wrk, g.url, target, credentials, args.soak, 64, timeout="30s")
+            soak.name = f"{target.name} at 64 connections"
+            print(soak.line(ceiling))
+
+        with Gunicorn("bench.ceiling:app", gunicorn_env(args, None), port + 2, VAR / "gunicorn-ceiling.log") as g:
+            again = run_wrk(wrk, g.url, Page("bare Jinja (50 items), again after the pages", "/jinja", "none"), None,
+                            args.duration, args.connections)
+            print(again.line())
+        facts["ceiling_runs"] = [ceiling, again.rps]
+        facts["load_after"] = os.getloadavg()
+
+        from bench import domain_pages
+        from bench.measure import profile_page
+
+        judge = next(iter(domain_pages.judges(tokyo, 1)), (None, None))[1]
+        for result, page in zip(results[2:], pages, strict=False):
+            profile_page(tokyo, result, page, judge)
+
+        search_times = {"tokyo": search_server_time(tokyo)}
+        rls = rls_cost(tokyo)
+        national_facts = None
+        if args.national:
+            name = f"yokoten_national_{args.national_per_tenant}_{schema_fingerprint()}"
+            national = BenchDatabase.prepare(server, name, 1741, args.national_per_tenant)
+            national_facts = national.describe()
+            search_times["national"] = search_server_time(national)
+        write_report(Path(args.output), facts, results, soak, ceiling, search_times, rls, national_facts,
+                     time.time() - started)
+        print(json.dumps({"search": search_times, "rls": rls}, ensure_ascii=False, default=str, indent=1))
+        print(f"written: {args.output}")
+    finally:
+        stop_postgres(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""wrk runs, the search query's server time, and the cost of row-level security."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import psycopg2
+
+from bench.pages import Page
+from bench.setup import BenchDatabase
+
+LUA = os.path.join(os.path.dirname(__file__), "report.lua")
+
+
+@dataclass
+class Result:
+    name: str
+    path: Optional[str]
+    connections: int = 0
+    seconds: float = 0.0
+    requests: int = 0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+    error_detail: str = ""
+    note: str = ""
+    measured: bool = True
+    statements: int | None = None  # SQL statements of one request (in-process, same data)
+    sql_ms: float | None = None  # their summed time, client side
+    request_ms: float | None = None  # the whole request in-process (no HTTP, no contention with wrk)
+
+    @classmethod
+    def missing(cls, page: Page) -> Result:
+        return cls(page.name, None, note=page.note or "not available", measured=False)
+
+    def ratio(self, ceiling: float) -> float:
+        return self.rps / ceiling if ceiling else 0.0
+
+    def line(self, ceiling: float | None = None) -> str:
+        if not self.measured:
+            return f"{self.name:<34} not measured: {self.note}"
+        ratio = f" {self.ratio(ceiling):6.1%} of Jinja ceiling" if ceiling else ""
+        return (f"{self.name:<34} {self.rps:8.1f} req/s  p50 {self.p50_ms:7.1f} ms  p95 {self.p95_ms:7.1f} ms  "
+                f"p99 {self.p99_ms:7.1f} ms  errors {self.errors}{ratio}")
+
+
+def preflight(base: str, page: Page, headers: list[str]) -> None:
+    """The page must answer 200 with these credentials (a redirect to /login would be a fake success)."""
+    import requests
+
+    header = dict([headers[0].split(": ", 1)]) if headers else {}
+    response = requests.get(base + (page.path or "/"), headers=header, timeout=30, allow_redirects=False)
+    if response.status_code != 200:
+        raise RuntimeError(f"{page.name} {page.path}: status {response.status_code} before the benchmark")
+
+
+def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] | None, seconds: int,
+            connections: int, timeout: str = "10s") -> Result:
+    headers = (credentials or {}).get(page.auth, []) if page.auth != "none" else []
+    preflight(base, page, headers)
+    with tempfile.NamedTemporaryFile("w", suffix=".headers", delete=False) as handle:
+        handle.write("\n".join(headers))
+    env = {**os.environ, "BENCH_HEADERS": handle.name, "BENCH_PATH": page.path or "/"}
+    threads = min(2, connections)
+    # warm-up (caches, pools, lazy imports) before the measured run
+    subprocess.run([wrk, "-t1", "-c2", "-d2s", "-s", LUA, base], env=env, capture_output=True, check=False)
+    out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}",
+                          "-s", LUA, base], env=env, capture_output=True, text=True, check=False)
+    os.unlink(handle.name)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed for {page.name}: {out.stdout[-500:]} {out.stderr[-500:]}")
+    data = json.loads(line[len("BENCH_JSON "):])
+    errors = data["connect"] + data["read"] + data["write"] + data["status"] + data["timeout"]
+    detail = ", ".join(f"{k} {data[k]}" for k in ("connect", "read", "write", "status", "timeout") if data[k])
+    duration = data["duration_us"] / 1e6
+    return Result(page.name, page.path, connections, round(duration, 1), data["requests"],
+                  data["requests"] / duration if duration else 0.0, data["p50_us"] / 1000, data["p95_us"] / 1000,
+                  data["p99_us"] / 1000, errors, detail)
+
+
+# --- server time of the application's own SQL ---------------------------------------------------------------
+
+def profile_page(db: BenchDatabase, result: Result, page: Page, judge_email: str | None = None) -> None:
+    """Fill in how many SQL statements one request of the page sends and how long they and it take."""
+    if not result.measured or page.path is None or page.auth == "none":
+        return
+    email = judge_email if page.auth == "judge" and judge_email else "bench-member@%"
+    runs = [capture_statements(db, page.path, email) for _ in range(3)]
+    best = min(runs, key=lambda r: r["request_ms"])
+    result.statements = len(best["statements"])
+    result.sql_ms = sum(ms for _s, ms in best["statements"])
+    result.request_ms = best["request_ms"]
+
+
+def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%") -> dict[str, Any]:
+    """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time."""
+    from flask import session
+    from sqlalchemy import event, select
+
+    from bench.pages import _app
+    from portal.extensions import db as sqla
+    from tenants.auth import start_session
+    from tenants.context import bind_tenant
+    from tenants.models import User
+
+    app = _app(db, "bench-capture")
+    tenant, email = db.query("SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT 1",
+                             (email_like,))[0]
+    client = app.test_client()
+    with app.test_request_context("/"):
+        bind_tenant(tenant)
+        user = sqla.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
+        start_session(user, "dev")
+        saved = dict(session)
+        sqla.session.commit()
+        sqla.session.remove()
+    with client.session_transaction() as sess:
+        sess.update(saved)
+    statements: list[tuple[str, float]] = []
+    started: dict[int, float] = {}
+
+    with app.app_context():
+        engine = sqla.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        started[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        elapsed = time.perf_counter() - started.pop(id(cursor), time.perf_counter())
+        text = cursor.mogrify(statement, parameters).decode() if parameters else statement
+        statements.append((text, elapsed * 1000))
+
+    client.get(path)  # warm
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        t0 = time.perf_counter()
+        response = client.get(path)
+        total = (time.perf_counter() - t0) * 1000
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    with app.app_context():
+        sqla.engine.dispose()
+    return {"tenant": tenant, "status": response.status_code, "request_ms": total, "statements": statements}
+
+
+def explain_ms(cur: Any, sql: str) -> float:
+    cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
+    plan = cur.fetchone()[0][0]
+    return float(plan["Planning Time"] + plan["Execution Time"])
+
+
+def _app_role_cursor(db: BenchDatabase, tenant: str) -> tuple[Any, Any]:
+    from portal.backup import libpq
+
+    conn = psycopg2.connect(libpq(db.app_url))
+    cur = conn.cursor()
+    cur.execute("SELECT set_config('app.tenant_id', %s, false)", (tenant,))
+    return conn, cur
+
+
+def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
+    """Server time (planning + execution, EXPLAIN ANALYZE) of the casebook search SQL over many terms."""
+    from bench import domain_pages
+
+    spec = domain_pages.search_spec(db)
+    if spec is None:
+        return None
+    timings: list[float] = []
+    request_ms: list[float] = []
+    for path in spec["paths"]:
+        captured = capture_statements(db, path)
+        request_ms.append(captured["request_ms"])
+        sqls = [s for s, _ms in captured["statements"] if spec["match"](s)]
+        conn, cur = _app_role_cursor(db, captured["tenant"])
+        try:
+            timings.append(sum(explain_ms(cur, sql) for sql in sqls))
+        finally:
+            conn.close()
+    timings.sort()
+    return {"queries": len(timings), "p50_ms": statistics.median(timings),
+            "p95_ms": timings[max(0, int(len(timings) * 0.95) - 1)], "max_ms": timings[-1],
+            "request_p50_ms": statistics.median(request_ms), "cases": spec.get("cases")}
+
+
+def rls_cost(db: BenchDatabase, repeats: int = 30) -> list[dict[str, Any]]:
+    """The same statements as the app role under RLS and as a BYPASSRLS role, median server time ratio."""
+    from bench import domain_pages
+
+    results = []
+    for name, path, match in domain_pages.rls_specs(db):
+        captured = capture_statements(db, path)
+        sqls = [s for s, _ms in captured["statements"] if match(s)]
+        if not sqls:
+            continue
+        conn, cur = _app_role_cursor(db, captured["tenant"])
+        reader = psycopg2.connect(db.reader_url)
+        rcur = reader.cursor()
+        with_rls: list[float] = []
+        without: list[float] = []
+        try:
+            for _ in range(repeats):
+                with_rls.append(sum(explain_ms(cur, s) for s in sqls))
+                without.append(sum(explain_ms(rcur, s) for s in sqls))
+        finally:
+            conn.close()
+            reader.close()
+        a, b = statistics.median(with_rls), statistics.median(without)
+        results.append({"query": name, "statements": len(sqls), "rls_ms": a, "bypass_ms": b,
+                        "ratio": a / b if b else float("nan")})
+    return results

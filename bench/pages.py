@@ -1,0 +1,78 @@
+"""The pages the benchmark drives, their logged-in credentials, and how each page's URL is found.
+
+A page whose module has not landed (no route in the app) is reported as "not measured".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from bench.setup import BenchDatabase
+
+SESSIONS_PER_ROLE = 8
+
+
+@dataclass
+class Page:
+    name: str
+    path: Optional[str]
+    auth: str  # "member" / "judge" / "curator" (session cookie), "token" (API bearer), "none"
+    key: str = ""
+    note: str = ""
+
+
+def _app(db: BenchDatabase, secret: str) -> Any:
+    from portal.app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": db.app_url, "DATABASE_OWNER_URL": db.owner_url,
+                       "SECRET_KEY": secret, "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": False})
+
+
+def _users(db: BenchDatabase, local: str, limit: int) -> list[tuple[str, str]]:
+    return [(t, e) for t, e in db.query(
+        "SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT %s", (f"{local}@%", limit))]
+
+
+def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
+    """Logged-in sessions (server-side session rows and signed cookies) and API tokens, per role."""
+    from flask import session
+    from sqlalchemy import select
+
+    from portal.extensions import db as sqla
+    from portal.tokens import create_token
+    from tenants.auth import start_session
+    from tenants.context import bind_tenant
+    from tenants.models import User
+
+    app = _app(db, secret)
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    from bench import domain_pages
+
+    wanted = {"member": _users(db, "bench-member", SESSIONS_PER_ROLE),
+              "judge": domain_pages.judges(db, SESSIONS_PER_ROLE), "curator": _users(db, "bench-curator", 1)}
+    headers: dict[str, list[str]] = {"token": []}
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    for role, people in wanted.items():
+        headers[role] = []
+        for tenant, email in people:
+            with app.test_request_context("/"):
+                bind_tenant(tenant)
+                user = sqla.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
+                start_session(user, "dev")
+                cookie = serializer.dumps(dict(session))
+                if role == "member":
+                    bind_tenant(tenant, user.id)
+                    _row, token = create_token(user, "bench")
+                    headers["token"].append(f"Authorization: Bearer {token}")
+                sqla.session.commit()
+                sqla.session.remove()
+            headers[role].append(f"Cookie: {cookie_name}={cookie}")
+    return headers
+
+
+def resolve_pages(db: BenchDatabase) -> list[Page]:
+    """Each measured page with a concrete URL, or path None when its module is not there yet."""
+    from bench import domain_pages
+
+    judge_tenants = [t for t, _e in domain_pages.judges(db, SESSIONS_PER_ROLE)]
+    return [Page("dashboard (home)", "/", "member", "dashboard"), *domain_pages.resolve(db, judge_tenants)]

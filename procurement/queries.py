@@ -1,0 +1,154 @@
+"""Read side of joint procurement: visible projects, the public aggregate, estimates, savings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
+
+from portal.extensions import db
+from procurement import access
+from procurement.allocation import largest_remainder, standalone_cost, unit_price
+from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote
+from procurement.services import quote_pricing
+
+
+def visible_projects(user: Any) -> list[Project]:
+    """Projects past the draft state, plus the drafts of the user's own tenant when they organise."""
+    condition = Project.status != "draft"
+    if access.can_organise(user):
+        condition = or_(condition, Project.organiser_tenant_id == user.tenant_id)
+    return list(db.session.scalars(select(Project).where(condition).order_by(Project.id.desc())))
+
+
+def get_project(project_id: int) -> Optional[Project]:
+    return db.session.get(Project, project_id)
+
+
+def get_document(project: Project, document_id: int) -> Optional[Document]:
+    return db.session.scalar(select(Document).where(Document.project_id == project.id, Document.id == document_id)
+                             .options(undefer(Document.data)))
+
+
+@dataclass
+class ItemAggregate:
+    item_id: int
+    name: str
+    unit: str
+    declared_quantity: int
+    committed_quantity: int
+    unit_price_yen: Optional[int] = None
+    next_tier: Optional[tuple[int, int]] = None  # (quantity still needed, unit price there)
+
+
+@dataclass
+class Aggregate:
+    """What everyone who sees the project may see: totals, counts, the tier reached."""
+
+    declared: int
+    committed: int
+    items: list[ItemAggregate]
+    quote: Optional[Quote]
+    estimated_total_yen: Optional[int] = None
+    own: Optional[dict[str, Any]] = field(default=None)
+
+
+def _basis_quote(project: Project, totals: dict[int, int]) -> Optional[Quote]:
+    """The awarded quote, or before award the cheapest quote at the declared demand."""
+    if project.awarded_quote is not None:
+        return project.awarded_quote
+    best: Optional[tuple[int, int, Quote]] = None
+    for quote in project.quotes:
+        pricing = quote_pricing(quote)
+        cost = sum(unit_price(pricing[str(i)].tiers, q) * q + pricing[str(i)].setup_fee_yen
+                   for i, q in totals.items() if q > 0 and str(i) in pricing)
+        if best is None or (cost, quote.id) < best[:2]:
+            best = (cost, quote.id, quote)
+    return best[2] if best else None
+
+
+def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
+    """The pooled demand, the tier it reaches, and (for a participant) its own estimated share."""
+    rows = {r.item_id: r for r in db.session.scalars(select(DemandTotal).where(DemandTotal.project_id == project.id))}
+    part = db.session.get(Participation, project.id)
+    totals = {i.id: int(rows[i.id].declared_quantity) if i.id in rows else 0 for i in project.items}
+    quote = _basis_quote(project, totals)
+    pricing = quote_pricing(quote) if quote else {}
+    items = []
+    for item in project.items:
+        row = rows.get(item.id)
+        agg = ItemAggregate(item.id, item.name, item.unit, int(row.declared_quantity) if row else 0,
+                            int(row.committed_quantity) if row else 0)
+        if str(item.id) in pricing:
+            tiers = pricing[str(item.id)].tiers
+            agg.unit_price_yen = unit_price(tiers, agg.declared_quantity)
+            higher = sorted((t for t in tiers if t.min_quantity > agg.declared_quantity), key=lambda t: t.min_quantity)
+            if higher:
+                agg.next_tier = (higher[0].min_quantity - agg.declared_quantity, higher[0].unit_price_yen)
+        items.append(agg)
+    result = Aggregate(part.declared if part else 0, part.committed if part else 0, items, quote)
+    if pricing:
+        result.estimated_total_yen = sum((a.unit_price_yen or 0) * a.declared_quantity
+                                         + (pricing[str(a.item_id)].setup_fee_yen if a.declared_quantity else 0)
+                                         for a in items)
+    if tenant_id is not None:
+        result.own = own_view(project, tenant_id, items, pricing)
+    return result
+
+
+def own_view(project: Project, tenant_id: str, items: list[ItemAggregate], pricing: dict) -> Optional[dict]:  # type: ignore[type-arg]
+    declaration = db.session.scalar(select(Declaration).where(Declaration.tenant_id == tenant_id,
+                                                              Declaration.project_id == project.id))
+    if declaration is None:
+        return None
+    quantities = declaration.quantities()
+    allocation = db.session.scalar(select(Allocation).where(Allocation.tenant_id == tenant_id,
+                                                            Allocation.project_id == project.id))
+    view: dict[str, Any] = {"declaration": declaration, "allocation": allocation, "estimate_yen": None,
+                            "standalone_yen": None}
+    if pricing and declaration.status != "withdrawn" and quantities:
+        estimate = 0
+        for agg in items:
+            q = quantities.get(agg.item_id, 0)
+            if q and agg.unit_price_yen is not None:
+                pooled = max(agg.declared_quantity, q)
+                fee_share = largest_remainder(pricing[str(agg.item_id)].setup_fee_yen,
+                                              {"own": q, "others": pooled - q})["own"]
+                estimate += agg.unit_price_yen * q + fee_share
+        view["estimate_yen"] = estimate
+        view["standalone_yen"] = standalone_cost(pricing, {str(k): v for k, v in quantities.items()})
+    return view
+
+
+def allocations(project: Project) -> list[Allocation]:
+    """Allocations visible to the caller: every participant's for the organiser (RLS), else its own."""
+    return list(db.session.scalars(select(Allocation).where(Allocation.project_id == project.id)
+                                   .order_by(Allocation.tenant_id)))
+
+
+@dataclass
+class SavingsRow:
+    label: str
+    pooled_yen: int
+    standalone_yen: int
+
+    @property
+    def savings_yen(self) -> int:
+        return self.standalone_yen - self.pooled_yen
+
+    @property
+    def percent(self) -> str:
+        if not self.standalone_yen:
+            return "0.0"
+        tenths = (self.savings_yen * 1000 + self.standalone_yen // 2) // self.standalone_yen
+        return f"{tenths // 10}.{tenths % 10}"
+
+
+def savings(project: Project, lang: str = "ja") -> tuple[list[SavingsRow], Optional[SavingsRow]]:
+    """Per-municipality rows the caller may see (all for the organiser, its own otherwise) and the total."""
+    rows = [SavingsRow(a.tenant.name(lang), a.total_yen, a.standalone_yen) for a in allocations(project)]
+    total = None
+    if project.contract_total_yen is not None and project.standalone_total_yen is not None:
+        total = SavingsRow("total", project.contract_total_yen, project.standalone_total_yen)
+    return rows, total

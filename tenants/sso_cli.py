@@ -1,0 +1,139 @@
+"""Operator commands: `flask sso set|show|rekey` (run as the owner role, audited like the web page)."""
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal import audit
+from portal.db_admin import owner_session
+from portal.extensions import db
+from tenants.context import bind_tenant
+from tenants.services import ServiceError
+from tenants.sso_crypto import SecretKeyError, rotate_secret
+from tenants.sso_models import SsoProvider
+from tenants.sso_services import (
+    ProviderSettings,
+    format_role_mapping,
+    get_provider,
+    mappable_roles,
+    parse_domains,
+    parse_role_mapping,
+    save_provider,
+)
+
+sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the tenants.")
+
+
+@sso_cli.command("set")
+@click.option("--tenant", "tenant_code", required=True, help="6-digit local government code")
+@click.option("--issuer", default=None, help="issuer URL, exactly as in the discovery document")
+@click.option("--client-id", default=None)
+@click.option("--client-secret-env", default=None, metavar="VAR",
+              help="read the client secret from this environment variable (never from the command line)")
+@click.option("--public-client", is_flag=True, help="remove the stored client secret")
+@click.option("--scopes", default=None, help='e.g. "openid email profile"')
+@click.option("--email-claim", default=None)
+@click.option("--name-claim", default=None)
+@click.option("--groups-claim", default=None)
+@click.option("--allowed-domain", "domains", multiple=True, help="allowed e-mail domain (repeat); replaces the list")
+@click.option("--clear-domains", is_flag=True, help="allow every e-mail domain the provider vouches for")
+@click.option("--map", "mappings", multiple=True, metavar='"GROUP=ROLE[,ROLE]"',
+              help="group → roles (repeat); replaces the mapping")
+@click.option("--clear-mapping", is_flag=True, help="no mapping: every new user is a member")
+@click.option("--enable/--disable", "enabled", default=None, help="offer (or stop offering) this login")
+def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
+                public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
+                groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
+                mappings: tuple[str, ...], clear_mapping: bool, enabled: Optional[bool]) -> None:
+    """Create or change a tenant's provider; options not given keep their current value."""
+    secret: Optional[str] = None
+    if client_secret_env:
+        if client_secret_env not in os.environ:
+            raise click.ClickException(f"environment variable {client_secret_env} is not set")
+        secret = os.environ[client_secret_env]
+    if public_client:
+        secret = ""
+    try:
+        with owner_session():
+            current = get_provider(tenant_code)
+            if current is None and not (issuer and client_id):
+                raise click.ClickException("a new provider needs --issuer and --client-id")
+            allowed = mappable_roles(tenant_code, by_operator=True)
+            data = ProviderSettings(
+                issuer=issuer or (current.issuer if current else ""),
+                client_id=client_id or (current.client_id if current else ""),
+                client_secret=secret,
+                scopes=scopes or (current.scopes if current else "openid email profile"),
+                email_claim=email_claim or (current.email_claim if current else "email"),
+                name_claim=name_claim or (current.name_claim if current else "name"),
+                groups_claim=groups_claim or (current.groups_claim if current else "groups"),
+                allowed_domains=([] if clear_domains else parse_domains(" ".join(domains)) if domains
+                                 else list(current.allowed_domains if current else [])),
+                role_mapping=({} if clear_mapping else parse_role_mapping("\n".join(mappings), allowed) if mappings
+                              else dict(current.role_mapping if current else {})),
+                is_enabled=enabled if enabled is not None else (current.is_enabled if current else True),
+            )
+            save_provider(tenant_code, data, by_operator=True)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"SSO settings of {tenant_code} saved.")
+
+
+@sso_cli.command("show")
+@click.option("--tenant", "tenant_code", default=None, help="one tenant (default: every tenant with a provider)")
+def show_command(tenant_code: Optional[str]) -> None:
+    """Print the settings (never the secret, only whether one is stored)."""
+    with owner_session():
+        codes = [tenant_code] if tenant_code else _configured_codes()
+        for code in codes:
+            provider = get_provider(code)
+            if provider is None:
+                click.echo(f"{code}: no provider")
+                continue
+            click.echo(f"{code}: {'enabled' if provider.is_enabled else 'disabled'}")
+            click.echo(f"  issuer         {provider.issuer}")
+            click.echo(f"  client id      {provider.client_id}")
+            click.echo(f"  client secret  {'stored (encrypted)' if provider.client_secret_enc else 'none'}")
+            click.echo(f"  scopes         {provider.scopes}")
+            click.echo(f"  claims         e-mail={provider.email_claim} name={provider.name_claim} "
+                       f"groups={provider.groups_claim}")
+            click.echo(f"  domains        {', '.join(provider.allowed_domains or []) or '(any)'}")
+            for line in (format_role_mapping(provider.role_mapping or {}) or "(none: member)").splitlines():
+                click.echo(f"  mapping        {line}")
+
+
+def _configured_codes() -> list[str]:
+    """Tenants with a provider row (enabled or not), read tenant by tenant under RLS."""
+    from tenants.models import Tenant
+
+    codes = []
+    for code in db.session.scalars(select(Tenant.code).order_by(Tenant.code)):
+        bind_tenant(code)
+        if db.session.get(SsoProvider, code) is not None:
+            codes.append(code)
+    return codes
+
+
+@sso_cli.command("rekey")
+def rekey_command() -> None:
+    """Re-encrypt every stored client secret with the first key of SSO_SECRET_KEY (key rotation)."""
+    count = 0
+    try:
+        with owner_session():
+            for code in _configured_codes():
+                provider = get_provider(code)
+                if provider is None or not provider.client_secret_enc:
+                    continue
+                provider.client_secret_enc = rotate_secret(provider.client_secret_enc)
+                audit.record("sso.rekey", "sso_provider", code, tenant_id=code)
+                count += 1
+            db.session.flush()
+    except SecretKeyError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{count} client secret(s) re-encrypted with the primary key.")
+
+

@@ -1,0 +1,24 @@
+"""The SSO settings form of a tenant's administrators."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class SsoSettingsForm(FlaskForm):
+    issuer = StringField(_l("Issuer (URL)"), validators=[DataRequired(), Length(max=500)])
+    client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
+    client_secret = PasswordField(_l("Client secret"), validators=[Optional(), Length(max=1000)])
+    clear_secret = BooleanField(_l("Remove the stored client secret (public client)"))
+    scopes = StringField(_l("Scopes"), validators=[DataRequired(), Length(max=500)], default="openid email profile")
+    email_claim = StringField(_l("Claim with the e-mail address"), validators=[DataRequired(), Length(max=100)],
+                              default="email")
+    name_claim = StringField(_l("Claim with the display name"), validators=[DataRequired(), Length(max=100)],
+                             default="name")
+    groups_claim = StringField(_l("Claim with the groups"), validators=[DataRequired(), Length(max=100)],
+                               default="groups")
+    allowed_domains = TextAreaField(_l("Allowed e-mail domains"), validators=[Optional(), Length(max=4000)])
+    role_mapping = TextAreaField(_l("Groups and roles"), validators=[Optional(), Length(max=10000)])
+    is_enabled = BooleanField(_l("Staff log in through this provider"), default=True)

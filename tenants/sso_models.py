@@ -1,0 +1,62 @@
+"""SSO models: a tenant's OpenID Connect provider, logins in progress, the public login directory."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, ForeignKeyConstraint, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models_base import TenantOwned
+
+DEFAULT_SCOPES = "openid email profile"
+
+
+class SsoProvider(db.Model):  # type: ignore[name-defined]
+    """The OpenID Connect provider of one tenant (tenant-owned, RLS). The secret is stored encrypted."""
+
+    __tablename__ = "sso_providers"
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_enc: Mapped[str] = mapped_column(Text, server_default="")
+    scopes: Mapped[str] = mapped_column(String(500), server_default=DEFAULT_SCOPES)
+    email_claim: Mapped[str] = mapped_column(String(100), server_default="email")
+    name_claim: Mapped[str] = mapped_column(String(100), server_default="name")
+    groups_claim: Mapped[str] = mapped_column(String(100), server_default="groups")
+    allowed_domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), server_default="{}")
+    # {"group name at the provider": ["member", "tenant_admin", ...]}
+    role_mapping: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    is_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class SsoLoginState(TenantOwned, db.Model):  # type: ignore[name-defined]
+    """A login in progress, kept on the server and consumed by the first callback (no replay)."""
+
+    __tablename__ = "sso_login_states"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["sso_providers.tenant_id"], ondelete="CASCADE"),
+    )
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str] = mapped_column(String(2000), server_default="/")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SsoDirectoryEntry(db.Model):  # type: ignore[name-defined]
+    """Public: this municipality offers SSO (read by the login picker before anyone is known)."""
+
+    __tablename__ = "sso_directory"
+
+    tenant_code: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

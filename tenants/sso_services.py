@@ -1,0 +1,347 @@
+"""Writers and rules of SSO: provider settings per tenant, logins in progress, user provisioning.
+
+Services flush and audit; they never commit (one commit per request at its boundary).
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit
+from portal.extensions import db
+from tenants.context import bind_tenant
+from tenants.models import TMG_CODE, Tenant, User
+from tenants.roles import Role
+from tenants.services import NewUser, ServiceError, create_user, get_tenant
+from tenants.sso_crypto import SecretKeyError, encrypt_secret
+from tenants.sso_models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
+from tenants.sso_oidc import SsoError
+
+LOGIN_STATE_TTL = timedelta(minutes=10)
+# What a municipality's own settings may grant; curator and operator exist only at TMG and are
+# mapped there by the operators (CLI), never by a tenant admin.
+TENANT_MAPPABLE_ROLES = frozenset({Role.MEMBER.value, Role.TENANT_ADMIN.value, Role.JUDGE.value})
+_CLAIM_NAME = re.compile(r"^[A-Za-z0-9_:./-]{1,100}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclass
+class ProviderSettings:
+    """Input of save_provider. ``client_secret`` None keeps the stored secret."""
+
+    issuer: str
+    client_id: str
+    client_secret: Optional[str] = None
+    scopes: str = DEFAULT_SCOPES
+    email_claim: str = "email"
+    name_claim: str = "name"
+    groups_claim: str = "groups"
+    allowed_domains: list[str] = field(default_factory=list)
+    role_mapping: dict[str, list[str]] = field(default_factory=dict)
+    is_enabled: bool = True
+
+
+def mappable_roles(tenant_code: str, by_operator: bool) -> frozenset[str]:
+    if by_operator and tenant_code == TMG_CODE:
+        return frozenset(r.value for r in Role)
+    return TENANT_MAPPABLE_ROLES
+
+
+def parse_role_mapping(text: str, allowed: frozenset[str]) -> dict[str, list[str]]:
+    """``group = role, role`` per line → {group: [roles]}; raises ServiceError naming the bad line."""
+    mapping: dict[str, list[str]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        group, sep, roles_text = line.rpartition("=")
+        group = group.strip()
+        roles = [r.strip() for r in roles_text.replace("、", ",").split(",") if r.strip()]
+        if not sep or not group or not roles or len(group) > 200:
+            raise ServiceError(f"{number}行目: 「グループ名 = 役割」の形で書いてください。", "role_mapping")
+        unknown = [r for r in roles if r not in allowed]
+        if unknown:
+            raise ServiceError(f"{number}行目: 割り当てられない役割です: {', '.join(unknown)}", "role_mapping")
+        mapping[group] = sorted(set(mapping.get(group, [])) | set(roles))
+    return mapping
+
+
+def format_role_mapping(mapping: dict[str, list[str]]) -> str:
+    return "\n".join(f"{group} = {', '.join(roles)}" for group, roles in sorted(mapping.items()))
+
+
+def parse_domains(text: str) -> list[str]:
+    """Allowed e-mail domains, separated by commas, spaces or lines; raises ServiceError on a bad one."""
+    domains = []
+    for item in re.split(r"[\s,、]+", (text or "").strip().lower()):
+        if not item:
+            continue
+        item = item.lstrip("@")
+        if not _DOMAIN.match(item):
+            raise ServiceError(f"メールドメインの形式が正しくありません: {item}", "allowed_domains")
+        domains.append(item)
+    return sorted(set(domains))
+
+
+def _issuer_allowed(issuer: str) -> bool:
+    parts = urlsplit(issuer)
+    if parts.query or parts.fragment or not parts.hostname:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http" or current_app.config.get("PORTAL_ENV") == "production":
+        return False
+    # Plain http only for a provider on this machine (development and tests).
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: bool) -> None:
+    """Refuse settings that cannot work or would be unsafe; the message names the field."""
+    texts = {"issuer": data.issuer, "client_id": data.client_id, "client_secret": data.client_secret or "",
+             "scopes": data.scopes, "email_claim": data.email_claim, "name_claim": data.name_claim,
+             "groups_claim": data.groups_claim, "role_mapping": "".join(data.role_mapping)}
+    for name, value in texts.items():
+        if _has_control(value):
+            raise ServiceError("制御文字（改行や NUL など）は使えません。", name)
+    if not data.issuer or len(data.issuer) > 500 or not _issuer_allowed(data.issuer):
+        raise ServiceError("発行者（issuer）は https:// で始まる URL にしてください"
+                           "（http は開発用の 127.0.0.1 のみ）。", "issuer")
+    if not data.client_id.strip() or len(data.client_id) > 255:
+        raise ServiceError("クライアント ID を入力してください（255 文字以内）。", "client_id")
+    if data.client_secret is not None and len(data.client_secret) > 1000:
+        raise ServiceError("クライアントシークレットが長すぎます。", "client_secret")
+    scopes = data.scopes.split()
+    if "openid" not in scopes or len(data.scopes) > 500 or any(not re.match(r"^[\x21-\x7e]+$", s) for s in scopes):
+        raise ServiceError("スコープには openid を含めてください（空白区切り）。", "scopes")
+    for name in ("email_claim", "name_claim", "groups_claim"):
+        if not _CLAIM_NAME.match(getattr(data, name)):
+            raise ServiceError("クレーム名は英数字と _ : . / - で 100 文字以内にしてください。", name)
+    allowed = mappable_roles(tenant_code, by_operator)
+    for group, roles in data.role_mapping.items():
+        if not group or set(roles) - allowed or not roles:
+            raise ServiceError(f"グループ {group} に割り当てられない役割があります。", "role_mapping")
+    if urlsplit(data.issuer).hostname == "accounts.google.com" and not data.allowed_domains:
+        # Every Google account in the world is accepted by accounts.google.com: the domain is the boundary.
+        raise ServiceError("Google Workspace では許可するメールドメインの指定が必要です。", "allowed_domains")
+
+
+def get_provider(tenant_code: str) -> Optional[SsoProvider]:
+    """The provider settings of a tenant (binds that tenant for RLS)."""
+    bind_tenant(tenant_code)
+    return db.session.get(SsoProvider, tenant_code)
+
+
+def _public_view(provider: SsoProvider) -> dict[str, Any]:
+    return {
+        "issuer": provider.issuer, "client_id": provider.client_id, "scopes": provider.scopes,
+        "email_claim": provider.email_claim, "name_claim": provider.name_claim,
+        "groups_claim": provider.groups_claim, "allowed_domains": list(provider.allowed_domains or []),
+        "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
+        "has_secret": bool(provider.client_secret_enc),
+    }
+
+
+def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool = False) -> SsoProvider:
+    """Create or update a tenant's provider settings; audited (the secret itself never is)."""
+    tenant = get_tenant(tenant_code)
+    if tenant is None:
+        raise ServiceError(f"団体コード {tenant_code} の団体は登録されていません。", "tenant")
+    data.issuer = data.issuer.strip()
+    data.client_id = data.client_id.strip()
+    data.scopes = " ".join(data.scopes.split())
+    validate_settings(tenant_code, data, by_operator)
+    provider = get_provider(tenant_code)
+    before = _public_view(provider) if provider is not None else None
+    if provider is None:
+        provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
+        db.session.add(provider)
+    for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled"):
+        setattr(provider, name, getattr(data, name))
+    provider.allowed_domains = list(data.allowed_domains)
+    provider.role_mapping = {k: list(v) for k, v in data.role_mapping.items()}
+    secret_changed = data.client_secret is not None
+    if secret_changed:
+        try:
+            provider.client_secret_enc = encrypt_secret(data.client_secret or "")
+        except SecretKeyError as error:
+            raise ServiceError(str(error), "client_secret") from error
+    provider.updated_at = datetime.now(UTC)
+    db.session.flush()
+    _sync_directory(tenant_code, provider.is_enabled)
+    after = _public_view(provider)
+    if before != after or secret_changed:
+        audit.record("sso.settings", "sso_provider", tenant_code, before=before,
+                     after={**after, "secret_changed": secret_changed, "via": "cli" if by_operator else "web"},
+                     tenant_id=tenant_code)
+    return provider
+
+
+def _sync_directory(tenant_code: str, enabled: bool) -> None:
+    listed = db.session.get(SsoDirectoryEntry, tenant_code) is not None
+    if enabled and not listed:
+        db.session.add(SsoDirectoryEntry(tenant_code=tenant_code))
+    elif not enabled and listed:
+        db.session.execute(delete(SsoDirectoryEntry).where(SsoDirectoryEntry.tenant_code == tenant_code))
+    db.session.flush()
+
+
+def sso_tenants() -> list[Tenant]:
+    """Municipalities whose login goes through their provider (the public directory), by kana."""
+    return list(db.session.scalars(select(Tenant).join(SsoDirectoryEntry, SsoDirectoryEntry.tenant_code == Tenant.code)
+                                   .where(Tenant.is_active.is_(True)).order_by(Tenant.name_kana)))
+
+
+# Logins in progress -------------------------------------------------------------------------
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+def begin_login(tenant_code: str, next_url: str) -> PendingLogin:
+    """Remember a new login on the server: random state, nonce and PKCE verifier."""
+    bind_tenant(tenant_code)
+    now = datetime.now(UTC)
+    db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
+                                                   SsoLoginState.created_at < now - LOGIN_STATE_TTL))
+    pending = PendingLogin(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64))
+    db.session.add(SsoLoginState(tenant_id=tenant_code, state_hash=_hash(pending.state), nonce=pending.nonce,
+                                 code_verifier=pending.code_verifier, next_url=next_url[:2000], created_at=now))
+    db.session.flush()
+    return pending
+
+
+def consume_login(tenant_code: str, state: str) -> Optional[SsoLoginState]:
+    """Take the login of this state out of the store (once); None if unknown, used or expired."""
+    bind_tenant(tenant_code)
+    row = db.session.get(SsoLoginState, (tenant_code, _hash(state)))
+    if row is None:
+        return None
+    db.session.delete(row)
+    db.session.flush()
+    if datetime.now(UTC) - row.created_at > LOGIN_STATE_TTL:
+        return None
+    return row
+
+
+def forget_login(tenant_code: str, state: str) -> None:
+    """Delete a login state outright (after a refused callback, in its own transaction)."""
+    bind_tenant(tenant_code)
+    db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
+                                                   SsoLoginState.state_hash == _hash(state)))
+
+
+# Provisioning --------------------------------------------------------------------------------
+
+def _claim(claims: dict[str, Any], name: str) -> str:
+    value = claims.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def roles_from_claims(provider: SsoProvider, claims: dict[str, Any]) -> set[str]:
+    """Roles mapped from the groups claim; member when no group matches."""
+    groups = claims.get(provider.groups_claim)
+    if isinstance(groups, str):
+        groups = [groups]
+    roles: set[str] = set()
+    if isinstance(groups, list):
+        for group in groups:
+            if isinstance(group, str):
+                roles |= set((provider.role_mapping or {}).get(group, []))
+    allowed = mappable_roles(provider.tenant_id, by_operator=True)
+    return (roles & allowed) or {Role.MEMBER.value}
+
+
+def _check_domain(provider: SsoProvider, email: str, claims: dict[str, Any]) -> None:
+    domains = list(provider.allowed_domains or [])
+    if not domains:
+        return
+    if not email or "@" not in email or claims.get("email_verified") is False:
+        raise SsoError("email_not_allowed", "no verified e-mail address")
+    if email.rsplit("@", 1)[1] not in domains:
+        raise SsoError("email_not_allowed", f"domain of {email} not allowed")
+
+
+def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
+    """The user of (issuer, subject) in this tenant; created with the mapped roles at first login."""
+    tenant_code, issuer, subject = provider.tenant_id, provider.issuer, str(claims["sub"])
+    bind_tenant(tenant_code)
+    email = _claim(claims, provider.email_claim).lower()[:254]
+    name = _claim(claims, provider.name_claim)[:200] or email
+    _check_domain(provider, email, claims)
+    user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.issuer == issuer,
+                                                User.subject == subject))
+    if user is not None:
+        if not user.is_active:
+            raise SsoError("user_deactivated", f"user {user.id}")
+        if name and user.display_name != name:
+            audit.record("user.sso_profile", "user", user.id, before={"display_name": user.display_name},
+                         after={"display_name": name}, tenant_id=tenant_code)
+            user.display_name = name
+        return user
+    if not email or "@" not in email:
+        raise SsoError("email_missing", f"claim {provider.email_claim!r} missing")
+    existing = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))
+    if existing is not None:
+        # An account created beforehand by an administrator (no identity yet) is linked once, to
+        # the first identity of this tenant's own provider that proves the address.
+        if existing.issuer is not None or claims.get("email_verified") is False:
+            raise SsoError("account_conflict", f"{email} is linked to another identity")
+        if not existing.is_active:
+            raise SsoError("user_deactivated", f"user {existing.id}")
+        _link_identity(existing, issuer, subject)
+        audit.record("user.sso_link", "user", existing.id, after={"issuer": issuer, "subject": subject},
+                     tenant_id=tenant_code)
+        return existing
+    roles = roles_from_claims(provider, claims)
+    nested = db.session.begin_nested()
+    try:
+        user = create_user(NewUser(tenant_code, email, name, tuple(sorted(roles)), issuer, subject))
+    except IntegrityError as error:  # this identity already belongs to another municipality
+        nested.rollback()
+        bind_tenant(tenant_code)
+        raise SsoError("account_conflict", "identity registered in another tenant") from error
+    except ServiceError as error:
+        nested.rollback()
+        raise SsoError("account_conflict", error.message) from error
+    nested.commit()
+    audit.record("user.sso_provision", "user", user.id, after={"issuer": issuer, "roles": sorted(roles)},
+                 tenant_id=tenant_code)
+    return user
+
+
+def _link_identity(user: User, issuer: str, subject: str) -> None:
+    nested = db.session.begin_nested()  # flushes what is pending first, then the savepoint
+    user.issuer, user.subject = issuer, subject
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        nested.rollback()
+        bind_tenant(user.tenant_id)
+        raise SsoError("account_conflict", "identity registered in another tenant") from error
+    nested.commit()

@@ -1,0 +1,398 @@
+"""SSO pages: the municipality picker, /login/<code>, the provider's callback, the settings page.
+
+Every refused login answers 400 with a page in the user's language and is written to the audit
+log; nothing of a refused login is kept (its login state is deleted in its own transaction).
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import audit
+from portal.extensions import db, limiter
+from portal.navigation import register_admin_link
+from portal.urls import safe_next
+from tenants.auth import require_permission, start_session
+from tenants.context import bind_tenant
+from tenants.models import AuthSession, Tenant
+from tenants.roles import Permission
+from tenants.services import ServiceError, get_tenant
+from tenants.sso_crypto import SecretKeyError, decrypt_secret
+from tenants.sso_forms import SsoSettingsForm
+from tenants.sso_oidc import (
+    SsoError,
+    authorization_url,
+    discover,
+    exchange_code,
+    fetch_keys,
+    fetch_userinfo,
+    validate_id_token,
+)
+from tenants.sso_services import (
+    ProviderSettings,
+    begin_login,
+    consume_login,
+    forget_login,
+    format_role_mapping,
+    get_provider,
+    mappable_roles,
+    parse_domains,
+    parse_role_mapping,
+    provision_user,
+    save_provider,
+    sso_tenants,
+)
+
+bp = Blueprint("sso", __name__, template_folder="templates")
+
+LAST_TENANT_COOKIE = "yokoten_last_tenant"
+PENDING_KEY = "sso_pending"
+LOGOUT_KEY = "sso_logout"
+MAX_PENDING = 5
+ID_TOKEN_HINT_MAX = 4000
+
+
+def _is_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
+
+
+def _ip_limit() -> str:
+    return str(current_app.config.get("SSO_RATELIMIT_PER_IP") or os.environ.get("SSO_RATELIMIT_PER_IP")
+               or "30/minute")
+
+
+def _tenant_limit() -> str:
+    return str(current_app.config.get("SSO_RATELIMIT_PER_TENANT") or os.environ.get("SSO_RATELIMIT_PER_TENANT")
+               or "300/minute")
+
+
+def _tenant_key() -> str:
+    return "sso-tenant:" + str((request.view_args or {}).get("code", ""))
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "not_configured": _("Single sign-on is not set up for this municipality. Ask its administrators."),
+        "state_invalid": _("This login link is invalid or has already been used. Start the login again."),
+        "provider_error": _("Your municipality's identity provider did not complete the login."),
+        "discovery_failed": _("The identity provider of your municipality cannot be reached. Try again later."),
+        "issuer_mismatch": _("The identity provider answered with another issuer than the one configured. "
+                             "The login was stopped for your safety."),
+        "jwks_failed": _("The identity provider's signing keys cannot be read. Try again later."),
+        "token_exchange_failed": _("The login code was refused or has expired. Start the login again."),
+        "id_token_invalid": _("The identity provider's answer could not be verified (invalid, expired or "
+                              "altered ID token)."),
+        "email_missing": _("The identity provider did not send an e-mail address for your account."),
+        "email_not_allowed": _("Your e-mail address is not in a domain allowed for this municipality."),
+        "user_deactivated": _("This account has been deactivated. Ask your municipality's administrator."),
+        "account_conflict": _("This identity already belongs to another account. Ask your municipality's "
+                              "administrator."),
+        "secret_unavailable": _("The portal cannot read this municipality's SSO settings. Please tell the "
+                                "operators of the portal."),
+    }
+
+
+def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[str, int]:
+    """400 page for a refused login; the reason goes to the audit log (kept despite the rollback)."""
+    db.session.rollback()
+    if state and _is_code(code):
+        forget_login(code, state)  # a refused callback cannot be tried again with the same state
+        db.session.commit()
+    tenant = code if _is_code(code) and get_tenant(code) is not None else None
+    bind_tenant(tenant)  # the audit row is the tenant's (its policy checks the bound tenant); no user
+    audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
+                                                                        "detail": error.detail[:300]},
+                        tenant_id=tenant)
+    current_app.logger.warning("SSO login refused for %s: %s %s", code[:20], error.reason, error.detail[:300])
+    message = _messages().get(error.reason, _messages()["provider_error"])
+    return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
+
+
+def _take_pending(code: str, state: str) -> bool:
+    """Whether this browser started the login of ``state`` at ``code``; it is removed from the session."""
+    pending = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)]
+    found = None
+    for item in pending:
+        if state and item.get("tenant") == code and isinstance(item.get("state"), str) \
+                and hmac.compare_digest(item["state"].encode(), state.encode()):
+            found = item
+    if found is None:
+        return False
+    session[PENDING_KEY] = [p for p in pending if p is not found]
+    return True
+
+
+def _redirect_uri(code: str) -> str:
+    return url_for("sso.callback", code=code, _external=True)
+
+
+@bp.get("/login/<code>")
+@limiter.shared_limit(_ip_limit, scope="sso-login-ip")
+@limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
+def start(code: str) -> Any:
+    """Send the browser to its municipality's identity provider (code flow, S256 PKCE)."""
+    if not _is_code(code) or get_tenant(code) is None:
+        abort(404)
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    provider = get_provider(code)
+    if provider is None or not provider.is_enabled:
+        return _refuse(code, SsoError("not_configured"))
+    try:
+        metadata = discover(provider.issuer)
+    except SsoError as error:
+        return _refuse(code, error)
+    pending = begin_login(code, next_url)
+    # A few logins may be pending in one browser (a double click, a second tab); each is usable once.
+    earlier = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)][-(MAX_PENDING - 1):]
+    session[PENDING_KEY] = [*earlier, {"tenant": code, "state": pending.state}]
+    target = authorization_url(metadata, provider.client_id, provider.scopes, _redirect_uri(code), pending.state,
+                               pending.nonce, pending.code_verifier, ui_locales=session.get("lang") or "ja")
+    response = redirect(target)
+    response.set_cookie(LAST_TENANT_COOKIE, code, max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+@bp.get("/login/<code>/callback")
+@limiter.shared_limit(_ip_limit, scope="sso-login-ip")
+@limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
+def callback(code: str) -> Any:
+    """The provider's redirect back: check state, exchange the code, verify the ID token, log in."""
+    state = request.args.get("state", "")
+    if not _is_code(code) or get_tenant(code) is None:
+        return _refuse(code, SsoError("state_invalid", "unknown tenant"))
+    bound = _take_pending(code, state)
+    if request.args.get("error"):
+        # Some providers omit the state on errors; nothing is granted either way, the login just ends.
+        detail = f"{request.args.get('error', '')[:100]}: {request.args.get('error_description', '')[:200]}"
+        return _refuse(code, SsoError("provider_error", detail), state if bound else None)
+    if not bound:
+        return _refuse(code, SsoError("state_invalid", "state missing or not this browser's"),
+                       state if state and len(state) < 200 else None)
+    row = consume_login(code, state)
+    if row is None:
+        return _refuse(code, SsoError("state_invalid", "state unknown, used or expired"))
+    returned_issuer = request.args.get("iss")
+    provider = get_provider(code)
+    if provider is None or not provider.is_enabled:
+        return _refuse(code, SsoError("not_configured"), state)
+    if returned_issuer is not None and returned_issuer != provider.issuer:  # RFC 9207 mix-up defence
+        return _refuse(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"), state)
+    try:
+        secret = decrypt_secret(provider.client_secret_enc)
+    except SecretKeyError as error:
+        return _refuse(code, SsoError("secret_unavailable", str(error)), state)
+    try:
+        metadata = discover(provider.issuer)
+        token = exchange_code(metadata, provider.client_id, secret, _redirect_uri(code),
+                              request.args.get("code", "")[:2000], row.code_verifier)
+        claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
+        if not claims.get(provider.email_claim):
+            extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])
+            claims = {**extra, **claims} if extra else claims
+        user = provision_user(provider, claims)
+    except SsoError as error:
+        return _refuse(code, error, state)
+    hint = token["id_token"] if len(token["id_token"]) <= ID_TOKEN_HINT_MAX else None
+    start_session(user, "sso", id_token_hint=hint)
+    return redirect(safe_next(row.next_url))
+
+
+# The settings page of a tenant's administrators -----------------------------------------------
+
+def _form_from_provider(provider: Any) -> SsoSettingsForm:
+    if provider is None:
+        return SsoSettingsForm(formdata=None)
+    return SsoSettingsForm(formdata=None, data={
+        "issuer": provider.issuer, "client_id": provider.client_id, "scopes": provider.scopes,
+        "email_claim": provider.email_claim, "name_claim": provider.name_claim,
+        "groups_claim": provider.groups_claim, "allowed_domains": "\n".join(provider.allowed_domains or []),
+        "role_mapping": format_role_mapping(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
+    })
+
+
+@bp.route("/admin/sso", methods=["GET", "POST"])
+@require_permission(Permission.TENANT_MANAGE_SSO)
+def settings() -> Any:
+    """A tenant admin edits the municipality's own provider settings (audited)."""
+    code = current_user.tenant_id
+    provider = get_provider(code)
+    form = SsoSettingsForm() if request.method == "POST" else _form_from_provider(provider)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                secret = "" if form.clear_secret.data else (form.client_secret.data or None)
+                data = ProviderSettings(
+                    issuer=form.issuer.data or "", client_id=form.client_id.data or "", client_secret=secret,
+                    scopes=form.scopes.data or "", email_claim=(form.email_claim.data or "").strip(),
+                    name_claim=(form.name_claim.data or "").strip(),
+                    groups_claim=(form.groups_claim.data or "").strip(),
+                    allowed_domains=parse_domains(form.allowed_domains.data or ""),
+                    role_mapping=parse_role_mapping(form.role_mapping.data or "", mappable_roles(code, False)),
+                    is_enabled=bool(form.is_enabled.data))
+                save_provider(code, data)
+            except ServiceError as error:
+                target = getattr(form, error.field or "", None)
+                if target is not None:
+                    target.errors = [*list(target.errors), error.message]
+                else:
+                    form.issuer.errors = [*list(form.issuer.errors), error.message]
+            else:
+                flash(_("The single sign-on settings were saved."), "success")
+                return redirect(url_for("sso.settings"))
+    return render_template("tenants/sso_settings.html", form=form, provider=provider,
+                           redirect_uri=_redirect_uri(code),
+                           logout_uri=url_for("portal.login", _external=True),
+                           roles=sorted(mappable_roles(code, False))), status
+
+
+@bp.post("/admin/sso/check")
+@require_permission(Permission.TENANT_MANAGE_SSO)
+def check_provider() -> Any:
+    """Fetch the provider's discovery document and keys now, and say whether a login could work."""
+    provider = get_provider(current_user.tenant_id)
+    if provider is None:
+        flash(_("Save the settings first."), "error")
+        return redirect(url_for("sso.settings"))
+    try:
+        metadata = discover(provider.issuer, use_cache=False)
+        key_count = len(fetch_keys(metadata.jwks_uri).keys)
+    except SsoError as error:
+        flash(_("The check failed: %(message)s", message=_messages().get(error.reason, error.reason)), "error")
+        return redirect(url_for("sso.settings"))
+    if metadata.end_session_endpoint:
+        logout = _("logout at the provider is supported")
+    else:
+        logout = _("the provider has no end_session_endpoint (logout ends the portal session only)")
+    flash(_("The provider answers: issuer matches, %(keys)s signing key(s), %(logout)s.", keys=key_count,
+            logout=logout), "success")
+    return redirect(url_for("sso.settings"))
+
+
+# Hooks into the login page and the logout of the portal -----------------------------------------
+
+def _normalise(text: str) -> str:
+    """NFKC, lower case, katakana → hiragana, no spaces: 「オウメ」「おうめ」「ｵｳﾒ」 all match."""
+    text = unicodedata.normalize("NFKC", text).lower().replace(" ", "").replace("\u3000", "")
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    name: str
+    kana: str
+    search: str
+
+
+class SsoLoginOption:
+    """The municipality picker shown on /login (portal.views renders ``template`` for each option)."""
+
+    template = "tenants/sso_picker.html"
+
+    def available(self) -> bool:
+        """Whether any municipality offers SSO at all (else the picker is not shown)."""
+        return bool(self._tenants())
+
+    def _tenants(self) -> list[Tenant]:
+        cached = g.get("sso_tenants")
+        if cached is None:
+            cached = g.sso_tenants = sso_tenants()
+        return list(cached)
+
+    def choices(self) -> list[Choice]:
+        lang = session.get("lang") or "ja"
+        query = _normalise(request.args.get("q", "")[:50])
+        items = []
+        for tenant in self._tenants():
+            search = _normalise(" ".join((tenant.name_ja, tenant.name_kana, tenant.name_en, tenant.code)))
+            if query and query not in search:
+                continue
+            items.append(Choice(tenant.code, tenant.name(lang), tenant.name_kana, search))
+        return items
+
+    def query(self) -> str:
+        return request.args.get("q", "")[:50]
+
+    def last(self) -> Optional[Tenant]:
+        code = request.cookies.get(LAST_TENANT_COOKIE, "")
+        if not _is_code(code):
+            return None
+        tenant = db.session.get(Tenant, code)
+        return tenant if tenant is not None and tenant.code in {t.code for t in self._tenants()} else None
+
+
+def logout_redirect(ended: AuthSession) -> Optional[str]:
+    """After the portal's own logout: the provider's end_session_endpoint, when it has one."""
+    if ended.login_method != "sso":
+        return None
+    provider = get_provider(ended.tenant_id)
+    if provider is None:
+        return None
+    try:
+        metadata = discover(provider.issuer)
+    except SsoError:
+        return None
+    if not metadata.end_session_endpoint:
+        return None
+    params = {"client_id": provider.client_id, "post_logout_redirect_uri": url_for("portal.login", _external=True)}
+    if ended.id_token_hint:
+        params["id_token_hint"] = ended.id_token_hint
+    separator = "&" if "?" in metadata.end_session_endpoint else "?"
+    # The logout form may only submit to our own origin (CSP form-action 'self', which browsers apply
+    # to redirects too): hand the provider's URL to a page of ours that forwards the browser there.
+    session[LOGOUT_KEY] = metadata.end_session_endpoint + separator + urlencode(params)
+    return url_for("sso.provider_logout")
+
+
+@bp.get("/logout/provider")
+def provider_logout() -> Any:
+    """After our logout: forward the browser to the provider's end_session_endpoint (meta refresh + link)."""
+    target = session.pop(LOGOUT_KEY, None)
+    if not isinstance(target, str) or not target.startswith(("https://", "http://")):
+        return redirect(url_for("portal.login"))
+    return render_template("tenants/sso_logout.html", target=target)
+
+
+@bp.record_once
+def _install(state: Any) -> None:
+    app: Flask = state.app
+    if app.config.get("PORTAL_ENV") == "production":
+        _require_secret_key(app)
+    app.extensions["yokoten_login_options"] = [*app.extensions.get("yokoten_login_options", []), SsoLoginOption()]
+    app.extensions["yokoten_logout_redirect"] = logout_redirect
+    from tenants.sso_cli import sso_cli
+
+    app.cli.add_command(sso_cli)
+
+
+register_admin_link(_l("Single sign-on (OpenID Connect)"), "sso.settings",
+                    lambda user: user.can(Permission.TENANT_MANAGE_SSO))
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Production without a usable SSO_SECRET_KEY: warn at start; secrets can be neither stored nor read."""
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in str(app.config.get("SSO_SECRET_KEY") or "").split(",") if k.strip()]
+    try:
+        for key in keys:
+            Fernet(key.encode())
+    except ValueError:
+        keys = []
+    if not keys:
+        app.logger.warning("SSO_SECRET_KEY is not set or invalid: SSO client secrets can be neither stored nor "
+                           "read, so SSO logins of confidential clients are refused (docs/sso.md).")

@@ -1,0 +1,70 @@
+"""Objects of the awards for the authorization matrix: one scenario per test (tests/awards/scenario.py)."""
+from __future__ import annotations
+
+from flask import g
+
+from tests.authz.providers import provides
+
+
+def _scenario():  # type: ignore[no-untyped-def]
+    if "awards_scenario" not in g:
+        from tests.awards.scenario import build
+
+        g.awards_scenario = build()
+    return g.awards_scenario
+
+
+@provides("award_programme")
+def award_programme(owner: str) -> str:
+    return str(_scenario().programme_id)
+
+
+@provides("award_category")
+def award_category(owner: str) -> str:
+    return str(_scenario().category_id)
+
+
+@provides("award_criterion")
+def award_criterion(owner: str) -> str:
+    return str(_scenario().criterion_id)
+
+
+@provides("award_entry")
+def award_entry(owner: str) -> str:
+    s = _scenario()
+    return str(s.entry_own if owner == "own" else s.entry_other)
+
+
+@provides("award_entry_file")
+def award_entry_file(owner: str) -> str:
+    s = _scenario()
+    return str(s.file_own if owner == "own" else s.file_other)
+
+
+@provides("award_submission")
+def award_submission(owner: str) -> str:
+    s = _scenario()
+    return str(s.submission_own if owner == "own" else s.submission_other)
+
+
+@provides("award_code")
+def award_code(owner: str) -> str:
+    """The judge code of 青梅市's (own) or 江東区's (other) submitted entry."""
+    from awards.blind import judge_code
+
+    return judge_code(int(award_submission(owner)))
+
+
+@provides("award_judge")
+def award_judge(owner: str) -> str:
+    return str(_scenario().judge_id)
+
+
+@provides("award_assignment")
+def award_assignment(owner: str) -> str:
+    return str(_scenario().assignment_id)
+
+
+@provides("award_sheet")
+def award_sheet(owner: str) -> str:
+    return str(_scenario().sheet_id)

@@ -1,0 +1,52 @@
+"""`flask demo generate`: tenants beyond Tokyo, users, every present domain's data, by COPY."""
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+from portal.generate import check_digit, generate_all, synthetic_tenants
+
+pytestmark = pytest.mark.no_rollback
+
+
+def test_check_digit_matches_real_codes() -> None:
+    # 千代田区 131016, 青梅市 132055, 江東区 131083, 札幌市 011002, 大阪市 271004
+    for code in ("131016", "132055", "131083", "011002", "271004"):
+        assert check_digit(code[:5]) == code[5]
+
+
+def test_synthetic_tenants_are_valid_and_unique() -> None:
+    rows = synthetic_tenants(1741 - 62, {"131016"})
+    codes = [r["code"] for r in rows]
+    assert len(codes) == len(set(codes)) == 1679
+    assert all(len(c) == 6 and c.isdigit() and not c.startswith("13") and check_digit(c[:5]) == c[5] for c in codes)
+
+
+def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> None:  # type: ignore[no-untyped-def]
+    urls = scratch("gen")
+    index_sql = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+    force_sql = "SELECT relname FROM pg_class WHERE relforcerowsecurity ORDER BY 1"
+    with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
+        cur.execute(index_sql)
+        indexes = cur.fetchall()
+        cur.execute(force_sql)
+        forced = cur.fetchall()
+    report = generate_all(urls["owner_libpq"], tenants=2, per_tenant=3, seed=1)
+    assert report.counts["users (created)"] == 2 * 4 + 4  # bench accounts of 2 municipalities and TMG
+    # run again with one tenant more than Tokyo has: a generated municipality appears, users are idempotent
+    again = generate_all(urls["owner_libpq"], tenants=63, per_tenant=0, seed=2)
+    assert again.counts["users (created)"] == 61 * 4
+    with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
+        # the bulk-load window put every secondary index and every FORCE flag back
+        cur.execute(index_sql)
+        assert cur.fetchall() == indexes
+        cur.execute(force_sql)
+        assert cur.fetchall() == forced and forced
+        cur.execute("SELECT count(*) FROM tenants WHERE region = 'simulated'")
+        assert cur.fetchone()[0] == 1
+        cur.execute("SELECT count(*) FROM memberships m JOIN users u USING (tenant_id) "
+                    "WHERE u.id = m.user_id AND u.email LIKE 'bench-%'")
+        assert cur.fetchone()[0] == 4 + 63 * 7  # TMG: 4 one-role accounts; a municipality: 1+1+2+3 roles
+    # every domain that has a generator made rows in every table it reports
+    for table, count in report.counts.items():
+        assert count > 0 or table == "users (created)", f"{table}: no rows generated"

@@ -1,0 +1,65 @@
+"""RLS of the SSO tables, proven as the application role (inside a transaction that is rolled back)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from portal.config import normalise_url
+from tests.sso.conftest import KOTO, OME, configure
+
+
+@pytest.fixture
+def app_role(cluster):  # type: ignore[no-untyped-def]
+    engine = create_engine(normalise_url(cluster.urls("unit")["SQLALCHEMY_DATABASE_URI"]), poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+def _as(conn, tenant: str) -> None:  # type: ignore[no-untyped-def]
+    conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant})
+
+
+def test_provider_settings_and_login_states_are_per_tenant(app, app_role) -> None:  # type: ignore[no-untyped-def]
+    with app_role.connect() as conn:
+        with conn.begin() as tx:
+            for code in (OME, KOTO):
+                _as(conn, code)
+                conn.execute(text("INSERT INTO sso_providers (tenant_id, issuer, client_id) VALUES (:t, 'h', 'c')"),
+                             {"t": code})
+            _as(conn, OME)
+            assert conn.scalar(text("SELECT count(*) FROM sso_providers")) == 1
+            assert conn.scalar(text("SELECT tenant_id FROM sso_providers")) == OME
+            assert conn.execute(text("UPDATE sso_providers SET client_id = 'x' WHERE tenant_id = :t"),
+                                {"t": KOTO}).rowcount == 0
+            _as(conn, "")
+            assert conn.scalar(text("SELECT count(*) FROM sso_providers")) == 0
+            tx.rollback()
+        with conn.begin() as tx:
+            _as(conn, OME)
+            with pytest.raises(DBAPIError):  # writing another tenant's row is refused by WITH CHECK
+                conn.execute(text("INSERT INTO sso_providers (tenant_id, issuer, client_id) VALUES (:t, 'h', 'c')"),
+                             {"t": KOTO})
+            tx.rollback()
+
+
+def test_directory_is_public_but_each_tenant_writes_only_its_own(app, app_role) -> None:  # type: ignore[no-untyped-def]
+    with app_role.connect() as conn:
+        with conn.begin() as tx:
+            _as(conn, KOTO)
+            conn.execute(text("INSERT INTO sso_directory (tenant_code) VALUES (:t)"), {"t": KOTO})
+            _as(conn, OME)
+            assert conn.scalar(text("SELECT count(*) FROM sso_directory WHERE tenant_code = :t"), {"t": KOTO}) == 1
+            assert conn.execute(text("DELETE FROM sso_directory WHERE tenant_code = :t"), {"t": KOTO}).rowcount == 0
+            with pytest.raises(DBAPIError):
+                conn.execute(text("INSERT INTO sso_directory (tenant_code) VALUES ('131016')"))
+            tx.rollback()
+
+
+def test_disabling_removes_the_municipality_from_the_picker(app, client, idp_a) -> None:  # type: ignore[no-untyped-def]
+    configure(app, OME, idp_a.url)
+    assert 'href="/login/132055"' in client.get("/login").get_data(as_text=True)
+    configure(app, OME, idp_a.url, is_enabled=False)
+    assert 'href="/login/132055"' not in client.get("/login").get_data(as_text=True)
+    assert client.get("/login/132055").status_code == 400
