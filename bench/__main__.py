@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = results[-1].rps
 
         credentials = make_credentials(tokyo, SECRET)
-        pages = resolve_pages(tokyo)
+        pages = resolve_pages(tokyo, SECRET)
         soak: Result | None = None
         with Gunicorn("wsgi:app", gunicorn_env(args, tokyo), port + 1, VAR / "gunicorn-portal.log") as g:
             for page in pages:

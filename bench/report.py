@@ -123,8 +123,8 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
         rows.append(f"| casebook search p95 < {limit:.0f} ms ({scale}) | {shown} | {_verdict(ok)} |")
     search_page = next((r for r in results if r.name == "casebook search" and r.measured), None)
     if search_page is not None:
-        rows.append(f"| casebook search page p95 < 50 ms over HTTP at {search_page.connections} connections | "
-                    f"p95 {search_page.p95_ms:.1f} ms | {_verdict(search_page.p95_ms < 50)} |")
+        rows.append(f"| (informative) casebook search page over HTTP at {search_page.connections} connections, "
+                    f"queueing included | p95 {search_page.p95_ms:.1f} ms | — |")
     ok = None if soak is None else soak.errors == 0 and soak.seconds >= 59
     rows.append(f"| zero errors at 64 connections for 60 s | "
                 f"{'—' if soak is None else f'{soak.errors} errors in {soak.seconds:.0f} s'} | {_verdict(ok)} |")
