@@ -2,8 +2,8 @@
 
 Which pages: the main navigation of the role, every GET row of tests/authz/*.yaml that the role may
 open (expect 200; placeholders resolved with tests/authz/providers), every same-site link found on
-those pages (one route shape once: /cases/12 and /cases/13 are one page), and a missing page (the
-error template). Pages that do not answer HTML (JSON, CSV, PDF downloads) are left out. Nothing here
+those pages (one step; one route shape once: /cases/12 and /cases/13 are one page), and a missing
+page (the error template). Pages that do not answer HTML (JSON, CSV, PDF downloads) are left out. Nothing here
 names a module's pages: a new page is surveyed as soon as it is linked or listed in the matrix.
 """
 from __future__ import annotations
@@ -124,6 +124,7 @@ class RoleSurvey:
     pages: list[PageReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not HTML, or not 200
     problems: list[str] = field(default_factory=list)  # a matrix page that did not open, a provider failure
+    broken: list[str] = field(default_factory=list)  # a linked page that answered 5xx or not at all
 
 
 def shape(path: str) -> str:
@@ -169,7 +170,11 @@ def login_role(page, role: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _is_html(context, url: str) -> tuple[bool, int]:  # type: ignore[no-untyped-def]
-    response = context.request.get(url, max_redirects=0, fail_on_status_code=False)
+    """(answers HTML, status) without opening the page; status 0 when the server did not answer."""
+    try:
+        response = context.request.get(url, max_redirects=0, fail_on_status_code=False, timeout=5000)
+    except Exception:  # noqa: BLE001 - a connection dropped by a crashing view: reported as broken
+        return False, 0
     kind = response.headers.get("content-type", "")
     return kind.startswith("text/html"), response.status
 
@@ -196,6 +201,8 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
         if lang != "ja":
             page.locator('form[action$="/lang"] button[name="lang"]').click()
             page.wait_for_load_state()
+        # (path, where it was found, must it open, follow its links): links are followed one step from
+        # the navigation, the home page and the matrix pages (the matrix already lists every route).
         queue: deque[tuple[str, str, bool]] = deque()
         nav = page.eval_on_selector_all("nav.site-nav a[href]", "els => els.map(a => a.getAttribute('href'))")
         for href in nav:
@@ -213,6 +220,9 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
                 continue
             seen.add(key)
             ok, status = _is_html(context, path)
+            if status == 0 or status >= 500:
+                result.broken.append(f"{path} ({source}) answered {status or 'nothing (connection dropped)'}")
+                continue
             if not ok or (status != 200 and path != MISSING_PAGE):
                 if must_open and source.startswith("matrix") and status == 200:
                     result.skipped.append(f"{path} (not HTML)")
@@ -235,7 +245,10 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
                               for v in response["violations"]]
             result.pages.append(PageReport(role, path, source, facts, violations, axe_state))
             shared_seen.add(key)
-            for link in facts.pop("links"):
+            links = facts.pop("links")
+            if source.startswith("link from"):
+                continue
+            for link in links:
                 parts = urlsplit(urljoin(base_url + path, link))
                 if parts.netloc != host or parts.path.startswith(SKIP_PREFIXES):
                     continue

@@ -103,6 +103,7 @@ def test_domain_sheet_prints(document: str, a11y_page, a11y_targets) -> None:  #
         role = roles[0]
         path = next(p for p, source in targets[role] if source.endswith(row.endpoint) and
                     p.split("?")[0].count("/") == row.path.count("/"))
+        a11y_page.emulate_media(media="screen")  # the previous sheet left the page in print mode
         a11y_page.context.clear_cookies()
         login_role(a11y_page, role)
         a11y_page.goto(path)
