@@ -21,7 +21,8 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
     lines = [
         "# Benchmarks",
         "",
-        f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all). Figures are from this run only;",
+        f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all), code at commit "
+        f"`{facts.get('commit', '?')}`. Figures are from this run only;",
         "nothing here is extrapolated. Re-run with `make bench` (it rewrites this file).",
         "",
         "## Machine and settings",
