@@ -71,3 +71,15 @@ def form_errors(form: Any, error: Any) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download whose name may be Japanese (RFC 6266/5987: UTF-8, percent-encoded);
+    a bare ``filename=`` with non-Latin-1 characters breaks the response."""
+    from urllib.parse import quote
+
+    from werkzeug.http import dump_options_header
+
+    if filename.isascii():
+        return dump_options_header("attachment", {"filename": filename})
+    return f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -21,7 +21,7 @@ from awards.services import (
     update_entry,
     withdraw_entry,
 )
-from awards.views.common import denied, form_errors, load_programme
+from awards.views.common import attachment, denied, form_errors, load_programme
 from tenants.auth import require_permission
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -120,7 +120,7 @@ def entry_file(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
     if file is None:
         denied("award_entry_file", file_id)
     response = Response(file.data, mimetype="application/pdf")  # type: ignore[union-attr]
-    response.headers.set("Content-Disposition", "attachment", filename=file.filename)  # type: ignore[union-attr]
+    response.headers["Content-Disposition"] = attachment(file.filename)  # type: ignore[union-attr]
     return response
 
 

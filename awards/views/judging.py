@@ -27,7 +27,7 @@ from awards.judging import (
 from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
-from awards.views.common import denied, entrant_label, load_programme, tenant_names
+from awards.views.common import attachment, denied, entrant_label, load_programme, tenant_names
 from portal.i18n import current_lang
 from tenants.auth import require_permission
 from tenants.roles import Permission
@@ -154,7 +154,7 @@ def submission_file(programme_id: int, code: str, position: int):  # type: ignor
     else:
         data, name = file.data, file.filename
     response = Response(data, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Content-Disposition"] = attachment(name)
     return response
 
 
@@ -180,7 +180,7 @@ def export_response(rows, fmt: str, stem: str, sheet_title: str) -> Response:  #
     else:
         response = Response(to_xlsx({sheet_title: rows}),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{stem}.{fmt}")
+    response.headers["Content-Disposition"] = attachment(f"{stem}.{fmt}")
     return response
 
 

@@ -29,7 +29,15 @@ from awards.judging import (
     visible_submissions,
 )
 from awards.models import ScoreSheet, Submission
-from awards.views.common import entrant_label, is_curator, load_judge, load_programme, load_submission, tenant_names
+from awards.views.common import (
+    attachment,
+    entrant_label,
+    is_curator,
+    load_judge,
+    load_programme,
+    load_submission,
+    tenant_names,
+)
 from awards.views.judging import export_response, scale_bounds, totals_of
 from portal.i18n import current_lang
 from tenants.auth import require_login, require_permission
@@ -228,7 +236,7 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
 
     response = Response(to_xlsx({_("Scores"): scores, _("Results"): ranking}),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{stem}.xlsx")
+    response.headers["Content-Disposition"] = attachment(f"{stem}.xlsx")
     _unused = to_csv
     return response
 
