@@ -77,7 +77,7 @@ def test_base_sheet_prints_on_numbered_a4_pages(a11y_app, a11y_page, a11y_server
     a11y_page.goto(url)
     assert a11y_page.locator("html").get_attribute("lang") == "ja"
     a11y_page.emulate_media(media="print")
-    assert not a11y_page.get_by_role("button", name="このシートを印刷").is_visible()  # not on paper
+    assert not a11y_page.get_by_role("link", name="戻る").is_visible()  # not on paper
     pages = _pdf_pages(a11y_page.pdf(format="A4", prefer_css_page_size=True))
     assert len(pages) >= 2
     text = "\n".join(t for t, _size in pages)
