@@ -33,6 +33,9 @@ class Result:
     error_detail: str = ""
     note: str = ""
     measured: bool = True
+    statements: int | None = None  # SQL statements of one request (in-process, same data)
+    sql_ms: float | None = None  # their summed time, client side
+    request_ms: float | None = None  # the whole request in-process (no HTTP, no contention with wrk)
 
     @classmethod
     def missing(cls, page: Page) -> Result:
@@ -85,6 +88,18 @@ def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] |
 
 
 # --- server time of the application's own SQL ---------------------------------------------------------------
+
+def profile_page(db: BenchDatabase, result: Result, page: Page, judge_email: str | None = None) -> None:
+    """Fill in how many SQL statements one request of the page sends and how long they and it take."""
+    if not result.measured or page.path is None or page.auth == "none":
+        return
+    email = judge_email if page.auth == "judge" and judge_email else "bench-member@%"
+    runs = [capture_statements(db, page.path, email) for _ in range(3)]
+    best = min(runs, key=lambda r: r["request_ms"])
+    result.statements = len(best["statements"])
+    result.sql_ms = sum(ms for _s, ms in best["statements"])
+    result.request_ms = best["request_ms"]
+
 
 def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%") -> dict[str, Any]:
     """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time."""

@@ -18,7 +18,7 @@ KIND_LABELS = {"special_ward": _l("Special ward"), "city": _l("City"), "town": _
                "prefecture": _l("Tokyo Metropolitan Government")}
 REGION_LABELS = {"ku_area": _l("23 wards"), "tama": _l("Tama area"), "islands": _l("Islands"), "tmg": _l("TMG")}
 FIELD_LABELS = {
-    "title": _l("Case title"), "summary": _l("Summary"), "problem": _l("Problem"), "approach": _l("Approach"),
+    "title": _l("Title"), "summary": _l("Summary"), "problem": _l("Problem"), "approach": _l("Approach"),
     "outcomes": _l("Outcomes"), "themes": _l("Themes"), "tools": _l("Tools"), "fiscal_year": _l("Fiscal year"),
     "cost_jpy": _l("Cost (yen)"), "department": _l("Department"), "stage": _l("Stage"), "kpis": _l("KPIs"),
     "vendors": _l("Vendors"), "products": _l("Products"), "ordinances": _l("Related ordinances and rules"),

@@ -18,7 +18,7 @@ from typing import Any
 
 _local = threading.local()
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
-_STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等"}
+_STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等", "ー"}
 MAX_POSITION = 16383
 _ALT = "\x1f"  # separates a word's lexeme from its alternative (never in a cleaned lexeme)
 
@@ -38,8 +38,12 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
 def _clean(lexeme: str) -> str:
-    return "".join(ch for ch in lexeme if ch.isalnum())
+    """Letters and digits only, katakana folded to hiragana (ゴミ = ごみ, サーバー = さーばー)."""
+    return "".join(ch for ch in lexeme if ch.isalnum() or ch == "ー").translate(_KATA_TO_HIRA)
 
 
 _INFLECTED = {"動詞", "形容詞"}
@@ -126,6 +130,12 @@ def content_vector(data: dict[str, Any]) -> str:
              ("C", joined("products")), ("C", joined("ordinances")), ("C", data.get("department") or ""),
              ("C", " ".join(str(k.get("name", "")) for k in data.get("kpis") or [] if isinstance(k, dict)))]
     return tsvector_literal(parts)
+
+
+def rank_vector(data: dict[str, Any]) -> str:
+    """The small tsvector literal of the strong fields: title (A); summary, themes, tools (B)."""
+    return tsvector_literal([("A", data.get("title") or ""), ("B", data.get("summary") or ""),
+                             ("B", "\n".join(data.get("themes") or [])), ("B", "\n".join(data.get("tools") or []))])
 
 
 _SPLIT = re.compile(r"[\s、,，。・/／]+")

@@ -44,9 +44,9 @@ FY_RANGE = NumberRange(min=2000, max=2100, message=_l("Enter a fiscal year such 
 
 
 class ProjectForm(FlaskForm):
-    title = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    category = SelectField(_l("Tool category"), choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
+    category = SelectField(_l("Category"), choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
     survey_opens_at = DateTimeLocalField(_l("Demand survey opens (Tokyo time)"), format="%Y-%m-%dT%H:%M",
                                          validators=[InputRequired(message=_l("Enter a date and time."))])
     survey_closes_at = DateTimeLocalField(_l("Demand survey closes (Tokyo time)"), format="%Y-%m-%dT%H:%M",

@@ -116,6 +116,11 @@ def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
     return keys
 
 
+def fetch_keys(jwks_uri: str) -> KeySet:
+    """The provider's signing keys, fetched now (the settings page's connection check)."""
+    return _key_set(jwks_uri, refresh=True)
+
+
 def authorization_url(metadata: ProviderMetadata, client_id: str, scopes: str, redirect_uri: str,
                       state: str, nonce: str, code_verifier: str, ui_locales: str = "ja") -> str:
     """The authorization request: code flow, S256 PKCE, state and nonce."""

@@ -110,8 +110,18 @@ def _issuer_allowed(issuer: str) -> bool:
         return False
 
 
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: bool) -> None:
     """Refuse settings that cannot work or would be unsafe; the message names the field."""
+    texts = {"issuer": data.issuer, "client_id": data.client_id, "client_secret": data.client_secret or "",
+             "scopes": data.scopes, "email_claim": data.email_claim, "name_claim": data.name_claim,
+             "groups_claim": data.groups_claim, "role_mapping": "".join(data.role_mapping)}
+    for name, value in texts.items():
+        if _has_control(value):
+            raise ServiceError("制御文字（改行や NUL など）は使えません。", name)
     if not data.issuer or len(data.issuer) > 500 or not _issuer_allowed(data.issuer):
         raise ServiceError("発行者（issuer）は https:// で始まる URL にしてください"
                            "（http は開発用の 127.0.0.1 のみ）。", "issuer")

@@ -28,7 +28,15 @@ from tenants.roles import Permission
 from tenants.services import ServiceError, get_tenant
 from tenants.sso_crypto import SecretKeyError, decrypt_secret
 from tenants.sso_forms import SsoSettingsForm
-from tenants.sso_oidc import SsoError, authorization_url, discover, exchange_code, fetch_userinfo, validate_id_token
+from tenants.sso_oidc import (
+    SsoError,
+    authorization_url,
+    discover,
+    exchange_code,
+    fetch_keys,
+    fetch_userinfo,
+    validate_id_token,
+)
 from tenants.sso_services import (
     ProviderSettings,
     begin_login,
@@ -49,6 +57,7 @@ bp = Blueprint("sso", __name__, template_folder="templates")
 LAST_TENANT_COOKIE = "yokoten_last_tenant"
 PENDING_KEY = "sso_pending"
 LOGOUT_KEY = "sso_logout"
+MAX_PENDING = 5
 ID_TOKEN_HINT_MAX = 4000
 
 
@@ -103,8 +112,23 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[st
     audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
                                                                         "detail": error.detail[:300]},
                         tenant_id=tenant)
+    current_app.logger.warning("SSO login refused for %s: %s %s", code[:20], error.reason, error.detail[:300])
     message = _messages().get(error.reason, _messages()["provider_error"])
     return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
+
+
+def _take_pending(code: str, state: str) -> bool:
+    """Whether this browser started the login of ``state`` at ``code``; it is removed from the session."""
+    pending = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)]
+    found = None
+    for item in pending:
+        if state and item.get("tenant") == code and isinstance(item.get("state"), str) \
+                and hmac.compare_digest(item["state"].encode(), state.encode()):
+            found = item
+    if found is None:
+        return False
+    session[PENDING_KEY] = [p for p in pending if p is not found]
+    return True
 
 
 def _redirect_uri(code: str) -> str:
@@ -129,7 +153,9 @@ def start(code: str) -> Any:
     except SsoError as error:
         return _refuse(code, error)
     pending = begin_login(code, next_url)
-    session[PENDING_KEY] = {"tenant": code, "state": pending.state}
+    # A few logins may be pending in one browser (a double click, a second tab); each is usable once.
+    earlier = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)][-(MAX_PENDING - 1):]
+    session[PENDING_KEY] = [*earlier, {"tenant": code, "state": pending.state}]
     target = authorization_url(metadata, provider.client_id, provider.scopes, _redirect_uri(code), pending.state,
                                pending.nonce, pending.code_verifier, ui_locales=session.get("lang") or "ja")
     response = redirect(target)
@@ -144,11 +170,9 @@ def start(code: str) -> Any:
 def callback(code: str) -> Any:
     """The provider's redirect back: check state, exchange the code, verify the ID token, log in."""
     state = request.args.get("state", "")
-    pending = session.pop(PENDING_KEY, None)
     if not _is_code(code) or get_tenant(code) is None:
         return _refuse(code, SsoError("state_invalid", "unknown tenant"))
-    bound = (isinstance(pending, dict) and pending.get("tenant") == code and isinstance(pending.get("state"), str)
-             and bool(state) and hmac.compare_digest(pending["state"].encode(), state.encode()))
+    bound = _take_pending(code, state)
     if request.args.get("error"):
         # Some providers omit the state on errors; nothing is granted either way, the login just ends.
         detail = f"{request.args.get('error', '')[:100]}: {request.args.get('error_description', '')[:200]}"
@@ -233,6 +257,29 @@ def settings() -> Any:
                            redirect_uri=_redirect_uri(code),
                            logout_uri=url_for("portal.login", _external=True),
                            roles=sorted(mappable_roles(code, False))), status
+
+
+@bp.post("/admin/sso/check")
+@require_permission(Permission.TENANT_MANAGE_SSO)
+def check_provider() -> Any:
+    """Fetch the provider's discovery document and keys now, and say whether a login could work."""
+    provider = get_provider(current_user.tenant_id)
+    if provider is None:
+        flash(_("Save the settings first."), "error")
+        return redirect(url_for("sso.settings"))
+    try:
+        metadata = discover(provider.issuer, use_cache=False)
+        key_count = len(fetch_keys(metadata.jwks_uri).keys)
+    except SsoError as error:
+        flash(_("The check failed: %(message)s", message=_messages().get(error.reason, error.reason)), "error")
+        return redirect(url_for("sso.settings"))
+    if metadata.end_session_endpoint:
+        logout = _("logout at the provider is supported")
+    else:
+        logout = _("the provider has no end_session_endpoint (logout ends the portal session only)")
+    flash(_("The provider answers: issuer matches, %(keys)s signing key(s), %(logout)s.", keys=key_count,
+            logout=logout), "success")
+    return redirect(url_for("sso.settings"))
 
 
 # Hooks into the login page and the logout of the portal -----------------------------------------

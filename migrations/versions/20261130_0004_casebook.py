@@ -161,12 +161,17 @@ def upgrade():
         *_content_columns(),
         sa.Column("status", sa.String(20), nullable=False, server_default="published"),
         sa.Column("adoption_count", sa.Integer, nullable=False, server_default="0"),
+        # Title, summary, themes and tools only: small enough to stay inline (no TOAST), it ranks
+        # the strong matches cheaply and finds them through its own GIN index.
+        sa.Column("rank_vector", postgresql.TSVECTOR),
         sa.Column("published_by", sa.BigInteger),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.CheckConstraint("status IN ('published','retired')", name="known_status"),
     )
     op.create_index("ix_casebook_entries_search_vector", "casebook_entries", ["search_vector"],
+                    postgresql_using="gin")
+    op.create_index("ix_casebook_entries_rank_vector", "casebook_entries", ["rank_vector"],
                     postgresql_using="gin")
     op.create_index("ix_casebook_entries_published", "casebook_entries", ["status", sa.text("published_at DESC")])
     op.create_index("ix_casebook_entries_adopted", "casebook_entries", ["status", sa.text("adoption_count DESC")])

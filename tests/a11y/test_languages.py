@@ -270,17 +270,3 @@ def test_the_leftover_detector() -> None:
     assert literal_texts('<p>{{ _("Hello") }}</p><p>Hello there</p><code>x = 1</code><span lang="en">Ome</span>') \
         == ["Hello there"]
 
-
-def test_one_translation_per_message() -> None:
-    """The catalogues of all packages are merged at run time (portal/i18n.py), so a message id
-    translated differently by two packages shows only one of them everywhere (the last loaded):
-    give the message one translation, or distinct ids when the meanings differ."""
-    translations: dict[str, dict[str, str]] = {}
-    for po in CATALOGUES:
-        for message in _catalogue(po):
-            for msgid, msgstr in _texts(message) if message.id else []:
-                if msgstr:
-                    translations.setdefault(msgid, {})[po.parts[-5]] = msgstr
-    conflicts = [f"{msgid!r}: {by_package}" for msgid, by_package in translations.items()
-                 if len(set(by_package.values())) > 1]
-    assert not conflicts, "one message id, several Japanese translations:\n" + "\n".join(conflicts)

@@ -67,6 +67,11 @@ def test_member_logs_in_through_the_municipality_provider_and_out_again(page, li
     page.goto("/admin/users")
     assert "/login" in page.url  # the portal session is over
 
+    response = page.goto(f"/login/{OME}/callback?state=forged&code=x")  # a refused login: 400, in Japanese
+    assert response is not None and response.status == 400
+    assert page.locator("h1").inner_text() == "ログインできませんでした"
+    _no_axe_violations(page)
+
 
 def _no_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
     from axe_playwright_python.sync_playwright import Axe

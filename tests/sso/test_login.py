@@ -135,8 +135,21 @@ def test_forged_state_is_400_and_audited(app, client, two_tenants) -> None:  # t
     assert "ログインできませんでした" in response.get_data(as_text=True)
     assert failures(app, OME)[-1]["reason"] == "state_invalid"
     assert client.get("/login/132055/callback").status_code == 400  # no state at all
-    assert client.get(callback).status_code == 400  # the real state is gone too (pending login was popped)
     assert _user(app, OME, subject="eve") == []
+    assert client.get(callback).status_code == 302  # the forgeries changed nothing for the real login
+    assert client.get(callback).status_code == 400  # which is usable once
+
+
+def test_two_pending_logins_in_one_browser(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    """A double click or a second tab: the earlier login can still be finished (the new session then
+    starts clean, so the other pending login is gone with the old session)."""
+    idp_a, _ = two_tenants
+    idp_a.set_user("tess", email="tess@ome.example.jp")
+    first = start_login(client, OME)
+    second = start_login(client, OME)
+    assert client.get(authorize(first, "tess")).status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get(authorize(second, "tess")).status_code == 400
 
 
 def test_state_from_another_browser_is_refused(app, two_tenants) -> None:  # type: ignore[no-untyped-def]
@@ -462,3 +475,21 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def test_any_callback_query_is_refused_with_400_never_500(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text_ = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=80)
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(params=st.dictionaries(st.sampled_from(["state", "code", "error", "error_description", "iss", "x"]),
+                                  text_, max_size=4),
+           code=st.sampled_from([OME, KOTO, "131016", "000000", "abcdef"]))
+    def call(params: dict, code: str) -> None:  # type: ignore[type-arg]
+        start_login(client, OME)  # a pending login in this browser, so the state check is reached too
+        response = client.get(f"/login/{code}/callback", query_string=params)
+        assert response.status_code == 400, (code, params, response.status_code)
+
+    call()

@@ -12,7 +12,7 @@ from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.sso_models import SsoProvider
 from tests.conftest import BASE_CONFIG
-from tests.sso.conftest import OME
+from tests.sso.conftest import KOTO, OME
 
 FORM = {
     "issuer": "https://login.microsoftonline.com/0000-tenant/v2.0", "client_id": "ome-portal",
@@ -149,6 +149,12 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
         bad = runner.invoke(args=["sso", "set", "--tenant", OME, "--issuer", "https://idp.ome.jp",
                                   "--client-id", "x", "--map", "g=curator"])
         assert bad.exit_code != 0 and "割り当てられない役割" in bad.output
+        for args, message in ((["--tenant", "999999", "--issuer", "https://x.jp", "--client-id", "c"], "999999"),
+                              (["--tenant", KOTO], "--issuer and --client-id"),
+                              (["--tenant", KOTO, "--issuer", "https://x.jp", "--client-id", "c",
+                                "--client-secret-env", "YK_UNSET_VARIABLE"], "YK_UNSET_VARIABLE")):
+            failed = runner.invoke(args=["sso", "set", *args])
+            assert failed.exit_code != 0 and message in failed.output and "Traceback" not in failed.output
         partial = runner.invoke(args=["sso", "set", "--tenant", "130001", "--disable"])
         assert partial.exit_code == 0 and "disabled" in runner.invoke(args=["sso", "show"]).output
         new_key = Fernet.generate_key().decode()
@@ -211,3 +217,36 @@ def test_settings_link_on_the_admin_index(login_as) -> None:  # type: ignore[no-
     assert re.search(r'href="/admin/sso">シングルサインオン', page)
 
 
+
+
+def test_any_input_to_the_settings_form_is_saved_or_refused_never_500(app, login_as) -> None:  # type: ignore[no-untyped-def]
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = login_as("tenant_admin")
+    text_ = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(field=st.sampled_from(sorted(FORM)), value=text_)
+    def post(field: str, value: str) -> None:
+        response = client.post("/admin/sso", data={**FORM, field: value})
+        assert response.status_code in (302, 400), (field, value, response.status_code)
+
+    post()
+    for field, value in (("issuer", "https://idp.example.jp/\x00"), ("role_mapping", "a\x00b = member"),
+                         ("client_id", "x\x00"), ("allowed_domains", "\x00")):
+        assert client.post("/admin/sso", data={**FORM, field: value}).status_code == 400
+
+
+def test_connection_check(app, login_as, idp_a) -> None:  # type: ignore[no-untyped-def]
+    from tests.sso.conftest import configure
+
+    client = login_as("tenant_admin")
+    response = client.post("/admin/sso/check", follow_redirects=True)
+    assert "先に設定を保存してください" in response.get_data(as_text=True)
+    configure(app, OME, idp_a.url)
+    page = client.post("/admin/sso/check", follow_redirects=True).get_data(as_text=True)
+    assert "issuer が一致" in page and "IdP でのログアウトに対応" in page
+    configure(app, OME, idp_a.url + "/")
+    page = client.post("/admin/sso/check", follow_redirects=True).get_data(as_text=True)
+    assert "確認に失敗しました" in page and "異なる発行者" in page
