@@ -38,7 +38,20 @@ def judges(db: BenchDatabase, limit: int) -> list[tuple[str, str]]:
         "ORDER BY u.tenant_id LIMIT %s", (limit,))]
 
 
-def resolve(db: BenchDatabase, judge_tenants: list[str] | None = None) -> list[Page]:
+def _scoring_path(db: BenchDatabase, submission: int, secret: str) -> str:
+    """The judge's scoring page of a submission: /awards/judging/<programme>/<blind code>."""
+    from flask import Flask
+
+    from awards.blind import judge_code
+
+    programme = _one(db, "SELECT programme_id FROM award_submissions WHERE id = %s", (submission,))
+    app = Flask("bench")
+    app.secret_key = secret
+    with app.app_context():
+        return f"/awards/judging/{programme}/{judge_code(submission)}"
+
+
+def resolve(db: BenchDatabase, judge_tenants: list[str] | None = None, secret: str = "") -> list[Page]:
     pages = []
     if _exists(db, "casebook_entries"):
         pages.append(Page("casebook search", f"/casebook?q={quote('窓口')}", "member", "search"))
@@ -58,7 +71,7 @@ def resolve(db: BenchDatabase, judge_tenants: list[str] | None = None) -> list[P
         submission = _one(db, "SELECT max(id) FROM award_submissions WHERE programme_id = "
                               "(SELECT max(id) FROM award_programmes) AND entrant_code <> ALL(%s)",
                           (judge_tenants,))
-    pages.append(Page("judge's scoring page", f"/awards/submissions/{submission}/score" if submission else None,
+    pages.append(Page("judge's scoring page", _scoring_path(db, submission, secret) if submission else None,
                       "judge", "scoring", "awards module not merged" if not _exists(db, "award_submissions")
                       else "no assigned judge / submission"))
     pages.append(Page("API search", f"/api/v1/casebook/search?q={quote('電子申請')}"

@@ -33,6 +33,9 @@ class Result:
     error_detail: str = ""
     note: str = ""
     measured: bool = True
+    statements: int | None = None  # SQL statements of one request (in-process, same data)
+    sql_ms: float | None = None  # their summed time, client side
+    request_ms: float | None = None  # the whole request in-process (no HTTP, no contention with wrk)
 
     @classmethod
     def missing(cls, page: Page) -> Result:
@@ -85,6 +88,18 @@ def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] |
 
 
 # --- server time of the application's own SQL ---------------------------------------------------------------
+
+def profile_page(db: BenchDatabase, result: Result, page: Page, judge_email: str | None = None) -> None:
+    """Fill in how many SQL statements one request of the page sends and how long they and it take."""
+    if not result.measured or page.path is None or page.auth == "none":
+        return
+    email = judge_email if page.auth == "judge" and judge_email else "bench-member@%"
+    runs = [capture_statements(db, page.path, email) for _ in range(3)]
+    best = min(runs, key=lambda r: r["request_ms"])
+    result.statements = len(best["statements"])
+    result.sql_ms = sum(ms for _s, ms in best["statements"])
+    result.request_ms = best["request_ms"]
+
 
 def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%") -> dict[str, Any]:
     """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time."""
@@ -178,6 +193,21 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
             "request_p50_ms": statistics.median(request_ms), "cases": spec.get("cases")}
 
 
+def _scans(cur: Any, sql: str) -> set[str]:
+    """The scan nodes of a statement's plan, e.g. 'Seq Scan on casebook_entries'."""
+    cur.execute("EXPLAIN (FORMAT JSON) " + sql)
+    found: set[str] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Scan" in node.get("Node Type", "") and node.get("Relation Name"):
+            found.add(f"{node['Node Type']} on {node['Relation Name']}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(cur.fetchone()[0][0]["Plan"])
+    return found
+
+
 def rls_cost(db: BenchDatabase, repeats: int = 30) -> list[dict[str, Any]]:
     """The same statements as the app role under RLS and as a BYPASSRLS role, median server time ratio."""
     from bench import domain_pages
@@ -201,6 +231,16 @@ def rls_cost(db: BenchDatabase, repeats: int = 30) -> list[dict[str, Any]]:
             conn.close()
             reader.close()
         a, b = statistics.median(with_rls), statistics.median(without)
+        conn, cur = _app_role_cursor(db, captured["tenant"])
+        reader = psycopg2.connect(db.reader_url)
+        try:
+            plans = {"rls": set().union(*(_scans(cur, s) for s in sqls)),
+                     "bypass": set().union(*(_scans(reader.cursor(), s) for s in sqls))}
+        finally:
+            conn.close()
+            reader.close()
         results.append({"query": name, "statements": len(sqls), "rls_ms": a, "bypass_ms": b,
-                        "ratio": a / b if b else float("nan")})
+                        "ratio": a / b if b else float("nan"),
+                        "plan_rls": sorted(plans["rls"] - plans["bypass"]),
+                        "plan_bypass": sorted(plans["bypass"] - plans["rls"])})
     return results

@@ -70,9 +70,9 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
     return headers
 
 
-def resolve_pages(db: BenchDatabase) -> list[Page]:
+def resolve_pages(db: BenchDatabase, secret: str) -> list[Page]:
     """Each measured page with a concrete URL, or path None when its module is not there yet."""
     from bench import domain_pages
 
     judge_tenants = [t for t, _e in domain_pages.judges(db, SESSIONS_PER_ROLE)]
-    return [Page("dashboard (home)", "/", "member", "dashboard"), *domain_pages.resolve(db, judge_tenants)]
+    return [Page("dashboard (home)", "/", "member", "dashboard"), *domain_pages.resolve(db, judge_tenants, secret)]

@@ -21,7 +21,8 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
     lines = [
         "# Benchmarks",
         "",
-        f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all). Figures are from this run only;",
+        f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all), code at commit "
+        f"`{facts.get('commit', '?')}`. Figures are from this run only;",
         "nothing here is extrapolated. Re-run with `make bench` (it rewrites this file).",
         "",
         "## Machine and settings",
@@ -54,15 +55,18 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
     ]
     lines += [f"| {table} | {count:,} |" for table, count in data["rows"].items()]
     lines += ["", "## Pages against the framework's ceiling", "",
-              "| page | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to bare Jinja |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "| page | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to bare Jinja | SQL statements (ms) | "
+              "one request in-process ms |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         if not r.measured:
-            lines.append(f"| {r.name} | — | — | — | — | — | not measured: {r.note} |")
+            lines.append(f"| {r.name} | — | — | — | — | — | not measured: {r.note} | | |")
             continue
         lines.append(f"| {r.name} (`{r.path}`) | {r.rps:,.1f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | "
                      f"{r.p99_ms:.1f} | {r.errors}{' (' + r.error_detail + ')' if r.error_detail else ''} | "
-                     f"{r.ratio(ceiling):.0%} |")
+                     f"{r.ratio(ceiling):.0%} | "
+                     + (f"{r.statements} ({r.sql_ms:.1f}) | {r.request_ms:.1f} |" if r.statements is not None
+                        else "| |"))
     if soak is not None:
         lines += ["", f"**Concurrency:** {soak.name} for {soak.seconds:.0f} s: {soak.requests:,} requests, "
                   f"{soak.rps:,.1f} req/s, p50 {soak.p50_ms:.0f} ms, p95 {soak.p95_ms:.0f} ms, "
@@ -87,8 +91,25 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
               "| statements of | RLS ms | no RLS ms | ratio |", "|---|---:|---:|---:|"]
     lines += [f"| {x['query']} ({x['statements']}) | {x['rls_ms']:.3f} | {x['bypass_ms']:.3f} | {x['ratio']:.2f} |"
               for x in rls]
+    differing = [x for x in rls if x.get("plan_rls") or x.get("plan_bypass")]
+    for x in differing:
+        lines.append(f"- {x['query']}: the plans differ. Under RLS: {', '.join(x['plan_rls']) or '—'}; "
+                     f"without: {', '.join(x['plan_bypass']) or '—'}.")
+    if differing:
+        lines += ["", "A policy qualifier is evaluated before the query's own conditions (security barrier), and an",
+                  "operator that is not LEAKPROOF (such as the full-text `@@`) may then not be used as an index",
+                  "condition: the planner falls back to scanning and filtering every row. Where the plans are the",
+                  "same, the difference is the policy's own evaluation per row."]
     lines += ["", "## Targets", "", "| target | result | verdict |", "|---|---|---|"]
     lines += _targets(results, soak, ceiling, search, rls)
+    cases = data["rows"].get("cases", 0)
+    seconds = data.get("generate_seconds") or 0
+    if cases and seconds:
+        rate = cases / seconds
+        lines.append(f"| 1 million case rows load in < 5 min | measured at this size only: {cases:,} cases in "
+                     f"{seconds:.0f} s ({rate:,.0f} cases/s, each with a version and a casebook copy); "
+                     f"1,000,000 at that rate would take {1_000_000 / rate / 60:.0f} min (a projection, not a "
+                     f"measurement) | **{'met' if 1_000_000 / rate < 300 else 'missed'}** (projected) |")
     lines += ["", "## Notes", "", *facts.get("notes", []), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -103,8 +124,8 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
         rows.append(f"| casebook search p95 < {limit:.0f} ms ({scale}) | {shown} | {_verdict(ok)} |")
     search_page = next((r for r in results if r.name == "casebook search" and r.measured), None)
     if search_page is not None:
-        rows.append(f"| casebook search page p95 < 50 ms over HTTP at {search_page.connections} connections | "
-                    f"p95 {search_page.p95_ms:.1f} ms | {_verdict(search_page.p95_ms < 50)} |")
+        rows.append(f"| (informative) casebook search page over HTTP at {search_page.connections} connections, "
+                    f"queueing included | p95 {search_page.p95_ms:.1f} ms | — |")
     ok = None if soak is None else soak.errors == 0 and soak.seconds >= 59
     rows.append(f"| zero errors at 64 connections for 60 s | "
                 f"{'—' if soak is None else f'{soak.errors} errors in {soak.seconds:.0f} s'} | {_verdict(ok)} |")

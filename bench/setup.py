@@ -186,7 +186,10 @@ def machine_facts(server: Any, args: Any) -> dict[str, Any]:
     conn.close()
     import gunicorn
 
-    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu, "cores": os.cpu_count(),
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            check=False).stdout.strip() or "unknown"
+    return {"commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu,
+            "cores": os.cpu_count(),
             "memory_gib": mem_gib, "os": platform.platform(), "python": platform.python_version(),
             "postgresql": pg, "gunicorn": gunicorn.__version__, "workers": args.workers, "threads": args.threads,
             "duration": args.duration, "connections": args.connections, "soak": args.soak,

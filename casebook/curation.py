@@ -95,6 +95,7 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
     if external_id and not entry.external_id:
         entry.external_id = external_id
     entry.search_vector = search.content_vector(content)
+    entry.rank_vector = search.rank_vector(content)
     db.session.flush()
     submission.status = "published"
     submission.entry_id = entry.id
@@ -116,6 +117,7 @@ def edit_entry(entry: Entry, actor_id: int, content: dict[str, Any]) -> None:
         setattr(entry, name, content[name])
     entry.updated_at = datetime.now(UTC)
     entry.search_vector = search.content_vector(content)
+    entry.rank_vector = search.rank_vector(content)
     db.session.flush()
     audit.record("casebook.edit", "casebook_entry", entry.id, before={k: before[k] for k in changed},
                  after={k: content[k] for k in changed})

@@ -180,6 +180,7 @@ class Entry(CaseContent, db.Model):  # type: ignore[name-defined]
     external_id: Mapped[Optional[str]] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), server_default="published")
     adoption_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    rank_vector: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
     published_by: Mapped[Optional[int]] = mapped_column(BigInteger)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

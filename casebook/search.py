@@ -18,7 +18,7 @@ from typing import Any
 
 _local = threading.local()
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
-_STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等"}
+_STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等", "ー"}
 MAX_POSITION = 16383
 _ALT = "\x1f"  # separates a word's lexeme from its alternative (never in a cleaned lexeme)
 
@@ -38,8 +38,12 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
 def _clean(lexeme: str) -> str:
-    return "".join(ch for ch in lexeme if ch.isalnum())
+    """Letters and digits only, katakana folded to hiragana (ゴミ = ごみ, サーバー = さーばー)."""
+    return "".join(ch for ch in lexeme if ch.isalnum() or ch == "ー").translate(_KATA_TO_HIRA)
 
 
 _INFLECTED = {"動詞", "形容詞"}
@@ -128,6 +132,12 @@ def content_vector(data: dict[str, Any]) -> str:
     return tsvector_literal(parts)
 
 
+def rank_vector(data: dict[str, Any]) -> str:
+    """The small tsvector literal of the strong fields: title (A); summary, themes, tools (B)."""
+    return tsvector_literal([("A", data.get("title") or ""), ("B", data.get("summary") or ""),
+                             ("B", "\n".join(data.get("themes") or [])), ("B", "\n".join(data.get("tools") or []))])
+
+
 _SPLIT = re.compile(r"[\s、,，。・/／]+")
 
 
@@ -145,14 +155,26 @@ def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[t
     return table
 
 
-def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None
-                  ) -> tuple[str, list[str]]:
-    """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search."""
+# Words people add to a query that say nothing about the case ("…の事例", "…の方法を知りたい"):
+# dropped from a query as long as something else remains.
+# So are the words nearly every case of this casebook contains (導入, 効果, 活用, …).
+_QUERY_STOP = {"事例", "例", "取り組み", "取組", "方法", "やり方", "けーす", "知る", "教える", "探す", "紹介",
+               "について", "関する", "ほしい", "欲しい", "たい", "導入", "効果", "活用", "実施", "推進", "事業"}
+
+
+def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None,
+                  *, any_word: bool = False) -> tuple[str, list[str]]:
+    """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search.
+
+    Every word is required (``any_word``: at least one of them, the fallback when no case has all).
+    """
     synonyms = synonyms or {}
     words = [w for w in _SPLIT.split(normalize_text(query)[:500]) if w]
     lex_seq: list[str] = []
     for word in words[:20]:
         lex_seq.extend(lexemes(word))
+    meaningful = [lex for lex in lex_seq if lex not in _QUERY_STOP]
+    lex_seq = meaningful or lex_seq
     if not lex_seq:
         return "", []
     longest = max((len(k) for k in synonyms), default=1)
@@ -175,7 +197,7 @@ def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ..
             clauses.append(_quote(lex_seq[i]))
             highlight.add(lex_seq[i])
             i += 1
-    return " & ".join(dict.fromkeys(clauses)), sorted(highlight)
+    return (" | " if any_word else " & ").join(dict.fromkeys(clauses)), sorted(highlight)
 
 
 @lru_cache(maxsize=256)

@@ -123,7 +123,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             responses = {**spec["responses"]}
-            for status, text in (("401", "Not authenticated"), ("403", "Not permitted")):
+            # Every operation can answer these (wrong input, unknown or hidden object, no login, no
+            # permission); documented once here so that each domain's responses conform to the document.
+            for status, text in (("400", "Invalid input"), ("401", "Not authenticated"), ("403", "Not permitted"),
+                                 ("404", "Not found (or not visible to the caller)")):
                 responses.setdefault(status, {"description": text,
                                               "content": {"application/json": {"schema": ERROR_SCHEMA}}})
             operation: dict[str, Any] = {

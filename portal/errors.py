@@ -85,6 +85,16 @@ def register_error_handlers(app: Flask) -> None:
         _safe_rollback()
         return render_error(500)
 
+    @app.errorhandler(ValueError)
+    def value_error(error: ValueError) -> Response:
+        # psycopg2 refuses NUL characters in text parameters before anything is sent: bad input, not a bug.
+        _safe_rollback()
+        if "NUL (0x00)" in str(error):
+            return render_error(400, _("The input contains a NUL character, which cannot be used. Remove it and "
+                                       "try again."))
+        app.logger.exception("unhandled error")
+        return render_error(500)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error")

@@ -1,7 +1,7 @@
 """Japanese first, English available. Each domain package keeps its own catalogue.
 
 Message ids are English; ``translations/ja`` of each package holds the Japanese. The catalogues
-of all packages are merged (Flask-Babel reads every directory in BABEL_TRANSLATION_DIRECTORIES).
+of all packages are merged; a module's own catalogue wins on its own pages (see domain_for).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Flask, has_request_context, session
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Domain, get_locale
 from markupsafe import Markup
 
 from portal.extensions import babel
@@ -136,10 +136,36 @@ def lang_attr(text: object) -> Markup:
     return Markup("")
 
 
+# The same English id may mean different things in different modules ("Title" is 件名 for a
+# procurement project, タイトル for a case; "Saved" is 保存日時 or 削減額). The catalogues are merged,
+# and the one merged last wins, so each module's requests get a domain whose own catalogue is merged
+# last. The default (CLI, unmapped views) lets the foundation's catalogues win.
+_domains: dict[str, Domain] = {}
+
+
+def _catalogue_dirs(first_priority: str) -> list[str]:
+    order = [pkg for pkg in reversed(PACKAGES) if pkg != first_priority] + [first_priority]
+    return [str(ROOT / pkg / "translations") for pkg in order if (ROOT / pkg / "translations").is_dir()]
+
+
+def domain_for(package: str) -> Domain:
+    """The translations as seen from one package's pages (its own catalogue wins)."""
+    if package not in _domains:
+        _domains[package] = Domain(translation_directories=_catalogue_dirs(package))
+    return _domains[package]
+
+
+def _select_domain() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    package = (getattr(view, "__module__", "") or "").split(".")[0]
+    if package in PACKAGES and package != "portal":
+        domain_for(package).as_default()
+
+
 def init_babel(app: Flask) -> None:
-    dirs = [str(ROOT / pkg / "translations") for pkg in PACKAGES if (ROOT / pkg / "translations").is_dir()]
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(_catalogue_dirs("portal"))
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_select_domain)
     app.jinja_env.filters["yen"] = format_yen
     app.jinja_env.filters["fiscal_year"] = format_fiscal_year
     app.jinja_env.filters["day"] = format_day

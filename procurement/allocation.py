@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from procurement.i18n import N_
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -35,16 +37,16 @@ def validate_tiers(tiers: Sequence[Tier]) -> list[str]:
     problems = []
     ordered = sorted(tiers, key=lambda t: t.min_quantity)
     if not ordered:
-        return ["価格帯を1行以上入力してください。"]
+        return [N_("Enter at least one price tier.")]
     if ordered[0].min_quantity != 1:
-        problems.append("最初の価格帯は数量1から始めてください。")
+        problems.append(N_("The first tier must start at quantity 1."))
     if len({t.min_quantity for t in ordered}) != len(ordered):
-        problems.append("同じ数量の区切りが重複しています。")
+        problems.append(N_("Two tiers start at the same quantity."))
     if any(t.unit_price_yen < 0 for t in ordered):
-        problems.append("単価は0円以上の整数で入力してください。")
+        problems.append(N_("Enter unit prices as whole numbers of yen from 0."))
     for lower, higher in zip(ordered, ordered[1:], strict=False):
         if higher.unit_price_yen > lower.unit_price_yen:
-            problems.append("数量が増えるほど単価が上がる価格帯は登録できません。")
+            problems.append(N_("A unit price may not rise as the quantity grows."))
             break
     return problems
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from portal.api import api_auth, api_error, openapi, register_api_blueprint
-from portal.audit import record_always
+from portal.audit import record, record_always
 from procurement import access, exports, queries
+from procurement.i18n import _
 from procurement.models import Project
 
 api = register_api_blueprint(Blueprint("procurement_api", __name__, url_prefix="/api/v1/procurement"))
@@ -21,7 +22,7 @@ def _project_or_404(project_id: int) -> tuple[Optional[Project], Any]:
     project = queries.get_project(project_id)
     if project is None or not access.can_see(current_user, project):
         record_always("access.not_found", "procurement_project", project_id)
-        return None, api_error(404, "案件が見つかりません。")
+        return None, api_error(404, _("Project not found."))
     return project, None
 
 
@@ -88,12 +89,12 @@ def own_declaration(project_id: int):  # type: ignore[no-untyped-def]
         return error
     assert found is not None
     if not access.can_declare(current_user):
-        return api_error(403, "この操作を行う権限がありません。")
-    from procurement.services import own_declaration as load
+        return api_error(403, _("You are not allowed to do this."))
+    from procurement.declarations import own_declaration as load
 
     d = load(found, current_user.tenant_id)
     if d is None:
-        return api_error(404, "この案件への申告はまだありません。")
+        return api_error(404, _("Your municipality has not declared demand for this project."))
     return jsonify({"tenant": d.tenant_id, "status": d.status, "version": d.version,
                     "quantities": {str(k): v for k, v in d.quantities().items()},
                     "max_budget_yen": d.max_budget_yen, "contact_name": d.contact_name,
@@ -110,7 +111,8 @@ def ocds(project_id: int):  # type: ignore[no-untyped-def]
         return error
     assert found is not None
     if not access.is_organiser(current_user, found):
-        return api_error(403, "この操作を行う権限がありません。")
+        return api_error(403, _("You are not allowed to do this."))
     package = exports.ocds_package(found, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
-                                   request.url_root.rstrip("/"))
+                                   exports.base_url())
+    record("procurement.export_ocds", "procurement_project", found.id)
     return current_app.response_class(exports.dumps(package), mimetype="application/json")

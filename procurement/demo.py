@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.demo import CHIYODA, KOTO, OME
 from portal.extensions import db
-from procurement import services
+from procurement import common, declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project
 from tenants.context import bind_tenant
@@ -30,11 +30,11 @@ def _user(tenant: str, email: str) -> User:
     return user
 
 
-def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], start_fy: int) -> Project:
+def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], start_fy: int, category: str) -> Project:
     bind_tenant(curator.tenant_id, curator.id)
-    opens = services.now() - timedelta(days=7)
+    opens = common.now() - timedelta(days=7)
     project = services.create_project(curator, services.ProjectData(
-        title=title, description="東京都が取りまとめる共同調達のデモ案件です。", category="ai_ocr",
+        title=title, description="東京都が取りまとめる共同調達のデモ案件です。", category=category,
         survey_opens_at=opens, survey_closes_at=opens + timedelta(days=60), contract_start_fy=start_fy,
         contract_end_fy=start_fy + 2, items=items))
     services.add_quote(curator, project, "株式会社デモ商事", "1234567890123", "", {
@@ -47,7 +47,7 @@ def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], star
 
 def _declare(project: Project, tenant: str, email: str, quantities: list[int], budget: int) -> None:
     user = _user(tenant, email)
-    services.save_declaration(user, project, services.DeclarationData(
+    declarations.save_declaration(user, project, declarations.DeclarationData(
         quantities={item.id: q for item, q in zip(project.items, quantities, strict=True)}, intent="commit",
         max_budget_yen=budget, contact_name=user.display_name, contact_email=user.email), None)
 
@@ -58,10 +58,11 @@ def load_demo() -> str:
     existing = set(db.session.scalars(select(Project.title)))
     created = 0
     if OPEN_TITLE not in existing:
-        _project(curator, OPEN_TITLE, (("AI-OCR ライセンス", "licence"),), 2027)
+        _project(curator, OPEN_TITLE, (("AI-OCR ライセンス", "licence"),), 2027, "ai_ocr")
         created += 1
     if AWARDED_TITLE not in existing:
-        project = _project(curator, AWARDED_TITLE, (("電子申請 利用者ライセンス", "user"), ("導入支援", "set")), 2026)
+        project = _project(curator, AWARDED_TITLE, (("電子申請 利用者ライセンス", "user"), ("導入支援", "set")), 2026,
+                           "e_application")
         _declare(project, OME, "admin@ome.example.jp", [40, 1], 3_000_000)
         _declare(project, KOTO, "admin@koto.example.jp", [120, 1], 6_000_000)
         _declare(project, CHIYODA, "cio@chiyoda.example.jp", [60, 1], 4_000_000)

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.i18n import TOKYO
+from procurement.declarations import all_declarations
 from procurement.models import Allocation, Declaration, Project
-from procurement.queries import aggregate, allocations
-from procurement.services import all_declarations
+from procurement.queries import Aggregate, aggregate, allocations
 
 OCDS_EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_budget_breakdown_extension/master/"
@@ -151,7 +151,8 @@ def ocds_package(project: Project, prefix: str, base_url: str) -> dict[str, Any]
         stages.append(("contractTermination", events["completed"]))
     if "cancelled" in events:
         stages.append(("tenderCancellation", events["cancelled"]))
-    releases = [_release(project, ocid, tag, when, declarations, allocated) for tag, when in stages]
+    agg = aggregate(project)
+    releases = [_release(project, ocid, tag, when, declarations, allocated, agg) for tag, when in stages]
     last = max(when for _tag, when in stages)
     return {
         "uri": f"{base_url}/procurement/{project.id}/ocds.json",
@@ -212,8 +213,7 @@ def _items(project: Project, quantities: dict[int, int], prices: dict[int, int])
 
 
 def _release(project: Project, ocid: str, tag: str, when: datetime, declarations: list[Declaration],
-             allocated: dict[str, Allocation]) -> dict[str, Any]:
-    agg = aggregate(project)
+             allocated: dict[str, Allocation], agg: Aggregate) -> dict[str, Any]:
     declared = {a.item_id: a.declared_quantity for a in agg.items}
     committed = {a.item_id: a.committed_quantity for a in agg.items}
     prices = {a.item_id: a.unit_price_yen for a in agg.items if a.unit_price_yen is not None}
@@ -268,6 +268,13 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
                           for item_id, line in sorted(a.lines.items())],
             } for tenant_id, a in sorted(allocated.items())]
     return release
+
+
+def base_url() -> str:
+    """PORTAL_BASE_URL when configured (behind a proxy), else the request's own root."""
+    from flask import current_app, request
+
+    return str(current_app.config.get("PORTAL_BASE_URL") or request.url_root).rstrip("/")
 
 
 def dumps(package: dict[str, Any]) -> str:

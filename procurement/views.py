@@ -9,8 +9,10 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import audit
 from portal.i18n import TOKYO, current_lang
-from procurement import access, bp, exports, queries, services
+from procurement import access, bp, common, exports, queries, services
+from procurement import declarations as demand
 from procurement.chart import savings_chart
 from procurement.forms import (
     ApproveForm,
@@ -49,7 +51,7 @@ def _version(value: Any) -> int | None:
 
 
 def _status_of(error: ServiceError) -> int:
-    return 409 if isinstance(error, services.Conflict) else 400
+    return 409 if isinstance(error, common.Conflict) else 400
 
 
 @bp.get("/")
@@ -135,7 +137,7 @@ def project_detail(project_id: int):  # type: ignore[no-untyped-def]
     award_form.version.data = str(project.version)
     return render_template(
         "procurement/project_detail.html", project=project, aggregate=aggregate, organiser=organiser,
-        can_declare=access.can_declare(current_user), survey_open=services.survey_is_open(project),
+        can_declare=access.can_declare(current_user), survey_open=demand.survey_is_open(project),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
         transition_form=TransitionForm(), approve_form=ApproveForm(), document_form=DocumentForm())
 
@@ -152,7 +154,7 @@ def project_status(project_id: int):  # type: ignore[no-untyped-def]
         services.transition(current_user, project, form.to_status.data or "", form.reason.data or "",
                             _version(form.version.data))
     except ServiceError as error:
-        if isinstance(error, services.Conflict):
+        if isinstance(error, common.Conflict):
             return _conflict(error)
         flash(error.message, "error")
         return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
@@ -240,7 +242,7 @@ def project_award(project_id: int):  # type: ignore[no-untyped-def]
     try:
         services.award(current_user, project, form.quote_id.data, _version(form.version.data))
     except ServiceError as error:
-        if isinstance(error, services.Conflict):
+        if isinstance(error, common.Conflict):
             return _conflict(error)
         flash(error.message, "error")
         return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
@@ -254,21 +256,21 @@ def declaration(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     if not access.can_declare(current_user):
         abort(403)
-    current = services.own_declaration(project, current_user.tenant_id)
+    current = demand.own_declaration(project, current_user.tenant_id)
     if request.method == "GET":
         form = _declaration_form_for(project, current)
         return render_template("procurement/declaration_form.html", form=form, project=project, declaration=current,
-                               survey_open=services.survey_is_open(project))
+                               survey_open=demand.survey_is_open(project))
     form = declaration_form(project, formdata=request.form)
     status = 400
     if form.validate_on_submit():
-        data = services.DeclarationData(
+        data = demand.DeclarationData(
             quantities={item.id: int(field.data or 0) for item, field in form.quantity_fields},
             intent=form.intent.data or "", max_budget_yen=form.max_budget_yen.data,
             contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
             contact_phone=form.contact_phone.data or "", remarks=form.remarks.data or "")
         try:
-            saved = services.save_declaration(current_user, project, data, _version(form.version.data))
+            saved = demand.save_declaration(current_user, project, data, _version(form.version.data))
         except ServiceError as error:
             status = _status_of(error)
             if error.field in ("quantities",):
@@ -282,7 +284,7 @@ def declaration(project_id: int):  # type: ignore[no-untyped-def]
                   else _("Saved. The commitment now awaits your administrator's approval."), "success")
             return redirect(url_for("procurement.project_detail", project_id=project.id))
     return render_template("procurement/declaration_form.html", form=form, project=project, declaration=current,
-                           survey_open=services.survey_is_open(project)), status
+                           survey_open=demand.survey_is_open(project)), status
 
 
 def _declaration_form_for(project: Project, current: Any) -> Any:
@@ -309,9 +311,9 @@ def declaration_approve(project_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.approve_declaration(current_user, project, _version(form.version.data))
+        demand.approve_declaration(current_user, project, _version(form.version.data))
     except ServiceError as error:
-        if isinstance(error, services.Conflict):
+        if isinstance(error, common.Conflict):
             return _conflict(error)
         flash(error.message, "error")
         return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
@@ -325,7 +327,7 @@ def declarations(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
     return render_template("procurement/declarations.html", project=project,
-                           declarations=services.all_declarations(project),
+                           declarations=demand.all_declarations(project),
                            allocations={a.tenant_id: a for a in queries.allocations(project)})
 
 
@@ -344,6 +346,7 @@ def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
     data = exports.workbook(project, current_lang())
+    audit.record("procurement.export_xlsx", "procurement_project", project.id)  # budgets leave the portal
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="procurement-{project.id}.xlsx"'})
 
@@ -354,7 +357,8 @@ def ocds(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
     package = exports.ocds_package(project, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
-                                   request.url_root.rstrip("/"))
+                                   exports.base_url())
+    audit.record("procurement.export_ocds", "procurement_project", project.id)
     response = current_app.response_class(exports.dumps(package), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="ocds-{project.id}.json"'
     return response

@@ -35,3 +35,15 @@ def test_catalogue_matches_the_code(po: Path, tmp_path: Path) -> None:
     with po.open("rb") as handle:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert not (found - known), f"{package}: run scripts/messages.sh; missing {sorted(found - known)}"
+
+
+def test_each_module_sees_its_own_translation_of_a_shared_id(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    """'Title' is 件名 for a procurement project and タイトル for a case: the catalogues are merged, so a
+    module's own catalogue must win on its own pages whatever the merge order."""
+    from portal.i18n import domain_for
+
+    with app.test_request_context("/", headers={"Accept-Language": "ja"}):
+        meanings = {pkg: domain_for(pkg).gettext("Title") for pkg in ("casebook", "procurement", "awards")}
+    assert meanings == {"casebook": "タイトル", "procurement": "件名", "awards": "名称"}
+    login_as("member")
+    assert ">件名<" in client.get("/procurement/").get_data(as_text=True)

@@ -161,6 +161,9 @@ def upgrade():
         *_content_columns(),
         sa.Column("status", sa.String(20), nullable=False, server_default="published"),
         sa.Column("adoption_count", sa.Integer, nullable=False, server_default="0"),
+        # Title, summary, themes and tools only: small enough to stay inline (no TOAST), it ranks
+        # the strong matches cheaply and finds them through its own GIN index.
+        sa.Column("rank_vector", postgresql.TSVECTOR),
         sa.Column("published_by", sa.BigInteger),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -168,8 +171,15 @@ def upgrade():
     )
     op.create_index("ix_casebook_entries_search_vector", "casebook_entries", ["search_vector"],
                     postgresql_using="gin")
-    op.create_index("ix_casebook_entries_published", "casebook_entries", ["status", sa.text("published_at DESC")])
-    op.create_index("ix_casebook_entries_adopted", "casebook_entries", ["status", sa.text("adoption_count DESC")])
+    op.create_index("ix_casebook_entries_rank_vector", "casebook_entries", ["rank_vector"],
+                    postgresql_using="gin")
+    # The sort orders of the casebook, tie-breaker included, so a page is read straight off the index.
+    op.create_index("ix_casebook_entries_published", "casebook_entries",
+                    ["status", sa.text("published_at DESC"), sa.text("id DESC")])
+    op.create_index("ix_casebook_entries_adopted", "casebook_entries",
+                    ["status", sa.text("adoption_count DESC"), sa.text("published_at DESC"), sa.text("id DESC")])
+    op.create_index("ix_casebook_entries_themes", "casebook_entries", ["themes"], postgresql_using="gin")
+    op.create_index("ix_casebook_entries_tools", "casebook_entries", ["tools"], postgresql_using="gin")
     op.create_index("uq_casebook_entries_source", "casebook_entries", ["source_tenant_id", "source_case_id"],
                     unique=True)
     op.create_index("ix_casebook_entries_external_id", "casebook_entries", ["external_id"])

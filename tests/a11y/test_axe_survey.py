@@ -59,6 +59,12 @@ def test_page_structure(survey, role: str) -> None:  # type: ignore[no-untyped-d
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_linked_pages_open(survey, role: str) -> None:  # type: ignore[no-untyped-def]
+    """No link or matrix page the survey met answered a server error (or dropped the connection)."""
+    assert not survey[role].broken, f"{role}:\n" + "\n".join(survey[role].broken)
+
+
 def test_error_page_is_surveyed(survey) -> None:  # type: ignore[no-untyped-def]
     assert any(page.path == MISSING_PAGE for page in survey["member"].pages)
 

@@ -231,16 +231,32 @@ def test_rendered_japanese_pages_have_no_english(survey, role: str) -> None:  # 
     assert not problems, f"{role}: English in the Japanese interface:\n" + "\n".join(sorted(set(problems)))
 
 
+def japanese_interface_strings() -> list[re.Pattern[str]]:
+    """Every Japanese translation of the catalogues as a pattern (placeholders match anything)."""
+    patterns = []
+    for po in CATALOGUES:
+        for message in _catalogue(po):
+            for _msgid, msgstr in _texts(message) if message.id else []:
+                # Two-character words (効果, 状態) are as likely content as interface: left out.
+                if msgstr and len(JAPANESE.findall(msgstr)) >= 3:
+                    parts = PLACEHOLDER.split(re.sub(r"\s+", " ", msgstr.strip()))
+                    patterns.append(re.compile(".+?".join(re.escape(part) for part in parts)))
+    return patterns
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("role", ROLES)
 def test_rendered_english_pages_are_complete(survey_en, role: str) -> None:  # type: ignore[no-untyped-def]
+    """No text of the English interface is a Japanese string of the catalogues (a translation shown in
+    the wrong language, e.g. computed once at import). Japanese content (titles, names) may appear."""
+    patterns = japanese_interface_strings()
     problems = []
     for page in survey_en[role].pages:
         if page.facts["lang"] != "en":
             problems.append(f"{page.path}: <html lang={page.facts['lang']!r}> in the English interface")
         for text in page.facts["ui"]:
-            if JAPANESE.search(text):
-                problems.append(f"{page.path}: Japanese left in {text[:100]!r}")
+            if JAPANESE.search(text) and any(p.fullmatch(text) for p in patterns):
+                problems.append(f"{page.path}: the Japanese interface string {text[:100]!r}")
     assert not problems, f"{role}: the English interface is not complete:\n" + "\n".join(sorted(set(problems)))
 
 
@@ -253,3 +269,4 @@ def test_the_leftover_detector() -> None:
     assert untranslated("Microsoft Teams の会議") == []
     assert literal_texts('<p>{{ _("Hello") }}</p><p>Hello there</p><code>x = 1</code><span lang="en">Ome</span>') \
         == ["Hello there"]
+

@@ -79,3 +79,18 @@ def test_a_published_entry_goes_to_the_casebook_once(client, scenario, fake_case
     assert client.post(path).status_code == 302
     assert fake_casebook[0][:2] == ("131083", "応募 other")
     assert client.post(path).status_code == 303 and len(fake_casebook) == 1
+
+
+def test_demo_data_has_a_published_programme_judged_without_conflicts(client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from awards.demo import PUBLISHED_TITLE
+
+    login(client, "member")
+    index = client.get("/awards/").get_data(as_text=True)
+    programme_id = re.search(r'/awards/programmes/(\d+)">' + re.escape(PUBLISHED_TITLE), index).group(1)
+    page = client.get(f"/awards/programmes/{programme_id}/results").get_data(as_text=True)
+    assert "青梅市の結果" in page and "電子申請で子育て手続をオンライン化" in page
+    login(client, "curator")
+    csv_text = client.get(f"/awards/programmes/{programme_id}/scores.csv").get_data(as_text=True)
+    assert "千代田 CIO" in csv_text and not re.search(r"千代田 CIO,E-\d+,千代田区", csv_text)

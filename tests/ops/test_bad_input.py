@@ -174,8 +174,10 @@ def test_nul_bytes_and_huge_fields_get_a_clear_400(app, client) -> None:  # type
         assert response.status_code == 400
         assert written == 0
         assert JAPANESE.search(response.get_data(as_text=True))
-    response, written = _open(app, client, "GET", "/admin/audit?action=%00")
-    assert response.status_code < 500
+    for path in ("/admin/audit?action=%00", "/casebook?q=%00", "/api/v1/casebook/search?q=a%00b"):
+        response, written = _open(app, client, "GET", path)
+        assert response.status_code < 500, path
+        assert written == 0
 
 
 def test_oversized_upload_is_413_and_nothing_stored(app, client) -> None:  # type: ignore[no-untyped-def]

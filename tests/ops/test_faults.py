@@ -70,12 +70,12 @@ def run_load(base: str, seconds: float, log: LoadLog, writers: int = 2, readers:
             http = requests.Session()
             t0 = time.monotonic()
             try:
-                page = http.get(base + "/login", timeout=5)
+                page = http.get(base + "/login", timeout=15)
                 token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
                 if page.status_code != 200 or not token:
                     log.add(Outcome(t0, time.monotonic(), "login-page", page.status_code or 599))
                     continue
-                response = http.post(base + "/dev-login", allow_redirects=False, timeout=5,
+                response = http.post(base + "/dev-login", allow_redirects=False, timeout=15,
                                      data={"tenant": tenant, "email": email, "csrf_token": token.group(1)})
                 ack = None
                 if response.status_code == 302 and "yokoten_session" in response.cookies:
@@ -86,11 +86,16 @@ def run_load(base: str, seconds: float, log: LoadLog, writers: int = 2, readers:
 
     def reader(n: int) -> None:
         tenant, email = DEMO[n % len(DEMO)]
-        http = login_session(base, tenant, email)
+        t0 = time.monotonic()
+        try:
+            http = login_session(base, tenant, email)
+        except (requests.RequestException, AssertionError) as error:
+            log.add(Outcome(t0, time.monotonic(), "login", 0, type(error).__name__))
+            return
         while time.monotonic() < deadline and next(budget, None) is not None:
             t0 = time.monotonic()
             try:
-                response = http.get(base + "/", timeout=5, allow_redirects=False)
+                response = http.get(base + "/", timeout=15, allow_redirects=False)
                 log.add(Outcome(t0, time.monotonic(), "read", response.status_code))
             except requests.RequestException as error:
                 log.add(Outcome(t0, time.monotonic(), "read", 0, type(error).__name__))

@@ -24,12 +24,24 @@ def test_synthetic_tenants_are_valid_and_unique() -> None:
 
 def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> None:  # type: ignore[no-untyped-def]
     urls = scratch("gen")
+    index_sql = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+    force_sql = "SELECT relname FROM pg_class WHERE relforcerowsecurity ORDER BY 1"
+    with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
+        cur.execute(index_sql)
+        indexes = cur.fetchall()
+        cur.execute(force_sql)
+        forced = cur.fetchall()
     report = generate_all(urls["owner_libpq"], tenants=2, per_tenant=3, seed=1)
     assert report.counts["users (created)"] == 2 * 4 + 4  # bench accounts of 2 municipalities and TMG
     # run again with one tenant more than Tokyo has: a generated municipality appears, users are idempotent
     again = generate_all(urls["owner_libpq"], tenants=63, per_tenant=0, seed=2)
     assert again.counts["users (created)"] == 61 * 4
     with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
+        # the bulk-load window put every secondary index and every FORCE flag back
+        cur.execute(index_sql)
+        assert cur.fetchall() == indexes
+        cur.execute(force_sql)
+        assert cur.fetchall() == forced and forced
         cur.execute("SELECT count(*) FROM tenants WHERE region = 'simulated'")
         assert cur.fetchone()[0] == 1
         cur.execute("SELECT count(*) FROM memberships m JOIN users u USING (tenant_id) "

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from portal.extensions import db
-from procurement import services
+from procurement import declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project
 from tenants.context import bind_tenant
@@ -49,6 +49,6 @@ def make_project(organiser: str = CURATOR, status: str = "demand_survey", title:
 def declare(project: Project, who: str, quantities: list[int], intent: str = "interested",
             budget: Optional[int] = 1_000_000, version: Any = None) -> Any:
     actor = user(who)
-    return services.save_declaration(actor, project, services.DeclarationData(
+    return declarations.save_declaration(actor, project, declarations.DeclarationData(
         quantities={item.id: q for item, q in zip(project.items, quantities, strict=True)}, intent=intent,
         max_budget_yen=budget, contact_name=actor.display_name, contact_email=actor.email), version)

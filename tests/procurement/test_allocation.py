@@ -22,11 +22,12 @@ def test_unit_price_follows_the_breakpoints() -> None:
 
 
 def test_tier_validation_messages() -> None:
+    # message ids (English); the service shows them translated (test_services: test_quote_validation)
     assert validate_tiers(TIERS) == []
-    assert validate_tiers([]) == ["価格帯を1行以上入力してください。"]
-    assert "最初の価格帯は数量1から始めてください。" in validate_tiers([Tier(10, 5)])
-    assert "数量が増えるほど単価が上がる価格帯は登録できません。" in validate_tiers([Tier(1, 5), Tier(10, 6)])
-    assert "同じ数量の区切りが重複しています。" in validate_tiers([Tier(1, 5), Tier(1, 4)])
+    assert validate_tiers([]) == ["Enter at least one price tier."]
+    assert "The first tier must start at quantity 1." in validate_tiers([Tier(10, 5)])
+    assert "A unit price may not rise as the quantity grows." in validate_tiers([Tier(1, 5), Tier(10, 6)])
+    assert "Two tiers start at the same quantity." in validate_tiers([Tier(1, 5), Tier(1, 4)])
 
 
 def test_largest_remainder_exact_example() -> None:

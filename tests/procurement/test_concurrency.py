@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.extensions import db
-from procurement import services
+from procurement import common
 from procurement.models import Declaration, DemandTotal, Participation
 from tenants.context import bind_tenant
 from tests.conftest import BASE_CONFIG
@@ -89,7 +89,7 @@ def test_simultaneous_declarations_and_double_submits(real_app: Flask) -> None:
         return job
 
     errors = _run_parallel(real_app, [edit("other_member", 100), edit("other_admin", 130), edit("chiyoda_member", 70)])
-    assert len(errors) == 1 and isinstance(errors[0], services.Conflict)
+    assert len(errors) == 1 and isinstance(errors[0], common.Conflict)
     with real_app.app_context():
         user("other_member")
         koto = db.session.scalar(select(Declaration).where(Declaration.project_id == project_id))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.audit import AuditEntry
 from portal.extensions import db
-from procurement import queries, services
+from procurement import common, declarations, queries, services
 from procurement.models import Allocation, Declaration, DemandTotal, Participation, StatusEvent
 from tenants.context import bind_tenant
 from tenants.services import ServiceError
@@ -80,10 +80,10 @@ def test_commit_needs_the_admins_approval(ctx) -> None:  # type: ignore[no-untyp
     assert d.status == "pending_approval" and d.approved_at is None
     assert _totals(project) == (40, 0, 1, 0)
     with pytest.raises(ServiceError, match="権限"):
-        services.approve_declaration(user("member"), project)
+        declarations.approve_declaration(user("member"), project)
     with pytest.raises(ServiceError, match="承認待ち"):
-        services.approve_declaration(user("other_admin"), project)  # 江東区 has nothing pending
-    d = services.approve_declaration(user("tenant_admin"), project)
+        declarations.approve_declaration(user("other_admin"), project)  # 江東区 has nothing pending
+    d = declarations.approve_declaration(user("tenant_admin"), project)
     assert d.status == "committed" and d.approved_at is not None
     assert _totals(project) == (40, 40, 1, 1)
     # a member changing the quantity of a committed declaration sends it back for approval
@@ -98,12 +98,12 @@ def test_deadline_is_enforced_in_the_service(ctx, monkeypatch) -> None:  # type:
     project = make_project(closes_in=timedelta(hours=2))
     declare(project, "member", [40])
     late = project.survey_closes_at + timedelta(seconds=1)
-    monkeypatch.setattr(services, "now", lambda: late)
-    with pytest.raises(services.Conflict, match="受付期間外"):
+    monkeypatch.setattr(common, "now", lambda: late)
+    with pytest.raises(common.Conflict, match="受付期間外"):
         declare(project, "member", [41], version=1)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(common.Conflict):
         declare(project, "other_member", [5])
-    monkeypatch.setattr(services, "now", lambda: project.survey_closes_at - timedelta(seconds=1))
+    monkeypatch.setattr(common, "now", lambda: project.survey_closes_at - timedelta(seconds=1))
     assert declare(project, "member", [41], version=1).version == 2
 
 
@@ -113,18 +113,18 @@ def test_deadline_in_tokyo_time(ctx, monkeypatch) -> None:  # type: ignore[no-un
     project = make_project()
     project.survey_closes_at = datetime(2027, 1, 31, 17, 0, tzinfo=TOKYO)  # 17:00 JST = 08:00 UTC
     project.survey_opens_at = datetime(2027, 1, 1, tzinfo=TOKYO)
-    assert services.survey_is_open(project, datetime(2027, 1, 31, 7, 59, 59, tzinfo=UTC))
-    assert not services.survey_is_open(project, datetime(2027, 1, 31, 8, 0, 0, tzinfo=UTC))
+    assert declarations.survey_is_open(project, datetime(2027, 1, 31, 7, 59, 59, tzinfo=UTC))
+    assert not declarations.survey_is_open(project, datetime(2027, 1, 31, 8, 0, 0, tzinfo=UTC))
 
 
 def test_closed_survey_refuses_changes(ctx) -> None:  # type: ignore[no-untyped-def]
     project = make_project()
     declare(project, "member", [40], intent="commit")
     services.transition(user("curator"), project, "survey_closed")
-    with pytest.raises(services.Conflict, match="受付期間外"):
+    with pytest.raises(common.Conflict, match="受付期間外"):
         declare(project, "member", [41], version=1)
-    with pytest.raises(services.Conflict):
-        services.approve_declaration(user("tenant_admin"), project)
+    with pytest.raises(common.Conflict):
+        declarations.approve_declaration(user("tenant_admin"), project)
 
 
 def test_stale_edit_conflicts_and_double_submit_is_one_row(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +133,7 @@ def test_stale_edit_conflicts_and_double_submit_is_one_row(ctx) -> None:  # type
     declare(project, "member", [40])  # the same new-declaration form submitted twice
     assert _totals(project) == (40, 0, 1, 0)
     declare(project, "tenant_admin", [60], version=1)  # the admin edits
-    with pytest.raises(services.Conflict, match="他の人"):
+    with pytest.raises(common.Conflict, match="他の人"):
         declare(project, "member", [45], version=1)  # the member's form is stale
     assert _totals(project) == (60, 0, 1, 0)
 
@@ -208,3 +208,14 @@ def test_quote_validation(ctx) -> None:  # type: ignore[no-untyped-def]
         services.add_quote(curator, project, "A社", "", "", {})
     quote = services.add_quote(curator, project, "A社", "", "", {item: (5, [Tier(1, 100), Tier(10, 90)])})
     assert [(t.min_quantity, t.unit_price_yen) for t in quote.lines[0].tiers] == [(1, 100), (10, 90)]
+
+
+def test_pressing_the_same_status_button_twice_is_harmless(ctx) -> None:  # type: ignore[no-untyped-def]
+    project = make_project(status="draft")
+    curator = user("curator")
+    version = project.version
+    services.transition(curator, project, "demand_survey", version=version)
+    services.transition(curator, project, "demand_survey", version=version)  # the double click
+    assert [e.to_status for e in project.events] == ["draft", "demand_survey"]
+    with pytest.raises(common.Conflict):
+        services.transition(curator, project, "survey_closed", version=version)  # a stale page

@@ -286,3 +286,12 @@ def test_pages_in_english(app, client) -> None:  # type: ignore[no-untyped-def]
     assert "Pooled demand" in page and "Your allocated cost: ¥150,545" in page and "FY2027" in page
     savings = client.get(f"/procurement/{project_id}/savings").get_data(as_text=True)
     assert "Pooled price compared with buying alone" in savings and "Koto" in savings
+
+
+def test_service_messages_follow_the_language(app, client) -> None:  # type: ignore[no-untyped-def]
+    project_id = _awarded(app)
+    login(client, "other_admin")
+    assert client.post("/lang", data={"lang": "en", "next": "/"}).status_code == 302
+    late = client.post(f"/procurement/{project_id}/declaration", data=_form(project_id, app, version="1"))
+    assert late.status_code == 409
+    assert "The demand survey is closed, so the declaration can no longer be changed" in late.get_data(as_text=True)

@@ -1,0 +1,72 @@
+"""Journey: 江東区 writes a case → its admin approves → a curator publishes → 青梅市 finds it with a Japanese
+query and adopts it → 江東区 sees the adoption. Then the printed sheet of the published case."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from tests.browser.conftest import dev_login
+from tests.browser.pdf import page_pdf_text
+
+pytestmark = pytest.mark.browser
+
+TITLE = "粗大ごみ収集のオンライン申請とキャッシュレス決済"
+
+
+def test_case_travels_from_koto_to_ome(page, new_page) -> None:  # type: ignore[no-untyped-def]
+    koto = page
+    dev_login(koto, "other_member")
+    koto.goto("/cases/new")
+    koto.get_by_label("タイトル").fill(TITLE)
+    koto.get_by_label("概要").fill("粗大ごみの収集申込みを、電話だけでなくスマートフォンから24時間受け付けるようにした。")
+    koto.get_by_label("課題", exact=True).fill("年度末は電話がつながらず、子どもを連れた住民から苦情が多かった。")
+    koto.get_by_label("テーマ").fill("住民サービス向上、キャッシュレス")
+    koto.get_by_label("年度").fill("2025")
+    koto.get_by_label("段階").select_option("implemented")
+    koto.get_by_role("button", name="保存").click()
+    koto.wait_for_url(re.compile(r".*/cases/\d+$"))
+    case_url = koto.url
+    assert koto.locator("h1").inner_text() == TITLE
+    koto.get_by_role("button", name="事例集への提出を申請").click()
+    assert koto.get_by_test_id("release").inner_text() == "承認待ち"
+
+    admin = new_page()
+    dev_login(admin, "other_admin")
+    admin.goto(case_url)
+    admin.get_by_role("button", name="都への提出を承認").click()
+    assert admin.get_by_test_id("submission").inner_text() == "都の審査待ち"
+
+    curator = new_page()
+    dev_login(curator, "curator")
+    curator.goto("/curation")
+    curator.get_by_role("link", name=TITLE).click()
+    assert curator.get_by_role("heading", name="個人情報の確認").is_visible()
+    curator.get_by_role("button", name="事例集に公開").click()
+    curator.wait_for_url(re.compile(r".*/casebook/\d+$"))
+
+    ome = new_page()
+    dev_login(ome, "member")
+    ome.goto("/casebook")
+    # A katakana variant (ゴミ for ごみ), a full-width space and a synonym (電子申請 ≈ オンライン申請).
+    ome.get_by_role("searchbox", name="事例集を検索").fill("粗大ゴミ　電子申請")
+    ome.get_by_role("button", name="検索").click()
+    hit = ome.get_by_test_id("hit").filter(has_text=TITLE)
+    assert hit.locator("mark").count() > 0
+    hit.get_by_role("link", name=TITLE).click()
+    ome.get_by_role("button", name="自団体でこの事例を横展開する").click()
+    assert "横展開 1団体" in ome.get_by_test_id("adoption-count").inner_text()
+
+    koto.goto("/cases")
+    adoptions = koto.get_by_test_id("our-adoptions")
+    assert "青梅市" in adoptions.inner_text() and TITLE in adoptions.inner_text()
+    koto.goto(case_url)
+    assert "青梅市" in koto.get_by_test_id("adopters").inner_text()
+
+    raw, pages = page_pdf_text(ome, ome.url.split("#")[0] + "/print")
+    # PDF text extraction yields CJK radicals (⼤ for 大) and line breaks: normalise before comparing.
+    text = unicodedata.normalize("NFKC", raw).replace("\n", "")
+    assert TITLE in text and "江東区" in text and "梅市" in text  # the source and the printing municipality
+    assert re.search(r"令和\d+年", text) and re.search(r"\d{4}年\d+月\d+日", text)
+    assert f"1 / {pages}" in text
