@@ -14,6 +14,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -68,10 +69,11 @@ def parse_role_mapping(text: str, allowed: frozenset[str]) -> dict[str, list[str
         group = group.strip()
         roles = [r.strip() for r in roles_text.replace("、", ",").split(",") if r.strip()]
         if not sep or not group or not roles or len(group) > 200:
-            raise ServiceError(f"{number}行目: 「グループ名 = 役割」の形で書いてください。", "role_mapping")
+            raise ServiceError(_("Line %(line)s: write it as \"group = role, role\".", line=number), "role_mapping")
         unknown = [r for r in roles if r not in allowed]
         if unknown:
-            raise ServiceError(f"{number}行目: 割り当てられない役割です: {', '.join(unknown)}", "role_mapping")
+            raise ServiceError(_("Line %(line)s: these roles cannot be mapped: %(roles)s", line=number,
+                                 roles=", ".join(unknown)), "role_mapping")
         mapping[group] = sorted(set(mapping.get(group, [])) | set(roles))
     return mapping
 
@@ -88,7 +90,7 @@ def parse_domains(text: str) -> list[str]:
             continue
         item = item.lstrip("@")
         if not _DOMAIN.match(item):
-            raise ServiceError(f"メールドメインの形式が正しくありません: {item}", "allowed_domains")
+            raise ServiceError(_("This is not an e-mail domain: %(domain)s", domain=item), "allowed_domains")
         domains.append(item)
     return sorted(set(domains))
 
@@ -121,27 +123,28 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
              "groups_claim": data.groups_claim, "role_mapping": "".join(data.role_mapping)}
     for name, value in texts.items():
         if _has_control(value):
-            raise ServiceError("制御文字（改行や NUL など）は使えません。", name)
+            raise ServiceError(_("Control characters (line breaks, NUL …) cannot be used here."), name)
     if not data.issuer or len(data.issuer) > 500 or not _issuer_allowed(data.issuer):
-        raise ServiceError("発行者（issuer）は https:// で始まる URL にしてください"
-                           "（http は開発用の 127.0.0.1 のみ）。", "issuer")
+        raise ServiceError(_("The issuer must be a URL starting with https:// (http only for 127.0.0.1 in "
+                             "development)."), "issuer")
     if not data.client_id.strip() or len(data.client_id) > 255:
-        raise ServiceError("クライアント ID を入力してください（255 文字以内）。", "client_id")
+        raise ServiceError(_("Enter the client ID (at most 255 characters)."), "client_id")
     if data.client_secret is not None and len(data.client_secret) > 1000:
-        raise ServiceError("クライアントシークレットが長すぎます。", "client_secret")
+        raise ServiceError(_("The client secret is too long."), "client_secret")
     scopes = data.scopes.split()
     if "openid" not in scopes or len(data.scopes) > 500 or any(not re.match(r"^[\x21-\x7e]+$", s) for s in scopes):
-        raise ServiceError("スコープには openid を含めてください（空白区切り）。", "scopes")
+        raise ServiceError(_("The scopes must include openid (separated by spaces)."), "scopes")
     for name in ("email_claim", "name_claim", "groups_claim"):
         if not _CLAIM_NAME.match(getattr(data, name)):
-            raise ServiceError("クレーム名は英数字と _ : . / - で 100 文字以内にしてください。", name)
+            raise ServiceError(_("A claim name has at most 100 letters, digits and _ : . / -"), name)
     allowed = mappable_roles(tenant_code, by_operator)
     for group, roles in data.role_mapping.items():
         if not group or set(roles) - allowed or not roles:
-            raise ServiceError(f"グループ {group} に割り当てられない役割があります。", "role_mapping")
+            raise ServiceError(_("Group %(group)s is mapped to roles that cannot be mapped.", group=group),
+                               "role_mapping")
     if urlsplit(data.issuer).hostname == "accounts.google.com" and not data.allowed_domains:
         # Every Google account in the world is accepted by accounts.google.com: the domain is the boundary.
-        raise ServiceError("Google Workspace では許可するメールドメインの指定が必要です。", "allowed_domains")
+        raise ServiceError(_("Google Workspace needs the allowed e-mail domains."), "allowed_domains")
 
 
 def get_provider(tenant_code: str) -> Optional[SsoProvider]:
@@ -164,7 +167,7 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     """Create or update a tenant's provider settings; audited (the secret itself never is)."""
     tenant = get_tenant(tenant_code)
     if tenant is None:
-        raise ServiceError(f"団体コード {tenant_code} の団体は登録されていません。", "tenant")
+        raise ServiceError(_("No municipality with code %(code)s is registered.", code=tenant_code), "tenant")
     data.issuer = data.issuer.strip()
     data.client_id = data.client_id.strip()
     data.scopes = " ".join(data.scopes.split())
@@ -183,7 +186,8 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
         try:
             provider.client_secret_enc = encrypt_secret(data.client_secret or "")
         except SecretKeyError as error:
-            raise ServiceError(str(error), "client_secret") from error
+            raise ServiceError(_("The client secret cannot be stored: SSO_SECRET_KEY is missing or invalid."),
+                               "client_secret") from error
     provider.updated_at = datetime.now(UTC)
     db.session.flush()
     _sync_directory(tenant_code, provider.is_enabled)
