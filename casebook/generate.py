@@ -70,12 +70,19 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         # tsvector input merges repeated lexemes, so cached pieces are simply concatenated.
         return " ".join(piece(weight, text, 1 + i * 600) for i, (weight, text) in enumerate(parts))
 
-    # COPY FROM is refused on a table under (forced) row-level security, for the owner too: each
-    # tenant's rows are copied into temporary tables, then INSERT … SELECT with that tenant bound
-    # (the policy checks them), and the temporary tables are emptied for the next tenant.
-    cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP")
-    cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_versions (LIKE case_versions INCLUDING DEFAULTS) ON COMMIT DROP")
-    cur.execute("TRUNCATE _gen_cases, _gen_versions")
+    # COPY FROM is refused on a table whose row-level security applies to the current user. Inside
+    # the owner's bulk-load window (portal.generate: NO FORCE for the transaction) it does not, and
+    # the rows are copied straight in. Otherwise each tenant's rows are copied into temporary
+    # tables and moved with INSERT … SELECT under that tenant's binding (the policy checks them).
+    cur.execute("""SELECT bool_and(NOT c.relforcerowsecurity AND pg_get_userbyid(c.relowner) = current_user)
+                   FROM pg_class c WHERE c.oid IN ('cases'::regclass, 'case_versions'::regclass)""")
+    direct = bool(cur.fetchone()[0])
+    if not direct:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP")
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_versions (LIKE case_versions INCLUDING DEFAULTS) "
+                    "ON COMMIT DROP")
+        cur.execute("TRUNCATE _gen_cases, _gen_versions")
+    case_table, version_table = ("cases", "case_versions") if direct else ("_gen_cases", "_gen_versions")
     columns = ("title, summary, problem, approach, outcomes, themes, tools, fiscal_year, cost_jpy, department, "
                "stage, search_vector")
     total = 0
@@ -117,17 +124,18 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(data, ensure_ascii=False)),
                                          "generated"]) + "\n")
             entry_buf.write("\t".join([code, str(case_id), "1", *common, rank, str(rng.randint(0, 5))]) + "\n")
+        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
         for buf, statement in (
-                (case_buf, f"COPY _gen_cases (tenant_id, id, {columns}, release_state) FROM STDIN"),
-                (version_buf, "COPY _gen_versions (tenant_id, case_id, version, data, note) FROM STDIN"),
+                (case_buf, f"COPY {case_table} (tenant_id, id, {columns}, release_state) FROM STDIN"),
+                (version_buf, f"COPY {version_table} (tenant_id, case_id, version, data, note) FROM STDIN"),
                 (entry_buf, f"COPY casebook_entries (source_tenant_id, source_case_id, source_version, {columns}, "
                             "rank_vector, adoption_count) FROM STDIN")):
             buf.seek(0)
             cur.copy_expert(statement, buf)
-        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
-        cur.execute("INSERT INTO cases SELECT * FROM _gen_cases")
-        cur.execute("INSERT INTO case_versions SELECT * FROM _gen_versions")
-        cur.execute("TRUNCATE _gen_cases, _gen_versions")
+        if not direct:
+            cur.execute("INSERT INTO cases SELECT * FROM _gen_cases")
+            cur.execute("INSERT INTO case_versions SELECT * FROM _gen_versions")
+            cur.execute("TRUNCATE _gen_cases, _gen_versions")
         total += len(ids)
     if rebuild:
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")

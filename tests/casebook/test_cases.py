@@ -180,7 +180,7 @@ def test_odd_urls_and_english_pages(client, login_as) -> None:  # type: ignore[n
     case_id = _create(client)
     huge = "9" * 25
     for path in (f"/cases/{huge}", f"/cases/{case_id}/versions?v={huge}", f"/cases/{case_id}/attachments/{huge}",
-                 f"/casebook/{huge}", f"/api/v1/cases/{huge}", f"/cases?page={huge}", "/cases?page=x&q=%00"):
+                 f"/casebook/{huge}", f"/api/v1/cases/{huge}", f"/cases?page={huge}", "/cases?page=x&q=%27"):
         assert client.get(path).status_code in (200, 404), path
     assert client.post("/lang", data={"lang": "en", "next": "/casebook"}).status_code == 302
     page = client.get("/casebook").get_data(as_text=True)
