@@ -89,16 +89,23 @@ def judging_started(programme: Programme, now: Optional[datetime] = None) -> boo
         ScoreSheet.submission_id == Submission.id, Submission.programme_id == programme.id))))
 
 
+def _minute(value: datetime) -> datetime:
+    # The form edits times to the minute: a time stored with seconds is unchanged when re-submitted.
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+
 def update_programme(actor: User, programme: Programme, data: ProgrammeData, now: Optional[datetime] = None) -> None:
     """Change a programme's settings; blind mode and stages are fixed once judging has started."""
     _check_programme(data)
     before = _programme_state(programme)
     frozen = (data.blind != programme.blind or data.has_final != programme.has_final
-              or data.judging_opens_at != programme.judging_opens_at)
+              or _minute(data.judging_opens_at) != _minute(programme.judging_opens_at))
     if frozen and judging_started(programme, now):
         raise ServiceError(_("Once judging has started, blind review, the stages and the start of judging "
                              "cannot change."), "blind")
     for key, value in data.__dict__.items():
+        if isinstance(value, datetime) and _minute(value) == _minute(getattr(programme, key)):
+            continue  # unchanged to the minute: keep the stored time
         setattr(programme, key, value.strip() if isinstance(value, str) else value)
     db.session.flush()
     audit.record("award.programme.update", "award_programme", programme.id, before=before,

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from casebook import curation, queries, services
 from casebook.models import CONTENT_FIELDS, Case, Entry
@@ -85,6 +86,7 @@ def search_casebook():  # type: ignore[no-untyped-def]
         return api_error(400, error.message)
     result = queries.search_casebook(filters, per_page=limit, with_facets=False, with_snippets=True)
     return jsonify({"total": result.total, "total_is_capped": result.capped, "page": result.page,
+                    "matched_all_words": not result.any_word,
                     "pages": result.pages, "results": [
                         {"id": h.entry.id, "external_id": h.entry.external_id, "title": h.entry.title,
                          "summary": h.entry.summary, "municipality": {"code": h.entry.source_tenant_id,
@@ -145,6 +147,9 @@ def create_case():  # type: ignore[no-untyped-def]
             raise ContentError({"external_id": "100文字以内の文字列で指定してください。"})
         if "version" in body:
             raise ContentError({"version": "作成時に版は指定できません。"})
+        if external_id is not None and db.session.scalar(select(Case.id).where(
+                Case.tenant_id == current_user.tenant_id, Case.external_id == external_id)) is not None:
+            raise ContentError({"external_id": "この外部IDはすでに使われています。"})
         case = services.create_case(current_user.tenant_id, current_user.id, content, external_id=external_id)
     except ContentError as error:
         return api_error(400, error.message, fields=error.errors)

@@ -94,7 +94,7 @@ def ask(entry: Entry, actor: User, text: str) -> Question:
     if entry.status != "published":
         raise ServiceError("公開中の事例ではありません。")
     row = Question(entry_id=entry.id, asker_tenant_id=actor.tenant_id, asker_user_id=actor.id,
-                   asker_name=f"{actor.display_name}（{actor.tenant.name_ja}）", body=_body(text, "質問"))
+                   asker_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "質問"))
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.question", "casebook_question", row.id, after={"entry": entry.id})
@@ -108,7 +108,7 @@ def answer(question: Question, entry: Entry, actor: User, text: str) -> Answer:
     if entry.source_tenant_id != actor.tenant_id:
         raise ServiceError("回答できるのは事例を公開した団体の職員です。")
     row = Answer(question_id=question.id, answerer_tenant_id=actor.tenant_id, answerer_user_id=actor.id,
-                 answerer_name=f"{actor.display_name}（{actor.tenant.name_ja}）", body=_body(text, "回答"))
+                 answerer_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "回答"))
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.answer", "casebook_answer", row.id, after={"question": question.id})

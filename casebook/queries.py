@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import Select, and_, bindparam, cast, func, select, text
@@ -20,9 +21,9 @@ from tenants.models import Tenant
 
 PER_PAGE = 20
 MAX_PAGE = 500
-CANDIDATES = 1000  # strong matches (title, summary, themes, tools) ranked with ts_rank
-COUNT_CAP = 1000  # "1000+" beyond: counting every match of a common word costs more than it tells
-FACET_CAP = 2000
+CANDIDATES = 400  # strong matches (title, summary, themes, tools) ranked with ts_rank
+COUNT_CAP = 500  # "500+" beyond: counting every match of a common word costs more than it tells
+FACET_CAP = 500
 SORTS = ("relevance", "newest", "adopted")
 
 
@@ -59,6 +60,7 @@ class Result:
     pages: int
     terms: list[str]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    any_word: bool = False  # no case had every word: these have some of them
 
 
 def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
@@ -91,7 +93,13 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
 
 
 def synonym_table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    groups = list(db.session.scalars(select(Synonym.terms)))
+    groups = tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
+    return _synonym_map(groups)
+
+
+@lru_cache(maxsize=8)
+def _synonym_map(groups: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    # Analysing every term costs SudachiPy calls: done once per distinct list (curators edit it rarely).
     return search.synonym_map(groups)
 
 
@@ -134,21 +142,26 @@ def _prefer_indexes() -> None:
 
 
 def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
-                    with_snippets: bool = True) -> Result:
+                    with_snippets: bool = True, any_word: bool = False) -> Result:
     """Published entries matching the filters, one page, with facet counts.
 
     Relevance: the strong matches (all words in the title, summary, themes or tools, found through
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
-    tsq_text, terms = search.build_tsquery(f.q, synonym_table()) if f.q.strip() else ("", [])
+    tsq_text, terms = search.build_tsquery(f.q, synonym_table(), any_word=any_word) if f.q.strip() else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     tsq = _tsquery(tsq_text) if tsq_text else None
-    if tsq is not None:
+    if tsq is not None and not any_word:
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
     total, capped = _capped_count(select(Entry.id).where(*conditions))
+    if total == 0 and not any_word and " & " in tsq_text:
+        # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
+        # with some of them, best first, rather than nothing.
+        return search_casebook(f, per_page=per_page, with_facets=with_facets, with_snippets=with_snippets,
+                               any_word=True)
     pages = max(1, -(-total // per_page))
     page = min(f.page, pages)
     offset = (page - 1) * per_page
@@ -163,7 +176,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
                                       .limit(per_page).offset(offset)))
     hits = _load_hits(ids, rank_of, terms if with_snippets else None)
     facets = _facets(conditions) if with_facets else {}
-    return Result(hits, total, capped, page, pages, terms, facets)
+    return Result(hits, total, capped, page, pages, terms, facets, any_word)
 
 
 def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_of: dict[int, float]) -> list[int]:
@@ -178,14 +191,15 @@ def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_
     ids = [r.id for r in strong[offset:offset + per_page]]
     if len(ids) == per_page:
         return ids
-    # The rest of the matches (their words are in the body), newest first, after the strong ones.
+    # The rest of the matches (their words are in the body), after the strong ones.
     rest_offset = max(0, offset - len(strong))
     strong_ids = [r.id for r in strong]
     rest = select(Entry.id).where(*_entry_conditions(f, _tsquery(tsq_text)))
     if strong_ids:
         rest = rest.where(Entry.id.not_in(strong_ids))
-    ids += list(db.session.scalars(rest.order_by(Entry.published_at.desc(), Entry.id.desc())
-                                   .limit(per_page - len(ids)).offset(rest_offset)))
+    # In the order the GIN bitmap yields them (the table's order): sorting every match of a common word
+    # by date would read all of them; this reads only as far as the page.
+    ids += list(db.session.scalars(rest.limit(per_page - len(ids)).offset(rest_offset)))
     return ids
 
 

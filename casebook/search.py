@@ -155,14 +155,26 @@ def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[t
     return table
 
 
-def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None
-                  ) -> tuple[str, list[str]]:
-    """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search."""
+# Words people add to a query that say nothing about the case ("…の事例", "…の方法を知りたい"):
+# dropped from a query as long as something else remains.
+# So are the words nearly every case of this casebook contains (導入, 効果, 活用, …).
+_QUERY_STOP = {"事例", "例", "取り組み", "取組", "方法", "やり方", "けーす", "知る", "教える", "探す", "紹介",
+               "について", "関する", "ほしい", "欲しい", "たい", "導入", "効果", "活用", "実施", "推進", "事業"}
+
+
+def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None,
+                  *, any_word: bool = False) -> tuple[str, list[str]]:
+    """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search.
+
+    Every word is required (``any_word``: at least one of them, the fallback when no case has all).
+    """
     synonyms = synonyms or {}
     words = [w for w in _SPLIT.split(normalize_text(query)[:500]) if w]
     lex_seq: list[str] = []
     for word in words[:20]:
         lex_seq.extend(lexemes(word))
+    meaningful = [lex for lex in lex_seq if lex not in _QUERY_STOP]
+    lex_seq = meaningful or lex_seq
     if not lex_seq:
         return "", []
     longest = max((len(k) for k in synonyms), default=1)
@@ -185,7 +197,7 @@ def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ..
             clauses.append(_quote(lex_seq[i]))
             highlight.add(lex_seq[i])
             i += 1
-    return " & ".join(dict.fromkeys(clauses)), sorted(highlight)
+    return (" | " if any_word else " & ").join(dict.fromkeys(clauses)), sorted(highlight)
 
 
 @lru_cache(maxsize=256)

@@ -71,3 +71,16 @@ def form_errors(form: Any, error: Any) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, mimetype: str, filename: str) -> Any:
+    """An attachment response; a non-ASCII file name is sent RFC 6266-style (filename*=UTF-8''…)."""
+    import io
+
+    from flask import send_file
+
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename,
+                     max_age=0)

@@ -1,7 +1,7 @@
 """A municipality's entries: start (from a case or from scratch), edit, attach, approve, withdraw, print."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,7 +21,7 @@ from awards.services import (
     update_entry,
     withdraw_entry,
 )
-from awards.views.common import denied, form_errors, load_programme
+from awards.views.common import denied, download, form_errors, load_programme
 from tenants.auth import require_permission
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -119,9 +119,7 @@ def entry_file(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
     file = next((f for f in entry.files if f.id == file_id), None)
     if file is None:
         denied("award_entry_file", file_id)
-    response = Response(file.data, mimetype="application/pdf")  # type: ignore[union-attr]
-    response.headers.set("Content-Disposition", "attachment", filename=file.filename)  # type: ignore[union-attr]
-    return response
+    return download(file.data, "application/pdf", file.filename)  # type: ignore[union-attr]
 
 
 @bp.post("/entries/<int:entry_id>/files/<int:file_id>/delete")

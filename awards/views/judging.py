@@ -27,7 +27,7 @@ from awards.judging import (
 from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
-from awards.views.common import denied, entrant_label, load_programme, tenant_names
+from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
 from portal.i18n import current_lang
 from tenants.auth import require_permission
 from tenants.roles import Permission
@@ -153,9 +153,7 @@ def submission_file(programme_id: int, code: str, position: int):  # type: ignor
         name = anonymous_filename(position)
     else:
         data, name = file.data, file.filename
-    response = Response(data, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
+    return download(data, "application/pdf", name)
 
 
 @bp.get("/judging/<int:programme_id>/scores.<fmt>")
@@ -176,12 +174,8 @@ def judging_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 def export_response(rows, fmt: str, stem: str, sheet_title: str) -> Response:  # type: ignore[no-untyped-def]
     if fmt == "csv":
-        response = Response(to_csv(rows), mimetype="text/csv")
-    else:
-        response = Response(to_xlsx({sheet_title: rows}),
-                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{stem}.{fmt}")
-    return response
+        return download(to_csv(rows), "text/csv", f"{stem}.csv")
+    return download(to_xlsx({sheet_title: rows}), XLSX, f"{stem}.{fmt}")
 
 
 @bp.get("/judging/<int:programme_id>/chart.svg")

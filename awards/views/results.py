@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from awards import bp
 from awards.chart import judge_distribution_svg
-from awards.exports import judge_rows, overall_rows, result_rows, to_csv, to_xlsx
+from awards.exports import judge_rows, overall_rows, result_rows, to_xlsx
 from awards.forms import AssignForm, JudgeForm
 from awards.integration import casebook_available
 from awards.judging import (
@@ -29,7 +29,16 @@ from awards.judging import (
     visible_submissions,
 )
 from awards.models import ScoreSheet, Submission
-from awards.views.common import entrant_label, is_curator, load_judge, load_programme, load_submission, tenant_names
+from awards.views.common import (
+    XLSX,
+    download,
+    entrant_label,
+    is_curator,
+    load_judge,
+    load_programme,
+    load_submission,
+    tenant_names,
+)
 from awards.views.judging import export_response, scale_bounds, totals_of
 from portal.i18n import current_lang
 from tenants.auth import require_login, require_permission
@@ -224,13 +233,7 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
     stem = f"scores-{programme.id}"
     if fmt == "csv":
         return export_response(scores, fmt, stem, _("Scores"))
-    from flask import Response
-
-    response = Response(to_xlsx({_("Scores"): scores, _("Results"): ranking}),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{stem}.xlsx")
-    _unused = to_csv
-    return response
+    return download(to_xlsx({_("Scores"): scores, _("Results"): ranking}), XLSX, f"{stem}.xlsx")
 
 
 @bp.post("/programmes/<int:programme_id>/shortlist")

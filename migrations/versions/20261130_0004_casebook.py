@@ -173,8 +173,13 @@ def upgrade():
                     postgresql_using="gin")
     op.create_index("ix_casebook_entries_rank_vector", "casebook_entries", ["rank_vector"],
                     postgresql_using="gin")
-    op.create_index("ix_casebook_entries_published", "casebook_entries", ["status", sa.text("published_at DESC")])
-    op.create_index("ix_casebook_entries_adopted", "casebook_entries", ["status", sa.text("adoption_count DESC")])
+    # The sort orders of the casebook, tie-breaker included, so a page is read straight off the index.
+    op.create_index("ix_casebook_entries_published", "casebook_entries",
+                    ["status", sa.text("published_at DESC"), sa.text("id DESC")])
+    op.create_index("ix_casebook_entries_adopted", "casebook_entries",
+                    ["status", sa.text("adoption_count DESC"), sa.text("published_at DESC"), sa.text("id DESC")])
+    op.create_index("ix_casebook_entries_themes", "casebook_entries", ["themes"], postgresql_using="gin")
+    op.create_index("ix_casebook_entries_tools", "casebook_entries", ["tools"], postgresql_using="gin")
     op.create_index("uq_casebook_entries_source", "casebook_entries", ["source_tenant_id", "source_case_id"],
                     unique=True)
     op.create_index("ix_casebook_entries_external_id", "casebook_entries", ["external_id"])

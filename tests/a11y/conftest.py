@@ -62,14 +62,11 @@ def survey(browser, a11y_server: LiveServer, a11y_targets):  # type: ignore[no-u
 
 
 @pytest.fixture(scope="session")
-def survey_en(browser, a11y_server: LiveServer, a11y_targets):  # type: ignore[no-untyped-def]  # noqa: F811
-    """The same pages in English, without axe (for the language checks)."""
-    from tests.a11y.survey import ROLES, survey_role
+def survey_en(survey, a11y_app: Flask):  # type: ignore[no-untyped-def]
+    """The same pages in English, fetched in-process and read without a browser (language checks)."""
+    from tests.a11y.survey import ROLES, survey_in_english
 
-    targets, _problems = a11y_targets
-    seen: set[str] = set()  # the words of a page barely change with the role: each page once
-    return {role: survey_role(browser, a11y_server.url, role, targets[role], lang="en", run_axe=False,
-                              shared_seen=seen) for role in ROLES}
+    return {role: survey_in_english(a11y_app, role, [page.path for page in survey[role].pages]) for role in ROLES}
 
 
 @pytest.fixture

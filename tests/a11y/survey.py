@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -169,14 +170,18 @@ def login_role(page, role: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url("**/")
 
 
-def _is_html(context, url: str) -> tuple[bool, int]:  # type: ignore[no-untyped-def]
-    """(answers HTML, status) without opening the page; status 0 when the server did not answer."""
+def _open(page, url: str) -> tuple[bool, int]:  # type: ignore[no-untyped-def]
+    """Open ``url``: (answers HTML, status); a redirect counts as 302, a download as not HTML, and a
+    connection the server dropped as status 0."""
     try:
-        response = context.request.get(url, max_redirects=0, fail_on_status_code=False, timeout=5000)
-    except Exception:  # noqa: BLE001 - a connection dropped by a crashing view: reported as broken
+        response = page.goto(url, timeout=10000)
+    except Exception as error:  # noqa: BLE001 - reported below, never fatal for the survey
+        return False, (200 if "Download is starting" in str(error) else 0)
+    if response is None:
         return False, 0
-    kind = response.headers.get("content-type", "")
-    return kind.startswith("text/html"), response.status
+    if response.request.redirected_from is not None:
+        return False, 302
+    return response.headers.get("content-type", "").startswith("text/html"), response.status
 
 
 def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]],  # type: ignore[no-untyped-def]
@@ -219,7 +224,7 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
             if key in seen or (key in shared_seen and result.pages):
                 continue
             seen.add(key)
-            ok, status = _is_html(context, path)
+            ok, status = _open(page, path)
             if status == 0 or status >= 500:
                 result.broken.append(f"{path} ({source}) answered {status or 'nothing (connection dropped)'}")
                 continue
@@ -229,7 +234,6 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
                 elif must_open and source != "home":
                     result.problems.append(f"{path} ({source}) answered {status}")
                 continue
-            page.goto(path)
             facts = page.evaluate(PAGE_FACTS_JS)
             violations: list[dict[str, Any]] = []
             axe_state = "not run"
@@ -256,4 +260,79 @@ def survey_role(browser, base_url: str, role: str, matrix: list[tuple[str, str]]
                 queue.append((local, f"link from {path}", False))
     finally:
         context.close()
+    return result
+
+
+class _InterfaceText(HTMLParser):
+    """The interface's words of an HTML page, as PAGE_FACTS_JS reads them in the browser: text of
+    buttons, labels, table headers, navigation, hints and messages, and accessible names, leaving out
+    text marked with another language, code and [data-content]."""
+
+    CHROME_TAGS = {"button", "label", "legend", "caption", "th", "dt", "summary", "nav"}
+    CHROME_CLASSES = {"site-footer", "hint", "field-error", "error-summary", "flash", "skip-link", "badge"}
+    SKIP_TAGS = {"code", "kbd", "samp", "pre", "script", "style", "textarea", "select"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    ATTRS = ("aria-label", "title", "placeholder", "alt")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang = ""
+        self.stack: list[tuple[str, bool, list[str] | None]] = []  # (tag, skipped, chrome buffer)
+        self.ui: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.lang = values.get("lang", "")
+            return
+        skipped = (tag in self.SKIP_TAGS or "data-content" in values
+                   or ("lang" in values and values["lang"] != self.lang))
+        inside_skip = any(s for _t, s, _b in self.stack)
+        if not skipped and not inside_skip:
+            self.ui.extend(values[a].strip() for a in self.ATTRS if values.get(a, "").strip())
+        chrome = (tag in self.CHROME_TAGS or bool(self.CHROME_CLASSES & set(values.get("class", "").split()))
+                  or values.get("role") in ("status", "alert"))
+        if tag not in self.VOID:
+            self.stack.append((tag, skipped, [] if chrome and not skipped and not inside_skip else None))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                for _tag, _skipped, buffer in self.stack[index:]:
+                    text = re.sub(r"\s+", " ", " ".join(buffer)).strip() if buffer is not None else ""
+                    if text:
+                        self.ui.append(text)
+                del self.stack[index:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if any(s for _t, s, _b in self.stack):
+            return
+        for _tag, _skipped, buffer in self.stack:
+            if buffer is not None:
+                buffer.append(data)
+
+
+def interface_text(html: str) -> dict[str, Any]:
+    parser = _InterfaceText()
+    parser.feed(html)
+    parser.close()
+    return {"lang": parser.lang, "ui": parser.ui}
+
+
+def survey_in_english(app: Flask, role: str, paths: list[str]) -> RoleSurvey:
+    """The pages the (Japanese) survey visited, fetched again in English in-process (no browser)."""
+    from tests.conftest import login
+
+    result = RoleSurvey(role)
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, role)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    for path in paths:
+        response = client.get(path)
+        if response.mimetype == "text/html":
+            result.pages.append(PageReport(role, path, "English", interface_text(response.get_data(as_text=True)),
+                                           [], "not run"))
     return result

@@ -269,3 +269,4 @@ def test_the_leftover_detector() -> None:
     assert untranslated("Microsoft Teams の会議") == []
     assert literal_texts('<p>{{ _("Hello") }}</p><p>Hello there</p><code>x = 1</code><span lang="en">Ome</span>') \
         == ["Hello there"]
+

@@ -31,6 +31,10 @@ DOCUMENTS = {
     "award entry": re.compile(r"^awards\."),
 }
 MUNICIPALITY_ROLES = ("member", "tenant_admin")  # a sheet is printed for a municipality's approval
+# What a document's sheet must say besides its title and headings (in Japanese).
+EXPECTED = {
+    "procurement project": ["貴団体の申告"],  # the municipality's own declaration (the provider declares 10)
+}
 
 
 def _pdf_pages(data: bytes) -> list[tuple[str, tuple[int, int]]]:
@@ -73,7 +77,7 @@ def test_base_sheet_prints_on_numbered_a4_pages(a11y_app, a11y_page, a11y_server
     a11y_page.goto(url)
     assert a11y_page.locator("html").get_attribute("lang") == "ja"
     a11y_page.emulate_media(media="print")
-    assert not a11y_page.get_by_role("button", name="このシートを印刷").is_visible()  # not on paper
+    assert not a11y_page.get_by_role("link", name="戻る").is_visible()  # not on paper
     pages = _pdf_pages(a11y_page.pdf(format="A4", prefer_css_page_size=True))
     assert len(pages) >= 2
     text = "\n".join(t for t, _size in pages)
@@ -108,10 +112,13 @@ def test_domain_sheet_prints(document: str, a11y_page, a11y_targets) -> None:  #
         login_role(a11y_page, role)
         a11y_page.goto(path)
         title = a11y_page.locator("h1").inner_text().strip()
+        headings = [h.strip() for h in a11y_page.locator("main h2").all_inner_texts()]
         tenant = a11y_page.get_by_test_id("sheet-tenant").inner_text().strip()
         text, count = page_pdf_text(a11y_page, path)
         flat = re.sub(r"\s+", "", text)
         assert re.sub(r"\s+", "", title) in flat, f"{path}: the title {title!r} is not in the PDF"
         assert tenant and tenant in text, f"{path}: the municipality is not in the PDF"
         assert re.sub(r"\s+", "", format_day_both(today_tokyo(), "ja")) in flat, f"{path}: no 和暦/西暦 date"
-        assert f"1 / {count}" in text, f"{path}: no page numbers"
+        assert f"1 / {count}" in text and f"{count} / {count}" in text, f"{path}: no page numbers"
+        for expected in headings + EXPECTED.get(document, []):
+            assert re.sub(r"\s+", "", expected) in flat, f"{path}: {expected!r} is not in the PDF"

@@ -144,6 +144,9 @@ def test_blind_review_hides_the_entrant_in_pages_files_and_exports(client, in_ap
 def test_original_attachment_keeps_its_metadata_outside_blind_review(client, scenario):  # type: ignore[no-untyped-def]
     login(client, "member")
     response = client.get(f"/awards/entries/{scenario.entry_own}/files/{scenario.file_own}")
+    disposition = response.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # a Japanese file name must not break the HTTP header (RFC 6266)
+    assert "filename*=UTF-8''%E8%B3%87%E6%96%99.pdf" in disposition
     assert PdfReader(io.BytesIO(response.data)).metadata["/Author"] == "作成者"
 
 

@@ -153,3 +153,22 @@ def test_programme_form_rejects_inverted_windows(client, scenario):  # type: ign
         "judging_closes_at": "2026-12-20T09:00", "comment_mode": "optional"})
     assert response.status_code == 400
     assert "応募の締切は受付開始より後にしてください。" in response.get_data(as_text=True)
+
+
+def test_settings_can_still_be_saved_after_judging_started_but_not_blind_mode(client, scenario):  # type: ignore[no-untyped-def]
+    login(client, "curator")
+    path = f"/awards/programmes/{scenario.programme_id}/edit"
+    assert client.post(f"/awards/programmes/{scenario.programme_id}/start-judging").status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    import re
+
+    fields = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+              for name in ("fiscal_year", "entry_opens_at", "entry_closes_at", "judging_opens_at", "judging_closes_at")}
+    data = {**fields, "title": "テスト表彰（改称）", "comment_mode": "optional", "has_final": "y"}
+    assert client.post(path, data=data).status_code == 302  # times re-submitted to the minute: unchanged
+    refused = client.post(path, data={**data, "blind": "y"})
+    assert refused.status_code == 400 and "審査開始後は匿名審査" in refused.get_data(as_text=True)
+    with client.application.app_context():
+        programme = db.session.get(Programme, scenario.programme_id)
+        assert programme.title == "テスト表彰（改称）" and programme.blind is False
+        db.session.remove()

@@ -56,6 +56,10 @@ def test_create_read_update_and_409(client, token) -> None:  # type: ignore[no-u
     stale = client.put(f"/api/v1/cases/{case['id']}", headers=_h(token), json={"summary": "古い版", "version": 1})
     assert stale.status_code == 409 and stale.get_json()["error"]["current_version"] == 2
     assert client.get(f"/api/v1/cases/{case['id']}", headers=_h(token)).get_json()["summary"] == "更新"
+    with_id = client.post("/api/v1/cases", headers=_h(token), json={"title": "外部ID付き", "external_id": "ext-1"})
+    assert with_id.status_code == 201
+    duplicate = client.post("/api/v1/cases", headers=_h(token), json={"title": "二重", "external_id": "ext-1"})
+    assert duplicate.status_code == 400 and "外部ID" in duplicate.get_json()["error"]["message"]
     listing = client.get("/api/v1/cases?q=API", headers=_h(token)).get_json()
     assert any(item["id"] == case["id"] for item in listing["results"])
 

@@ -173,3 +173,16 @@ def test_case_pages_run_a_fixed_number_of_statements(client, login_as, count_que
             response = client.get(path)
         assert response.status_code == 200, path
         assert len(statements) <= 12, (path, len(statements), statements)
+
+
+def test_odd_urls_and_english_pages(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as("member")
+    case_id = _create(client)
+    huge = "9" * 25
+    for path in (f"/cases/{huge}", f"/cases/{case_id}/versions?v={huge}", f"/cases/{case_id}/attachments/{huge}",
+                 f"/casebook/{huge}", f"/api/v1/cases/{huge}", f"/cases?page={huge}", "/cases?page=x&q=%00"):
+        assert client.get(path).status_code in (200, 404), path
+    assert client.post("/lang", data={"lang": "en", "next": "/casebook"}).status_code == 302
+    page = client.get("/casebook").get_data(as_text=True)
+    assert "Search the casebook" in page and "Narrow down" in page
+    assert "Propose for the casebook" in client.get(f"/cases/{case_id}").get_data(as_text=True)

@@ -107,17 +107,22 @@ def test_excel_import_validates_every_row_and_is_all_or_nothing(client, login_as
     assert _count(app, Case, "132055") == before + 2
 
 
-def test_generator_writes_searchable_cases_with_copy(app) -> None:  # type: ignore[no-untyped-def]
+def test_generator_writes_searchable_cases_with_copy(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Runs as the owner (like `flask demo generate`) in a transaction that is rolled back."""
     import psycopg2
 
+    from casebook import generate as generator
     from casebook import search
     from casebook.generate import generate
+
+    monkeypatch.setattr(generator, "BULK_ROWS", 1)  # exercise the bulk path (GIN indexes rebuilt once)
 
     url = app.config["DATABASE_OWNER_URL"].replace("postgresql+psycopg2://", "postgresql://")
     conn = psycopg2.connect(url)
     try:
         cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s)", (list(generator.BULK_TABLES),))
+        indexes_before = cur.fetchone()[0]
         counts = generate(cur, ["131016", "132055"], 3, random.Random(7))
         assert counts == {"cases": 6, "case_versions": 6, "casebook_entries": 6}
         cur.execute("SELECT set_config('app.tenant_id', '131016', true)")
@@ -133,6 +138,8 @@ def test_generator_writes_searchable_cases_with_copy(app) -> None:  # type: igno
         cur.execute("SELECT count(*) FROM casebook_entries WHERE id = %s AND search_vector @@ CAST(%s AS tsquery)",
                     (entry_id, tsq))
         assert cur.fetchone()[0] == 1
+        cur.execute("SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s)", (list(generator.BULK_TABLES),))
+        assert cur.fetchone()[0] == indexes_before  # every index dropped for the load is back
     finally:
         conn.rollback()
         conn.close()

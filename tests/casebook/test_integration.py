@@ -40,3 +40,16 @@ def test_create_case_from_award_lands_in_the_curators_queue(app_ctx) -> None:  #
     bind_tenant("132055")
     db.session.expunge_all()
     assert db.session.scalar(select(Case).where(Case.id == case_id)) is None
+
+
+def test_create_case_from_award_refuses_bad_input(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from tenants.services import ServiceError
+
+    curator = user_of("130001", "curator@metro.tokyo.example.jp")
+    for tenant, fields in (("999999", {"title": "x"}), ("13108", {"title": "x"}), ("131083", {"title": ""}),
+                           ("131083", {"title": 5})):
+        with pytest.raises(ServiceError):
+            create_case_from_award(tenant, fields, "賞", curator.id)  # type: ignore[arg-type]
+    assert current_tenant_id() == "130001"
