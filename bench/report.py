@@ -23,7 +23,8 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
         "",
         f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all), code at commit "
         f"`{facts.get('commit', '?')}`. Figures are from this run only;",
-        "nothing here is extrapolated. Re-run with `make bench` (it rewrites this file).",
+        "nothing is extrapolated except the one line marked \"projection\".",
+        "Re-run with `make bench` (it rewrites this file).",
         "",
         "## Machine and settings",
         "",
