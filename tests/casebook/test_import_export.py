@@ -130,7 +130,20 @@ def test_generator_writes_searchable_cases_with_copy(app, monkeypatch, window) -
         cur.execute("SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s)", (list(generator.BULK_TABLES),))
         indexes_before = cur.fetchone()[0]
         counts = generate(cur, ["131016", "132055"], 3, random.Random(7))
-        assert counts == {"cases": 6, "case_versions": 6, "casebook_entries": 6}
+        assert {k: counts[k] for k in ("cases", "case_versions", "casebook_entries", "case_attachments")} == {
+            "cases": 6, "case_versions": 6, "casebook_entries": 6, "case_attachments": 2}
+        assert counts["casebook_questions"] == counts["casebook_answers"]
+        # adoptions agree with the entries' counts and are never by the originating municipality
+        cur.execute("SELECT set_config('app.tenant_id', '131016', true)")  # adoptions are read by any tenant
+        cur.execute("SELECT coalesce(sum(adoption_count), 0) FROM casebook_entries WHERE title LIKE '%（_）'")
+        assert cur.fetchone()[0] == counts["casebook_adoptions"]
+        cur.execute("SELECT count(*) FROM casebook_adoptions a JOIN casebook_entries e ON e.id = a.entry_id "
+                    "WHERE e.title LIKE '%（_）' AND a.adopter_tenant_id <> e.source_tenant_id")
+        assert cur.fetchone()[0] == counts["casebook_adoptions"]
+        cur.execute("SELECT set_config('app.tenant_id', '132055', true)")
+        cur.execute("SELECT filename, size FROM case_attachments a JOIN cases c ON c.tenant_id = a.tenant_id "
+                    "AND c.id = a.case_id WHERE c.title LIKE '%（1）'")
+        assert [(name, size > 0) for name, size in cur.fetchall()] == [("資料_1.pdf", True)]
         cur.execute("SELECT set_config('app.tenant_id', '131016', true)")
         cur.execute("SELECT count(*) FROM cases WHERE tenant_id = '131016' AND title LIKE '%（_）'")
         assert cur.fetchone()[0] == 3
