@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
@@ -79,15 +80,15 @@ def create_user(data: NewUser) -> User:
     """Create a user in their home tenant with the given roles (binds that tenant for RLS)."""
     tenant = get_tenant(data.tenant_code)
     if tenant is None:
-        raise ServiceError(f"団体コード {data.tenant_code} の団体は登録されていません。", "tenant")
+        raise ServiceError(_("No municipality with the code %(code)s is registered.", code=data.tenant_code), "tenant")
     roles = set(data.roles)
     unknown = roles - {r.value for r in Role}
     if unknown:
-        raise ServiceError(f"不明な役割です: {', '.join(sorted(unknown))}", "role")
+        raise ServiceError(_("Unknown role: %(roles)s", roles=", ".join(sorted(unknown))), "role")
     bind_tenant(tenant.code)
     email = data.email.strip().lower()
     if db.session.scalar(select(User).where(User.tenant_id == tenant.code, User.email == email)):
-        raise ServiceError(f"{email} はすでに登録されています。", "email")
+        raise ServiceError(_("%(email)s is already registered.", email=email), "email")
     user = User(tenant_id=tenant.code, email=email, display_name=data.display_name.strip() or email,
                 issuer=data.issuer, subject=data.subject)
     user.memberships = [Membership(tenant_id=tenant.code, role=r) for r in sorted(roles)]
@@ -118,9 +119,9 @@ def get_user(tenant_id: str, user_id: int) -> Optional[User]:
 def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate or reactivate a user of the actor's own tenant (effective at their next request)."""
     if user.tenant_id != actor.tenant_id:
-        raise ServiceError("他の団体の利用者は変更できません。")
+        raise ServiceError(_("Users of another municipality cannot be changed."))
     if user.id == actor.id and not active:
-        raise ServiceError("自分自身を無効にすることはできません。")
+        raise ServiceError(_("You cannot deactivate yourself."))
     if user.is_active == active:
         return
     user.is_active = active
@@ -135,14 +136,14 @@ ASSIGNABLE_BY_TENANT_ADMIN = {Role.MEMBER.value, Role.TENANT_ADMIN.value, Role.J
 def set_roles(actor: User, user: User, roles: set[str]) -> None:
     """Replace a user's roles; a tenant admin assigns member, tenant_admin and judge only."""
     if user.tenant_id != actor.tenant_id:
-        raise ServiceError("他の団体の利用者は変更できません。")
+        raise ServiceError(_("Users of another municipality cannot be changed."))
     current = user.roles
     fixed = current - ASSIGNABLE_BY_TENANT_ADMIN  # curator/operator are granted by operators only
     requested = {r for r in roles if r in ASSIGNABLE_BY_TENANT_ADMIN}
     if not requested and not fixed:
-        raise ServiceError("少なくとも一つの役割を選んでください。", "roles")
+        raise ServiceError(_("Choose at least one role."), "roles")
     if user.id == actor.id and Role.TENANT_ADMIN.value not in requested:
-        raise ServiceError("自分自身の管理者権限は外せません。", "roles")
+        raise ServiceError(_("You cannot remove your own administrator role."), "roles")
     new = requested | fixed
     if new == current:
         return

@@ -88,6 +88,13 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(client) -> None: 
     client.post(f"/admin/users/{own_id}/active", data={"active": "0"})
     assert "自分自身を無効にすることはできません。" in client.get(f"/admin/users/{own_id}").get_data(as_text=True)
     assert client.get("/").status_code == 200
+    # the same refusals in the English interface are English
+    client.post("/lang", data={"lang": "en"})
+    response = client.post(f"/admin/users/{own_id}", data={"roles": ["member"]})
+    assert response.status_code == 400
+    assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
+    client.post(f"/admin/users/{own_id}/active", data={"active": "0"})
+    assert "You cannot deactivate yourself." in client.get(f"/admin/users/{own_id}").get_data(as_text=True)
 
 
 def test_users_page_lists_only_own_municipality(client) -> None:  # type: ignore[no-untyped-def]
