@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from typing import Optional
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from casebook.models import ADOPTION_STATES, Adoption, Answer, Entry, Notification, Question
@@ -29,11 +30,11 @@ def adoption_of(entry: Entry, tenant_id: str) -> Optional[Adoption]:
 def adopt(entry: Entry, actor: User) -> Adoption:
     """Record that the actor's municipality is adopting a published case (status: planned)."""
     if entry.status != "published":
-        raise ServiceError("公開中の事例ではありません。")
+        raise ServiceError(_("This case is not published."))
     if entry.source_tenant_id == actor.tenant_id:
-        raise ServiceError("自団体の事例は横展開の対象にできません。")
+        raise ServiceError(_("You cannot adopt a case of your own municipality."))
     if adoption_of(entry, actor.tenant_id) is not None:
-        raise ServiceError("この事例はすでに横展開の記録があります。")
+        raise ServiceError(_("This case already has an adoption record."))
     row = Adoption(entry_id=entry.id, adopter_tenant_id=actor.tenant_id, status="planned", created_by=actor.id)
     db.session.add(row)
     db.session.flush()
@@ -48,12 +49,12 @@ def adopt(entry: Entry, actor: User) -> Adoption:
 def update_adoption(row: Adoption, actor: User, status: str, outcome: str) -> None:
     """Move an adoption along (planned → in progress → done) and record the adopter's own outcome."""
     if row.adopter_tenant_id != actor.tenant_id:
-        raise ServiceError("他の団体の記録は変更できません。")
+        raise ServiceError(_("You cannot change another municipality's record."))
     if status not in ADOPTION_STATES:
-        raise ServiceError("状況の指定が正しくありません。", "status")
+        raise ServiceError(_("The status is not valid."), "status")
     outcome = (outcome or "").replace("\x00", "").strip()
     if len(outcome) > MAX_BODY:
-        raise ServiceError("成果は5,000文字以内で入力してください。", "outcome")
+        raise ServiceError(_("Enter outcomes of at most 5,000 characters."), "outcome")
     before = {"status": row.status, "outcome": row.outcome}
     row.status = status
     row.outcome = outcome
@@ -80,21 +81,23 @@ def questions_of(entry: Entry) -> list[tuple[Question, list[Answer]]]:
     return [(q, answers.get(q.id, [])) for q in questions]
 
 
-def _body(text: str, what: str) -> str:
+def _body(text: str, kind: str) -> str:
+    """The cleaned text of a question (kind "question") or an answer (kind "answer")."""
     body = (text or "").replace("\x00", "").strip()
     if not body:
-        raise ServiceError(f"{what}を入力してください。", "body")
+        raise ServiceError(_("Enter your question.") if kind == "question" else _("Enter your answer."), "body")
     if len(body) > MAX_BODY:
-        raise ServiceError(f"{what}は5,000文字以内で入力してください。", "body")
+        raise ServiceError(_("Enter a question of at most 5,000 characters.") if kind == "question"
+                           else _("Enter an answer of at most 5,000 characters."), "body")
     return body
 
 
 def ask(entry: Entry, actor: User, text: str) -> Question:
     """A member asks the originating municipality; its members are notified (app and e-mail)."""
     if entry.status != "published":
-        raise ServiceError("公開中の事例ではありません。")
+        raise ServiceError(_("This case is not published."))
     row = Question(entry_id=entry.id, asker_tenant_id=actor.tenant_id, asker_user_id=actor.id,
-                   asker_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "質問"))
+                   asker_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "question"))
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.question", "casebook_question", row.id, after={"entry": entry.id})
@@ -106,9 +109,9 @@ def ask(entry: Entry, actor: User, text: str) -> Question:
 def answer(question: Question, entry: Entry, actor: User, text: str) -> Answer:
     """A member of the originating municipality answers; the asker is notified."""
     if entry.source_tenant_id != actor.tenant_id:
-        raise ServiceError("回答できるのは事例を公開した団体の職員です。")
+        raise ServiceError(_("Only staff of the municipality that published the case can answer."))
     row = Answer(question_id=question.id, answerer_tenant_id=actor.tenant_id, answerer_user_id=actor.id,
-                 answerer_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "回答"))
+                 answerer_name=f"{actor.display_name}（{actor.tenant.name_ja}）"[:200], body=_body(text, "answer"))
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.answer", "casebook_answer", row.id, after={"question": question.id})

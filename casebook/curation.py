@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Optional
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casebook import search
@@ -44,7 +45,7 @@ def pii_of(data: dict[str, Any]) -> list[tuple[str, str, str]]:
 def edit_submission(submission: Submission, actor_id: int, content: dict[str, Any]) -> None:
     """The curator edits the shared copy before publishing (the private case is untouched)."""
     if submission.status != "queued":
-        raise ServiceError("審査待ちの提出ではありません。")
+        raise ServiceError(_("This submission is not awaiting review."))
     content = check_content(dict(content))
     before = submission.data
     submission.data = content
@@ -58,11 +59,11 @@ def request_changes(submission: Submission, actor_id: int, comment: str) -> None
     """Send the submission back to the municipality with a comment."""
     comment = (comment or "").strip()
     if not comment:
-        raise ServiceError("自治体へのコメントを入力してください。", "comment")
+        raise ServiceError(_("Enter a comment for the municipality."), "comment")
     if len(comment) > 5000:
-        raise ServiceError("コメントは5,000文字以内で入力してください。", "comment")
+        raise ServiceError(_("Enter a comment of at most 5,000 characters."), "comment")
     if submission.status != "queued":
-        raise ServiceError("審査待ちの提出ではありません。")
+        raise ServiceError(_("This submission is not awaiting review."))
     submission.status = "changes_requested"
     submission.comment = comment
     submission.decided_by = actor_id
@@ -74,7 +75,7 @@ def request_changes(submission: Submission, actor_id: int, comment: str) -> None
 def publish(submission: Submission, actor_id: Optional[int], *, external_id: Optional[str] = None) -> Entry:
     """Publish the curated copy: create or replace the case's casebook entry."""
     if submission.status != "queued":
-        raise ServiceError("審査待ちの提出ではありません。")
+        raise ServiceError(_("This submission is not awaiting review."))
     content = check_content(dict(submission.data))
     entry = db.session.scalar(select(Entry).where(Entry.source_tenant_id == submission.source_tenant_id,
                                                   Entry.source_case_id == submission.source_case_id))
@@ -153,10 +154,11 @@ def add_synonyms(actor_id: int, text: str) -> Synonym:
     """Declare a group of equivalent search terms (at least two)."""
     terms = parse_terms(text)
     if len(terms) < 2 or len(terms) > 20 or any(len(t) > 50 for t in terms):
-        raise ServiceError("同じ意味の語を2〜20個、読点（、）またはカンマで区切って入力してください（各50文字以内）。",
-                           "terms")
+        raise ServiceError(_("Enter 2 to 20 terms with the same meaning, separated by commas "
+                             "(each at most 50 characters)."), "terms")
     if any(not search.lexemes(t) for t in terms):
-        raise ServiceError("検索に使えない語が含まれています（記号だけの語など）。", "terms")
+        raise ServiceError(_("Some terms cannot be used for search (for example, terms made only of symbols)."),
+                           "terms")
     row = Synonym(terms=terms, created_by=actor_id)
     db.session.add(row)
     db.session.flush()

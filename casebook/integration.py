@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from flask_babel import gettext as _
+
 from casebook.models import Case
 from casebook.services import as_tenant, create_case, queue_submission
 from casebook.validation import ContentError, check_content, empty_content
@@ -53,12 +55,12 @@ def create_case_from_award(tenant_id: str, fields: dict[str, str], source_label:
     """
     if not (isinstance(tenant_id, str) and re.fullmatch(r"\d{6}", tenant_id)) \
             or db.session.get(Tenant, tenant_id) is None:
-        raise ServiceError("団体コードが正しくありません。")
+        raise ServiceError(_("The municipality code is not valid."))
     content = empty_content()
     for key in PREFILL_KEYS:
         value = fields.get(key, "") if isinstance(fields, dict) else ""
         if not isinstance(value, str):
-            raise ServiceError(f"{key} は文字列で指定してください。")
+            raise ServiceError(_("%(key)s must be a string.", key=key))
         content[key] = _split(value) if key in LIST_KEYS else value
     label = (source_label or "").strip()[:200]
     try:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from flask import current_app, g
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from casebook import search
@@ -114,10 +115,10 @@ def get_version(case: Case, number: int) -> Optional[CaseVersion]:
 def propose_case(case: Case, actor_id: int) -> None:
     """A member asks the municipality's admin to release the case to the casebook."""
     if case.release_state == "proposed":
-        raise ServiceError("この事例はすでに承認待ちです。")
+        raise ServiceError(_("This case is already awaiting approval."))
     pending = open_submission(case)
     if pending is not None and pending.status == "queued":
-        raise ServiceError("この事例はすでに都の審査待ちです。")
+        raise ServiceError(_("This case is already awaiting review by the Tokyo Metropolitan Government."))
     case.release_state = "proposed"
     db.session.flush()
     audit.record("case.propose", "case", case.id, after={"version": case.version})
@@ -126,7 +127,7 @@ def propose_case(case: Case, actor_id: int) -> None:
 def approve_release(case: Case, actor_id: int) -> Submission:
     """The tenant admin signs the current version off: a snapshot goes to the curators' queue."""
     if case.release_state != "proposed":
-        raise ServiceError("承認待ちの事例ではありません。")
+        raise ServiceError(_("This case is not awaiting approval."))
     case.release_state = "approved"
     submission = queue_submission(case, approved_by=actor_id)
     audit.record("case.approve_release", "case", case.id, after={"version": case.version,
@@ -137,7 +138,7 @@ def approve_release(case: Case, actor_id: int) -> Submission:
 def return_to_draft(case: Case, actor_id: int) -> None:
     """The tenant admin declines to release the case for now."""
     if case.release_state != "proposed":
-        raise ServiceError("承認待ちの事例ではありません。")
+        raise ServiceError(_("This case is not awaiting approval."))
     case.release_state = "draft"
     db.session.flush()
     audit.record("case.release_declined", "case", case.id)
@@ -224,16 +225,16 @@ def add_attachment(case: Case, actor_id: int, filename: str, data: bytes) -> Cas
     """Store a file with the case after checking its size and its real type."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")[:255]
     if not name:
-        raise ServiceError("ファイルを選んでください。", "file")
+        raise ServiceError(_("Choose a file."), "file")
     if not data:
-        raise ServiceError("空のファイルは添付できません。", "file")
+        raise ServiceError(_("An empty file cannot be attached."), "file")
     limit = max_upload_bytes()
     if len(data) > limit:
-        raise ServiceError(f"ファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）。", "file")
+        raise ServiceError(_("The file is too large (limit %(limit)s MB).", limit=limit // (1024 * 1024)), "file")
     mime = sniff_type(data)
     if mime is None:
-        raise ServiceError("添付できるのは PDF、Office 文書（Word・Excel・PowerPoint）、"
-                           "画像（PNG・JPEG・GIF・WebP）です。ファイルの中身がこれらの形式ではありません。", "file")
+        raise ServiceError(_("You can attach PDF files, Office documents (Word, Excel, PowerPoint) and images "
+                             "(PNG, JPEG, GIF, WebP). The content of this file is not one of these formats."), "file")
     row = CaseAttachment(tenant_id=case.tenant_id, case_id=case.id, filename=name, content_type=mime,
                          size=len(data), data=data, created_by=actor_id)
     db.session.add(row)

@@ -187,7 +187,7 @@ def cases_attach(case_id: int):  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     try:
         if upload is None:
-            raise ServiceError("ファイルを選んでください。", "file")
+            raise ServiceError(_("Choose a file."), "file")
         data = upload.read(services.max_upload_bytes() + 1)
         services.add_attachment(case, current_user.id, upload.filename or "", data)
     except ServiceError as error:
