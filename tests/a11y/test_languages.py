@@ -211,13 +211,11 @@ def test_python_user_strings_are_translated() -> None:
 
 
 def test_domain_service_errors_are_translated() -> None:
-    """Known gap, tracked: the domain modules raise ServiceError("…日本語…") (the foundation's own
-    pattern until this issue), so the English UI shows those
-    messages in Japanese. Listed here until each is ``ServiceError(_("English"))``."""
+    """Service errors are ``ServiceError(_("English"))``: a Japanese literal would show untranslated in
+    the English interface."""
     _problems, domain_errors = _untranslated_in_sources()
-    if domain_errors:
-        pytest.xfail(f"{len(domain_errors)} service errors of the domains are Japanese literals, "
-                     "shown untranslated in English:\n" + "\n".join(domain_errors))
+    assert not domain_errors, (f"{len(domain_errors)} service errors are Japanese literals, shown untranslated "
+                               "in English:\n" + "\n".join(domain_errors))
 
 
 @pytest.mark.browser
