@@ -207,16 +207,16 @@ def _adoptions_and_questions(cur: Any, tenant_codes: list[str], users: dict[str,
         question_rows.append((question_id, entry_id, asker, asker_id, asker_name, rng.choice(QUESTIONS)))
         answer_rows.append((question_id, source, answerer_id, answerer_name, rng.choice(ANSWERS)))
     # The policies check that the writer is the adopter / asker / answerer: one tenant binding each.
-    for statement, rows in (
-            ("INSERT INTO casebook_adoptions (entry_id, adopter_tenant_id, status, outcome) VALUES %s", adoption_rows),
+    for statement, rows, writer_column in (
+            ("INSERT INTO casebook_adoptions (entry_id, adopter_tenant_id, status, outcome) VALUES %s",
+             adoption_rows, 1),
             ("INSERT INTO casebook_questions (id, entry_id, asker_tenant_id, asker_user_id, asker_name, body) "
-             "VALUES %s", question_rows),
+             "VALUES %s", question_rows, 2),
             ("INSERT INTO casebook_answers (question_id, answerer_tenant_id, answerer_user_id, answerer_name, body) "
-             "VALUES %s", answer_rows)):
-        tenant_at = 2 if "casebook_questions" in statement else 1  # the writer's tenant column
+             "VALUES %s", answer_rows, 1)):
         by_tenant: dict[str, list[tuple[Any, ...]]] = {}
         for row in rows:
-            by_tenant.setdefault(row[tenant_at], []).append(row)
+            by_tenant.setdefault(row[writer_column], []).append(row)
         for code, tenant_rows in by_tenant.items():
             cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
             execute_values(cur, statement, tenant_rows, page_size=2000)

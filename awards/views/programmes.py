@@ -1,6 +1,9 @@
 """Programmes and their rubric: list, page, create and edit (curators), categories and criteria."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -173,15 +176,22 @@ def category_edit(programme_id: int, category_id: int):  # type: ignore[no-untyp
     category = _category(programme, category_id)
     form = CategoryForm(prefix=f"category-{category.id}")
     if form.validate_on_submit():
-        try:
-            save_category(current_user, programme, form.name.data or "", form.description.data or "", category)
-        except ServiceError as error:
-            flash(error.message, "error")
-            return _rubric_page(programme, 400)
-        flash(_("The category was saved."), "success")
-        return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
+        return _rubric_change(programme, lambda: save_category(
+            current_user, programme, form.name.data or "", form.description.data or "", category),
+            _("The category was saved."))
     flash(_("Enter the name of the category."), "error")
     return _rubric_page(programme, 400)
+
+
+def _rubric_change(programme: Any, change: Callable[[], object], done: str):  # type: ignore[no-untyped-def]
+    """Run one change of the rubric: back to the rubric with the message, or the page again with the refusal."""
+    try:
+        change()
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _rubric_page(programme, 400)
+    flash(done, "success")
+    return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
 
 
 @bp.post("/programmes/<int:programme_id>/categories/<int:category_id>/delete")
@@ -189,13 +199,8 @@ def category_edit(programme_id: int, category_id: int):  # type: ignore[no-untyp
 def category_delete(programme_id: int, category_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
     category = _category(programme, category_id)
-    try:
-        delete_category(current_user, programme, category)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _rubric_page(programme, 400)
-    flash(_("The category was deleted."), "success")
-    return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
+    return _rubric_change(programme, lambda: delete_category(current_user, programme, category),
+                          _("The category was deleted."))
 
 
 def _criterion_data(form: CriterionForm) -> CriterionData:
@@ -226,13 +231,8 @@ def criterion_edit(programme_id: int, criterion_id: int):  # type: ignore[no-unt
     criterion = _criterion(programme, criterion_id)
     form = CriterionForm(prefix=f"criterion-{criterion.id}")
     if form.validate_on_submit():
-        try:
-            save_criterion(current_user, programme, _criterion_data(form), criterion)
-        except ServiceError as error:
-            flash(error.message, "error")
-            return _rubric_page(programme, 400)
-        flash(_("The criterion was saved."), "success")
-        return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
+        return _rubric_change(programme, lambda: save_criterion(current_user, programme, _criterion_data(form),
+                                                                criterion), _("The criterion was saved."))
     flash(_("Check the criterion: name, weight 1–100 and a scale between 0 and 10."), "error")
     return _rubric_page(programme, 400)
 
@@ -242,10 +242,5 @@ def criterion_edit(programme_id: int, criterion_id: int):  # type: ignore[no-unt
 def criterion_delete(programme_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
     criterion = _criterion(programme, criterion_id)
-    try:
-        delete_criterion(current_user, programme, criterion)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _rubric_page(programme, 400)
-    flash(_("The criterion was deleted."), "success")
-    return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
+    return _rubric_change(programme, lambda: delete_criterion(current_user, programme, criterion),
+                          _("The criterion was deleted."))

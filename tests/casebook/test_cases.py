@@ -86,10 +86,6 @@ class _Scanner(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "script" and (attributes.get("src") or "").startswith("/static/") and not attributes.keys() - {
-                "src", "defer"}:
-            return  # the layout's own script, served by the app (CSP script-src 'self')
         if tag in ("script", "iframe", "svg", "object", "embed"):
             self.found.append(tag)
         for name, value in attrs:
