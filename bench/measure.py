@@ -151,7 +151,8 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
         event.remove(engine, "after_cursor_execute", after)
     with app.app_context():
         sqla.engine.dispose()
-    return {"tenant": tenant, "status": response.status_code, "request_ms": total, "statements": statements}
+    return {"tenant": tenant, "status": response.status_code, "request_ms": total, "statements": statements,
+            "client": client}
 
 
 def explain_ms(cur: Any, sql: str) -> float:
