@@ -17,6 +17,7 @@ from typing import Any, Optional, TypeVar
 from flask import abort, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.extensions import db, login_manager
@@ -46,6 +47,7 @@ def start_session(user: User, method: str, id_token_hint: Optional[str] = None) 
     audit.record("auth.login", "user", user.id, after={"method": method})
     session["tid"] = user.tenant_id
     session["sid"] = secret
+    session["uid"] = user.id
     if lang:
         session["lang"] = lang
     session.permanent = True
@@ -70,9 +72,18 @@ def _load_from_session() -> Optional[User]:
     tenant_id, secret = session.get("tid"), session.get("sid")
     if not isinstance(tenant_id, str) or not isinstance(secret, str):
         return None
-    bind_tenant(tenant_id)
-    auth = db.session.scalar(select(AuthSession).where(AuthSession.tenant_id == tenant_id,
-                                                        AuthSession.id == _hash(secret)))
+    claimed = session.get("uid")
+    # The signed cookie names the user: bind tenant and user at once and read the server session, the
+    # user, their tenant and roles in ONE statement (this runs on every request). The binding is
+    # undone below unless the server-side session really belongs to that user.
+    bind_tenant(tenant_id, claimed if isinstance(claimed, int) else None)
+    row = db.session.execute(
+        select(AuthSession, User)
+        .join(User, (User.tenant_id == AuthSession.tenant_id) & (User.id == AuthSession.user_id))
+        .options(joinedload(User.memberships))
+        .where(AuthSession.tenant_id == tenant_id, AuthSession.id == _hash(secret))
+    ).unique().first()
+    auth, user = (row[0], row[1]) if row is not None else (None, None)
     now = datetime.now(UTC)
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
@@ -81,14 +92,16 @@ def _load_from_session() -> Optional[User]:
         session.pop("sid", None)
         bind_tenant(None)
         return None
-    user = db.session.get(User, (tenant_id, auth.user_id))
     if user is None or not user.is_active or not user.tenant.is_active:
         if user is not None:
             audit.record_always("auth.refused_inactive", "user", user.id)
         session.pop("sid", None)
         bind_tenant(None)
         return None
-    bind_tenant(tenant_id, user.id)
+    if claimed != user.id:
+        # A cookie from before the user id was kept in it (or none): bind the user now.
+        bind_tenant(tenant_id, user.id)
+        session["uid"] = user.id
     if now - auth.last_seen_at > _TOUCH_EVERY:
         auth.last_seen_at = now
     g.auth_session = auth
