@@ -185,6 +185,9 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
         sqls = [s for s, _ms in captured["statements"] if spec["match"](s)]
         conn, cur = _app_role_cursor(db, captured["tenant"])
         try:
+            # The page's own transaction settings (SET LOCAL enable_seqscan = off) apply to its statements.
+            for sql in (s for s, _ms in captured["statements"] if s.startswith("SET LOCAL")):
+                cur.execute(sql)
             timings.append(sum(explain_ms(cur, sql) for sql in sqls))
         finally:
             conn.close()

@@ -1,7 +1,8 @@
 """Reading the casebook and a municipality's own cases: search, facets, sort, pagination.
 
-Every page runs a fixed handful of statements: the synonyms, a capped count, the page's ids
-(ranked among a bounded candidate set taken from the GIN index), the page's rows, the facets.
+Every page runs a fixed handful of statements: the synonyms, the first matches (a capped count and
+the facets from one scan), the page's ids (ranked among a bounded candidate set taken from the GIN
+index), the page's rows.
 Snippets are computed in Python for the page's rows only.
 """
 from __future__ import annotations
@@ -135,6 +136,19 @@ def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 
+def _first_matches(conditions: list[Any]) -> list[Any]:
+    """Up to COUNT_CAP + 1 matching entries with the columns the facets count, in ONE statement.
+
+    Each statement with ``@@`` builds the GIN bitmap of every matching row, whatever its LIMIT: at
+    national scale that is most of a search's time for a common word, so the capped count and the
+    facets share one scan instead of making two.
+    """
+    sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
+        .where(*conditions).limit(COUNT_CAP + 1).subquery()
+    return list(db.session.execute(select(sub, Tenant.kind, Tenant.region)
+                                   .join(Tenant, Tenant.code == sub.c.source_tenant_id)).all())
+
+
 def _prefer_indexes() -> None:
     # The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
     # TOASTed: for a common word that is far slower than the GIN bitmap. Transaction-local.
@@ -156,7 +170,8 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     if tsq is not None and not any_word:
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
-    total, capped = _capped_count(select(Entry.id).where(*conditions))
+    matches = _first_matches(conditions)
+    total, capped = min(len(matches), COUNT_CAP), len(matches) > COUNT_CAP
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
         # with some of them, best first, rather than nothing.
@@ -175,7 +190,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
         ids = list(db.session.scalars(select(Entry.id).where(*conditions).order_by(*order)
                                       .limit(per_page).offset(offset)))
     hits = _load_hits(ids, rank_of, terms if with_snippets else None)
-    facets = _facets(conditions) if with_facets else {}
+    facets = _facet_counts(matches[:FACET_CAP]) if with_facets else {}
     return Result(hits, total, capped, page, pages, terms, facets, any_word)
 
 
@@ -227,11 +242,7 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
     return hits
 
 
-def _facets(conditions: list[Any]) -> dict[str, list[tuple[str, int]]]:
-    sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
-        .where(*conditions).limit(FACET_CAP).subquery()
-    rows = db.session.execute(select(sub, Tenant.kind, Tenant.region)
-                              .join(Tenant, Tenant.code == sub.c.source_tenant_id)).all()
+def _facet_counts(rows: list[Any]) -> dict[str, list[tuple[str, int]]]:
     counters: dict[str, Counter[str]] = {k: Counter() for k in ("theme", "tool", "kind", "region",
                                                                  "fiscal_year", "stage")}
     for row in rows:
