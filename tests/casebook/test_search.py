@@ -118,3 +118,32 @@ def test_everyday_queries_fall_back_to_some_words_and_drop_filler(bound) -> None
     assert not queries.search_casebook(queries.Filters(q="書かない窓口"), with_facets=False).any_word
     # 導入 and 効果 are in nearly every case: "the effect of introducing RPA" means the RPA cases.
     assert set(_ids("RPA")) <= set(_ids("ＲＰＡ導入の効果"))
+
+
+def test_facet_counts_are_exact_over_every_match(bound) -> None:  # type: ignore[no-untyped-def]
+    # Facets are counted in PostgreSQL in the same statement as the capped count: each value's count
+    # must equal a recount of the matching entries (60 published, below the cap).
+    from collections import Counter
+
+    from casebook.models import Entry
+    from tenants.models import Tenant
+
+    result = queries.search_casebook(queries.Filters(), per_page=100, with_facets=True)
+    entries = db.session.execute(db.select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id)
+                                 .where(Entry.status == "published")).all()
+    assert result.total == len(entries) == 60
+    expected: dict[str, Counter[str]] = {k: Counter() for k in ("theme", "tool", "kind", "region", "stage",
+                                                                 "fiscal_year")}
+    for entry, tenant in entries:
+        expected["theme"].update(entry.themes or [])
+        expected["tool"].update(entry.tools or [])
+        expected["kind"][tenant.kind] += 1
+        expected["region"][tenant.region] += 1
+        expected["stage"][entry.stage] += 1
+        if entry.fiscal_year is not None:
+            expected["fiscal_year"][str(entry.fiscal_year)] += 1
+    for name, counter in expected.items():
+        got = dict(result.facets[name])
+        limit = 15 if name in ("theme", "tool") else None
+        assert got == dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]), name
+    assert [v for v, _n in result.facets["fiscal_year"]] == sorted(expected["fiscal_year"], reverse=True)
