@@ -212,39 +212,50 @@ def _scans(cur: Any, sql: str) -> set[str]:
     return found
 
 
-def rls_cost(db: BenchDatabase, repeats: int = 30) -> list[dict[str, Any]]:
-    """The same statements as the app role under RLS and as a BYPASSRLS role, median server time ratio."""
+def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
+    """What row-level security costs a page: every statement the page sends (its session check
+    included), run as the application role under RLS (tenant bound) and as a BYPASSRLS role without
+    it, interleaved round by round; the medians of the per-round sums are compared. The worst single
+    statement is reported beside it.
+    """
     from bench import domain_pages
 
     results = []
-    for name, path, match in domain_pages.rls_specs(db):
+    for name, path in domain_pages.rls_specs(db):
         captured = capture_statements(db, path)
-        sqls = [s for s, _ms in captured["statements"] if match(s)]
+        texts = [s for s, _ms in captured["statements"]]
+        settings = [s for s in texts if s.startswith("SET LOCAL")]
+        sqls = [s for s in texts if not s.startswith(("SET LOCAL", "SELECT set_config"))]
         if not sqls:
             continue
         conn, cur = _app_role_cursor(db, captured["tenant"])
         reader = psycopg2.connect(db.reader_url)
         rcur = reader.cursor()
-        with_rls: list[float] = []
-        without: list[float] = []
+        per_rls: list[list[float]] = [[] for _ in sqls]
+        per_bypass: list[list[float]] = [[] for _ in sqls]
         try:
+            for sql in settings:  # the page's own transaction settings, on both sides
+                cur.execute(sql)
+                rcur.execute(sql)
             for _ in range(repeats):
-                with_rls.append(sum(explain_ms(cur, s) for s in sqls))
-                without.append(sum(explain_ms(rcur, s) for s in sqls))
-        finally:
-            conn.close()
-            reader.close()
-        a, b = statistics.median(with_rls), statistics.median(without)
-        conn, cur = _app_role_cursor(db, captured["tenant"])
-        reader = psycopg2.connect(db.reader_url)
-        try:
+                for i, sql in enumerate(sqls):
+                    per_rls[i].append(explain_ms(cur, sql))
+                    per_bypass[i].append(explain_ms(rcur, sql))
             plans = {"rls": set().union(*(_scans(cur, s) for s in sqls)),
-                     "bypass": set().union(*(_scans(reader.cursor(), s) for s in sqls))}
+                     "bypass": set().union(*(_scans(rcur, s) for s in sqls))}
         finally:
             conn.close()
             reader.close()
+        a = statistics.median(sum(r[i] for r in per_rls) for i in range(repeats))
+        b = statistics.median(sum(r[i] for r in per_bypass) for i in range(repeats))
+        statements: list[dict[str, Any]] = []
+        for sql, with_rls, without in zip(sqls, per_rls, per_bypass, strict=True):
+            x, y = statistics.median(with_rls), statistics.median(without)
+            statements.append({"sql": " ".join(sql.split())[:90], "rls_ms": x, "bypass_ms": y,
+                               "ratio": x / y if y else float("nan")})
+        worst = max(statements, key=lambda st: st["ratio"])
         results.append({"query": name, "statements": len(sqls), "rls_ms": a, "bypass_ms": b,
-                        "ratio": a / b if b else float("nan"),
+                        "ratio": a / b if b else float("nan"), "worst": worst,
                         "plan_rls": sorted(plans["rls"] - plans["bypass"]),
                         "plan_bypass": sorted(plans["bypass"] - plans["rls"])})
     return results

@@ -87,11 +87,15 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
                      f"{national['cases_per_municipality']} cases, database {national['size']}, generated in "
                      f"{national['generate_seconds']} s")
     lines += ["", "## Cost of row-level security", "",
-              "The same statements, captured from the page, run as the application role under RLS (tenant bound) and",
-              "as a BYPASSRLS role without it; median server time of 30 runs.", "",
-              "| statements of | RLS ms | no RLS ms | ratio |", "|---|---:|---:|---:|"]
-    lines += [f"| {x['query']} ({x['statements']}) | {x['rls_ms']:.3f} | {x['bypass_ms']:.3f} | {x['ratio']:.2f} |"
-              for x in rls]
+              "Every statement a page sends (its session check included), captured in-process, run as the application",
+              "role under RLS (tenant bound) and as a BYPASSRLS role without it, interleaved, 100 rounds; server time",
+              "(planning + execution) of the page's statements together, median of the rounds. The statement whose",
+              "ratio is worst is shown beside it.", "",
+              "| statements of | RLS ms | no RLS ms | ratio | worst single statement: RLS / no RLS ms (ratio) |",
+              "|---|---:|---:|---:|---|"]
+    lines += [f"| {x['query']} ({x['statements']}) | {x['rls_ms']:.3f} | {x['bypass_ms']:.3f} | {x['ratio']:.2f} | "
+              f"`{x['worst']['sql'][:60]}…`: {x['worst']['rls_ms']:.3f} / {x['worst']['bypass_ms']:.3f} "
+              f"({x['worst']['ratio']:.2f}) |" for x in rls]
     differing = [x for x in rls if x.get("plan_rls") or x.get("plan_bypass")]
     for x in differing:
         lines.append(f"- {x['query']}: the plans differ. Under RLS: {', '.join(x['plan_rls']) or '—'}; "
@@ -103,14 +107,7 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
                   "same, the difference is the policy's own evaluation per row."]
     lines += ["", "## Targets", "", "| target | result | verdict |", "|---|---|---|"]
     lines += _targets(results, soak, ceiling, search, rls)
-    cases = data["rows"].get("cases", 0)
-    seconds = data.get("generate_seconds") or 0
-    if cases and seconds:
-        rate = cases / seconds
-        lines.append(f"| 1 million case rows load in < 5 min | measured at this size only: {cases:,} cases in "
-                     f"{seconds:.0f} s ({rate:,.0f} cases/s, each with a version and a casebook copy); "
-                     f"1,000,000 at that rate would take {1_000_000 / rate / 60:.0f} min (a projection, not a "
-                     f"measurement) | **{'met' if 1_000_000 / rate < 300 else 'missed'}** (projected) |")
+    lines.append(_million_rows(data, national))
     lines += ["", "## Notes", "", *facts.get("notes", []), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -130,9 +127,14 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
     ok = None if soak is None else soak.errors == 0 and soak.seconds >= 59
     rows.append(f"| zero errors at 64 connections for 60 s | "
                 f"{'—' if soak is None else f'{soak.errors} errors in {soak.seconds:.0f} s'} | {_verdict(ok)} |")
-    worst = max((x["ratio"] for x in rls), default=None)
-    rows.append(f"| RLS costs < 10 % | {'—' if worst is None else f'worst ratio {worst:.2f}'} | "
-                f"{_verdict(None if worst is None else worst < TARGET_RLS)} |")
+    worst = max(rls, key=lambda x: x["ratio"], default=None)
+    shown = "—" if worst is None else f"worst page ratio {worst['ratio']:.2f} ({worst['query']})"
+    rows.append(f"| RLS costs < 10 % (a page's SQL server time) | {shown} | "
+                f"{_verdict(None if worst is None else worst['ratio'] < TARGET_RLS)} |")
+    single = max((x["worst"] for x in rls), key=lambda st: st["ratio"], default=None)
+    if single is not None:
+        rows.append(f"| (informative) RLS on the single statement where it weighs most | ratio {single['ratio']:.2f} "
+                    f"({single['rls_ms'] - single['bypass_ms']:.3f} ms more on {single['bypass_ms']:.3f} ms) | — |")
     pages = [r for r in results if r.measured and not r.name.startswith("bare ")]
     for r in pages:
         rows.append(f"| {r.name} ≥ 30 % of bare Jinja | {r.ratio(ceiling):.0%} | "
@@ -140,3 +142,21 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
     rows += [f"| {r.name} ≥ 30 % of bare Jinja | — | not measured: {r.note} |"
              for r in results if not r.measured]
     return rows
+
+
+def _million_rows(data: dict[str, Any], national: dict[str, Any] | None) -> str:
+    """The one-million-row load: measured when the national data set was built in this run or before."""
+    target = "| 1 million case rows load in < 5 min |"
+    big = national if national and national["rows"].get("cases", 0) >= 1_000_000 else None
+    if big is not None:
+        seconds = big["generate_seconds"]
+        return (f"{target} measured: the national data set ({big['municipalities']:,} × {big['cases_per_municipality']}"
+                f" = {big['rows']['cases']:,} cases, each with a version and a casebook copy, and every other "
+                f"module's rows) generated in {seconds:.1f} s ({seconds / 60:.1f} min) | {_verdict(seconds < 300)} |")
+    cases, seconds = data["rows"].get("cases", 0), data.get("generate_seconds") or 0
+    if not cases or not seconds:
+        return f"{target} — | not measured |"
+    rate = cases / seconds
+    return (f"{target} not measured at that size in this run (`--national` measures it): {cases:,} cases in "
+            f"{seconds:.0f} s here ({rate:,.0f} cases/s); 1,000,000 at that rate would take "
+            f"{1_000_000 / rate / 60:.1f} min (a projection) | not measured |")
