@@ -49,6 +49,9 @@ class Hit:
     tenant: Optional[Tenant]
     rank: float
     snippet: list[tuple[str, bool]]
+    # The title as (piece, is_hit) parts when a query is given: a case found by words of its title
+    # alone shows them marked there, where the summary has none to mark.
+    title: list[tuple[str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -271,7 +274,8 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
                     if any(hit for _p, hit in other):
                         snip = other
                         break
-        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip))
+        title = search.mark_terms(entry.title, terms) if terms else []
+        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title))
     return hits
 
 
@@ -292,7 +296,8 @@ def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE
     else:
         stmt = stmt.order_by(Case.updated_at.desc(), Case.id.desc())
     cases = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    hits = [Hit(c, None, 0.0, search.snippet(c.summary, terms) if terms else []) for c in cases]
+    hits = [Hit(c, None, 0.0, search.snippet(c.summary, terms) if terms else [],
+                search.mark_terms(c.title, terms) if terms else []) for c in cases]
     return Result(hits, total, capped, page, pages, terms)
 
 

@@ -205,6 +205,24 @@ def _cached_morphemes(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(morphemes(text))
 
 
+def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+    """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit."""
+    wanted = set(terms)
+    value = text or ""
+    parts = list(_cached_morphemes(value)) if wanted else []
+    if "".join(surface for surface, _lex in parts) != value or \
+            not any(lex and any(x in wanted for x in lex.split(_ALT)) for _s, lex in parts):
+        return [(value, False)]
+    merged: list[tuple[str, bool]] = []
+    for surface, lex in parts:
+        hit = bool(lex) and any(x in wanted for x in lex.split(_ALT))
+        if merged and merged[-1][1] == hit and not hit:
+            merged[-1] = (merged[-1][0] + surface, False)
+        else:
+            merged.append((surface, hit))
+    return merged
+
+
 def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
     """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template."""
     plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]

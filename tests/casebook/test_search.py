@@ -104,10 +104,10 @@ def test_search_vector_is_kept_in_sync_on_write(client, login_as) -> None:  # ty
 
     login_as("member")
     case_id = _create(client, title="ドローンによる橋梁点検")
-    assert "ドローンによる橋梁点検" in client.get("/cases?q=ドローン").get_data(as_text=True)
+    assert "<mark>ドローン</mark>による橋梁点検" in client.get("/cases?q=ドローン").get_data(as_text=True)
     client.post(f"/cases/{case_id}/edit", data={**FORM, "title": "衛星画像による道路点検", "version": "1"})
     assert "衛星画像" not in client.get("/cases?q=ドローン").get_data(as_text=True)
-    assert "衛星画像による道路点検" in client.get("/cases?q=衛星").get_data(as_text=True)
+    assert "<mark>衛星</mark>画像による道路点検" in client.get("/cases?q=衛星").get_data(as_text=True)
 
 
 def test_everyday_queries_fall_back_to_some_words_and_drop_filler(bound) -> None:  # type: ignore[no-untyped-def]
@@ -147,3 +147,12 @@ def test_facet_counts_are_exact_over_every_match(bound) -> None:  # type: ignore
         limit = 15 if name in ("theme", "tool") else None
         assert got == dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]), name
     assert [v for v, _n in result.facets["fiscal_year"]] == sorted(expected["fiscal_year"], reverse=True)
+
+
+def test_words_found_only_in_the_title_are_marked_there(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    # 「こども 手続き」 finds case-052 by its title (子供…申請手続…); its summary has neither word, so
+    # the marks must be in the title, escaped like every other piece.
+    login_as("member")
+    page = client.get("/casebook?q=こども 手続き").get_data(as_text=True)
+    assert "<mark>子供</mark>医療費助成の申請<mark>手続</mark>のオンライン化" in page
+    assert "<mark>" not in client.get("/casebook").get_data(as_text=True)
