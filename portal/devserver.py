@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+# Where the embedded PostgreSQL keeps its data; YOKOTEN_VAR lets a test run its own beside a developer's.
+VAR = Path(os.environ.get("YOKOTEN_VAR") or ROOT / "var")
 OWNER, APP_ROLE, DATABASE = "yokoten_owner", "yokoten_app", "yokoten"
 
 
@@ -78,7 +79,10 @@ def main() -> int:
                                     cwd=ROOT, env=os.environ.copy())
         time.sleep(1.0)
         _print_welcome(port, extra)
+        # SIGTERM and SIGINT both stop everything. SIGINT is set explicitly: a process started in the
+        # background by a non-interactive shell inherits SIGINT as ignored, and Python keeps that.
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return gunicorn.wait()
     except KeyboardInterrupt:
         print("\nStopping…")

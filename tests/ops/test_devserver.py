@@ -1,0 +1,95 @@
+"""The README's first command: `make run` (portal.devserver) starts everything and stops everything.
+
+Runs the real devserver with its own embedded PostgreSQL in a scratch directory (not the developer's
+var/pgdata), on free ports: migrations, demo data, gunicorn and the local OpenID provider come up,
+/readyz answers at the migration head, and a SIGINT or SIGTERM sent to the devserver process alone
+stops gunicorn and the database.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: signal.Signals) -> None:
+    # Under ROOT/var, not /tmp: the embedded PostgreSQL runs as its own user when we are root and
+    # must be able to reach its data directory.
+    var = ROOT / "var" / f"devserver-test-{uuid.uuid4().hex[:8]}"
+    var.mkdir(parents=True)
+    var.chmod(0o755)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+    env.update({"YOKOTEN_VAR": str(var), "PORT": str(port), "SSO_DEV_PROVIDER_PORT": str(_free_port()),
+                "GUNICORN_ACCESS_LOG": str(var / "access.log")})
+    log = (var / "devserver.log").open("wb")
+    # start_new_session: the signal goes to the devserver process alone, never to a process group.
+    # SIGINT starts ignored, as for `make run &` from a script (a non-interactive shell does that).
+    process = subprocess.Popen([sys.executable, "-m", "portal.devserver"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 120
+        ready = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if ready.status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        output = (var / "devserver.log").read_text(errors="replace")
+        assert ready is not None and ready.status_code == 200, output[-3000:]
+        assert _head() in ready.text
+        assert "Yokoten is running" in output and "132055" in output  # the demo accounts are listed
+        login = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert login.status_code == 200 and "ログイン" in login.text
+
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=40) == 0
+        output = (var / "devserver.log").read_text(errors="replace")
+        assert "PostgreSQL stopped." in output, output[-3000:]
+        assert not (var / "pgdata" / "postmaster.pid").exists()
+        with pytest.raises(requests.RequestException):
+            requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+        pid_file = var / "pgdata" / "postmaster.pid"
+        if pid_file.exists():  # the test failed half-way: do not leave a server behind
+            try:
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGQUIT)
+            except (OSError, ValueError):
+                pass
+            time.sleep(1)
+        shutil.rmtree(var, ignore_errors=True)
