@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import dev_login
 from tests.browser.pdf import page_pdf_text
@@ -53,7 +54,8 @@ def test_case_travels_from_koto_to_ome(page, new_page) -> None:  # type: ignore[
     ome.get_by_role("searchbox", name="事例集を検索").fill("粗大ゴミ　電子申請")
     ome.get_by_role("button", name="検索").click()
     hit = ome.get_by_test_id("hit").filter(has_text=TITLE)
-    assert hit.locator("mark").count() > 0
+    # count() does not wait: wait for the results page first (the click navigates).
+    expect(hit.locator("mark").first).to_be_visible()
     hit.get_by_role("link", name=TITLE).click()
     ome.get_by_role("button", name="自団体でこの事例を横展開する").click()
     assert "横展開 1団体" in ome.get_by_test_id("adoption-count").inner_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests.browser.conftest import ARTIFACTS
@@ -40,7 +41,7 @@ def test_member_logs_in_through_the_municipality_provider_and_out_again(page, li
     picker = page.get_by_role("region", name="所属団体の認証基盤でログイン")
     picker.get_by_label("団体（名称・よみがな・団体コード）").fill("おうめ")
     municipalities = picker.get_by_role("list", name="シングルサインオンを利用できる団体")
-    assert municipalities.get_by_role("link").filter(visible=True).count() == 1  # filtered while typing
+    expect(municipalities.get_by_role("link").filter(visible=True)).to_have_count(1)  # filtered while typing
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sso-picker.png"), full_page=True)
     _no_axe_violations(page)
