@@ -47,3 +47,21 @@ def test_each_module_sees_its_own_translation_of_a_shared_id(app, client, login_
     assert meanings == {"casebook": "タイトル", "procurement": "件名", "awards": "名称"}
     login_as("member")
     assert ">件名<" in client.get("/procurement/").get_data(as_text=True)
+
+
+def test_template_translations_follow_domain_and_locale_within_one_request(app) -> None:  # type: ignore[no-untyped-def]
+    # Templates look their translations up once per request (portal.i18n._translations); a domain
+    # switched or a locale forced later in the same request must still be seen.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from portal.i18n import domain_for
+
+    with app.test_request_context("/"):
+        domain_for("procurement").as_default()
+        assert render_template_string("{{ _('Title') }}") == "件名"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Title') }}") == "Title"
+        assert render_template_string("{{ _('Title') }}") == "件名"
+        domain_for("casebook").as_default()
+        assert render_template_string("{{ _('Title') }}") == "タイトル"
