@@ -268,7 +268,7 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
     finally:
         sys.setswitchinterval(switch_interval)
     if rebuild:
-        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # maintenance_work_mem is the caller's (portal.generate's window sets it for its own builds).
         for _name, definition in rebuild:
             cur.execute(definition)
     # The policies check that the writer is the adopter / asker / answerer: one tenant binding each.

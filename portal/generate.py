@@ -191,8 +191,10 @@ def bulk_load_window(cur: Any) -> Iterator[list[str]]:
                    WHERE k.contype = 'f' AND k.convalidated AND n.nspname = 'public' AND c.relname <> ALL(%s)
                    ORDER BY 1, 2""", (list(SMALL_TABLES),))
     foreign_keys = cur.fetchall()
-    # GIN builds run in parallel workers (PostgreSQL 18): the second core works during them.
-    cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    # GIN builds run in parallel workers (PostgreSQL 18): the second core works during them. The
+    # budget is shared by the participants; at 1,001,075 cases 2 GB built the cases' GIN index in
+    # 16.7 s against 19.3 s with 512 MB.
+    cur.execute("SET LOCAL maintenance_work_mem = '2GB'")
     cur.execute("SET LOCAL max_parallel_maintenance_workers = 2")
     for table, name, _definition in foreign_keys:
         cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
