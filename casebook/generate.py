@@ -1,20 +1,31 @@
-"""Synthetic cases for the benchmarks (issue 7): COPY straight into cases, versions and the casebook.
+"""Synthetic cases for the benchmarks (issue 7): cases by COPY, their versions and casebook copies in SQL.
 
 ``generate(cur, tenant_codes, per_tenant, rng)`` runs on a psycopg2 cursor of an owner connection
-inside one transaction. Each case is built from sentence fragments of the sample corpus, its
-search vector computed once from a small pool of analysed fragments (SudachiPy runs on the pool,
-not on every row), and every generated case is also published in the casebook so that search is
-measured at full size.
+inside one transaction. Each case is built from sentence fragments of the sample corpus, its search
+vector assembled from a small pool of analysed fragments (SudachiPy runs on the pool, not on every
+row), and every generated case is also published in the casebook so that search is measured at full
+size.
+
+Only the cases travel from Python. Their first version (``jsonb_build_object`` of the same fields)
+and their casebook copy (the same search vector; its rank vector is the A/B-weighted part of it,
+``ts_filter``) are made by INSERT … SELECT from the rows just copied: PostgreSQL parses, tries to
+compress and TOASTs each search vector once instead of twice, and the text crosses the socket once.
+
+Python builds the next municipality's rows in a second thread while PostgreSQL loads the current
+one (psycopg2 releases the GIL while it waits): on two cores, both are busy.
 """
 from __future__ import annotations
 
 import io
 import json
+import queue
 import random
 import re
-from typing import Any
-
-from psycopg2.extras import execute_values
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from casebook import search
 from casebook.demo import CORPUS
@@ -26,18 +37,46 @@ QUESTIONS = ("導入にあたって条例や要綱の改正は必要でしたか
              "個人情報の取扱いについて、審議会への諮問は行いましたか。")
 ANSWERS = ("はい、要綱を改正しました。詳細は添付資料をご覧ください。", "単年度契約で、運用費は年額約300万円です。",
            "各課の担当者向けに半日の研修を2回実施しました。", "導入前後3か月の処理時間を比較しました。")
+DONE_OUTCOME = "窓口の待ち時間が短くなった。"
 ATTACHMENT_EVERY = 5  # one case in five carries a (small) document
+QUESTION_EVERY = 8  # one casebook entry in eight gets a question (and its answer)
 PDF_STUB = b"%PDF-1.4\n% generated for the benchmarks\n%%EOF\n"
 # Maintaining the indexes (GIN above all) row by row dominates a bulk load; building them once at
 # the end is far cheaper. Indexes that back a constraint (primary keys) stay.
 BULK_ROWS = 5000
 BULK_TABLES = ("cases", "casebook_entries")
+PREFETCH = 4  # municipalities built ahead of the one PostgreSQL is loading
 _SECONDARY_INDEXES = """
     SELECT i.indexname, i.indexdef FROM pg_indexes i
     WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                       WHERE c.conindid = format('%%I.%%I', i.schemaname, i.indexname)::regclass)
 """
+CONTENT_COLUMNS = ("title", "summary", "problem", "approach", "outcomes", "themes", "tools", "fiscal_year", "cost_jpy",
+                   "department", "stage", "search_vector")
+# The first version holds the same fields as the case (generated cases have no other version).
+VERSION_SQL = """
+    INSERT INTO case_versions (tenant_id, case_id, version, data, note)
+    SELECT tenant_id, id, 1, jsonb_build_object(
+               'title', title, 'summary', summary, 'problem', problem, 'approach', approach, 'outcomes', outcomes,
+               'themes', themes, 'tools', tools, 'fiscal_year', fiscal_year, 'cost_jpy', cost_jpy,
+               'department', department, 'stage', stage), 'generated'
+    FROM cases WHERE tenant_id = %s AND id = ANY(%s::bigint[]) ORDER BY id
+"""
+# The rank vector holds title, summary, themes and tools: the A and B weights of the search vector,
+# at the same positions (the strong fields come first), so ts_filter gives it exactly.
+ENTRY_SQL = f"""
+    INSERT INTO casebook_entries (id, source_tenant_id, source_case_id, source_version,
+                                  {", ".join(CONTENT_COLUMNS)}, rank_vector, adoption_count)
+    SELECT p.entry_id, c.tenant_id, c.id, 1, {", ".join("c." + col for col in CONTENT_COLUMNS)},
+           ts_filter(c.search_vector, '{{a,b}}'), p.adoptions
+    FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) AS p(case_id, entry_id, adoptions)
+    JOIN cases c ON c.tenant_id = %s AND c.id = p.case_id
+    ORDER BY p.entry_id
+"""  # noqa: S608 - the column names are this module's constants
+WRITTEN_TABLES = ("cases", "case_versions", "case_attachments", "casebook_adoptions", "casebook_questions",
+                  "casebook_answers")
+T = TypeVar("T")
 
 
 def _pool() -> dict[str, list[Any]]:
@@ -60,42 +99,141 @@ def _array(items: list[str]) -> str:
     return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
 
 
-def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Random) -> dict[str, int]:
-    """Write ``per_tenant`` cases per tenant (+ a first version each + a published casebook copy)."""
-    pool = _pool()
-    piece_cache: dict[tuple[str, str, int], str] = {}
+def _id_array(ids: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
 
-    def piece(weight: str, text: str, base: int) -> str:
-        """The tsvector entries of one fragment, positions offset by its field's base (cached)."""
-        key = (weight, text, base)
-        if key not in piece_cache:
+
+class _Vectors:
+    """The tsvector text of a case, assembled from cached pieces: each fragment (a corpus sentence,
+    a theme) is analysed once per field position, and no row ever calls SudachiPy on new text."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, int], str] = {}
+
+    def piece(self, weight: str, text: str, slot: int) -> str:
+        key = (weight, text, slot)
+        found = self._cache.get(key)
+        if found is None:
             entries = []
-            for pos, word in enumerate(search._indexed(text), start=base):
+            for pos, word in enumerate(search._indexed(text), start=1 + slot * 600):
                 for lexeme in word:
                     entries.append(f"{search._quote(lexeme)}:{min(pos, search.MAX_POSITION)}{weight}")
-            piece_cache[key] = " ".join(entries)
-        return piece_cache[key]
+            found = self._cache[key] = _esc(" ".join(entries))
+        return found
 
-    def vector(parts: list[tuple[str, str]]) -> str:
+    def vector(self, parts: list[tuple[str, str]]) -> str:
         # tsvector input merges repeated lexemes, so cached pieces are simply concatenated.
-        return " ".join(piece(weight, text, 1 + i * 600) for i, (weight, text) in enumerate(parts))
+        return " ".join([self.piece(weight, text, slot) for slot, (weight, text) in enumerate(parts)])
 
-    # COPY FROM is refused on a table whose row-level security applies to the current user. Inside
-    # the owner's bulk-load window (portal.generate: NO FORCE for the transaction) it does not, and
-    # the rows are copied straight in. Otherwise each tenant's rows are copied into temporary
-    # tables and moved with INSERT … SELECT under that tenant's binding (the policy checks them).
-    cur.execute("""SELECT bool_and(NOT c.relforcerowsecurity AND pg_get_userbyid(c.relowner) = current_user)
-                   FROM pg_class c WHERE c.oid IN ('cases'::regclass, 'case_versions'::regclass)""")
-    direct = bool(cur.fetchone()[0])
-    if not direct:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_cases (LIKE cases INCLUDING DEFAULTS) ON COMMIT DROP")
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gen_versions (LIKE case_versions INCLUDING DEFAULTS) "
-                    "ON COMMIT DROP")
-        cur.execute("TRUNCATE _gen_cases, _gen_versions")
-    case_table, version_table = ("cases", "case_versions") if direct else ("_gen_cases", "_gen_versions")
-    columns = ("title, summary, problem, approach, outcomes, themes, tools, fiscal_year, cost_jpy, department, "
-               "stage, search_vector")
-    total = attachment_count = 0
+
+@dataclass
+class _TenantRows:
+    """One municipality's rows, ready for COPY, and what the SQL steps need to know of them."""
+
+    code: str
+    cases: str
+    case_ids: str
+    entry_ids: str
+    adoptions: str
+    attachments: str
+    count: int
+    attachment_count: int
+
+
+@dataclass
+class _Exchanges:
+    """Adoptions, questions and answers, grouped by the municipality that writes them."""
+
+    adoptions: dict[str, list[str]] = field(default_factory=dict)
+    questions: dict[str, list[str]] = field(default_factory=dict)
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    adoption_count: int = 0
+    question_count: int = 0
+
+
+def _prefetch(produce: Callable[[], Iterator[T]], depth: int) -> Iterator[T]:
+    """Items of ``produce()`` made in a worker thread, up to ``depth`` ahead of the consumer."""
+    items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in produce():
+                while not stop.is_set():
+                    try:
+                        items.put(("item", item), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(("end", None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            items.put(("error", error))
+
+    worker = threading.Thread(target=work, name="casebook-generate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = items.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+
+
+class _Writer:
+    """COPY into a table: straight in where row-level security does not apply to the owner (the
+    bulk-load window), else through a temporary table and INSERT … SELECT, which the policy checks."""
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+        cur.execute("""SELECT c.relname FROM pg_class c
+                       WHERE c.oid = ANY(%s::regclass[]) AND NOT c.relforcerowsecurity
+                         AND pg_get_userbyid(c.relowner) = current_user""", (list(WRITTEN_TABLES),))
+        self.direct = {row[0] for row in cur.fetchall()}
+
+    def copy(self, table: str, columns: str, text: str) -> None:
+        if not text:
+            return
+        data = io.StringIO(text)
+        if table in self.direct:
+            self.cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=len(text) + 1)
+            return
+        staging = f"_gen_{table}"
+        # Only the copied columns, without constraints: the target table checks the rows.
+        self.cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
+                         f"SELECT {columns} FROM {table} WITH NO DATA")
+        self.cur.execute(f"TRUNCATE {staging}")
+        self.cur.copy_expert(f"COPY {staging} ({columns}) FROM STDIN", data, size=len(text) + 1)
+        self.cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")  # noqa: S608
+
+
+def _take(cur: Any, table: str, count: int) -> list[int]:
+    """``count`` ids from the table's identity sequence."""
+    if count <= 0:
+        return []
+    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, count))
+    return [row[0] for row in cur.fetchall()]
+
+
+def _users(cur: Any, tenant_codes: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """Up to four accounts per municipality (askers and answerers of the generated questions)."""
+    users: dict[str, list[tuple[int, str]]] = {}
+    for code in tenant_codes:
+        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
+        cur.execute("SELECT id, display_name FROM users WHERE tenant_id = %s ORDER BY id LIMIT 4", (code,))
+        users[code] = [(r[0], r[1]) for r in cur.fetchall()]
+    return users
+
+
+def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Random) -> dict[str, int]:
+    """Write ``per_tenant`` cases per tenant (+ a first version each + a published casebook copy)."""
+    writer = _Writer(cur)
     rebuild: list[tuple[str, str]] = []
     if per_tenant * len(tenant_codes) >= BULK_ROWS:
         # Inside the caller's transaction: nobody ever sees the tables without their indexes.
@@ -103,121 +241,133 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         rebuild = list(cur.fetchall())
         for name, _definition in rebuild:
             cur.execute(f'DROP INDEX "{name}"')
-    users: dict[str, list[tuple[int, str]]] = {}
-    entries_made: list[tuple[int, str, int]] = []  # (entry id, source tenant, adoption count)
-    for code in tenant_codes:
-        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
-        cur.execute("SELECT id, display_name FROM users WHERE tenant_id = %s ORDER BY id LIMIT 4", (code,))
-        users[code] = [(r[0], r[1]) for r in cur.fetchall()]
-        cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, %s)",
-                    (per_tenant,))
-        ids = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT nextval(pg_get_serial_sequence('casebook_entries', 'id')) FROM generate_series(1, %s)",
-                    (per_tenant,))
-        entry_ids = [r[0] for r in cur.fetchall()]
-        attachments: list[tuple[Any, ...]] = []
-        case_buf, version_buf, entry_buf = io.StringIO(), io.StringIO(), io.StringIO()
-        for n, case_id in enumerate(ids):
-            base_title = rng.choice(pool["titles"])
-            title = f"{base_title}（{n + 1}）"
-            problem, approach = rng.sample(pool["problem"], 2), rng.sample(pool["approach"], 2)
-            data = {
-                "title": title, "summary": rng.choice(pool["summary"]), "problem": "".join(problem),
-                "approach": "".join(approach), "outcomes": rng.choice(pool["outcomes"]),
-                "themes": rng.sample(pool["themes"], 2), "tools": rng.sample(pool["tools"], 1),
-                "fiscal_year": rng.randint(2018, 2026), "cost_jpy": rng.randrange(0, 50_000_000, 1000),
-                "department": rng.choice(pool["departments"]), "stage": rng.choice(STAGES),
-            }
-            # Every fragment (a corpus sentence, a theme) is analysed once and cached: the title's
-            # number is not worth a lexeme, and no row ever calls SudachiPy on new text.
-            strong = [("A", base_title), ("B", data["summary"]), *[("B", t) for t in data["themes"]],
-                      *[("B", t) for t in data["tools"]]]
-            body = [*[("C", t) for t in problem], *[("C", t) for t in approach], ("C", data["outcomes"]),
-                    ("C", data["department"])]
-            tsv = _esc(vector(strong + body))
-            rank = _esc(vector(strong))
-            common = [_esc(title), _esc(data["summary"]), _esc(data["problem"]), _esc(data["approach"]),
-                      _esc(data["outcomes"]), _esc(_array(data["themes"])), _esc(_array(data["tools"])),
-                      str(data["fiscal_year"]), str(data["cost_jpy"]), _esc(data["department"]), data["stage"], tsv]
-            case_buf.write("\t".join([code, str(case_id), *common, "approved"]) + "\n")
-            version_buf.write("\t".join([code, str(case_id), "1", _esc(json.dumps(data, ensure_ascii=False)),
-                                         "generated"]) + "\n")
-            adoptions = min(rng.randint(0, 5), len(tenant_codes) - 1)
-            entry_buf.write("\t".join([str(entry_ids[n]), code, str(case_id), "1", *common, rank, str(adoptions)])
-                            + "\n")
-            entries_made.append((entry_ids[n], code, adoptions))
-            if n % ATTACHMENT_EVERY == 0:
-                attachments.append((code, case_id, f"資料_{n + 1}.pdf", "application/pdf", len(PDF_STUB), PDF_STUB))
-        cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
-        for buf, statement in (
-                (case_buf, f"COPY {case_table} (tenant_id, id, {columns}, release_state) FROM STDIN"),
-                (version_buf, f"COPY {version_table} (tenant_id, case_id, version, data, note) FROM STDIN"),
-                (entry_buf, f"COPY casebook_entries (id, source_tenant_id, source_case_id, source_version, {columns}, "
-                            "rank_vector, adoption_count) FROM STDIN")):
-            buf.seek(0)
-            cur.copy_expert(statement, buf)
-        if not direct:
-            cur.execute("INSERT INTO cases SELECT * FROM _gen_cases")
-            cur.execute("INSERT INTO case_versions SELECT * FROM _gen_versions")
-            cur.execute("TRUNCATE _gen_cases, _gen_versions")
-        # Attachments are few and small: a plain multi-row INSERT works with or without FORCE.
-        execute_values(cur, "INSERT INTO case_attachments (tenant_id, case_id, filename, content_type, size, data) "
-                            "VALUES %s", attachments, page_size=1000)
-        attachment_count += len(attachments)
-        total += len(ids)
+    users = _users(cur, tenant_codes)
+    total_rows = per_tenant * len(tenant_codes)
+    case_ids = _take(cur, "cases", total_rows)
+    entry_ids = _take(cur, "casebook_entries", total_rows)
+    question_ids = _take(cur, "casebook_questions", (total_rows + QUESTION_EVERY - 1) // QUESTION_EVERY)
+    exchanges = _Exchanges()
+    build = _Builder(_pool(), tenant_codes, users, rng, exchanges)
+    case_columns = f"tenant_id, id, {', '.join(CONTENT_COLUMNS)}, release_state"
+    total = attachment_count = 0
+    # Ask for the GIL back soon after PostgreSQL answers, so the loading thread never waits long
+    # behind the building one.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        batches = _prefetch(lambda: build.tenants(per_tenant, case_ids, entry_ids, question_ids), PREFETCH)
+        for rows in batches:
+            cur.execute("SELECT set_config('app.tenant_id', %s, true)", (rows.code,))
+            writer.copy("cases", case_columns, rows.cases)
+            cur.execute(VERSION_SQL, (rows.code, rows.case_ids))
+            cur.execute(ENTRY_SQL, (rows.case_ids, rows.entry_ids, rows.adoptions, rows.code))
+            writer.copy("case_attachments", "tenant_id, case_id, filename, content_type, size, data",
+                        rows.attachments)
+            total += rows.count
+            attachment_count += rows.attachment_count
+    finally:
+        sys.setswitchinterval(switch_interval)
     if rebuild:
-        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # maintenance_work_mem is the caller's (portal.generate's window sets it for its own builds).
         for _name, definition in rebuild:
             cur.execute(definition)
-    adoption_count, question_count = _adoptions_and_questions(cur, tenant_codes, users, entries_made, rng)
-    cases = versions = entries = total
-    cur.execute("SELECT set_config('app.tenant_id', '', true)")
-    return {"cases": cases, "case_versions": versions, "casebook_entries": entries,
-            "case_attachments": attachment_count, "casebook_adoptions": adoption_count,
-            "casebook_questions": question_count, "casebook_answers": question_count}
-
-
-def _adoptions_and_questions(cur: Any, tenant_codes: list[str], users: dict[str, list[tuple[int, str]]],
-                             entries: list[tuple[int, str, int]], rng: random.Random) -> tuple[int, int]:
-    """Adoptions matching each entry's adoption count (by other municipalities), and a question with its
-    answer on one entry in eight. These tables carry row-level security of their own, which refuses
-    COPY FROM: multi-row INSERTs instead (a few rows per case, not the bulk of the load)."""
-    adoption_rows: list[tuple[Any, ...]] = []
-    asked: list[tuple[int, str]] = []
-    for position, (entry_id, source, count) in enumerate(entries):
-        others = [c for c in rng.sample(tenant_codes, min(len(tenant_codes), count + 1)) if c != source][:count]
-        for adopter in others:
-            status = rng.choice(ADOPTION_STATES)
-            outcome = "窓口の待ち時間が短くなった。" if status == "done" else ""
-            adoption_rows.append((entry_id, adopter, status, outcome))
-        if position % 8 == 0:
-            asked.append((entry_id, source))
-    question_rows: list[tuple[Any, ...]] = []
-    answer_rows: list[tuple[Any, ...]] = []
-    cur.execute("SELECT nextval(pg_get_serial_sequence('casebook_questions', 'id')) FROM generate_series(1, %s)",
-                (len(asked),))
-    question_ids = [r[0] for r in cur.fetchall()]
-    for question_id, (entry_id, source) in zip(question_ids, asked, strict=True):
-        askers = [c for c in tenant_codes if c != source and users.get(c)]
-        if not askers or not users.get(source):
-            continue
-        asker = rng.choice(askers)
-        asker_id, asker_name = rng.choice(users[asker])
-        answerer_id, answerer_name = rng.choice(users[source])
-        question_rows.append((question_id, entry_id, asker, asker_id, asker_name, rng.choice(QUESTIONS)))
-        answer_rows.append((question_id, source, answerer_id, answerer_name, rng.choice(ANSWERS)))
     # The policies check that the writer is the adopter / asker / answerer: one tenant binding each.
-    for statement, rows, writer_column in (
-            ("INSERT INTO casebook_adoptions (entry_id, adopter_tenant_id, status, outcome) VALUES %s",
-             adoption_rows, 1),
-            ("INSERT INTO casebook_questions (id, entry_id, asker_tenant_id, asker_user_id, asker_name, body) "
-             "VALUES %s", question_rows, 2),
-            ("INSERT INTO casebook_answers (question_id, answerer_tenant_id, answerer_user_id, answerer_name, body) "
-             "VALUES %s", answer_rows, 1)):
-        by_tenant: dict[str, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_tenant.setdefault(row[writer_column], []).append(row)
-        for code, tenant_rows in by_tenant.items():
+    for table, columns, grouped in (
+            ("casebook_adoptions", "entry_id, adopter_tenant_id, status, outcome", exchanges.adoptions),
+            ("casebook_questions", "id, entry_id, asker_tenant_id, asker_user_id, asker_name, body",
+             exchanges.questions),
+            ("casebook_answers", "question_id, answerer_tenant_id, answerer_user_id, answerer_name, body",
+             exchanges.answers)):
+        for code, lines in grouped.items():
             cur.execute("SELECT set_config('app.tenant_id', %s, true)", (code,))
-            execute_values(cur, statement, tenant_rows, page_size=2000)
-    return len(adoption_rows), len(question_rows)
+            writer.copy(table, columns, "".join(lines))
+    cur.execute("SELECT set_config('app.tenant_id', '', true)")
+    return {"cases": total, "case_versions": total, "casebook_entries": total,
+            "case_attachments": attachment_count, "casebook_adoptions": exchanges.adoption_count,
+            "casebook_questions": exchanges.question_count, "casebook_answers": exchanges.question_count}
+
+
+class _Builder:
+    """Builds each municipality's rows as COPY text (runs in the prefetch thread: it alone draws
+    from ``rng``, in a fixed order, so the same seed gives the same data)."""
+
+    def __init__(self, pool: dict[str, list[Any]], tenant_codes: list[str], users: dict[str, list[tuple[int, str]]],
+                 rng: random.Random, exchanges: _Exchanges) -> None:
+        self.pool = pool
+        self.tenant_codes = tenant_codes
+        self.users = users
+        self.rng = rng
+        self.exchanges = exchanges
+        self.vectors = _Vectors()
+        self.escaped = {key: [_esc(v) for v in values] for key, values in pool.items()}
+        self.pdf = "\\\\x" + PDF_STUB.hex()
+        self.askers = [c for c in tenant_codes if users.get(c)]
+        self.position = 0
+
+    def tenants(self, per_tenant: int, case_ids: list[int], entry_ids: list[int],
+                question_ids: list[int]) -> Iterator[_TenantRows]:
+        questions = iter(question_ids)
+        for index, code in enumerate(self.tenant_codes):
+            window = slice(index * per_tenant, (index + 1) * per_tenant)
+            yield self.tenant(code, case_ids[window], entry_ids[window], questions)
+
+    def tenant(self, code: str, case_ids: list[int], entry_ids: list[int], questions: Iterator[int]) -> _TenantRows:
+        pool, escaped, rng = self.pool, self.escaped, self.rng
+        titles, summaries, problems = pool["titles"], pool["summary"], pool["problem"]
+        approaches, outcomes, themes = pool["approach"], pool["outcomes"], pool["themes"]
+        tools, departments = pool["tools"], pool["departments"]
+        vector = self.vectors.vector
+        cases: list[str] = []
+        attachments: list[str] = []
+        adoption_counts: list[int] = []
+        for n, case_id in enumerate(case_ids):
+            title_at = rng.randrange(len(titles))
+            summary = rng.choice(summaries)
+            problem, approach = rng.sample(problems, 2), rng.sample(approaches, 2)
+            outcome = rng.choice(outcomes)
+            case_themes, case_tools = rng.sample(themes, 2), rng.sample(tools, 1)
+            fiscal_year, cost = rng.randint(2018, 2026), rng.randrange(0, 50_000_000, 1000)
+            department, stage = rng.choice(departments), rng.choice(STAGES)
+            # The title's number is not worth a lexeme: the vector is that of the corpus title.
+            tsv = vector([("A", titles[title_at]), ("B", summary), ("B", case_themes[0]), ("B", case_themes[1]),
+                          ("B", case_tools[0]), ("C", problem[0]), ("C", problem[1]), ("C", approach[0]),
+                          ("C", approach[1]), ("C", outcome), ("C", department)])
+            cases.append("\t".join((
+                code, str(case_id), f"{escaped['titles'][title_at]}（{n + 1}）", _esc(summary),
+                _esc(problem[0] + problem[1]), _esc(approach[0] + approach[1]), _esc(outcome),
+                _esc(_array(case_themes)), _esc(_array(case_tools)), str(fiscal_year), str(cost), _esc(department),
+                stage, tsv, "approved\n")))
+            adoption_counts.append(self.entry(entry_ids[n], code, questions))
+            if n % ATTACHMENT_EVERY == 0:
+                attachments.append(f"{code}\t{case_id}\t資料_{n + 1}.pdf\tapplication/pdf\t{len(PDF_STUB)}\t"
+                                   f"{self.pdf}\n")
+        return _TenantRows(code=code, cases="".join(cases), case_ids=_id_array(case_ids),
+                           entry_ids=_id_array(entry_ids), adoptions=_id_array(adoption_counts),
+                           attachments="".join(attachments), count=len(case_ids), attachment_count=len(attachments))
+
+    def entry(self, entry_id: int, source: str, questions: Iterator[int]) -> int:
+        """Adoptions of one casebook entry by other municipalities (and one question in eight); returns
+        its adoption count."""
+        rng, exchanges, codes = self.rng, self.exchanges, self.tenant_codes
+        count = min(rng.randint(0, 5), len(codes) - 1)
+        adopters = [c for c in rng.sample(codes, min(len(codes), count + 1)) if c != source][:count]
+        for adopter in adopters:
+            status = rng.choice(ADOPTION_STATES)
+            outcome = DONE_OUTCOME if status == "done" else ""
+            exchanges.adoptions.setdefault(adopter, []).append(f"{entry_id}\t{adopter}\t{status}\t{outcome}\n")
+        exchanges.adoption_count += len(adopters)
+        if self.position % QUESTION_EVERY == 0:
+            question_id = next(questions)
+            if self.users.get(source) and any(c != source for c in self.askers[:2]):
+                asker = source
+                while asker == source:  # uniform over the other municipalities with accounts
+                    asker = rng.choice(self.askers)
+                asker_id, asker_name = rng.choice(self.users[asker])
+                answerer_id, answerer_name = rng.choice(self.users[source])
+                exchanges.questions.setdefault(asker, []).append(
+                    f"{question_id}\t{entry_id}\t{asker}\t{asker_id}\t{_esc(asker_name)}\t{rng.choice(QUESTIONS)}\n")
+                exchanges.answers.setdefault(source, []).append(
+                    f"{question_id}\t{source}\t{answerer_id}\t{_esc(answerer_name)}\t{rng.choice(ANSWERS)}\n")
+                exchanges.question_count += 1
+        self.position += 1
+        return len(adopters)

@@ -157,6 +157,21 @@ def test_generator_writes_searchable_cases_with_copy(app, monkeypatch, window) -
         cur.execute("SELECT count(*) FROM casebook_entries WHERE id = %s AND search_vector @@ CAST(%s AS tsquery)",
                     (entry_id, tsq))
         assert cur.fetchone()[0] == 1
+        # versions and casebook copies are made in SQL from the copied cases: the same content
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE v.data = jsonb_build_object("
+                    "'title', c.title, 'summary', c.summary, 'problem', c.problem, 'approach', c.approach, "
+                    "'outcomes', c.outcomes, 'themes', c.themes, 'tools', c.tools, 'fiscal_year', c.fiscal_year, "
+                    "'cost_jpy', c.cost_jpy, 'department', c.department, 'stage', c.stage) AND v.note = 'generated' "
+                    "AND e.title = c.title AND e.search_vector = c.search_vector AND e.source_version = 1), "
+                    "count(*) FILTER (WHERE e.rank_vector <> '' AND strip(e.rank_vector) = "
+                    "strip(ts_filter(c.search_vector, '{a,b}')) AND ts_filter(e.rank_vector, '{c,d}') = '') "
+                    "FROM cases c JOIN case_versions v ON v.tenant_id = c.tenant_id AND v.case_id = c.id "
+                    "JOIN casebook_entries e ON e.source_tenant_id = c.tenant_id AND e.source_case_id = c.id "
+                    "WHERE c.tenant_id = '131016' AND c.title LIKE '%（_）'")
+        assert cur.fetchone() == (3, 3, 3)
+        cur.execute("SELECT to_tsvector('simple', '') = rank_vector, rank_vector @@ CAST(%s AS tsquery) "
+                    "FROM casebook_entries WHERE id = %s", (tsq, entry_id))
+        assert cur.fetchone() == (False, True)  # the title's terms are in the rank vector
         cur.execute("SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s)", (list(generator.BULK_TABLES),))
         assert cur.fetchone()[0] == indexes_before  # every index dropped for the load is back
     finally:

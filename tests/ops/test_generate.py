@@ -26,11 +26,15 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
     urls = scratch("gen")
     index_sql = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
     force_sql = "SELECT relname FROM pg_class WHERE relforcerowsecurity ORDER BY 1"
+    fk_sql = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+              "WHERE contype = 'f' ORDER BY 1, 2")
     with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
         cur.execute(index_sql)
         indexes = cur.fetchall()
         cur.execute(force_sql)
         forced = cur.fetchall()
+        cur.execute(fk_sql)
+        foreign_keys = cur.fetchall()
     report = generate_all(urls["owner_libpq"], tenants=2, per_tenant=3, seed=1)
     assert report.counts["users (created)"] == 2 * 4 + 4  # bench accounts of 2 municipalities and TMG
     # run again with one tenant more than Tokyo has: a generated municipality appears, users are idempotent
@@ -42,6 +46,10 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
         assert cur.fetchall() == indexes
         cur.execute(force_sql)
         assert cur.fetchall() == forced and forced
+        cur.execute(fk_sql)  # every foreign key dropped for the load is back, validated
+        assert cur.fetchall() == foreign_keys and len(foreign_keys) > 10
+        cur.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'cases'")  # analysed before commit
+        assert cur.fetchone()[0] > 0
         cur.execute("SELECT count(*) FROM tenants WHERE region = 'simulated'")
         assert cur.fetchone()[0] == 1
         cur.execute("SELECT count(*) FROM memberships m JOIN users u USING (tenant_id) "
