@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from casebook import search
@@ -56,24 +57,42 @@ CONTENT_COLUMNS = ("title", "summary", "problem", "approach", "outcomes", "theme
                    "department", "stage", "search_vector")
 # The first version holds the same fields as the case (generated cases have no other version).
 VERSION_SQL = """
-    INSERT INTO case_versions (tenant_id, case_id, version, data, note)
+    INSERT INTO case_versions (tenant_id, case_id, version, data, note, created_at)
     SELECT tenant_id, id, 1, jsonb_build_object(
                'title', title, 'summary', summary, 'problem', problem, 'approach', approach, 'outcomes', outcomes,
                'themes', themes, 'tools', tools, 'fiscal_year', fiscal_year, 'cost_jpy', cost_jpy,
-               'department', department, 'stage', stage), 'generated'
+               'department', department, 'stage', stage), 'generated', updated_at
     FROM cases WHERE tenant_id = %s AND id = ANY(%s::bigint[]) ORDER BY id
 """
 # The rank vector holds title, summary, themes and tools: the A and B weights of the search vector,
 # at the same positions (the strong fields come first), so ts_filter gives it exactly.
 ENTRY_SQL = f"""
     INSERT INTO casebook_entries (id, source_tenant_id, source_case_id, source_version,
-                                  {", ".join(CONTENT_COLUMNS)}, rank_vector, adoption_count)
+                                  {", ".join(CONTENT_COLUMNS)}, rank_vector, adoption_count,
+                                  published_at, updated_at)
     SELECT p.entry_id, c.tenant_id, c.id, 1, {", ".join("c." + col for col in CONTENT_COLUMNS)},
-           ts_filter(c.search_vector, '{{a,b}}'), p.adoptions
+           ts_filter(c.search_vector, '{{a,b}}'), p.adoptions, c.updated_at, c.updated_at
     FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) AS p(case_id, entry_id, adoptions)
     JOIN cases c ON c.tenant_id = %s AND c.id = p.case_id
     ORDER BY p.entry_id
 """  # noqa: S608 - the column names are this module's constants
+# Generated cases are spread over their fiscal year (April to March, never after the day of the load),
+# so that "newest first" and "most recently updated" orders are those of a real casebook.
+_LOAD_DAY = date.today()
+
+
+def _dates(rng: random.Random, fiscal_year: int) -> tuple[str, str]:
+    """(created_at, updated_at) in Japan time within the fiscal year; updated 0–120 days after created."""
+    start = date(fiscal_year, 4, 1)
+    last = min(date(fiscal_year + 1, 3, 31), _LOAD_DAY)
+    span = max(0, (last - start).days)
+    created = start + timedelta(days=rng.randint(0, span))
+    updated = min(created + timedelta(days=rng.randint(0, 120)), _LOAD_DAY)
+    minute_a, minute_b = rng.randrange(8 * 60, 19 * 60), rng.randrange(8 * 60, 19 * 60)
+    return (f"{created.isoformat()} {minute_a // 60:02d}:{minute_a % 60:02d}:00+09",
+            f"{updated.isoformat()} {minute_b // 60:02d}:{minute_b % 60:02d}:00+09")
+
+
 WRITTEN_TABLES = ("cases", "case_versions", "case_attachments", "casebook_adoptions", "casebook_questions",
                   "casebook_answers")
 T = TypeVar("T")
@@ -248,7 +267,7 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
     question_ids = _take(cur, "casebook_questions", (total_rows + QUESTION_EVERY - 1) // QUESTION_EVERY)
     exchanges = _Exchanges()
     build = _Builder(_pool(), tenant_codes, users, rng, exchanges)
-    case_columns = f"tenant_id, id, {', '.join(CONTENT_COLUMNS)}, release_state"
+    case_columns = f"tenant_id, id, {', '.join(CONTENT_COLUMNS)}, release_state, created_at, updated_at"
     total = attachment_count = 0
     # Ask for the GIL back soon after PostgreSQL answers, so the loading thread never waits long
     # behind the building one.
@@ -327,6 +346,7 @@ class _Builder:
             outcome = rng.choice(outcomes)
             case_themes, case_tools = rng.sample(themes, 2), rng.sample(tools, 1)
             fiscal_year, cost = rng.randint(2018, 2026), rng.randrange(0, 50_000_000, 1000)
+            created, updated = _dates(rng, fiscal_year)
             department, stage = rng.choice(departments), rng.choice(STAGES)
             # The title's number is not worth a lexeme: the vector is that of the corpus title.
             tsv = vector([("A", titles[title_at]), ("B", summary), ("B", case_themes[0]), ("B", case_themes[1]),
@@ -336,7 +356,7 @@ class _Builder:
                 code, str(case_id), f"{escaped['titles'][title_at]}（{n + 1}）", _esc(summary),
                 _esc(problem[0] + problem[1]), _esc(approach[0] + approach[1]), _esc(outcome),
                 _esc(_array(case_themes)), _esc(_array(case_tools)), str(fiscal_year), str(cost), _esc(department),
-                stage, tsv, "approved\n")))
+                stage, tsv, "approved", created, updated + "\n")))
             adoption_counts.append(self.entry(entry_ids[n], code, questions))
             if n % ATTACHMENT_EVERY == 0:
                 attachments.append(f"{code}\t{case_id}\t資料_{n + 1}.pdf\tapplication/pdf\t{len(PDF_STUB)}\t"

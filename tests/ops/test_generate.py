@@ -50,6 +50,18 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
         assert cur.fetchall() == foreign_keys and len(foreign_keys) > 10
         cur.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'cases'")  # analysed before commit
         assert cur.fetchone()[0] > 0
+        # dates spread over each case's fiscal year, never in the future; copies and versions follow
+        cur.execute("""SELECT count(DISTINCT c.updated_at), bool_and(c.created_at <= c.updated_at),
+                              bool_and(c.updated_at <= now()),
+                              bool_and((c.created_at AT TIME ZONE 'Asia/Tokyo')::date
+                                       >= make_date(c.fiscal_year, 4, 1)),
+                              bool_and(e.published_at = c.updated_at), bool_and(v.created_at = c.updated_at)
+                       FROM cases c
+                       JOIN casebook_entries e ON e.source_tenant_id = c.tenant_id AND e.source_case_id = c.id
+                       JOIN case_versions v ON v.tenant_id = c.tenant_id AND v.case_id = c.id
+                       WHERE v.note = 'generated'""")
+        distinct, ordered, past, in_year, published, versioned = cur.fetchone()
+        assert distinct > 1 and ordered and past and in_year and published and versioned
         cur.execute("SELECT count(*) FROM tenants WHERE region = 'simulated'")
         assert cur.fetchone()[0] == 1
         cur.execute("SELECT count(*) FROM memberships m JOIN users u USING (tenant_id) "
