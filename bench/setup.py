@@ -147,13 +147,15 @@ class BenchDatabase:
 
 
 def schema_fingerprint() -> str:
-    """A short hash of the migration files: a database built from other migrations is not reused."""
+    """A short hash of the migration files and the generators: a database built from other migrations
+    or by another generator is not reused."""
     import hashlib
 
     from portal.app import _migrations_dir
 
     digest = hashlib.sha256()
-    for path in sorted((_migrations_dir() / "versions").glob("*.py")):
+    root = _migrations_dir().parent
+    for path in [*sorted((_migrations_dir() / "versions").glob("*.py")), *sorted(root.glob("*/generate.py"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
 
