@@ -164,11 +164,15 @@ def main(argv: list[str] | None = None) -> int:
             "- Every figure comes from this one run. The machine has 2 cores shared by wrk, gunicorn (4 workers) "
             "and PostgreSQL (see the load averages above for any other work); the ceiling apps were measured in "
             "the same conditions, before and after the portal pages.",
-            "- The ceiling pages send no SQL. A portal page sends the statements counted in the table (the session "
-            "check alone is several: pool ping, tenant binding, server-side session, user, roles), each a round trip "
-            "to PostgreSQL on the same cores; under CPU contention every round trip also waits for a core, which "
-            "is why the ratios to the ceiling are far below 30 %. The in-process column (one request, no HTTP, no "
-            "concurrent load) shows the work per request itself.",
+            "- The ceiling pages send no SQL and do no work per request beyond rendering. A portal page checks its "
+            "server-side session (the pool's ping, the tenant binding and one statement reading the session, user, "
+            "tenant and roles), sends its own statements (counted in the table, each a round trip to PostgreSQL on "
+            "the same two cores), builds its navigation for the user's roles, renders a full layout in the chosen "
+            "language and commits; the in-process column (one request, no HTTP, no concurrent load) shows that "
+            "work. At 4–22 ms of work a request against well under 1 ms for the bare Jinja page, no page reaches "
+            "30 % of that ceiling: the target is missed, and the way to get nearer is less Python per request "
+            "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM, Jinja and Flask's context "
+            "locals, in that order), not less SQL time.",
             "- HTTP latencies at 16 or 64 connections include queueing for the 4 sync workers.",
             "- Search server time: the SQL the search page sends (captured in-process), timed by EXPLAIN ANALYZE "
             "as the application role with a tenant bound and the page's own `SET LOCAL enable_seqscan = off`, over "
