@@ -171,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             "language and commits; the in-process column (one request, no HTTP, no concurrent load) shows that "
             "work. At 4–22 ms of work a request against well under 1 ms for the bare Jinja page, no page reaches "
             "30 % of that ceiling: the target is missed, and the way to get nearer is less Python per request "
-            "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM, Jinja and Flask's context "
-            "locals, in that order), not less SQL time.",
+            "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM first, then Flask's context "
+            "locals and Jinja), not less SQL time.",
             "- HTTP latencies at 16 or 64 connections include queueing for the 4 sync workers.",
             "- Search server time: the SQL the search page sends (captured in-process), timed by EXPLAIN ANALYZE "
             "as the application role with a tenant bound and the page's own `SET LOCAL enable_seqscan = off`, over "
