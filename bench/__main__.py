@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                                       1741, args.national_per_tenant)
             return 0
         facts = machine_facts(server, args)
+        facts["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
         facts["data"] = tokyo.describe()
         facts["load_before"] = os.getloadavg()
         print(f"data: {facts['data']}")
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             "tenant and roles), sends its own statements (counted in the table, each a round trip to PostgreSQL on "
             "the same two cores), builds its navigation for the user's roles, renders a full layout in the chosen "
             "language and commits; the in-process column (one request, no HTTP, no concurrent load) shows that "
-            "work. At 4–22 ms of work a request against well under 1 ms for the bare Jinja page, no page reaches "
+            "work. At several milliseconds to a few tens of work a request (that column) against well under 1 ms for "
+            "the bare Jinja page, no page reaches "
             "30 % of that ceiling: the target is missed, and the way to get nearer is less Python per request "
             "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM first, then Flask's context "
             "locals and Jinja), not less SQL time.",

@@ -21,10 +21,11 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
     lines = [
         "# Benchmarks",
         "",
-        f"One run of `make bench` on {facts['date']} ({elapsed / 60:.0f} min in all), code at commit "
-        f"`{facts.get('commit', '?')}`. Figures are from this run only;",
-        "nothing is extrapolated except the one line marked \"projection\".",
-        "Re-run with `make bench` (it rewrites this file).",
+        f"One run of `{facts.get('command', 'make bench')}` on {facts['date']} ({elapsed / 60:.0f} min in all), "
+        f"code at commit `{facts.get('commit', '?')}`. Figures are from this run only"
+        + ("." if national else "; nothing is extrapolated except the one line marked \"projection\"."),
+        "Re-run with `make bench` (it rewrites this file; `BENCH_ARGS=\"--national --national-per-tenant 575\"` "
+        "adds the national data set).",
         "",
         "## Machine and settings",
         "",
@@ -40,8 +41,8 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
         "(8 members of 8 municipalities, judges, API tokens); wrk shares the 2 cores with gunicorn and PostgreSQL",
         f"- machine load (1/5/15-min load average) before the HTTP runs: "
         f"{', '.join(f'{x:.1f}' for x in facts.get('load_before', ()))}; after: "
-        f"{', '.join(f'{x:.1f}' for x in facts.get('load_after', ()))}. The machine is shared with other work "
-        "(other sessions' test suites); a load above 2 means the benchmark competed for the 2 cores.",
+        f"{', '.join(f'{x:.1f}' for x in facts.get('load_after', ()))} (a load above 2 before the run means other "
+        "work competed for the 2 cores; during it, wrk, gunicorn and PostgreSQL make it).",
         f"- bare Jinja ceiling measured before and after the portal pages: "
         f"{' / '.join(f'{x:,.1f}' for x in facts.get('ceiling_runs', ()))} req/s; ratios use the first.",
         "",
