@@ -66,6 +66,12 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
             except requests.RequestException:
                 pass
             time.sleep(0.5)
+        # The banner comes a moment after gunicorn answers: wait for it too.
+        while time.monotonic() < deadline and process.poll() is None:
+            output = (var / "devserver.log").read_text(errors="replace")
+            if "Press Ctrl-C" in output:
+                break
+            time.sleep(0.3)
         output = (var / "devserver.log").read_text(errors="replace")
         assert ready is not None and ready.status_code == 200, output[-3000:]
         assert _head() in ready.text
