@@ -88,7 +88,8 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
             requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
     finally:
         if process.poll() is None:
-            process.kill()
+            # Its own session: the whole group goes (gunicorn too), never just the devserver.
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
         pid_file = var / "pgdata" / "postmaster.pid"
