@@ -170,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             "tenant and roles), sends its own statements (counted in the table, each a round trip to PostgreSQL on "
             "the same two cores), builds its navigation for the user's roles, renders a full layout in the chosen "
             "language and commits; the in-process column (one request, no HTTP, no concurrent load) shows that "
-            "work. At several milliseconds to a few tens of work a request (that column) against well under 1 ms for "
-            "the bare Jinja page, no page reaches "
+            "work. Even the lightest logged-in page (the floor row: the session check, the layout and one small "
+            "query) does several times the bare Jinja page's work; at several milliseconds to a few tens of work "
+            "a request (that column) against well under 1 ms for the bare Jinja page, no page reaches "
             "30 % of that ceiling: the target is missed, and the way to get nearer is less Python per request "
             "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM first, then Flask's context "
             "locals and Jinja), not less SQL time.",

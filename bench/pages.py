@@ -10,6 +10,7 @@ from typing import Any, Optional
 from bench.setup import BenchDatabase
 
 SESSIONS_PER_ROLE = 8
+FLOOR_NAME = "floor: the lightest logged-in page (own profile)"
 
 
 @dataclass
@@ -75,4 +76,7 @@ def resolve_pages(db: BenchDatabase, secret: str) -> list[Page]:
     from bench import domain_pages
 
     judge_tenants = [t for t, _e in domain_pages.judges(db, SESSIONS_PER_ROLE)]
-    return [Page("dashboard (home)", "/", "member", "dashboard"), *domain_pages.resolve(db, judge_tenants, secret)]
+    # The floor: the lightest logged-in page (the session check, the layout and one small query). No
+    # page of this design can be faster, so it shows how far the ceiling is for any page.
+    return [Page(FLOOR_NAME, "/profile/", "member", "floor"), Page("dashboard (home)", "/", "member", "dashboard"),
+            *domain_pages.resolve(db, judge_tenants, secret)]
