@@ -6,58 +6,17 @@ are written after ``set_config('app.tenant_id', …, true)``; everything is writ
 """
 from __future__ import annotations
 
-import io
 import random
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from portal.generate import copy_rows, take_ids
 
 SUBMITTED_SHARE = 0.6
 MAX_JUDGES = 20
 CATEGORIES = ("行政サービス部門", "業務改革部門", "デジタル人材部門")
 CRITERIA = (("効果", 3), ("横展開のしやすさ", 2), ("独自性", 1))
 THEMES = ("電子申請", "RPA", "AI-OCR", "窓口DX", "キャッシュレス", "オープンデータ", "テレワーク", "生成AI")
-
-
-def _copy(cur: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_cell(v) for v in row) + "\n")
-        count += 1
-    if count:
-        buffer.seek(0)
-        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    return count
-
-
-def _copy_rls(cur: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY into a tenant-owned table: PostgreSQL refuses COPY FROM under RLS, so COPY into a temporary
-    table (no RLS) and move the rows with one INSERT … SELECT, which the tenant policy checks."""
-    staging = f"staging_{table}"
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
-    cur.execute(f"TRUNCATE {staging}")
-    count = _copy(cur, staging, columns, rows)
-    names = ", ".join(columns)
-    cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")  # noqa: S608 - constant names
-    return count
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _ids(cur: Any, table: str, n: int) -> list[int]:
-    if n == 0:
-        return []
-    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, n))
-    return [int(r[0]) for r in cur.fetchall()]
 
 
 def _bind(cur: Any, tenant: str) -> None:
@@ -74,11 +33,11 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         (now.year if now.month >= 4 else now.year - 1, f"区市町村DXアワード（生成データ {now:%Y%m%d%H%M%S}）",
          now - timedelta(days=90), now - timedelta(days=30), now - timedelta(days=29), now + timedelta(days=30)))
     programme_id = cur.fetchone()[0]
-    category_ids = _ids(cur, "award_categories", len(CATEGORIES))
-    _copy(cur, "award_categories", ("id", "programme_id", "name", "position"),
+    category_ids = take_ids(cur, "award_categories", len(CATEGORIES))
+    copy_rows(cur, "award_categories", ("id", "programme_id", "name", "position"),
           [(cid, programme_id, name, i) for i, (cid, name) in enumerate(zip(category_ids, CATEGORIES, strict=True))])
-    criterion_ids = _ids(cur, "award_criteria", len(CRITERIA))
-    _copy(cur, "award_criteria", ("id", "programme_id", "name", "weight", "scale_min", "scale_max", "position"),
+    criterion_ids = take_ids(cur, "award_criteria", len(CRITERIA))
+    copy_rows(cur, "award_criteria", ("id", "programme_id", "name", "weight", "scale_min", "scale_max", "position"),
           [(cid, programme_id, name, w, 1, 5, i)
            for i, (cid, (name, w)) in enumerate(zip(criterion_ids, CRITERIA, strict=True))])
     counts = {"award_programmes": 1, "award_categories": len(CATEGORIES), "award_criteria": len(CRITERIA),
@@ -96,7 +55,7 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         if not users:
             continue
         judges.extend((tenant, uid, name) for uid, name, is_judge in users if is_judge)
-        entry_ids = _ids(cur, "award_entries", per_tenant)
+        entry_ids = take_ids(cur, "award_entries", per_tenant)
         rows = []
         for entry_id in entry_ids:
             theme = rng.choice(THEMES)
@@ -108,16 +67,17 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             submission_id = None
             if submitted:
                 reference += 1
-                submission_id = _ids(cur, "award_submissions", 1)[0]
+                submission_id = take_ids(cur, "award_submissions", 1)[0]
                 submissions.append((submission_id, programme_id, category, reference, tenant, entry_id, *fields,
                                     now - timedelta(days=40)))
             rows.append((tenant, entry_id, programme_id, category, *fields, "submitted" if submitted else "draft",
                          users[0][0], submission_id, now - timedelta(days=40) if submitted else None))
-        counts["award_entries"] += _copy_rls(cur, "award_entries", (
+        counts["award_entries"] += copy_rows(cur, "award_entries", (
             "tenant_id", "id", "programme_id", "category_id", "title", "summary", "background", "activities",
-            "system", "effects", "ingenuity", "status", "created_by", "submission_id", "submitted_at"), rows)
+            "system", "effects", "ingenuity", "status", "created_by", "submission_id", "submitted_at"), rows,
+            checked=True)
     _bind(cur, "")
-    counts["award_submissions"] = _copy(cur, "award_submissions", (
+    counts["award_submissions"] = copy_rows(cur, "award_submissions", (
         "id", "programme_id", "category_id", "reference_no", "entrant_code", "entry_id", "title", "summary",
         "background", "activities", "system", "effects", "ingenuity", "submitted_at"), submissions)
     counts.update(_judging(cur, programme_id, judges[:MAX_JUDGES], submissions, category_ids, criterion_ids, rng,
@@ -128,23 +88,24 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
 def _judging(cur: Any, programme_id: int, judges: list[tuple[str, int, str]], submissions: list[tuple[Any, ...]],
              category_ids: list[int], criterion_ids: list[int], rng: random.Random, now: datetime) -> dict[str, int]:
     """Every judge assigned to every category, scoring every entry but their own municipality's."""
-    _copy(cur, "award_judge_pool", ("judge_tenant", "judge_user_id", "display_name"), [
+    copy_rows(cur, "award_judge_pool", ("judge_tenant", "judge_user_id", "display_name"), [
         row for row in judges if not _pooled(cur, row[0], row[1])])
-    judge_ids = _ids(cur, "award_judges", len(judges))
-    _copy(cur, "award_judges", ("id", "programme_id", "judge_tenant", "judge_user_id", "display_name"),
+    judge_ids = take_ids(cur, "award_judges", len(judges))
+    copy_rows(cur, "award_judges", ("id", "programme_id", "judge_tenant", "judge_user_id", "display_name"),
           [(jid, programme_id, t, u, n) for jid, (t, u, n) in zip(judge_ids, judges, strict=True)])
-    _copy(cur, "award_assignments", ("judge_id", "category_id"), [(j, c) for j in judge_ids for c in category_ids])
+    copy_rows(cur, "award_assignments", ("judge_id", "category_id"), [(j, c) for j in judge_ids for c in category_ids])
     sheets: list[tuple[Any, ...]] = []
     scores: list[tuple[Any, ...]] = []
     pairs = [(jid, tenant, s) for jid, (tenant, _u, _n) in zip(judge_ids, judges, strict=True)
              for s in submissions if s[4] != tenant]
-    sheet_ids = _ids(cur, "award_score_sheets", len(pairs))
+    sheet_ids = take_ids(cur, "award_score_sheets", len(pairs))
     for sheet_id, (jid, _tenant, submission) in zip(sheet_ids, pairs, strict=True):
         leniency = (jid % 3) - 1  # some judges harsh, some lenient
         sheets.append((sheet_id, jid, submission[0], "screening", True, now - timedelta(days=10)))
         scores.extend((sheet_id, cid, max(1, min(5, rng.randint(2, 4) + leniency))) for cid in criterion_ids)
-    _copy(cur, "award_score_sheets", ("id", "judge_id", "submission_id", "stage", "is_final", "submitted_at"), sheets)
-    _copy(cur, "award_scores", ("sheet_id", "criterion_id", "value"), scores)
+    copy_rows(cur, "award_score_sheets", ("id", "judge_id", "submission_id", "stage", "is_final", "submitted_at"),
+              sheets)
+    copy_rows(cur, "award_scores", ("sheet_id", "criterion_id", "value"), scores)
     return {"award_judges": len(judge_ids), "award_score_sheets": len(sheets), "award_scores": len(scores)}
 
 

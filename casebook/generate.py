@@ -16,7 +16,6 @@ one (psycopg2 releases the GIL while it waits): on two cores, both are busy.
 """
 from __future__ import annotations
 
-import io
 import json
 import queue
 import random
@@ -30,6 +29,7 @@ from typing import Any, TypeVar
 
 from casebook import search
 from casebook.demo import CORPUS
+from portal.generate import copy_text, take_ids
 
 STAGES = ("idea", "pilot", "implemented", "spreading")
 ADOPTION_STATES = ("planned", "in_progress", "done")
@@ -217,27 +217,7 @@ class _Writer:
         self.direct = {row[0] for row in cur.fetchall()}
 
     def copy(self, table: str, columns: str, text: str) -> None:
-        if not text:
-            return
-        data = io.StringIO(text)
-        if table in self.direct:
-            self.cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=len(text) + 1)
-            return
-        staging = f"_gen_{table}"
-        # Only the copied columns, without constraints: the target table checks the rows.
-        self.cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
-                         f"SELECT {columns} FROM {table} WITH NO DATA")
-        self.cur.execute(f"TRUNCATE {staging}")
-        self.cur.copy_expert(f"COPY {staging} ({columns}) FROM STDIN", data, size=len(text) + 1)
-        self.cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")  # noqa: S608
-
-
-def _take(cur: Any, table: str, count: int) -> list[int]:
-    """``count`` ids from the table's identity sequence."""
-    if count <= 0:
-        return []
-    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, count))
-    return [row[0] for row in cur.fetchall()]
+        copy_text(self.cur, table, columns, text, checked=table not in self.direct)
 
 
 def _users(cur: Any, tenant_codes: list[str]) -> dict[str, list[tuple[int, str]]]:
@@ -262,9 +242,9 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             cur.execute(f'DROP INDEX "{name}"')
     users = _users(cur, tenant_codes)
     total_rows = per_tenant * len(tenant_codes)
-    case_ids = _take(cur, "cases", total_rows)
-    entry_ids = _take(cur, "casebook_entries", total_rows)
-    question_ids = _take(cur, "casebook_questions", (total_rows + QUESTION_EVERY - 1) // QUESTION_EVERY)
+    case_ids = take_ids(cur, "cases", total_rows)
+    entry_ids = take_ids(cur, "casebook_entries", total_rows)
+    question_ids = take_ids(cur, "casebook_questions", (total_rows + QUESTION_EVERY - 1) // QUESTION_EVERY)
     exchanges = _Exchanges()
     build = _Builder(_pool(), tenant_codes, users, rng, exchanges)
     case_columns = f"tenant_id, id, {', '.join(CONTENT_COLUMNS)}, release_state, created_at, updated_at"

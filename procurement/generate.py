@@ -10,29 +10,17 @@ statement) under that tenant's ``app.tenant_id`` — still checked by the tenant
 """
 from __future__ import annotations
 
-import io
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from portal.generate import copy_rows
 from procurement.models import CATEGORIES
 
 TMG = "130001"
 TOOLS = ("電子申請", "RPA", "AI-OCR", "チャットボット", "生成AI", "Web会議", "電子契約", "文書管理")
 UNITS = ("licence", "user", "account", "device")
-
-
-def _copy(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:  # type: ignore[type-arg]
-    if not rows:
-        return 0
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in row))
-        buffer.write("\n")
-    buffer.seek(0)
-    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    return len(rows)
 
 
 def _insert(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:  # type: ignore[type-arg]
@@ -73,9 +61,9 @@ def _projects(cur: Any, count: int, rng: random.Random) -> list[tuple[int, list[
             for min_quantity in (1, 100, 500):
                 tiers.append((quote_id, item_id, min_quantity, price))
                 price = price * rng.randint(75, 95) // 100
-        _copy(cur, "procurement_quote_lines", ("quote_id", "item_id", "setup_fee_yen"), lines)
-        _copy(cur, "procurement_quote_tiers", ("quote_id", "item_id", "min_quantity", "unit_price_yen"), tiers)
-        _copy(cur, "procurement_status_events", ("project_id", "from_status", "to_status", "actor_tenant_id"),
+        copy_rows(cur, "procurement_quote_lines", ("quote_id", "item_id", "setup_fee_yen"), lines)
+        copy_rows(cur, "procurement_quote_tiers", ("quote_id", "item_id", "min_quantity", "unit_price_yen"), tiers)
+        copy_rows(cur, "procurement_status_events", ("project_id", "from_status", "to_status", "actor_tenant_id"),
               [(project_id, None, "draft", TMG), (project_id, "draft", "demand_survey", TMG)])
         projects.append((project_id, items))
     return projects
@@ -114,10 +102,10 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         counts["procurement_declaration_lines"] += _insert(
             cur, "procurement_declaration_lines", ("tenant_id", "project_id", "item_id", "quantity"), lines)
     cur.execute("SELECT set_config('app.tenant_id', %s, true)", (TMG,))
-    counts["procurement_demand_totals"] = _copy(
+    counts["procurement_demand_totals"] = copy_rows(
         cur, "procurement_demand_totals", ("project_id", "item_id", "declared_quantity", "committed_quantity"),
         [(p, i, *declared[(p, i)]) for p, items in projects for i in items])
-    counts["procurement_participation"] = _copy(
+    counts["procurement_participation"] = copy_rows(
         cur, "procurement_participation", ("project_id", "declared", "committed"),
         [(p, *participation[p]) for p, _items in projects])
     cur.execute("SELECT set_config('app.tenant_id', '', true)")
