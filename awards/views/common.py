@@ -1,9 +1,10 @@
 """Loading helpers shared by the awards views: every object is checked before it is used."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Optional
 
-from flask import abort
+from flask import abort, flash, redirect
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from portal.i18n import TOKYO
 from tenants.auth import not_found_or_denied
 from tenants.models import Tenant
 from tenants.roles import Permission
+from tenants.services import ServiceError
 
 
 def load_programme(programme_id: int) -> Programme:
@@ -71,6 +73,18 @@ def form_errors(form: Any, error: Any) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def act(change: Callable[[], object], done: str, back: str, onward: Optional[str] = None) -> Any:
+    """Run one service action of a button: its refusal is flashed and the user sent back (303), its
+    success flashed and the user sent on (to ``onward``, else back)."""
+    try:
+        change()
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(back), 303
+    flash(done, "success")
+    return redirect(onward or back)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,7 +21,7 @@ from awards.services import (
     update_entry,
     withdraw_entry,
 )
-from awards.views.common import denied, download, form_errors, load_programme
+from awards.views.common import act, denied, download, form_errors, load_programme
 from tenants.auth import require_permission
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -103,13 +103,9 @@ def entry(entry_id: int):  # type: ignore[no-untyped-def]
 def entry_file_add(entry_id: int):  # type: ignore[no-untyped-def]
     entry = _load_entry(entry_id)
     upload = request.files.get("file")
-    try:
-        add_file(current_user, entry, upload.filename or "" if upload else "", upload.read() if upload else b"")
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.entry", entry_id=entry.id) + "#files"), 303
-    flash(_("The file was attached."), "success")
-    return redirect(url_for("awards.entry", entry_id=entry.id) + "#files")
+    return act(lambda: add_file(current_user, entry, upload.filename or "" if upload else "",
+                                upload.read() if upload else b""),
+               _("The file was attached."), url_for("awards.entry", entry_id=entry.id) + "#files")
 
 
 @bp.get("/entries/<int:entry_id>/files/<int:file_id>")
@@ -129,13 +125,8 @@ def entry_file_delete(entry_id: int, file_id: int):  # type: ignore[no-untyped-d
     file = next((f for f in entry.files if f.id == file_id), None)
     if file is None:
         denied("award_entry_file", file_id)
-    try:
-        remove_file(current_user, entry, file)  # type: ignore[arg-type]
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.entry", entry_id=entry.id) + "#files"), 303
-    flash(_("The file was removed."), "success")
-    return redirect(url_for("awards.entry", entry_id=entry.id) + "#files")
+    return act(lambda: remove_file(current_user, entry, file),  # type: ignore[arg-type]
+               _("The file was removed."), url_for("awards.entry", entry_id=entry.id) + "#files")
 
 
 def _transition(entry_id: int, action: str):  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from awards.judging import (
 from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
-from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
+from awards.views.common import XLSX, act, denied, download, entrant_label, load_programme, tenant_names
 from portal.i18n import current_lang
 from tenants.auth import require_permission
 from tenants.roles import Permission
@@ -129,13 +129,10 @@ def score(programme_id: int, code: str):  # type: ignore[no-untyped-def]
 def recuse(programme_id: int, code: str):  # type: ignore[no-untyped-def]
     programme, judge, submission = _visible(programme_id, code)
     form = RecuseForm()
-    try:
-        declare_conflict(current_user, judge, submission, form.reason.data or "")
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.score", programme_id=programme.id, code=code) + "#recuse"), 303
-    flash(_("Your conflict of interest was recorded; the entry is no longer assigned to you."), "success")
-    return redirect(url_for("awards.judging", programme_id=programme.id))
+    return act(lambda: declare_conflict(current_user, judge, submission, form.reason.data or ""),
+               _("Your conflict of interest was recorded; the entry is no longer assigned to you."),
+               url_for("awards.score", programme_id=programme.id, code=code) + "#recuse",
+               onward=url_for("awards.judging", programme_id=programme.id))
 
 
 @bp.get("/judging/<int:programme_id>/<code>/files/<int:position>")

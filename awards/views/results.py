@@ -31,6 +31,7 @@ from awards.judging import (
 from awards.models import ScoreSheet, Submission
 from awards.views.common import (
     XLSX,
+    act,
     download,
     entrant_label,
     is_curator,
@@ -151,13 +152,8 @@ def sheet_reopen(sheet_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     judge = load_judge(sheet.judge_id)
     programme = load_programme(judge.programme_id)
-    try:
-        reopen_sheet(current_user, programme, sheet)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.judge_detail", judge_id=judge.id)), 303
-    flash(_("The score sheet was reopened."), "success")
-    return redirect(url_for("awards.judge_detail", judge_id=judge.id))
+    return act(lambda: reopen_sheet(current_user, programme, sheet), _("The score sheet was reopened."),
+               url_for("awards.judge_detail", judge_id=judge.id))
 
 
 @bp.get("/judges/<int:judge_id>/scores.<fmt>")
@@ -241,26 +237,17 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
 def programme_shortlist(programme_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
     chosen = {int(v) for v in request.form.getlist("submission") if v.isdigit()}
-    try:
-        shortlist(current_user, programme, chosen)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.programme_results", programme_id=programme.id)), 303
-    flash(_("The shortlist was saved; the final round has started."), "success")
-    return redirect(url_for("awards.programme_results", programme_id=programme.id))
+    return act(lambda: shortlist(current_user, programme, chosen),
+               _("The shortlist was saved; the final round has started."),
+               url_for("awards.programme_results", programme_id=programme.id))
 
 
 @bp.post("/programmes/<int:programme_id>/publish")
 @require_permission(Permission.AWARDS_ORGANISE)
 def programme_publish(programme_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
-    try:
-        publish(current_user, programme)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("awards.programme_results", programme_id=programme.id)), 303
-    flash(_("The results were published."), "success")
-    return redirect(url_for("awards.programme_results", programme_id=programme.id))
+    return act(lambda: publish(current_user, programme), _("The results were published."),
+               url_for("awards.programme_results", programme_id=programme.id))
 
 
 @bp.post("/submissions/<int:submission_id>/casebook")
