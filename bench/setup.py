@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg2
 
+from portal.app import migration_head
 from portal.backup import create_backup_role, libpq, with_database
 from portal.db_admin import ensure_roles_and_database, with_user_and_db
 
@@ -81,7 +82,7 @@ class BenchDatabase:
         ensure_roles_and_database(admin, OWNER, APP_ROLE, name)
         create_backup_role(admin, READER)
         if db._generated() is not None:
-            if db._head() == _code_head():
+            if db._head() == migration_head():
                 db.generate_seconds = db._generated()
                 print(f"{name}: reusing generated data")
                 return db
@@ -158,17 +159,6 @@ def schema_fingerprint() -> str:
     for path in [*sorted((_migrations_dir() / "versions").glob("*.py")), *sorted(root.glob("*/generate.py"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
-
-
-def _code_head() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from portal.app import _migrations_dir
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_migrations_dir()))
-    return ",".join(sorted(ScriptDirectory.from_config(cfg).get_heads()))
 
 
 def machine_facts(server: Any, args: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The application factory: configuration, extensions, blueprints, request lifecycle."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 from flask import Flask
@@ -84,3 +85,14 @@ def _migrations_dir():  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+@lru_cache(maxsize=1)
+def migration_head() -> str:
+    """The head revision(s) of the migrations in the code, as /readyz reports it."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_migrations_dir()))
+    return ",".join(sorted(ScriptDirectory.from_config(cfg).get_heads()))

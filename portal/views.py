@@ -1,14 +1,13 @@
 """Home, login page, development login, logout, language switch, health probes."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from portal import audit
+from portal.app import migration_head
 from portal.dashboard import Figure, figures_for, register_figures
 from portal.demo import DEMO_USERS
 from portal.extensions import db
@@ -96,19 +95,6 @@ def healthz():  # type: ignore[no-untyped-def]
     return jsonify({"status": "ok"})
 
 
-@lru_cache(maxsize=1)
-def _migration_head() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from portal.app import _migrations_dir
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_migrations_dir()))
-    heads = ScriptDirectory.from_config(cfg).get_heads()
-    return ",".join(sorted(heads))
-
-
 @bp.get("/readyz")
 def readyz():  # type: ignore[no-untyped-def]
     try:
@@ -116,7 +102,7 @@ def readyz():  # type: ignore[no-untyped-def]
     except Exception:  # noqa: BLE001 - any failure means "not ready", answered as JSON
         db.session.rollback()
         return jsonify({"status": "unavailable", "database": False}), 503
-    head = _migration_head()
+    head = migration_head()
     ok = current == head
     return jsonify({"status": "ok" if ok else "migrations_pending", "database": True,
                     "migration": current, "head": head}), (200 if ok else 503)

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from portal.app import migration_head
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,15 +29,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _head() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    return ScriptDirectory.from_config(cfg).get_current_head() or ""
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
@@ -74,7 +67,7 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
             time.sleep(0.3)
         output = (var / "devserver.log").read_text(errors="replace")
         assert ready is not None and ready.status_code == 200, output[-3000:]
-        assert _head() in ready.text
+        assert migration_head() in ready.text
         assert "Yokoten is running" in output and "132055" in output  # the demo accounts are listed
         login = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert login.status_code == 200 and "ログイン" in login.text
