@@ -205,50 +205,48 @@ def _cached_morphemes(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(morphemes(text))
 
 
+def _is_hit(lexeme: str, wanted: set[str]) -> bool:
+    return bool(lexeme) and any(x in wanted for x in lexeme.split(_ALT))
+
+
+def _marked(pieces: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """(piece, is_hit) parts with neighbouring unmarked pieces joined."""
+    merged: list[tuple[str, bool]] = []
+    for piece, hit in pieces:
+        if merged and not hit and not merged[-1][1]:
+            merged[-1] = (merged[-1][0] + piece, False)
+        else:
+            merged.append((piece, hit))
+    return merged
+
+
 def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
     """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit."""
     wanted = set(terms)
     value = text or ""
-    parts = list(_cached_morphemes(value)) if wanted else []
-    if "".join(surface for surface, _lex in parts) != value or \
-            not any(lex and any(x in wanted for x in lex.split(_ALT)) for _s, lex in parts):
+    parts = [(surface, _is_hit(lex, wanted)) for surface, lex in _cached_morphemes(value)] if wanted else []
+    if "".join(surface for surface, _hit in parts) != value or not any(hit for _s, hit in parts):
         return [(value, False)]
-    merged: list[tuple[str, bool]] = []
-    for surface, lex in parts:
-        hit = bool(lex) and any(x in wanted for x in lex.split(_ALT))
-        if merged and merged[-1][1] == hit and not hit:
-            merged[-1] = (merged[-1][0] + surface, False)
-        else:
-            merged.append((surface, hit))
-    return merged
+    return _marked(parts)
 
 
 def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
     """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template."""
     plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
     wanted = set(terms)
-    parts = list(_cached_morphemes(plain)) if wanted else []
-    def is_hit(lex: str) -> bool:
-        return bool(lex) and any(x in wanted for x in lex.split(_ALT))
-
-    first = next((i for i, (_s, lex) in enumerate(parts) if is_hit(lex)), None)
+    parts = [(surface, _is_hit(lex, wanted)) for surface, lex in _cached_morphemes(plain)] if wanted else []
+    first = next((i for i, (_s, hit) in enumerate(parts) if hit), None)
     if first is None:
         return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
-    offset = sum(len(s) for s, _l in parts[:first])
+    offset = sum(len(s) for s, _h in parts[:first])
     start = max(0, offset - width // 3)
     result: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
     cursor = 0
-    for surface, lex in parts:
+    for surface, hit in parts:
         end = cursor + len(surface)
         if end > start and cursor < start + width:
-            result.append((surface, is_hit(lex)))
+            result.append((surface, hit))
         cursor = end
     if cursor > start + width:
         result.append(("…", False))
-    merged: list[tuple[str, bool]] = []
-    for piece, hit in result:
-        if merged and merged[-1][1] == hit and not hit:
-            merged[-1] = (merged[-1][0] + piece, False)
-        else:
-            merged.append((piece, hit))
-    return merged
+    return _marked(result)
