@@ -131,15 +131,17 @@ def login_as(client: FlaskClient):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def count_queries(app: Flask):  # type: ignore[no-untyped-def]
-    """Count SQL statements sent while the returned counter is active: `with count_queries() as n: ...`."""
+    """Count SQL statements sent while the returned counter is active: `with count_queries() as n: ...`
+    (the tenant bindings only with ``count_queries(include_bindings=True)``)."""
     from contextlib import contextmanager
 
     @contextmanager
-    def _counter():  # type: ignore[no-untyped-def]
+    def _counter(include_bindings: bool = False):  # type: ignore[no-untyped-def]
         statements: list[str] = []
 
         def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            if "set_config('app.tenant_id'" not in statement and not statement.startswith(("SAVEPOINT", "RELEASE")):
+            binding = "set_config('app.tenant_id'" in statement
+            if (include_bindings or not binding) and not statement.startswith(("SAVEPOINT", "RELEASE")):
                 statements.append(statement)
 
         with app.app_context():

@@ -18,27 +18,13 @@ def test_page_statement_budget(client, login_as, count_queries, who, path, limit
     assert 0 < len(statements) <= limit, "\n".join(statements)
 
 
-def test_session_check_is_one_binding_and_one_statement(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+def test_session_check_is_one_binding_and_one_statement(client, login_as, count_queries) -> None:  # type: ignore[no-untyped-def]
     # Every request checks its server-side session; that check must not grow round trips: one
     # set_config for tenant and user, one statement for the session, user, tenant and roles.
-    from sqlalchemy import event
-
-    from portal.extensions import db
-
     login_as("member")
     client.get("/")
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engines[None].engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with count_queries(include_bindings=True) as statements:
         assert client.get("/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
     bindings = [s for s in statements if "set_config('app.tenant_id'" in s]
     session_reads = [s for s in statements if "FROM auth_sessions" in s]
     assert len(bindings) == 1, "\n".join(statements)
