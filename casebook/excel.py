@@ -7,7 +7,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from casebook.validation import ContentError, check_content, empty_content, parse_kpi_lines
+from casebook.validation import ContentError, checked, empty_content, parse_kpi_lines
 
 MAX_EXPORT_ROWS = 5000
 MAX_IMPORT_ROWS = 2000
@@ -120,10 +120,4 @@ def _row_content(row: tuple[Any, ...]) -> dict[str, Any]:
             content[name] = "" if value is None else str(value)
     if not content["stage"]:
         content["stage"] = "implemented"
-    try:
-        check_content(content)
-    except ContentError as error:
-        errors = {**error.errors, **errors}
-    if errors:
-        raise ContentError(errors)
-    return content
+    return checked(content, errors)

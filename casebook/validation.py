@@ -133,6 +133,11 @@ def from_form(form: Any) -> dict[str, Any]:
     content["fiscal_year"] = _parse_int(str(form.get("fiscal_year", "") or ""), "fiscal_year", errors)
     content["cost_jpy"] = _parse_int(str(form.get("cost_jpy", "") or ""), "cost_jpy", errors)
     content["kpis"] = parse_kpi_lines(str(form.get("kpis", "") or ""), errors)
+    return checked(content, errors)
+
+
+def checked(content: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """``check_content`` after a parser: the parser's own errors (type, format) win on their fields."""
     try:
         check_content(content)
     except ContentError as error:
