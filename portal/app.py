@@ -29,6 +29,11 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n import init_babel
 
     db.init_app(app)
+    with app.app_context():
+        from portal import db_liveness
+
+        for engine in db.engines.values():
+            db_liveness.install(engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     login_manager.init_app(app)
     login_manager.login_view = "portal.login"

@@ -72,7 +72,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("APP_DB_ROLE", urlsplit(config["SQLALCHEMY_DATABASE_URI"]).username or "")
     config["MAX_CONTENT_LENGTH"] = int(config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
-        "pool_pre_ping": True,
+        # No pre-ping round trip: portal.db_liveness discards connections the server has closed.
+        "pool_pre_ping": False,
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
         # A request waiting for a connection answers 503 after this, never hangs.

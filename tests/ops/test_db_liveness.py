@@ -1,0 +1,85 @@
+"""Pooled connections that PostgreSQL has closed are replaced at checkout, without a ping per request."""
+from __future__ import annotations
+
+import time
+
+import psycopg2
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+
+from portal import db_liveness
+from portal.backup import libpq
+from portal.config import normalise_url
+from portal.extensions import db
+from tests import dbsetup
+
+
+def _engine(cluster: dbsetup.TestCluster, checked: bool):  # type: ignore[no-untyped-def]
+    engine = create_engine(normalise_url(cluster.urls("unit")["SQLALCHEMY_DATABASE_URI"]), pool_size=1, max_overflow=0,
+                           pool_pre_ping=False)
+    if checked:
+        db_liveness.install(engine)
+    return engine
+
+
+def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_backend_pid()")))
+
+
+def _terminate(cluster: dbsetup.TestCluster, pid: int) -> None:
+    admin = psycopg2.connect(libpq(cluster.admin_url))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            for _ in range(100):  # until the backend has gone (it has then written FATAL and closed)
+                cur.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cur.fetchone() is None:
+                    return
+                time.sleep(0.02)
+    finally:
+        admin.close()
+    raise AssertionError(f"backend {pid} did not end")
+
+
+def test_the_app_engine_checks_connections_instead_of_pinging(app: Flask) -> None:
+    with app.app_context():
+        # (the per-test rollback fixture stands a Connection in for the engine: read the app's own)
+        engine = db.engines[None]
+        engine = getattr(engine, "engine", engine)
+        assert event.contains(engine, "checkout", db_liveness._discard_if_closed)
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping") is False
+
+
+def test_a_healthy_idle_connection_is_reused(app: Flask, cluster: dbsetup.TestCluster) -> None:
+    engine = _engine(cluster, checked=True)
+    try:
+        assert _backend_pid(engine) == _backend_pid(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_the_server_closed_is_replaced_without_an_error(app: Flask, cluster: dbsetup.TestCluster) -> None:
+    engine = _engine(cluster, checked=True)
+    try:
+        first = _backend_pid(engine)
+        _terminate(cluster, first)
+        second = _backend_pid(engine)  # would raise without the check (next test)
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+def test_without_the_check_the_first_use_of_a_closed_connection_fails(app: Flask, cluster: dbsetup.TestCluster) -> None:
+    # The control: what the check prevents (so the test above can fail).
+    engine = _engine(cluster, checked=False)
+    try:
+        first = _backend_pid(engine)
+        _terminate(cluster, first)
+        with pytest.raises(OperationalError):
+            _backend_pid(engine)
+    finally:
+        engine.dispose()
