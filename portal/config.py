@@ -81,6 +81,10 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
         "connect_args": {"connect_timeout": 5, "application_name": "yokoten"},
     })
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # The cookie is written when the session changes (login, language, flash messages), not re-signed
+    # and re-sent on every request: its expiry stays login + SESSION_ABSOLUTE_HOURS, the absolute limit
+    # that the server enforces anyway, and the idle limit is checked on the server-side session.
+    config.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("SESSION_COOKIE_NAME", "yokoten_session")
     config.setdefault("BABEL_DEFAULT_LOCALE", "ja")

@@ -71,3 +71,18 @@ def test_admin_sees_last_login_and_demotes_an_sso_admin_at_once(app, client, two
         user = db.session.scalar(select(User).where(User.subject == "sven"))
         assert user is not None and not user.is_active and user.last_login_at is not None
         db.session.remove()
+
+
+def test_the_cookie_is_written_when_the_session_changes_not_on_every_request(app, client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/dev-login", data={"tenant": OME, "email": "member@ome.example.jp"})
+    cookie = response.headers["Set-Cookie"]
+    expires = datetime.strptime(re.search(r"Expires=([^;]+)", cookie).group(1),  # type: ignore[union-attr]
+                                "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    # the cookie ends with the absolute lifetime the server enforces (12 h), not later
+    assert timedelta(hours=11, minutes=58) < expires - datetime.now(UTC) <= timedelta(hours=12)
+    # a plain page view neither re-signs nor re-sends it ...
+    assert client.get("/").status_code == 200
+    assert "Set-Cookie" not in client.get("/profile/").headers
+    # ... a change to the session does (the language switch)
+    switched = client.post("/lang", data={"lang": "en", "next": "/"})
+    assert switched.status_code in (302, 303) and "yokoten_session=" in switched.headers["Set-Cookie"]
