@@ -212,13 +212,23 @@ def _scans(cur: Any, sql: str) -> set[str]:
     return found
 
 
+def _explain_as(cur: Any, role: str, sql: str) -> float:
+    cur.execute(f'SET ROLE "{role}"')
+    return explain_ms(cur, sql)
+
+
 def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
     """What row-level security costs a page: every statement the page sends (its session check
     included), run as the application role under RLS (tenant bound) and as a BYPASSRLS role without
-    it, interleaved round by round; the medians of the per-round sums are compared. The worst single
-    statement is reported beside it.
+    it, interleaved statement by statement; the medians of the per-round sums are compared. The worst
+    single statement is reported beside it.
+
+    Both sides run in ONE server process, switching with SET ROLE: with two connections the two
+    backends ran on differently loaded cores, and that alone moved the ratio between 1.02 and 1.56
+    from run to run for the same statements. In one process it repeats within a few hundredths.
     """
     from bench import domain_pages
+    from bench.setup import APP_ROLE, READER
 
     results = []
     for name, path in domain_pages.rls_specs(db):
@@ -228,26 +238,30 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
         sqls = [s for s in texts if not s.startswith(("SET LOCAL", "SELECT set_config"))]
         if not sqls:
             continue
-        conn, cur = _app_role_cursor(db, captured["tenant"])
-        reader = psycopg2.connect(db.reader_url)
-        rcur = reader.cursor()
+        conn = psycopg2.connect(db.superuser_url)  # one transaction: the page's SET LOCAL settings hold
+        cur = conn.cursor()
         per_rls: list[list[float]] = [[] for _ in sqls]
         per_bypass: list[list[float]] = [[] for _ in sqls]
+
         try:
-            for sql in settings:  # the page's own transaction settings, on both sides
+            cur.execute("SELECT set_config('app.tenant_id', %s, false)", (captured["tenant"],))
+            for sql in settings:  # the page's own transaction settings, for both roles
                 cur.execute(sql)
-                rcur.execute(sql)
             for _ in range(repeats):
                 for i, sql in enumerate(sqls):
-                    per_rls[i].append(explain_ms(cur, sql))
-                    per_bypass[i].append(explain_ms(rcur, sql))
-            plans = {"rls": set().union(*(_scans(cur, s) for s in sqls)),
-                     "bypass": set().union(*(_scans(rcur, s) for s in sqls))}
+                    per_rls[i].append(_explain_as(cur, APP_ROLE, sql))
+                    per_bypass[i].append(_explain_as(cur, READER, sql))
+            cur.execute(f'SET ROLE "{APP_ROLE}"')
+            plans = {"rls": set().union(*(_scans(cur, s) for s in sqls))}
+            cur.execute(f'SET ROLE "{READER}"')
+            plans["bypass"] = set().union(*(_scans(cur, s) for s in sqls))
         finally:
             conn.close()
-            reader.close()
         a = statistics.median(sum(r[i] for r in per_rls) for i in range(repeats))
         b = statistics.median(sum(r[i] for r in per_bypass) for i in range(repeats))
+        # The spread of the per-round ratios, so that the report shows how firm the verdict is.
+        quartiles = statistics.quantiles((sum(r[i] for r in per_rls) / sum(r[i] for r in per_bypass)
+                                          for i in range(repeats)), n=4)
         statements: list[dict[str, Any]] = []
         for sql, with_rls, without in zip(sqls, per_rls, per_bypass, strict=True):
             x, y = statistics.median(with_rls), statistics.median(without)
@@ -256,6 +270,7 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
         worst = max(statements, key=lambda st: st["ratio"])
         results.append({"query": name, "statements": len(sqls), "rls_ms": a, "bypass_ms": b,
                         "ratio": a / b if b else float("nan"), "worst": worst,
+                        "ratio_p25": quartiles[0], "ratio_p75": quartiles[2],
                         "plan_rls": sorted(plans["rls"] - plans["bypass"]),
                         "plan_bypass": sorted(plans["bypass"] - plans["rls"])})
     return results

@@ -90,12 +90,15 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
                      f"{national['generate_seconds']} s")
     lines += ["", "## Cost of row-level security", "",
               "Every statement a page sends (its session check included), captured in-process, run as the application",
-              "role under RLS (tenant bound) and as a BYPASSRLS role without it, interleaved, 100 rounds; server time",
-              "(planning + execution) of the page's statements together, median of the rounds. The statement whose",
-              "ratio is worst is shown beside it.", "",
-              "| statements of | RLS ms | no RLS ms | ratio | worst single statement: RLS / no RLS ms (ratio) |",
-              "|---|---:|---:|---:|---|"]
+              "role under RLS (tenant bound) and as a BYPASSRLS role without it, in one server process (SET ROLE",
+              "between them), interleaved, 100 rounds; server time (planning + execution) of the page's statements",
+              "together, median of the rounds. The quartiles of the per-round ratios show how firm the ratio is;",
+              "the statement whose ratio is worst is shown beside it.", "",
+              "| statements of | RLS ms | no RLS ms | ratio | per-round ratio p25–p75 | worst single statement: RLS / "
+              "no RLS ms (ratio) |",
+              "|---|---:|---:|---:|---:|---|"]
     lines += [f"| {x['query']} ({x['statements']}) | {x['rls_ms']:.3f} | {x['bypass_ms']:.3f} | {x['ratio']:.2f} | "
+              f"{x.get('ratio_p25', float('nan')):.2f}–{x.get('ratio_p75', float('nan')):.2f} | "
               f"`{x['worst']['sql'][:60]}…`: {x['worst']['rls_ms']:.3f} / {x['worst']['bypass_ms']:.3f} "
               f"({x['worst']['ratio']:.2f}) |" for x in rls]
     differing = [x for x in rls if x.get("plan_rls") or x.get("plan_bypass")]
@@ -131,8 +134,12 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
                 f"{'—' if soak is None else f'{soak.errors} errors in {soak.seconds:.0f} s'} | {_verdict(ok)} |")
     worst = max(rls, key=lambda x: x["ratio"], default=None)
     shown = "—" if worst is None else f"worst page ratio {worst['ratio']:.2f} ({worst['query']})"
-    rows.append(f"| RLS costs < 10 % (a page's SQL server time) | {shown} | "
-                f"{_verdict(None if worst is None else worst['ratio'] < TARGET_RLS)} |")
+    verdict = _verdict(None if worst is None else worst["ratio"] < TARGET_RLS)
+    upper = max((x.get("ratio_p75", x["ratio"]) for x in rls), default=0.0)
+    if worst is not None and worst["ratio"] < TARGET_RLS <= upper:
+        # Met by the medians, but a quarter of some page's rounds cost 10 % or more: within the noise.
+        verdict = f"**met by the median only** (a page's per-round p75 is {upper:.2f})"
+    rows.append(f"| RLS costs < 10 % (a page's SQL server time) | {shown} | {verdict} |")
     single = max((x["worst"] for x in rls), key=lambda st: st["ratio"], default=None)
     if single is not None:
         rows.append(f"| (informative) RLS on the single statement where it weighs most | ratio {single['ratio']:.2f} "

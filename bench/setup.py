@@ -74,6 +74,13 @@ class BenchDatabase:
     def reader_url(self) -> str:
         return libpq(with_user_and_db(self.admin_url, READER, self.name))
 
+    @property
+    def superuser_url(self) -> str:
+        """The server's superuser on this database (it may SET ROLE to the app role and to the reader)."""
+        from portal.backup import with_database
+
+        return with_database(self.admin_url, self.name)
+
     @classmethod
     def prepare(cls, server: Any, name: str, tenants: int, per_tenant: int) -> BenchDatabase:
         """Create, migrate and fill the database once; a later run reuses it (marker table)."""
