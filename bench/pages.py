@@ -11,6 +11,7 @@ from bench.setup import BenchDatabase
 
 SESSIONS_PER_ROLE = 8
 FLOOR_NAME = "floor: the lightest logged-in page (own profile)"
+DB_FLOOR_NAME = "bare Jinja + one SQL transaction (50 items)"
 
 
 @dataclass
