@@ -195,19 +195,21 @@ def main(argv: list[str] | None = None) -> int:
             "form of the policy: the planner adds the policy's qualifier (some 5–20 µs of planning per table), "
             "and where the statement already filters on the tenant (as the portal's statements do) the policy "
             "becomes a one-time filter in a Result node that every row of the scan passes through (about 20 ns a "
-            "row: some 40 µs for a municipality's 2,000 cases). The session check reads four policy tables "
-            "(sessions, users, tenants, memberships) in one statement, so it costs some 40 µs more under RLS on "
-            "about 0.1 ms. Other forms of the policy were tried on this data and rejected: without NULLIF or "
+            "row: some 40 µs for a municipality's 2,000 cases). The session check reads three policy tables "
+            "(sessions, users, memberships) in one statement: some 10–15 % more under RLS. Other forms of the "
+            "policy were tried on this data and rejected: without NULLIF or "
             "through a sub-select, the plan and the cost are the same; `tenant_id = ANY (ARRAY[...])` avoids the "
             "Result node but makes the planner expect 1/62 of the rows, which would mislead it on larger "
             "statements. On pages whose statements take well under a millisecond in all, RLS therefore costs "
-            "20–35 % of the SQL time (tens of microseconds); on the search, whose SQL takes milliseconds, it "
+            "15–25 % of the SQL time (tens of microseconds); on the search, whose SQL takes milliseconds, it "
             "stays within a few per cent. Either way it is a small part of the whole request, which spends "
             "several milliseconds in Python.",
             "- The RLS ratios are measured in one PostgreSQL process that switches roles (SET ROLE) between the "
-            "two sides. Earlier reports used a connection per role; the two backends then ran on differently "
-            "loaded cores, and that alone moved the dashboard's ratio between 1.02 and 1.56 from run to run "
-            "(1.13 in the last report). In one process it repeats within a few hundredths.",
+            "two sides, and the side that runs first alternates from round to round. Earlier reports used a "
+            "connection per role, the RLS side always first: the two backends ran on differently loaded cores "
+            "and the first run of each statement met colder caches, which alone moved the dashboard's ratio "
+            "between 1.02 and 1.56 from run to run (1.13 in the last report) and gave statements on tables "
+            "without any policy ratios up to 1.7. Now a statement without a policy measures 0.96–1.01.",
         ]
         if not args.national:
             facts["notes"].append(
