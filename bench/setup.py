@@ -61,6 +61,7 @@ class BenchDatabase:
     tenants: int
     per_tenant: int
     generate_seconds: float | None = None
+    reused: bool = False  # built by an earlier run (its generation time is that run's)
 
     @property
     def app_url(self) -> str:
@@ -91,6 +92,7 @@ class BenchDatabase:
         if db._generated() is not None:
             if db._head() == migration_head():
                 db.generate_seconds = db._generated()
+                db.reused = True
                 print(f"{name}: reusing generated data")
                 return db
             print(f"{name}: migrations changed since the data was generated: building it again")
@@ -151,7 +153,8 @@ class BenchDatabase:
             counts[table] = self.query(f'SELECT count(*) FROM "{table}"')[0][0]  # noqa: S608
         size = self.query("SELECT pg_size_pretty(pg_database_size(current_database()))")[0][0]
         return {"database": self.name, "municipalities": self.tenants, "cases_per_municipality": self.per_tenant,
-                "generate_seconds": round(self.generate_seconds or 0, 1), "size": size, "rows": counts}
+                "generate_seconds": round(self.generate_seconds or 0, 1), "reused": self.reused, "size": size,
+                "rows": counts}
 
 
 def schema_fingerprint() -> str:
