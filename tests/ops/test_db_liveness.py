@@ -62,24 +62,25 @@ def test_a_healthy_idle_connection_is_reused(app: Flask, cluster: dbsetup.TestCl
         engine.dispose()
 
 
-def test_a_connection_the_server_closed_is_replaced_without_an_error(app: Flask, cluster: dbsetup.TestCluster) -> None:
-    engine = _engine(cluster, checked=True)
+def _use_after_termination(cluster: dbsetup.TestCluster, checked: bool) -> tuple[int, int]:
+    """Terminate the pool's idle backend, then use the pool again: (old pid, new pid)."""
+    engine = _engine(cluster, checked)
     try:
         first = _backend_pid(engine)
         _terminate(cluster, first)
-        second = _backend_pid(engine)  # would raise without the check (next test)
-        assert second != first
+        return first, _backend_pid(engine)
     finally:
         engine.dispose()
 
 
-def test_without_the_check_the_first_use_of_a_closed_connection_fails(app: Flask, cluster: dbsetup.TestCluster) -> None:
+def test_a_connection_the_server_closed_is_replaced_without_an_error(app: Flask,
+                                                                     cluster: dbsetup.TestCluster) -> None:
+    first, second = _use_after_termination(cluster, checked=True)
+    assert second != first
+
+
+def test_without_the_check_the_first_use_of_a_closed_connection_fails(app: Flask,
+                                                                      cluster: dbsetup.TestCluster) -> None:
     # The control: what the check prevents (so the test above can fail).
-    engine = _engine(cluster, checked=False)
-    try:
-        first = _backend_pid(engine)
-        _terminate(cluster, first)
-        with pytest.raises(OperationalError):
-            _backend_pid(engine)
-    finally:
-        engine.dispose()
+    with pytest.raises(OperationalError):
+        _use_after_termination(cluster, checked=False)
