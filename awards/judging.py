@@ -30,6 +30,7 @@ from awards.scoring import CriterionSpec, EntryInput, EntryResult, SheetInput, c
 from awards.services import judging_window_open, utcnow
 from portal import audit
 from portal.extensions import db
+from portal.numbers import parse_whole
 from tenants.models import User
 from tenants.services import ServiceError
 
@@ -219,9 +220,9 @@ def parse_scores(programme: Programme, raw: dict[str, str], complete: bool) -> d
             if complete:
                 raise ServiceError(_("Score every criterion before submitting."), f"score-{criterion.id}")
             continue
-        if not text.lstrip("-").isdigit():
+        value = parse_whole(text, negative=True)  # full-width digits too; '²' or '①' never
+        if value is None:
             raise ServiceError(_("Scores are whole numbers."), f"score-{criterion.id}")
-        value = int(text)
         if not criterion.scale_min <= value <= criterion.scale_max:
             raise ServiceError(_("%(name)s: choose a score from %(low)d to %(high)d.", name=criterion.name,
                                  low=criterion.scale_min, high=criterion.scale_max), f"score-{criterion.id}")

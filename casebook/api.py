@@ -16,6 +16,7 @@ from casebook.models import CONTENT_FIELDS, Case, Entry
 from casebook.validation import ContentError, from_json
 from portal.api import api_auth, api_error, openapi, register_api_blueprint
 from portal.extensions import db
+from portal.numbers import parse_whole
 from tenants.models import Tenant
 from tenants.roles import Permission
 
@@ -56,9 +57,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not (low <= int(raw) <= high):
+    value = parse_whole(raw)
+    if value is None or not (low <= value <= high):
         raise ContentError({name: f"{low}から{high}までの整数で指定してください。"})
-    return int(raw)
+    return value
 
 
 @bp.get("/casebook/search")

@@ -8,6 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from casebook.validation import ContentError, checked, empty_content, parse_kpi_lines
+from portal.numbers import parse_whole
 
 MAX_EXPORT_ROWS = 5000
 MAX_IMPORT_ROWS = 2000
@@ -106,8 +107,8 @@ def _row_content(row: tuple[Any, ...]) -> dict[str, Any]:
                 content[name] = None
             elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
                 content[name] = int(value)
-            elif isinstance(value, str) and value.strip().replace(",", "").isdigit():
-                content[name] = int(value.strip().replace(",", ""))
+            elif isinstance(value, str) and parse_whole(value.replace(",", "")) is not None:
+                content[name] = parse_whole(value.replace(",", ""))
             else:
                 errors[name] = "整数で入力してください。"
         elif name == "kpis":

@@ -12,6 +12,7 @@ from casebook.forms import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LA
 from casebook.rendering import render_markdown
 from portal.dashboard import Figure, register_figures
 from portal.i18n import format_fiscal_year
+from portal.numbers import parse_whole
 from tenants.roles import Permission
 
 RELEASE_LABELS = {"draft": _l("Draft"), "proposed": _l("Awaiting approval"), "approved": _l("Approved for release")}
@@ -30,8 +31,9 @@ def facet_label(name: str, value: str) -> str:
         return _label(REGION_LABELS, value)
     if name == "stage":
         return _label(STAGE_LABELS, value)
-    if name == "fiscal_year" and str(value).isdigit():
-        return format_fiscal_year(int(value))
+    year = parse_whole(str(value)) if name == "fiscal_year" else None
+    if year is not None:
+        return format_fiscal_year(year)
     return str(value)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from casebook import search
 from casebook.models import STAGES, Adoption, Case, Entry, Synonym
 from portal.extensions import db
+from portal.numbers import parse_whole
 from tenants.models import Tenant
 
 PER_PAGE = 20
@@ -78,8 +79,9 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
         f.stage = ""
     year = str(args.get("fiscal_year", "") or "")
     if year:
-        if year.isdigit() and 1900 < int(year) < 2200:
-            f.fiscal_year = int(year)
+        number = parse_whole(year)
+        if number is not None and 1900 < number < 2200:
+            f.fiscal_year = number
         else:
             errors["fiscal_year"] = "年度は西暦4桁で指定してください。"
     sort = str(args.get("sort", "") or "relevance")
@@ -88,8 +90,9 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
         sort = "relevance"
     f.sort = sort
     page = str(args.get("page", "") or "1")
-    if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
-        f.page = int(page)
+    number = parse_whole(page)
+    if number is not None and 1 <= number <= MAX_PAGE:
+        f.page = number
     else:
         errors["page"] = "ページの指定が正しくありません。"
     return f, errors

@@ -13,6 +13,7 @@ from casebook.forms import ActionForm, AttachmentForm, CaseForm, ImportForm
 from casebook.models import CONTENT_FIELDS, Case
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, empty_content, from_form
+from portal.numbers import parse_whole
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -30,7 +31,7 @@ def load_case(case_id: int, *, for_update: bool = False) -> Case:
 def cases_index():  # type: ignore[no-untyped-def]
     page = request.args.get("page", "1")
     q = request.args.get("q", "")[:200]
-    result = queries.search_own_cases(current_user.tenant_id, q, int(page) if page.isdigit() else 1)
+    result = queries.search_own_cases(current_user.tenant_id, q, parse_whole(page) or 1)
     return render_template("casebook/cases_index.html", result=result, q=q,
                            adoptions=queries.adoptions_of_tenant_cases(current_user.tenant_id))
 
@@ -76,7 +77,7 @@ def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     expected = request.form.get("version", "")
-    if not expected.isdigit():
+    if parse_whole(expected) is None:
         abort(400)
     try:
         content = from_form(request.form)
@@ -105,8 +106,9 @@ def cases_versions(case_id: int):  # type: ignore[no-untyped-def]
     number = request.args.get("v", "")
     selected = None
     diffs: list[dict[str, Any]] = []
-    if number.isdigit():
-        selected = services.get_version(case, int(number))
+    version_no = parse_whole(number)
+    if version_no is not None:
+        selected = services.get_version(case, version_no)
         if selected is None:
             abort(404)
         previous = services.get_version(case, selected.version - 1)

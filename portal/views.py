@@ -57,7 +57,7 @@ def dev_login():  # type: ignore[no-untyped-def]
         abort(404)
     tenant_code = request.form.get("tenant", "")
     email = request.form.get("email", "").strip().lower()
-    if not (len(tenant_code) == 6 and tenant_code.isdigit()) or not email:
+    if not (len(tenant_code) == 6 and tenant_code.isascii() and tenant_code.isdigit()) or not email:
         abort(400)
     bind_tenant(tenant_code)
     user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))

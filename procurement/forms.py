@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from portal.numbers import parse_whole
 from procurement.allocation import Tier
 from procurement.models import CATEGORIES, UNITS
 
@@ -148,9 +149,10 @@ def parse_tiers(text: str) -> list[Tier] | None:
         if not line:
             continue
         left, sep, right = line.partition(":")
-        if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+        quantity, price = parse_whole(left), parse_whole(right)
+        if not sep or quantity is None or price is None:
             return None
-        tiers.append(Tier(int(left), int(right)))
+        tiers.append(Tier(quantity, price))
     return tiers
 
 

@@ -182,7 +182,8 @@ def add_quote(actor: Any, project: Project, vendor_name: str, vendor_identifier:
     if not vendor_name or len(vendor_name) > 200:
         raise ServiceError(_("Enter the vendor's name, at most 200 characters."), "vendor_name")
     vendor_identifier = (vendor_identifier or "").strip()
-    if vendor_identifier and not (vendor_identifier.isdigit() and len(vendor_identifier) == 13):
+    if vendor_identifier and not (vendor_identifier.isascii() and vendor_identifier.isdigit()
+                                  and len(vendor_identifier) == 13):
         raise ServiceError(_("The corporate number has 13 digits."), "vendor_identifier")
     if {i.id for i in project.items} != set(lines):
         raise ServiceError(_("Enter price tiers for every item."))

@@ -62,7 +62,7 @@ ID_TOKEN_HINT_MAX = 4000
 
 
 def _is_code(code: str) -> bool:
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 def _ip_limit() -> str:

@@ -22,6 +22,7 @@ from awards.services import (
     withdraw_entry,
 )
 from awards.views.common import act, denied, download, form_errors, load_programme
+from portal.numbers import parse_whole
 from tenants.auth import require_permission
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -50,13 +51,14 @@ def entry_new(programme_id: int):  # type: ignore[no-untyped-def]
     form.category_id.choices = [(c.id, c.name) for c in programme.categories]
     casebook = casebook_available()
     status = 200
-    if request.method == "GET" and casebook and request.args.get("case", "").isdigit():
-        fields = case_prefill(int(request.args["case"]))
+    case_id = parse_whole(request.args.get("case", ""))
+    if request.method == "GET" and casebook and case_id is not None:
+        fields = case_prefill(case_id)
         if fields is None:
             flash(_("No case with that number in your municipality."), "error")
             status = 404
         else:
-            form.case_id.data = int(request.args["case"])
+            form.case_id.data = case_id
             for source, target in PREFILL.items():
                 if fields.get(source):
                     getattr(form, target).data = fields[source]

@@ -42,6 +42,7 @@ from awards.views.common import (
 )
 from awards.views.judging import export_response, scale_bounds, totals_of
 from portal.i18n import current_lang
+from portal.numbers import parse_whole
 from tenants.auth import require_login, require_permission
 from tenants.context import bind_tenant
 from tenants.roles import Permission
@@ -82,9 +83,10 @@ def programme_judge_add(programme_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
     tenant, _sep, user_id = (request.form.get("judge") or "").partition(":")
     try:
-        if not user_id.isdigit():
+        judge_user_id = parse_whole(user_id)
+        if judge_user_id is None:
             raise ServiceError(_("Choose a judge from the list."), "judge")
-        add_judge(current_user, programme, tenant, int(user_id))
+        add_judge(current_user, programme, tenant, judge_user_id)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("awards.programme_judges", programme_id=programme.id)), 303
@@ -99,12 +101,13 @@ def judge_assign(judge_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(judge.programme_id)
     kind, _sep, target = (request.form.get(f"judge-{judge.id}-target") or "").partition(":")
     try:
-        if not target.isdigit() or kind not in ("c", "s"):
+        target_id = parse_whole(target)
+        if target_id is None or kind not in ("c", "s"):
             raise ServiceError(_("Choose a category or an entry."), "target")
         if kind == "c":
-            assign(current_user, programme, judge, category_id=int(target))
+            assign(current_user, programme, judge, category_id=target_id)
         else:
-            submission = load_submission(int(target))
+            submission = load_submission(target_id)
             assign(current_user, programme, judge, submission=submission)
     except ServiceError as error:
         flash(error.message, "error")
@@ -236,7 +239,7 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
 @require_permission(Permission.AWARDS_ORGANISE)
 def programme_shortlist(programme_id: int):  # type: ignore[no-untyped-def]
     programme = load_programme(programme_id)
-    chosen = {int(v) for v in request.form.getlist("submission") if v.isdigit()}
+    chosen = {n for n in map(parse_whole, request.form.getlist("submission")) if n is not None}
     return act(lambda: shortlist(current_user, programme, chosen),
                _("The shortlist was saved; the final round has started."),
                url_for("awards.programme_results", programme_id=programme.id))

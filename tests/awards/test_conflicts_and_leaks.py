@@ -171,7 +171,8 @@ def test_score_validation_lock_and_reopen(client, in_app, scenario):  # type: ig
     login(client, "judge")
     path = jp(client, scenario, scenario.submission_own)
     field = f"score-{scenario.criterion_id}"
-    for bad in ("3.5", "6", "0", "abc"):
+    # '²' and '①' count as digits for str.isdigit() but not for int(): they were a 500 once
+    for bad in ("3.5", "6", "0", "abc", "²", "①", "-", "--3"):
         response = client.post(path, data={field: bad, "action": "submit"})
         assert response.status_code == 400, bad
         assert "role=\"alert\"" in response.get_data(as_text=True)
@@ -180,7 +181,7 @@ def test_score_validation_lock_and_reopen(client, in_app, scenario):  # type: ig
         assert db.session.scalar(select(func.count()).select_from(ScoreSheet).where(
             ScoreSheet.submission_id == scenario.submission_own)) == 0
         db.session.remove()
-    assert client.post(path, data={field: "3", "action": "draft"}).status_code == 302
+    assert client.post(path, data={field: "３", "action": "draft"}).status_code == 302  # full-width, as an IME types
     assert client.post(path, data={field: "5", "action": "submit"}).status_code == 302
     locked = client.post(path, data={field: "1", "action": "submit"})
     assert locked.status_code == 400 and "キュレーターに差し戻し" in locked.get_data(as_text=True)
