@@ -31,6 +31,8 @@ NASTY = st.sampled_from([
     "𠮷野家", "ｶﾀｶﾅ", "'; DROP TABLE users; --", "<script>alert(1)</script>", "{{7*7}}", "%s%n", "-1",
     "99999999999999999999999999", "1e309", "NaN", "0x10", "2026-02-30", "令和8年", "１２３", "true", "null",
     "あ" * 5000, "x" * 200_000,
+    # digits that str.isdigit() accepts and int() does not, a number int() refuses to read, signs
+    "²", "①", "9" * 5000, "--3", "－３",
 ])
 VALUE = st.one_of(NASTY, st.text(max_size=300), st.integers().map(str),
                   st.text(alphabet=st.characters(codec="utf-8"), max_size=50))
