@@ -42,12 +42,13 @@ VALUE = st.one_of(NASTY, st.text(max_size=300), st.integers().map(str),
 class Form:
     role: str
     action: str
+    method: str = "POST"  # GET forms (search and filter forms) send their fields as the query string
     fields: set[str] = field(default_factory=set)
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
 class FormParser(HTMLParser):
-    """The POST forms of a page: their action and the names (and option values) of their fields."""
+    """The forms of a page: their method, action and the names (and option values) of their fields."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,8 +58,9 @@ class FormParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
-            self._current = {"action": a.get("action", ""), "fields": set(), "options": {}}
+        if tag == "form":
+            self._current = {"action": a.get("action", ""), "method": a.get("method", "get").upper(),
+                             "fields": set(), "options": {}}
             self.forms.append(self._current)
         elif self._current is not None and tag in ("input", "textarea", "select") and a.get("name"):
             name = a["name"]
@@ -95,11 +97,11 @@ def _open(app, client, method: str, path: str, **kwargs):  # type: ignore[no-unt
     return response, after - before
 
 
-def discover_forms(app, client) -> dict[tuple[str, str], Form]:  # type: ignore[no-untyped-def]
-    """Scrape every GET page of the authorization matrix as each role for its POST forms."""
+def discover_forms(app, client) -> dict[tuple[str, str, str], Form]:  # type: ignore[no-untyped-def]
+    """Scrape every GET page of the authorization matrix as each role for its forms (POST and GET)."""
     providers = load_all()
     gets = [r for r in load_rows() if r.method == "GET" and r.owner != "other"]
-    found: dict[tuple[str, str], Form] = {}
+    found: dict[tuple[str, str, str], Form] = {}
     for role in ROLE_ORDER:
         client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
         login(client, role)
@@ -119,7 +121,8 @@ def discover_forms(app, client) -> dict[tuple[str, str], Form]:  # type: ignore[
                 action = item["action"] or path
                 if not action.startswith("/") or action in ("/logout", "/lang"):
                     continue
-                form = found.setdefault((role, normalise(action)), Form(role, action))
+                method = "GET" if item["method"] == "GET" else "POST"
+                form = found.setdefault((role, method, normalise(action)), Form(role, action, method))
                 form.fields |= item["fields"] - {"csrf_token"}
                 for name, values in item["options"].items():
                     form.options.setdefault(name, []).extend(values)
@@ -141,15 +144,16 @@ def form_data(form: Form) -> st.SearchStrategy[dict]:  # type: ignore[type-arg]
 
 
 def fuzz_form(app, client, form: Form) -> None:  # type: ignore[no-untyped-def]
-    """POST generated data to one form as its role: never a 500; a rejection writes nothing."""
+    """Send generated data to one form as its role: never a 500; a rejection writes nothing."""
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])
     @given(data=form_data(form), twice=st.booleans())
     def check(data: dict, twice: bool) -> None:  # type: ignore[type-arg]
-        where = f"{form.role} POST {form.action} {data!r:.300}"
+        where = f"{form.role} {form.method} {form.action} {data!r:.300}"
+        sent = {"query_string": data} if form.method == "GET" else {"data": data}
         for _attempt in range(2 if twice else 1):  # a double submit is the same request again
-            response, written = _open(app, client, "POST", form.action, data=data)
+            response, written = _open(app, client, form.method, form.action, **sent)
             assert response.status_code < 500, f"{where}: {response.status_code}"
             if response.status_code >= 400:
                 assert written == 0, f"{where}: rejected ({response.status_code}) but wrote"
@@ -161,12 +165,13 @@ def fuzz_form(app, client, form: Form) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.slow
 def test_every_form_survives_bad_input(app, client) -> None:  # type: ignore[no-untyped-def]
     forms = discover_forms(app, client)
-    assert any(k[1] == "/profile/tokens" for k in forms), "form discovery found nothing"
-    for (role, _action), form in sorted(forms.items()):
+    assert any(k[1:] == ("POST", "/profile/tokens") for k in forms), "form discovery found nothing"
+    assert any(k[1:] == ("GET", "/casebook") for k in forms), "no GET form (the casebook search) found"
+    for (role, _method, _action), form in sorted(forms.items()):
         login(client, role)
         fuzz_form(app, client, form)
         client.post("/logout")
-    print(f"\n{len(forms)} forms × {EXAMPLES} examples: " + ", ".join(f"{r} {a}" for r, a in sorted(forms)))
+    print(f"\n{len(forms)} forms × {EXAMPLES} examples: " + ", ".join(f"{r} {m} {a}" for r, m, a in sorted(forms)))
 
 
 def test_nul_bytes_and_huge_fields_get_a_clear_400(app, client) -> None:  # type: ignore[no-untyped-def]
