@@ -19,7 +19,7 @@ from casebook.validation import ContentError, check_content, empty_content
 from portal import audit
 from portal.extensions import db
 from tenants.context import current_tenant_id
-from tenants.models import Tenant
+from tenants.models import Tenant, is_tenant_code
 from tenants.services import ServiceError
 
 PREFILL_KEYS = ("title", "summary", "problem", "approach", "outcomes", "themes", "tools")
@@ -53,8 +53,7 @@ def create_case_from_award(tenant_id: str, fields: dict[str, str], source_label:
     restored) with a first version, already signed off (the municipality approved the entry), and a
     submission waits in the curators' queue. Raises ServiceError on invalid fields.
     """
-    if not (isinstance(tenant_id, str) and re.fullmatch(r"\d{6}", tenant_id)) \
-            or db.session.get(Tenant, tenant_id) is None:
+    if not is_tenant_code(tenant_id) or db.session.get(Tenant, tenant_id) is None:
         raise ServiceError(_("The municipality code is not valid."))
     content = empty_content()
     for key in PREFILL_KEYS:

@@ -15,7 +15,7 @@ from portal.i18n import SUPPORTED
 from portal.urls import safe_next
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import bind_tenant
-from tenants.models import Tenant, User
+from tenants.models import Tenant, User, is_tenant_code
 from tenants.roles import Permission
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -57,7 +57,7 @@ def dev_login():  # type: ignore[no-untyped-def]
         abort(404)
     tenant_code = request.form.get("tenant", "")
     email = request.form.get("email", "").strip().lower()
-    if not (len(tenant_code) == 6 and tenant_code.isascii() and tenant_code.isdigit()) or not email:
+    if not is_tenant_code(tenant_code) or not email:
         abort(400)
     bind_tenant(tenant_code)
     user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))

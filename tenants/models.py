@@ -24,6 +24,11 @@ from tenants.roles import Permission, permissions_for
 TMG_CODE = "130001"
 
 
+def is_tenant_code(code: object) -> bool:
+    """A local government code as tenants are keyed: six ASCII digits (never full-width ones)."""
+    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
+
+
 class Tenant(db.Model):  # type: ignore[name-defined]
     """A municipality (or TMG). Reference data readable by every tenant; written only by operators."""
 

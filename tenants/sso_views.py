@@ -23,7 +23,7 @@ from portal.navigation import register_admin_link
 from portal.urls import safe_next
 from tenants.auth import require_permission, start_session
 from tenants.context import bind_tenant
-from tenants.models import AuthSession, Tenant
+from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import ServiceError, get_tenant
 from tenants.sso_crypto import SecretKeyError, decrypt_secret
@@ -59,10 +59,6 @@ PENDING_KEY = "sso_pending"
 LOGOUT_KEY = "sso_logout"
 MAX_PENDING = 5
 ID_TOKEN_HINT_MAX = 4000
-
-
-def _is_code(code: str) -> bool:
-    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 def _ip_limit() -> str:
@@ -104,10 +100,10 @@ def _messages() -> dict[str, str]:
 def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[str, int]:
     """400 page for a refused login; the reason goes to the audit log (kept despite the rollback)."""
     db.session.rollback()
-    if state and _is_code(code):
+    if state and is_tenant_code(code):
         forget_login(code, state)  # a refused callback cannot be tried again with the same state
         db.session.commit()
-    tenant = code if _is_code(code) and get_tenant(code) is not None else None
+    tenant = code if is_tenant_code(code) and get_tenant(code) is not None else None
     bind_tenant(tenant)  # the audit row is the tenant's (its policy checks the bound tenant); no user
     audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
                                                                         "detail": error.detail[:300]},
@@ -140,7 +136,7 @@ def _redirect_uri(code: str) -> str:
 @limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
 def start(code: str) -> Any:
     """Send the browser to its municipality's identity provider (code flow, S256 PKCE)."""
-    if not _is_code(code) or get_tenant(code) is None:
+    if not is_tenant_code(code) or get_tenant(code) is None:
         abort(404)
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -170,7 +166,7 @@ def start(code: str) -> Any:
 def callback(code: str) -> Any:
     """The provider's redirect back: check state, exchange the code, verify the ID token, log in."""
     state = request.args.get("state", "")
-    if not _is_code(code) or get_tenant(code) is None:
+    if not is_tenant_code(code) or get_tenant(code) is None:
         return _refuse(code, SsoError("state_invalid", "unknown tenant"))
     bound = _take_pending(code, state)
     if request.args.get("error"):
@@ -329,7 +325,7 @@ class SsoLoginOption:
 
     def last(self) -> Optional[Tenant]:
         code = request.cookies.get(LAST_TENANT_COOKIE, "")
-        if not _is_code(code):
+        if not is_tenant_code(code):
             return None
         tenant = db.session.get(Tenant, code)
         return tenant if tenant is not None and tenant.code in {t.code for t in self._tenants()} else None
