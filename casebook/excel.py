@@ -107,8 +107,8 @@ def _row_content(row: tuple[Any, ...]) -> dict[str, Any]:
                 content[name] = None
             elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
                 content[name] = int(value)
-            elif isinstance(value, str) and parse_whole(value.replace(",", "")) is not None:
-                content[name] = parse_whole(value.replace(",", ""))
+            elif isinstance(value, str) and (number := parse_whole(value.replace(",", ""))) is not None:
+                content[name] = number
             else:
                 errors[name] = "整数で入力してください。"
         elif name == "kpis":

@@ -76,12 +76,12 @@ def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
         return render_template("casebook/case_form.html", form=form, case=case)
     if not form.validate_on_submit():
         abort(400)
-    expected = request.form.get("version", "")
-    if parse_whole(expected) is None:
+    expected = parse_whole(request.form.get("version", ""))
+    if expected is None:
         abort(400)
     try:
         content = from_form(request.form)
-        services.update_case(case, current_user.id, content, int(expected))
+        services.update_case(case, current_user.id, content, expected)
     except ContentError as error:
         form.apply_errors(error)
         return render_template("casebook/case_form.html", form=form, case=case), 400
@@ -89,7 +89,7 @@ def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
         # Keep what the person typed; show what changed meanwhile, and let them save over it knowingly.
         form.version.data = str(error.current)
         changes = []
-        old = services.get_version(case, int(expected))
+        old = services.get_version(case, expected)
         if old is not None:
             changes = field_diffs(old.data, case.content(), CONTENT_FIELDS)
         return render_template("casebook/case_form.html", form=form, case=case, stale=error,
