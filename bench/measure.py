@@ -240,33 +240,30 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
             continue
         conn = psycopg2.connect(db.superuser_url)  # one transaction: the page's SET LOCAL settings hold
         cur = conn.cursor()
-        per_rls: list[list[float]] = [[] for _ in sqls]
-        per_bypass: list[list[float]] = [[] for _ in sqls]
-
+        # timings[role][i][round]: server time of statement i as that role in that round
+        timings: dict[str, list[list[float]]] = {role: [[] for _ in sqls] for role in (APP_ROLE, READER)}
         try:
             cur.execute("SELECT set_config('app.tenant_id', %s, false)", (captured["tenant"],))
             for sql in settings:  # the page's own transaction settings, for both roles
                 cur.execute(sql)
             for round_ in range(repeats):
+                # Whichever side runs first after a new statement meets colder caches: alternate.
+                order = (APP_ROLE, READER) if round_ % 2 == 0 else (READER, APP_ROLE)
                 for i, sql in enumerate(sqls):
-                    # Whichever side runs first after a new statement meets colder caches: alternate.
-                    if round_ % 2:
-                        per_bypass[i].append(_explain_as(cur, READER, sql))
-                        per_rls[i].append(_explain_as(cur, APP_ROLE, sql))
-                    else:
-                        per_rls[i].append(_explain_as(cur, APP_ROLE, sql))
-                        per_bypass[i].append(_explain_as(cur, READER, sql))
+                    for role in order:
+                        timings[role][i].append(_explain_as(cur, role, sql))
             cur.execute(f'SET ROLE "{APP_ROLE}"')
             plans = {"rls": set().union(*(_scans(cur, s) for s in sqls))}
             cur.execute(f'SET ROLE "{READER}"')
             plans["bypass"] = set().union(*(_scans(cur, s) for s in sqls))
         finally:
             conn.close()
-        a = statistics.median(sum(r[i] for r in per_rls) for i in range(repeats))
-        b = statistics.median(sum(r[i] for r in per_bypass) for i in range(repeats))
+        per_rls, per_bypass = timings[APP_ROLE], timings[READER]
+        rls_rounds = [sum(column) for column in zip(*per_rls, strict=True)]  # the page's total per round
+        bypass_rounds = [sum(column) for column in zip(*per_bypass, strict=True)]
+        a, b = statistics.median(rls_rounds), statistics.median(bypass_rounds)
         # The spread of the per-round ratios, so that the report shows how firm the verdict is.
-        quartiles = statistics.quantiles((sum(r[i] for r in per_rls) / sum(r[i] for r in per_bypass)
-                                          for i in range(repeats)), n=4)
+        quartiles = statistics.quantiles((x / y for x, y in zip(rls_rounds, bypass_rounds, strict=True)), n=4)
         statements: list[dict[str, Any]] = []
         for sql, with_rls, without in zip(sqls, per_rls, per_bypass, strict=True):
             x, y = statistics.median(with_rls), statistics.median(without)
