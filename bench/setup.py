@@ -78,8 +78,6 @@ class BenchDatabase:
     @property
     def superuser_url(self) -> str:
         """The server's superuser on this database (it may SET ROLE to the app role and to the reader)."""
-        from portal.backup import with_database
-
         return with_database(self.admin_url, self.name)
 
     @classmethod
