@@ -135,10 +135,14 @@ def _entry_conditions(f: Filters, tsq: Any) -> list[Any]:
     return conditions
 
 
+def _capped(matched: int) -> tuple[int, bool]:
+    """(count shown, whether it is "COUNT_CAP+") from a count taken up to COUNT_CAP + 1."""
+    return min(matched, COUNT_CAP), matched > COUNT_CAP
+
+
 def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
     sub = stmt.limit(COUNT_CAP + 1).subquery()
-    total = int(db.session.scalar(select(func.count()).select_from(sub)) or 0)
-    return min(total, COUNT_CAP), total > COUNT_CAP
+    return _capped(int(db.session.scalar(select(func.count()).select_from(sub)) or 0))
 
 
 def _first_matches(conditions: list[Any], with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
@@ -211,7 +215,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
     matched, facets = _first_matches(conditions, with_facets)
-    total, capped = min(matched, COUNT_CAP), matched > COUNT_CAP
+    total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
         # with some of them, best first, rather than nothing.
