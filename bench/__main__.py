@@ -208,13 +208,16 @@ def main(argv: list[str] | None = None) -> int:
             "connection per role, the RLS side always first: the two backends ran on differently loaded cores "
             "and the first run of each statement met colder caches, which alone moved the dashboard's ratio "
             "between 1.02 and 1.56 from run to run (1.13 in the last report) and gave statements on tables "
-            "without any policy ratios up to 1.7. Now a statement without a policy measures 0.96–1.01.",
+            "without any policy ratios up to 1.7. Now a statement without a policy measures 0.96–1.01. The "
+            "column \"without EXPLAIN\" times the same statements in a loop inside the server, without EXPLAIN's "
+            "per-node row counting (RLS adds nodes, so the instrumentation alone could have inflated the ratio): "
+            "where the two columns agree, the cost is PostgreSQL's own work under the policies.",
         ]
         if not args.national:
             facts["notes"].append(
-                "- National scale (1,741 municipalities × 500 cases): **not run** in this session: generating it "
-                "takes tens of minutes on this shared 2-core machine at the measured rate (see the projection "
-                "under Targets). `python -m bench --national` builds it and times the search there.")
+                "- National scale (1,741 municipalities × 500 cases): **not run** in this run: "
+                "`python -m bench --national` builds it (about five minutes on this kind of 2-core machine the "
+                "first time; later runs reuse it) and times the search there.")
         write_report(Path(args.output), facts, results, soak, ceiling, search_times, rls, national_facts,
                      time.time() - started)
         print(json.dumps({"search": search_times, "rls": rls}, ensure_ascii=False, default=str, indent=1))

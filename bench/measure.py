@@ -217,6 +217,37 @@ def _explain_as(cur: Any, role: str, sql: str) -> float:
     return explain_ms(cur, sql)
 
 
+# The same statement executed n times inside the server, timed around the loop: no EXPLAIN
+# instrumentation (which counts the rows every plan node passes, and RLS adds nodes), no round trip.
+# EXECUTE plans the statement each time, as the portal's unprepared statements are.
+_LOOP_FUNCTION = """
+    CREATE FUNCTION pg_temp.time_statement(statement text, n int) RETURNS float8 LANGUAGE plpgsql AS $$
+    DECLARE started timestamptz := clock_timestamp();
+    BEGIN
+        FOR i IN 1..n LOOP EXECUTE statement; END LOOP;
+        RETURN extract(epoch FROM clock_timestamp() - started) * 1000 / n;
+    END $$
+"""
+
+
+def _loop_ratio(cur: Any, sqls: list[str], rounds: int = 20, n: int = 5) -> float:
+    """The page's RLS ratio measured without EXPLAIN: a cross-check of the instrumented figure."""
+    from bench.setup import APP_ROLE, READER
+
+    cur.execute(_LOOP_FUNCTION)
+    sums: dict[str, list[float]] = {APP_ROLE: [], READER: []}
+    for round_ in range(rounds):
+        order = (APP_ROLE, READER) if round_ % 2 == 0 else (READER, APP_ROLE)
+        for role in order:
+            cur.execute(f'SET ROLE "{role}"')
+            total = 0.0
+            for sql in sqls:
+                cur.execute("SELECT pg_temp.time_statement(%s, %s)", (sql, n))
+                total += cur.fetchone()[0]
+            sums[role].append(total)
+    return statistics.median(sums[APP_ROLE]) / statistics.median(sums[READER])
+
+
 def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
     """What row-level security costs a page: every statement the page sends (its session check
     included), run as the application role under RLS (tenant bound) and as a BYPASSRLS role without
@@ -252,6 +283,7 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
                 for i, sql in enumerate(sqls):
                     for role in order:
                         timings[role][i].append(_explain_as(cur, role, sql))
+            loop_ratio = _loop_ratio(cur, sqls)
             cur.execute(f'SET ROLE "{APP_ROLE}"')
             plans = {"rls": set().union(*(_scans(cur, s) for s in sqls))}
             cur.execute(f'SET ROLE "{READER}"')
@@ -272,7 +304,8 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
         worst = max(statements, key=lambda st: st["ratio"])
         results.append({"query": name, "statements": len(sqls), "rls_ms": a, "bypass_ms": b,
                         "ratio": a / b if b else float("nan"), "worst": worst,
-                        "ratio_p25": quartiles[0], "ratio_p75": quartiles[2], "all": statements,
+                        "ratio_p25": quartiles[0], "ratio_p75": quartiles[2], "loop_ratio": loop_ratio,
+                        "all": statements,
                         "plan_rls": sorted(plans["rls"] - plans["bypass"]),
                         "plan_bypass": sorted(plans["bypass"] - plans["rls"])})
     return results
