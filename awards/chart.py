@@ -6,6 +6,8 @@ from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 
+from portal.i18n import lang_attr
+
 WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 16, 40, 36
 BINS = 10
@@ -33,7 +35,7 @@ def judge_distribution_svg(judge_name: str, totals: list[int], low: int, high: i
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}: {escape(judge_name)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
-        f'<text x="{LEFT}" y="18" font-size="13" fill="#1a1a1a">{escape(judge_name)}</text>',
+        f'<text x="{LEFT}" y="18" font-size="13" fill="#1a1a1a"{lang_attr(judge_name)}>{escape(judge_name)}</text>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#333"/>',
     ]
     for i, count in enumerate(counts):

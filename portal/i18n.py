@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Domain, _get_current_context, get_locale, get_translations
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.extensions import babel
 
@@ -136,6 +136,16 @@ def lang_attr(text: object) -> Markup:
     return Markup("")
 
 
+def in_own_lang(text: object) -> Markup:
+    """The text escaped, in a ``<span lang>`` where its language is not the interface's (see
+    lang_attr): for a value inside a sentence or beside other words, ``{{ _("Review: %(t)s",
+    t=entry.title|in_own_lang) }}``; an element holding only the value takes ``|lang_attr`` instead."""
+    if text is None:
+        return Markup("")
+    attr = lang_attr(text)
+    return Markup(f"<span{attr}>{escape(text)}</span>") if attr else escape(text)
+
+
 # The same English id may mean different things in different modules ("Title" is 件名 for a
 # procurement project, タイトル for a case; "Saved" is 保存日時 or 削減額). The catalogues are merged,
 # and the one merged last wins, so each module's requests get a domain whose own catalogue is merged
@@ -200,6 +210,7 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["datetime_tokyo"] = format_datetime_tokyo
     app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["in_own_lang"] = in_own_lang
     app.jinja_env.filters["day_both"] = format_day_both
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["today"] = today_tokyo

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from markupsafe import escape
 from wtforms import (
     DateTimeLocalField,
     EmailField,
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from portal.i18n import in_own_lang
 from portal.numbers import parse_whole
 from procurement.allocation import Tier
 from procurement.models import CATEGORIES, UNITS
@@ -114,7 +117,7 @@ def declaration_form(project: Any, formdata: Any = None, **kwargs: Any) -> Any:
 
     for item in project.items:
         setattr(DeclarationForm, f"qty_{item.id}", IntegerField(
-            item.name, validators=[Optional(), NumberRange(min=0, max=10_000_000,
+            in_own_lang(item.name), validators=[Optional(), NumberRange(min=0, max=10_000_000,
                                                            message=_l("Enter a whole number from 0."))]))
     form = DeclarationForm(formdata=formdata, **kwargs) if formdata is not None else DeclarationForm(**kwargs)
     form.quantity_fields = [(item, form[f"qty_{item.id}"]) for item in project.items]
@@ -129,12 +132,14 @@ def quote_form(project: Any, formdata: Any = None) -> Any:
         vendor_identifier = StringField(_l("Corporate number (13 digits)"), validators=[Optional(), Length(max=13)])
         notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
+    # The labels name the item in its own language (<span lang>): built per request, in its locale.
     for item in project.items:
         setattr(QuoteForm, f"fee_{item.id}", IntegerField(
-            _l("Set-up fee of “%(item)s” (yen)", item=item.name), default=0,
+            escape(_("Set-up fee of “%(item)s” (yen)")) % {"item": in_own_lang(item.name)}, default=0,
             validators=[InputRequired(), NumberRange(min=0, max=MAX_YEN, message=_l("Enter a whole number of yen."))]))
         setattr(QuoteForm, f"tiers_{item.id}", TextAreaField(
-            _l("Price tiers of “%(item)s”", item=item.name), validators=[DataRequired(), Length(max=2000)]))
+            escape(_("Price tiers of “%(item)s”")) % {"item": in_own_lang(item.name)},
+            validators=[DataRequired(), Length(max=2000)]))
     form = QuoteForm(formdata=formdata) if formdata is not None else QuoteForm()
     form.item_fields = [(item, form[f"fee_{item.id}"], form[f"tiers_{item.id}"]) for item in project.items]
     return form

@@ -320,19 +320,26 @@ def interface_text(html: str) -> dict[str, Any]:
     return {"lang": parser.lang, "ui": parser.ui}
 
 
-def survey_in_english(app: Flask, role: str, paths: list[str]) -> RoleSurvey:
-    """The pages the (Japanese) survey visited, fetched again in English in-process (no browser)."""
+def english_pages(app: Flask, role: str, paths: list[str]) -> list[tuple[str, str]]:
+    """(path, HTML) of the given pages fetched in English in-process."""
     from tests.conftest import login
 
-    result = RoleSurvey(role)
     client = app.test_client()
     if role != "anonymous":
         login(client, role)
     with client.session_transaction() as session:
         session["lang"] = "en"
+    pages = []
     for path in paths:
         response = client.get(path)
         if response.mimetype == "text/html":
-            result.pages.append(PageReport(role, path, "English", interface_text(response.get_data(as_text=True)),
-                                           [], "not run"))
+            pages.append((path, response.get_data(as_text=True)))
+    return pages
+
+
+def survey_in_english(app: Flask, role: str, paths: list[str]) -> RoleSurvey:
+    """The pages the (Japanese) survey visited, fetched again in English in-process (no browser)."""
+    result = RoleSurvey(role)
+    for path, html in english_pages(app, role, paths):
+        result.pages.append(PageReport(role, path, "English", interface_text(html), [], "not run"))
     return result

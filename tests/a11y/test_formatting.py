@@ -14,6 +14,7 @@ from portal.i18n import (
     format_day_both,
     format_fiscal_year,
     format_yen,
+    in_own_lang,
     lang_attr,
     wareki_year,
 )
@@ -88,3 +89,14 @@ def test_lang_attr_marks_the_other_language(app) -> None:  # type: ignore[no-unt
         assert lang_attr("青梅 花子") == ""
         assert lang_attr("Hanako Ome") == ' lang="en"'
         assert lang_attr("RPA導入") == "" and lang_attr("2026") == "" and lang_attr(None) == ""
+
+
+def test_in_own_lang_wraps_the_escaped_value(app) -> None:  # type: ignore[no-untyped-def]
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert in_own_lang("<b>窓口</b>") == '<span lang="ja">&lt;b&gt;窓口&lt;/b&gt;</span>'
+        assert in_own_lang("Ome & Koto") == "Ome &amp; Koto" and in_own_lang(None) == ""
+        session["lang"] = "ja"
+        refresh()
+        assert in_own_lang("窓口") == "窓口"
+        assert in_own_lang("Hanako") == '<span lang="en">Hanako</span>'

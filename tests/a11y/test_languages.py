@@ -268,3 +268,81 @@ def test_the_leftover_detector() -> None:
     assert literal_texts('<p>{{ _("Hello") }}</p><p>Hello there</p><code>x = 1</code><span lang="en">Ome</span>') \
         == ["Hello there"]
 
+
+
+class _UnmarkedJapanese(HTMLParser):
+    """Text with Japanese script that no element marks as Japanese (``lang="ja"``), in an English page.
+
+    Form controls' own values (textarea, select) and code are left out: the control is labelled in
+    the interface language and its value is the person's own input."""
+
+    SKIP = {"script", "style", "code", "kbd", "samp", "pre", "textarea", "select", "title"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, inside Japanese or skipped)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        values = {k: v or "" for k, v in attrs}
+        inherited = self.stack[-1][1] if self.stack else False
+        if "lang" in values:
+            marked = values["lang"].startswith("ja")
+        else:
+            marked = inherited
+        self.stack.append((tag, marked or tag in self.SKIP or (bool(self.stack) and self.stack[-1][0] in self.SKIP)))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and JAPANESE.search(data) and not (self.stack and self.stack[-1][1]):
+            self.found.append(re.sub(r"\s+", " ", data.strip()))
+
+
+def unmarked_japanese(html: str) -> list[str]:
+    parser = _UnmarkedJapanese()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def english_ids_with_japanese() -> list[re.Pattern[str]]:
+    """English interface strings that quote Japanese on purpose (an example of what to type)."""
+    patterns = []
+    for po in CATALOGUES:
+        for message in _catalogue(po):
+            for msgid, _msgstr in _texts(message) if message.id else []:
+                if JAPANESE.search(msgid) and msgid not in ALLOWED_ENGLISH_IDS:
+                    parts = PLACEHOLDER.split(re.sub(r"\s+", " ", msgid.strip()))
+                    patterns.append(re.compile(".*?".join(re.escape(part) for part in parts)))
+    return patterns
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ROLES)
+def test_english_pages_mark_japanese_content(survey, a11y_app, role: str) -> None:  # type: ignore[no-untyped-def]
+    """In the English interface, Japanese content (titles, names, case text) carries lang="ja", so that
+    a screen reader reads it with a Japanese voice (WCAG 3.1.2, language of parts)."""
+    from tests.a11y.survey import english_pages
+
+    allowed = english_ids_with_japanese()
+    problems = []
+    for path, html in english_pages(a11y_app, role, [page.path for page in survey[role].pages]):
+        for text in unmarked_japanese(html):
+            if not any(p.search(text) for p in allowed):
+                problems.append(f"{path}: {text[:80]!r}")
+    assert not problems, f"{role}: Japanese text without lang=\"ja\" in the English interface:\n" + \
+        "\n".join(problems[:400])
+
+
+def test_the_unmarked_japanese_detector() -> None:
+    assert unmarked_japanese('<p>Title: <span lang="ja">窓口</span></p>') == []
+    assert unmarked_japanese('<h1>窓口</h1><p lang="ja">a<b>申請</b></p><textarea>本文</textarea>') == ["窓口"]
+    assert unmarked_japanese('<div lang="ja"><p lang="en">電子</p></div>') == ["電子"]
