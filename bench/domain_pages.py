@@ -88,11 +88,13 @@ def search_spec(db: BenchDatabase) -> dict[str, Any] | None:
             "cases": _one(db, "SELECT count(*) FROM casebook_entries")}
 
 
+SEARCH_RLS_NAME = "casebook search (the shared casebook; the session check is tenant-owned)"
+
+
 def rls_specs(db: BenchDatabase) -> list[tuple[str, str]]:
     """(name, page path) of the pages whose statements are compared with and without RLS."""
     specs = [("dashboard (users, cases, notifications: tenant-owned)", "/")]
     if _exists(db, "cases"):
         specs.append(("own cases list (cases: tenant-owned)", "/cases"))
-        specs.append(("casebook search (the shared casebook; the session check is tenant-owned)",
-                      f"/casebook?q={quote('窓口')}"))
+        specs.append((SEARCH_RLS_NAME, f"/casebook?q={quote('窓口')}"))
     return specs

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.domain_pages import SEARCH_RLS_NAME
 from bench.measure import Result
 from bench.pages import DB_FLOOR_NAME, FLOOR_NAME
 
@@ -138,14 +139,13 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
     ok = None if soak is None else soak.errors == 0 and soak.seconds >= 59
     rows.append(f"| zero errors at 64 connections for 60 s | "
                 f"{'—' if soak is None else f'{soak.errors} errors in {soak.seconds:.0f} s'} | {_verdict(ok)} |")
-    worst = max(rls, key=lambda x: x["ratio"], default=None)
-    shown = "—" if worst is None else f"worst page ratio {worst['ratio']:.2f} ({worst['query']})"
-    verdict = _verdict(None if worst is None else worst["ratio"] < TARGET_RLS)
-    upper = max((x.get("ratio_p75", x["ratio"]) for x in rls), default=0.0)
-    if worst is not None and worst["ratio"] < TARGET_RLS <= upper:
-        # Met by the medians, but a quarter of some page's rounds cost 10 % or more: within the noise.
-        verdict = f"**met by the median only** (a page's per-round p75 is {upper:.2f})"
-    rows.append(f"| RLS costs < 10 % (a page's SQL server time) | {shown} | {verdict} |")
+    # The issue measures RLS on "the same query" as the search's server time; the report also holds
+    # every measured page to the target, small statements included, where RLS weighs most.
+    search_rls = [x for x in rls if x["query"] == SEARCH_RLS_NAME]
+    rows.append(_rls_row("RLS costs < 10 % on the search query (the search page's statements as the application "
+                         "role under RLS and as a role without it)", search_rls))
+    rows.append(_rls_row("RLS costs < 10 % on the statements of every measured page (stricter: pages of small "
+                         "statements included)", rls))
     single = max((x["worst"] for x in rls), key=lambda st: st["ratio"], default=None)
     if single is not None:
         rows.append(f"| (informative) RLS on the single statement where it weighs most | ratio {single['ratio']:.2f} "
@@ -166,6 +166,18 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
     rows += [f"| {r.name} ≥ 30 % of bare Jinja | — | not measured: {r.note} |"
              for r in results if not r.measured]
     return rows
+
+
+def _rls_row(target: str, rls: list[dict[str, Any]]) -> str:
+    worst = max(rls, key=lambda x: x["ratio"], default=None)
+    shown = "—" if worst is None else f"worst ratio {worst['ratio']:.2f} ({worst['query']}; without EXPLAIN " \
+        f"{worst.get('loop_ratio', float('nan')):.2f})"
+    verdict = _verdict(None if worst is None else worst["ratio"] < TARGET_RLS)
+    upper = max((x.get("ratio_p75", x["ratio"]) for x in rls), default=0.0)
+    if worst is not None and worst["ratio"] < TARGET_RLS <= upper:
+        # Met by the medians, but a quarter of some page's rounds cost 10 % or more: within the noise.
+        verdict = f"**met by the median only** (a page's per-round p75 is {upper:.2f})"
+    return f"| {target} | {shown} | {verdict} |"
 
 
 def _million_rows(data: dict[str, Any], national: dict[str, Any] | None) -> str:
