@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.measure import Result, rls_cost, run_wrk, search_server_time
-from bench.pages import DB_FLOOR_NAME, Page, make_credentials, resolve_pages
+from bench.pages import DB_FLOOR_NAME, SSO_KEY, Page, make_credentials, resolve_pages
 from bench.report import write_report
 from bench.setup import BenchDatabase, machine_facts, schema_fingerprint, start_postgres, stop_postgres
 
@@ -78,7 +78,7 @@ CEILING_PAGES = (("bare Flask (string)", "/string"), ("bare Jinja (50 items)", "
 def gunicorn_env(args: argparse.Namespace, db: BenchDatabase | None) -> dict[str, str]:
     env = {"WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
            "GUNICORN_ACCESS_LOG": str(VAR / "access.log"), "PORTAL_ENV": "production", "SECRET_KEY": SECRET,
-           "SESSION_COOKIE_SECURE": "0", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "5"}
+           "SESSION_COOKIE_SECURE": "0", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "5", "SSO_SECRET_KEY": SSO_KEY}
     if db is not None:
         env.update({"DATABASE_URL": db.app_url, "DATABASE_OWNER_URL": db.owner_url})
     return env

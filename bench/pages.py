@@ -23,11 +23,17 @@ class Page:
     note: str = ""
 
 
+# A fixed Fernet key (32 bytes, url-safe base64): without one, production mode warns on every app
+# and worker start. The bench stores no SSO client secret.
+SSO_KEY = "YmVuY2gtc3NvLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
+
 def _app(db: BenchDatabase, secret: str) -> Any:
     from portal.app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": db.app_url, "DATABASE_OWNER_URL": db.owner_url,
-                       "SECRET_KEY": secret, "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": False})
+                       "SECRET_KEY": secret, "PORTAL_ENV": "production", "SESSION_COOKIE_SECURE": False,
+                       "SSO_SECRET_KEY": SSO_KEY})
 
 
 def _users(db: BenchDatabase, local: str, limit: int) -> list[tuple[str, str]]:
