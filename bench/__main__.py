@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.measure import Result, rls_cost, run_wrk, search_server_time
 from bench.pages import DB_FLOOR_NAME, SSO_KEY, Page, make_credentials, resolve_pages
@@ -62,6 +63,13 @@ class Gunicorn:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start: see {self.log}")
 
+    def memory(self) -> dict[str, Any]:
+        """Resident memory of the master and each worker (MiB): now (VmRSS) and the peak so far (VmHWM)."""
+        if self.process is None:
+            return {}
+        return {"master": _memory_of(self.process.pid),
+                "workers": [_memory_of(pid) for pid in _children(self.process.pid)]}
+
     def __exit__(self, *exc: object) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -69,6 +77,42 @@ class Gunicorn:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of a process (gunicorn's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The command name (field 2) is in parentheses and may hold spaces: split after it.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _memory_of(pid: int) -> dict[str, float]:
+    values: dict[str, float] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024  # kB → MiB
+    except OSError:
+        pass
+    try:
+        # Proportional share: pages shared between the workers (code, the mmap'd search dictionary) are
+        # divided among them, so the workers' sum is what they really take together.
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key == "Pss":
+                values["Pss"] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return values
 
 
 CEILING_PAGES = (("bare Flask (string)", "/string"), ("bare Jinja (50 items)", "/jinja"),
@@ -127,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, path in CEILING_PAGES:
                 results.append(run_wrk(wrk, g.url, Page(name, path, "none"), None, args.duration, args.connections))
                 print(results[-1].line())
+            facts["memory_ceiling"] = g.memory()
         ceiling = next(r.rps for r in results if r.path == "/jinja")
 
         credentials = make_credentials(tokyo, SECRET)
@@ -139,10 +184,12 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 results.append(run_wrk(wrk, g.url, page, credentials, args.duration, args.connections))
                 print(results[-1].line(ceiling))
+            facts["memory_pages"] = g.memory()
             target = next((p for p in pages if p.path and p.key == "search"), None) or pages[0]
             soak = run_wrk(wrk, g.url, target, credentials, args.soak, 64, timeout="30s")
             soak.name = f"{target.name} at 64 connections"
             print(soak.line(ceiling))
+            facts["memory_soak"] = g.memory()
 
         with Gunicorn("bench.ceiling:app", gunicorn_env(args, None), port + 2, VAR / "gunicorn-ceiling.log") as g:
             again = run_wrk(wrk, g.url, Page("bare Jinja (50 items), again after the pages", "/jinja", "none"), None,
@@ -186,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             "(`python -m bench.profile PATH` shows where it goes: SQLAlchemy's ORM first, then Flask's context "
             "locals and Jinja), not less SQL time.",
             "- HTTP latencies at 16 or 64 connections include queueing for the 4 sync workers.",
+            "- Memory: a portal worker's memory is mostly what it loads once (Flask, SQLAlchemy, the message "
+            "catalogues, openpyxl and the other imports; SudachiPy's dictionary, partly a read-only file mapping "
+            "shared between the workers), not what requests leave behind: growth under load would show as a "
+            "difference between the last two rows of the memory table.",
             "- Search server time: the SQL the search page sends (captured in-process), timed by EXPLAIN ANALYZE "
             "as the application role with a tenant bound and the page's own `SET LOCAL enable_seqscan = off`, over "
             "30 different terms. The count and the facets come from one statement, the ranked candidates from "

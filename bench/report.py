@@ -78,6 +78,7 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
                   f"{soak.rps:,.1f} req/s, p50 {soak.p50_ms:.0f} ms, p95 {soak.p95_ms:.0f} ms, "
                   f"p99 {soak.p99_ms:.0f} ms, **{soak.errors} errors**"
                   + (f" ({soak.error_detail})" if soak.error_detail else "") + "."]
+    lines += _memory(facts)
     lines += ["", "## Search server time", ""]
     for scale, figures in search.items():
         if figures is None:
@@ -166,6 +167,34 @@ def _targets(results: list[Result], soak: Result | None, ceiling: float, search:
     rows += [f"| {r.name} ≥ 30 % of bare Jinja | — | not measured: {r.note} |"
              for r in results if not r.measured]
     return rows
+
+
+def _memory(facts: dict[str, Any]) -> list[str]:
+    """Resident memory of gunicorn's master and workers at three moments of the run (from /proc)."""
+    moments = (("the ceiling app, after its pages", facts.get("memory_ceiling")),
+               ("the portal, after its pages", facts.get("memory_pages")),
+               ("the portal, after the 64-connection run", facts.get("memory_soak")))
+    rows = []
+    for label, memory in moments:
+        workers = (memory or {}).get("workers") or []
+        now = [w["VmRSS"] for w in workers if "VmRSS" in w]
+        peak = [w["VmHWM"] for w in workers if "VmHWM" in w]
+        share = [w["Pss"] for w in workers if "Pss" in w]
+        if not now:
+            continue
+        rows.append(f"| {label} | {memory.get('master', {}).get('VmRSS', float('nan')):.0f} | {len(now)} | "
+                    f"{min(now):.0f}–{max(now):.0f} | {max(peak, default=float('nan')):.0f} | "
+                    f"{min(share, default=float('nan')):.0f}–{max(share, default=float('nan')):.0f} | "
+                    f"{sum(share):.0f} |")
+    if not rows:
+        return []
+    return ["", "## Memory", "",
+            "Memory (MiB, from /proc) of gunicorn's master and sync workers. RSS counts every page a worker",
+            "maps, shared ones included; its peak is the high-water mark since the worker started. PSS divides",
+            "each shared page among the processes sharing it, so the workers' PSS added up is what they take",
+            "together. PostgreSQL's memory is not counted (its shared_buffers are above).", "",
+            "| gunicorn | master RSS | workers | worker RSS | worker peak RSS | worker PSS | workers' PSS in all |",
+            "|---|---:|---:|---:|---:|---:|---:|", *rows]
 
 
 def _rls_row(target: str, rls: list[dict[str, Any]]) -> str:
