@@ -64,7 +64,8 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not start: see {self.log}")
 
     def memory(self) -> dict[str, Any]:
-        """Resident memory of the master and each worker (MiB): now (VmRSS) and the peak so far (VmHWM)."""
+        """Memory of the master and each worker (MiB): resident now (VmRSS), its peak so far (VmHWM) and
+        the proportional share (Pss)."""
         if self.process is None:
             return {}
         return {"master": _memory_of(self.process.pid),
@@ -94,25 +95,24 @@ def _children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def _memory_of(pid: int) -> dict[str, float]:
+def _mib_fields(path: str, keys: tuple[str, ...]) -> dict[str, float]:
+    """The "Key:  1234 kB" lines of a /proc file, in MiB (nothing if the process is gone)."""
     values: dict[str, float] = {}
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(path).read_text().splitlines():
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(rest.split()[0]) / 1024  # kB → MiB
-    except OSError:
-        pass
-    try:
-        # Proportional share: pages shared between the workers (code, the mmap'd search dictionary) are
-        # divided among them, so the workers' sum is what they really take together.
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key == "Pss":
-                values["Pss"] = int(rest.split()[0]) / 1024
+            if key in keys:
+                values[key] = int(rest.split()[0]) / 1024
     except OSError:
         pass
     return values
+
+
+def _memory_of(pid: int) -> dict[str, float]:
+    # PSS (proportional share): pages shared between the workers (code, the mmap'd search dictionary)
+    # are divided among them, so the workers' sum is what they really take together.
+    return {**_mib_fields(f"/proc/{pid}/status", ("VmRSS", "VmHWM")),
+            **_mib_fields(f"/proc/{pid}/smaps_rollup", ("Pss",))}
 
 
 CEILING_PAGES = (("bare Flask (string)", "/string"), ("bare Jinja (50 items)", "/jinja"),

@@ -90,17 +90,29 @@ def test_japanese_catalogue_is_japanese(po: Path) -> None:
     assert not problems, f"{po.relative_to(ROOT)}:\n" + "\n".join(problems)
 
 
-class _TemplateText(HTMLParser):
-    """Collects literal text and user-facing attributes of a template with its Jinja code removed."""
+class _TagStack(HTMLParser):
+    """An HTML parser that keeps the open elements, each with a flag (skipped, or marked), and the
+    texts it found. An end tag closes the innermost open element of that name and those inside it."""
 
-    SKIP = {"script", "style", "code", "kbd", "samp", "pre"}
-    ATTRS = {"aria-label", "title", "placeholder", "alt", "aria-description", "aria-roledescription"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, bool]] = []
         self.found: list[str] = []
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                break
+
+
+class _TemplateText(_TagStack):
+    """Collects literal text and user-facing attributes of a template with its Jinja code removed."""
+
+    SKIP = {"script", "style", "code", "kbd", "samp", "pre"}
+    ATTRS = {"aria-label", "title", "placeholder", "alt", "aria-description", "aria-roledescription"}
 
     def _skipping(self) -> bool:
         return any(skip for _tag, skip in self.stack)
@@ -112,12 +124,6 @@ class _TemplateText(HTMLParser):
             self.found.extend(v for k, v in attrs if k in self.ATTRS and v and v.strip())
         if tag not in self.VOID:
             self.stack.append((tag, skip))
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                break
 
     def handle_data(self, data: str) -> None:
         if not self._skipping() and data.strip():
@@ -270,36 +276,21 @@ def test_the_leftover_detector() -> None:
 
 
 
-class _UnmarkedJapanese(HTMLParser):
+class _UnmarkedJapanese(_TagStack):
     """Text with Japanese script that no element marks as Japanese (``lang="ja"``), in an English page.
 
     Form controls' own values (textarea, select) and code are left out: the control is labelled in
     the interface language and its value is the person's own input."""
 
     SKIP = {"script", "style", "code", "kbd", "samp", "pre", "textarea", "select", "title"}
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []  # (tag, inside Japanese or skipped)
-        self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.VOID:
             return
-        values = {k: v or "" for k, v in attrs}
-        inherited = self.stack[-1][1] if self.stack else False
-        if "lang" in values:
-            marked = values["lang"].startswith("ja")
-        else:
-            marked = inherited
-        self.stack.append((tag, marked or tag in self.SKIP or (bool(self.stack) and self.stack[-1][0] in self.SKIP)))
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                break
+        lang = dict(attrs).get("lang")
+        parent_tag, parent_flag = self.stack[-1] if self.stack else ("", False)
+        marked = (lang or "").startswith("ja") if lang is not None else parent_flag
+        self.stack.append((tag, marked or tag in self.SKIP or parent_tag in self.SKIP))
 
     def handle_data(self, data: str) -> None:
         if data.strip() and JAPANESE.search(data) and not (self.stack and self.stack[-1][1]):
