@@ -78,6 +78,7 @@ class Gunicorn:
                     "DATABASE_OWNER_URL": urls["DATABASE_OWNER_URL"], "SECRET_KEY": LIVE_SECRET,
                     "PORTAL_ENV": "development", "DEV_LOGIN_ENABLED": "1", "PORT": str(self.port),
                     "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1", **env}
+        self.expected_workers = int(self.env["WEB_CONCURRENCY"])
         self.log = log
         self.process: subprocess.Popen | None = None  # type: ignore[type-arg]
 
@@ -88,14 +89,18 @@ class Gunicorn:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                # /healthz answers as soon as the first worker is up, but the master forks the others
+                # one after another (gunicorn sleeps a random 0-0.1 s between spawns): a test that
+                # counts or kills workers needs all of them, so wait for that too.
+                if (requests.get(self.url + "/healthz", timeout=1).status_code == 200
+                        and len(self.workers()) == self.expected_workers):
                     return self
             except requests.RequestException:
                 pass
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
             time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start within 30 s")
+        raise RuntimeError(f"gunicorn did not start {self.expected_workers} workers within 30 s")
 
     def workers(self) -> list[int]:
         import psutil
