@@ -55,7 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.views import bp as portal_bp
     from procurement import bp as procurement_bp
     from tenants import bp as tenants_bp
-    from tenants.sso_views import bp as sso_bp
+    from tenants.sso.views import bp as sso_bp
 
     for blueprint in (portal_bp, profile_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp, awards_bp):
         app.register_blueprint(blueprint)

@@ -106,7 +106,7 @@ def _start_extras() -> list[str]:
     """Optional local services of other domains (e.g. a local OpenID provider), as printed lines."""
     lines: list[str] = []
     try:
-        from tenants.sso_dev import start_local_provider
+        from devtools.sso_provider import start_local_provider
     except ModuleNotFoundError:
         return lines
     handle, info = start_local_provider()

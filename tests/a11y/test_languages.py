@@ -160,10 +160,10 @@ FIELD_SUFFIXES = ("Field",)
 
 
 def _is_domain(relative: Path) -> bool:
-    """The modules built beside the foundation (casebook, procurement, awards, tenants/sso*), and
+    """The modules built beside the foundation (casebook, procurement, awards, tenants/sso/), and
     tenants/services.py, whose messages share the catalogue the SSO module is filling right now."""
-    return relative.parts[0] in ("casebook", "procurement", "awards") or (
-        relative.parts[0] == "tenants" and (relative.name.startswith("sso") or relative.name == "services.py"))
+    return relative.parts[0] in ("casebook", "procurement", "awards") or relative.parts[:2] == ("tenants", "sso") or (
+        relative.parts[0] == "tenants" and relative.name == "services.py")
 
 
 def _service_error_names(trees: list[ast.AST]) -> set[str]:

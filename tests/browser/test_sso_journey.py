@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def live_idp(live_app) -> Iterator[Provider]:  # type: ignore[no-untyped-def]
     from tenants.context import bind_tenant
-    from tenants.sso_services import ProviderSettings, save_provider
+    from tenants.sso.services import ProviderSettings, save_provider
 
     provider = start_provider()
     with live_app.app_context():

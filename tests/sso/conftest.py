@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from tenants.sso_oidc import clear_caches
-from tenants.sso_services import ProviderSettings, save_provider
+from tenants.sso.oidc import clear_caches
+from tenants.sso.services import ProviderSettings, save_provider
 
 OME, KOTO = "132055", "131083"
 

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from devtools.sso_provider import demo_accounts
 from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
-from tenants.sso_dev import demo_accounts
-from tenants.sso_services import ProviderSettings, save_provider
+from tenants.sso.services import ProviderSettings, save_provider
 from tests.sso.conftest import KOTO, OME, sso_login, start_provider
 
 
 def test_demo_accounts_link_and_newcomers_are_provisioned(app) -> None:  # type: ignore[no-untyped-def]
     import oidc_provider_mock
 
-    from tenants.sso_dev import DOMAINS, MAPPING
+    from devtools.sso_provider import DOMAINS, MAPPING
 
     provider = start_provider(user_claims=[oidc_provider_mock.User(sub=s, claims=c) for s, c in demo_accounts()])
     try:
@@ -52,17 +52,17 @@ def test_start_local_provider_configures_the_demo_tenants(app, monkeypatch) -> N
 
     import requests
 
-    from tenants import sso_dev
+    from devtools import sso_provider
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("SSO_DEV_PROVIDER_PORT", str(port))
     configured: list[str] = []
-    monkeypatch.setattr(sso_dev, "configure_demo_tenants", lambda issuer: configured.extend(sso_dev.DOMAINS) or
-                        list(sso_dev.DOMAINS))
+    monkeypatch.setattr(sso_provider, "configure_demo_tenants",
+                        lambda issuer: configured.extend(sso_provider.DOMAINS) or list(sso_provider.DOMAINS))
     monkeypatch.setattr("portal.app.create_app", lambda: app)
-    handle, lines = sso_dev.start_local_provider()
+    handle, lines = sso_provider.start_local_provider()
     try:
         document = requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=5).json()
         assert document["issuer"] == f"http://127.0.0.1:{port}"

@@ -218,7 +218,7 @@ def test_expired_id_token_is_refused(app, client, idp_expired) -> None:  # type:
 
 def _tamper(monkeypatch, change):  # type: ignore[no-untyped-def]
     """Let the real code exchange happen, then alter the ID token before it is checked."""
-    import tenants.sso_views as views
+    import tenants.sso.views as views
 
     real = views.exchange_code
 
@@ -458,8 +458,8 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
 
     from portal.app import create_app
     from tenants.services import ServiceError
-    from tenants.sso_crypto import SecretKeyError, decrypt_secret
-    from tenants.sso_services import ProviderSettings, save_provider
+    from tenants.sso.crypto import SecretKeyError, decrypt_secret
+    from tenants.sso.services import ProviderSettings, save_provider
     from tests.conftest import BASE_CONFIG
 
     settings = {**BASE_CONFIG, **cluster.urls("unit"), "PORTAL_ENV": "production", "SECRET_KEY": "p" * 40,

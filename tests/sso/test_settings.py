@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from portal.audit import AuditEntry
 from portal.extensions import db
 from tenants.context import bind_tenant
-from tenants.sso_models import SsoProvider
+from tenants.sso.models import SsoProvider
 from tests.conftest import BASE_CONFIG
 from tests.sso.conftest import KOTO, OME
 
@@ -106,7 +106,7 @@ def test_admin_of_another_tenant_only_sees_their_own(app, client, login_as) -> N
 
 
 def test_secrets_decrypt_and_rekey_rotates(app) -> None:  # type: ignore[no-untyped-def]
-    from tenants.sso_crypto import SecretKeyError, decrypt_secret, encrypt_secret, rotate_secret
+    from tenants.sso.crypto import SecretKeyError, decrypt_secret, encrypt_secret, rotate_secret
 
     with app.app_context():
         old_key = app.config["SSO_SECRET_KEY"]
@@ -164,8 +164,8 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
         only_new = create_app({**BASE_CONFIG, **urls, "SSO_SECRET_KEY": new_key})
         with only_new.app_context():
             from portal.db_admin import owner_session
-            from tenants.sso_crypto import decrypt_secret
-            from tenants.sso_services import get_provider
+            from tenants.sso.crypto import decrypt_secret
+            from tenants.sso.services import get_provider
 
             with owner_session():
                 provider = get_provider("130001")

@@ -59,7 +59,7 @@ def demo_accounts() -> list[tuple[str, dict[str, Any]]]:
 def configure_demo_tenants(issuer: str) -> list[str]:
     """Point the demo tenants at the local provider (not a tenant already configured elsewhere)."""
     from portal.db_admin import owner_session
-    from tenants.sso_services import ProviderSettings, get_provider, save_provider
+    from tenants.sso.services import ProviderSettings, get_provider, save_provider
 
     configured = []
     with owner_session():

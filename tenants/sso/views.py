@@ -26,9 +26,9 @@ from tenants.context import bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import ServiceError, get_tenant
-from tenants.sso_crypto import SecretKeyError, decrypt_secret
-from tenants.sso_forms import SsoSettingsForm
-from tenants.sso_oidc import (
+from tenants.sso.crypto import SecretKeyError, decrypt_secret
+from tenants.sso.forms import SsoSettingsForm
+from tenants.sso.oidc import (
     SsoError,
     authorization_url,
     discover,
@@ -37,7 +37,7 @@ from tenants.sso_oidc import (
     fetch_userinfo,
     validate_id_token,
 )
-from tenants.sso_services import (
+from tenants.sso.services import (
     ProviderSettings,
     begin_login,
     consume_login,
@@ -52,7 +52,8 @@ from tenants.sso_services import (
     sso_tenants,
 )
 
-bp = Blueprint("sso", __name__, template_folder="templates")
+# The templates live in tenants/templates/tenants/ and are found through the tenants blueprint.
+bp = Blueprint("sso", __name__)
 
 LAST_TENANT_COOKIE = "yokoten_last_tenant"
 PENDING_KEY = "sso_pending"
@@ -370,7 +371,7 @@ def _install(state: Any) -> None:
         _require_secret_key(app)
     app.extensions["yokoten_login_options"] = [*app.extensions.get("yokoten_login_options", []), SsoLoginOption()]
     app.extensions["yokoten_logout_redirect"] = logout_redirect
-    from tenants.sso_cli import sso_cli
+    from tenants.sso.cli import sso_cli
 
     app.cli.add_command(sso_cli)
 

@@ -24,9 +24,9 @@ from tenants.context import bind_tenant
 from tenants.models import TMG_CODE, Tenant, User
 from tenants.roles import Role
 from tenants.services import NewUser, ServiceError, create_user, get_tenant
-from tenants.sso_crypto import SecretKeyError, encrypt_secret
-from tenants.sso_models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
-from tenants.sso_oidc import SsoError
+from tenants.sso.crypto import SecretKeyError, encrypt_secret
+from tenants.sso.models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
+from tenants.sso.oidc import SsoError
 
 LOGIN_STATE_TTL = timedelta(minutes=10)
 # What a municipality's own settings may grant; curator and operator exist only at TMG and are

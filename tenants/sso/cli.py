@@ -13,9 +13,9 @@ from portal.db_admin import owner_session
 from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.services import ServiceError
-from tenants.sso_crypto import SecretKeyError, rotate_secret
-from tenants.sso_models import SsoProvider
-from tenants.sso_services import (
+from tenants.sso.crypto import SecretKeyError, rotate_secret
+from tenants.sso.models import SsoProvider
+from tenants.sso.services import (
     ProviderSettings,
     format_role_mapping,
     get_provider,
