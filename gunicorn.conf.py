@@ -33,3 +33,16 @@ def post_fork(server, worker):  # noqa: ARG001
             db.engine.dispose(close=False)
     except Exception:  # noqa: BLE001 - without preload there is nothing to dispose
         pass
+
+
+def when_ready(server):
+    # In the master, before any worker is forked: refuse an application role that could bypass
+    # row-level security (portal/role_check.py). Its own short connection, never the app's pool.
+    from portal.role_check import UnsafeRoleError, check_at_server_start
+
+    try:
+        check_at_server_start(os.environ.get("DATABASE_URL"), server.log)
+    except UnsafeRoleError as error:
+        server.log.critical(str(error))
+        # gunicorn prints "Error: <message>" for a RuntimeError raised here and exits with status 1.
+        raise RuntimeError(str(error)) from None

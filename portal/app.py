@@ -69,6 +69,9 @@ def register_lifecycle(app: Flask) -> None:
 
     configure_logging(app)
     register_request_hooks(app)
+    from portal import role_check
+
+    role_check.install(app)
     register_error_handlers(app)
 
 

@@ -32,6 +32,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _require_sso_secret_key(raw: str) -> None:
+    """Production needs usable Fernet keys: without them no IdP client secret can be stored or read."""
+    from cryptography.fernet import Fernet
+
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        raise ConfigError("SSO_SECRET_KEY must be set in production (Fernet key(s), comma-separated; "
+                          "docs/sso.md). Keep it with the backups: without it no stored client secret can be read.")
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except ValueError as error:
+            raise ConfigError("SSO_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes).") from error
+
+
 def from_environment() -> dict[str, Any]:
     """Read the settings from the process environment."""
     env = os.environ.get("PORTAL_ENV", "development")
@@ -66,6 +81,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("SECRET_KEY must be set in production.")
     if production and config.get("DEV_LOGIN_ENABLED"):
         raise ConfigError("DEV_LOGIN_ENABLED must not be set in production.")
+    if production:
+        _require_sso_secret_key(str(config.get("SSO_SECRET_KEY") or ""))
     config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("DATABASE_OWNER_URL"):
         config["DATABASE_OWNER_URL"] = normalise_url(config["DATABASE_OWNER_URL"])

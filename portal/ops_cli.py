@@ -83,6 +83,22 @@ def create_backup_role_command(admin_url: str, role: str, password: str | None) 
     click.echo(f"role {role}: LOGIN BYPASSRLS, member of pg_read_all_data")
 
 
+@ops_cli.command("check-role")
+def check_role_command() -> None:
+    """Check that DATABASE_URL's role cannot bypass row-level security (exit 1 when it could)."""
+    import psycopg2
+
+    from portal.role_check import check_database_role, refusal_message
+
+    try:
+        reasons = check_database_role(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except psycopg2.Error as error:
+        raise click.ClickException(f"cannot connect with DATABASE_URL: {str(error).strip()}") from error
+    if reasons:
+        raise click.ClickException(refusal_message(reasons))
+    click.echo("DATABASE_URL's role is safe: no superuser, no BYPASSRLS, no CREATEROLE, owns no table")
+
+
 def register(app: Flask) -> None:
     from portal.cli import demo_cli
     from portal.generate import generate_command

@@ -28,7 +28,8 @@ def test_production_cookies_are_secure(cluster) -> None:  # type: ignore[no-unty
 
     os.environ["PORTAL_ENV"] = "production"
     try:
-        app = create_app({**cluster.urls("unit"), "SECRET_KEY": "s" * 40})
+        app = create_app({**cluster.urls("unit"), "SECRET_KEY": "s" * 40,
+                          "SSO_SECRET_KEY": BASE_CONFIG["SSO_SECRET_KEY"]})
     finally:
         del os.environ["PORTAL_ENV"]
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -457,6 +457,7 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
     import pytest as _pytest
 
     from portal.app import create_app
+    from portal.config import ConfigError
     from tenants.services import ServiceError
     from tenants.sso.crypto import SecretKeyError, decrypt_secret
     from tenants.sso.services import ProviderSettings, save_provider
@@ -464,7 +465,11 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
 
     settings = {**BASE_CONFIG, **cluster.urls("unit"), "PORTAL_ENV": "production", "SECRET_KEY": "p" * 40,
                 "DEV_LOGIN_ENABLED": False, "SSO_SECRET_KEY": ""}
-    production = create_app(settings)
+    with _pytest.raises(ConfigError, match="SSO_SECRET_KEY must be set in production"):
+        create_app(settings)
+    # The key lost after start (a configuration reload): still no secret is stored or read.
+    production = create_app({**settings, "SSO_SECRET_KEY": BASE_CONFIG["SSO_SECRET_KEY"]})
+    production.config["SSO_SECRET_KEY"] = ""
     with production.app_context():
         with _pytest.raises(ServiceError, match="SSO_SECRET_KEY"):
             save_provider(OME, ProviderSettings(issuer="https://idp.ome.example.jp", client_id="c",
