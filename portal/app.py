@@ -56,8 +56,10 @@ def register_blueprints(app: Flask) -> None:
     from procurement import bp as procurement_bp
     from tenants import bp as tenants_bp
     from tenants.sso.views import bp as sso_bp
+    from workload import bp as workload_bp
 
-    for blueprint in (portal_bp, profile_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp, awards_bp):
+    for blueprint in (portal_bp, profile_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp, awards_bp,
+                      workload_bp):
         app.register_blueprint(blueprint)
     init_api(app)  # the API blueprints the domains registered at import
 
@@ -81,7 +83,7 @@ def register_cli(app: Flask) -> None:
 
     register_portal_cli(app)
     register_tenant_cli(app)
-    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "portal.ops_cli"):
+    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "workload.cli", "portal.ops_cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:

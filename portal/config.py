@@ -69,6 +69,8 @@ def from_environment() -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "yokoten@localhost"),
         "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-yokoten"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
+        # Workload benchmark: contributors a published cell needs (never below 3, enforced in SQL too).
+        "WORKLOAD_MIN_CONTRIBUTORS": _int("WORKLOAD_MIN_CONTRIBUTORS", 5),
     }
 
 

@@ -33,6 +33,8 @@ _entries: list[NavEntry] = [
     NavEntry(30, _l("Casebook"), "casebook.casebook_index", lambda u: u.can(Permission.CASEBOOK_READ)),
     NavEntry(40, _l("Joint procurement"), "procurement.index", lambda u: True),
     NavEntry(50, _l("Awards"), "awards.index", lambda u: True),
+    NavEntry(55, _l("Workload surveys"), "workload.index",
+             lambda u: u.can(Permission.WORKLOAD_ENTER) or u.can(Permission.WORKLOAD_STANDARD)),
     NavEntry(60, _l("Administration"), "tenants.admin_index",
              lambda u: u.can(Permission.TENANT_MANAGE_USERS) or u.can(Permission.TENANT_VIEW_AUDIT)),
 ]

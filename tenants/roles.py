@@ -30,6 +30,9 @@ class Permission(StrEnum):
     TENANT_MANAGE_SSO = "tenant.manage_sso"
     TENANT_VIEW_AUDIT = "tenant.view_audit"
     OPS_VIEW = "ops.view"
+    WORKLOAD_ENTER = "workload.enter"
+    WORKLOAD_MANAGE = "workload.manage"
+    WORKLOAD_STANDARD = "workload.standard"
 
 
 _MEMBER = {
@@ -38,6 +41,7 @@ _MEMBER = {
     Permission.CASEBOOK_READ,
     Permission.DEMAND_DECLARE,
     Permission.AWARD_ENTRY_DRAFT,
+    Permission.WORKLOAD_ENTER,  # a department's hours in the municipality's open workload survey
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -51,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.TENANT_MANAGE_USERS,
         Permission.TENANT_MANAGE_SSO,
         Permission.TENANT_VIEW_AUDIT,
+        Permission.WORKLOAD_MANAGE,  # open/close survey rounds, own tasks, classes, sharing consent
     }),
     # TMG / GovTech Tokyo: curate the casebook, organise procurements and awards. A curator reads
     # the casebook like everyone; it never reads a municipality's private cases.
@@ -59,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.CASEBOOK_CURATE,
         Permission.PROCUREMENT_ORGANISE,
         Permission.AWARDS_ORGANISE,
+        Permission.WORKLOAD_STANDARD,  # the standard task list; figures only where shared with TMG
     }),
     # Judges score the award entries assigned to them — never one from their own municipality
     # (enforced by the awards service, not by this table).
