@@ -71,9 +71,10 @@ def register_lifecycle(app: Flask) -> None:
 
     configure_logging(app)
     register_request_hooks(app)
-    from portal import role_check
+    from portal import metrics, role_check
 
     role_check.install(app)
+    metrics.install(app)
     register_error_handlers(app)
 
 

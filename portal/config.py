@@ -71,6 +71,7 @@ def from_environment() -> dict[str, Any]:
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
         # Workload benchmark: contributors a published cell needs (never below 3, enforced in SQL too).
         "WORKLOAD_MIN_CONTRIBUTORS": _int("WORKLOAD_MIN_CONTRIBUTORS", 5),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
     }
 
 
