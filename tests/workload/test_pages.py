@@ -1,0 +1,165 @@
+"""Excel in and out, the benchmark page, the way from a gap to help, TMG's shared view, reminders."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from tests.conftest import OWN_TENANT
+from tests.workload.factories import admin_of, bind_as, make_round, task_id
+from workload import services
+from workload.models import Entry
+
+FY = 2033
+CITIES = ["132012", "132021", "132039", "132047", "132063"]  # 八王子, 立川, 武蔵野, 三鷹, 府中
+
+
+def _own_round(app, fy: int = FY):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        round_ = make_round(OWN_TENANT, fy, {"市民課": {"MAD01": (3000, 1000), "MAD04": (500, 100)},
+                                            "課税課": {"ZEI04": (800, 20000)}})
+        ids = round_.id, [d.id for d in round_.departments]
+        db.session.commit()
+    return ids
+
+
+def _peers(app, count: int, fy: int = FY) -> None:
+    with app.app_context():
+        for number, code in enumerate(CITIES[:count]):
+            make_round(code, fy, {"市民課": {"MAD01": (1000 + 100 * number, 1000)}}, close=True, share_benchmark=True)
+        db.session.commit()
+
+
+def test_excel_template_round_trip_report_and_formula_escape(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    round_id, (citizens, _tax) = _own_round(app)
+    login_as("tenant_admin")
+    client.post("/workload/tasks", data={"group_code": "madoguchi", "name": "=HYPERLINK(\"http://x\")",
+                                         "task_class": "non_core"})
+    login_as("member")
+    base = f"/workload/rounds/{round_id}/departments/{citizens}"
+    template = client.get(base + "/template.xlsx")
+    assert template.status_code == 200
+    book = load_workbook(io.BytesIO(template.data))
+    sheet = book["業務量"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    with app.app_context():
+        mad01 = f"S{task_id('MAD01')}"
+    assert rows[mad01][4].value == 3000 and rows[mad01][6].value == 1000
+    own = next(row for key, row in rows.items() if str(key).startswith("T"))
+    assert own[2].value == "=HYPERLINK(\"http://x\")" and own[2].data_type == "s" and own[2].quotePrefix
+    # a bad file: every problem reported by row, column and value, nothing saved
+    own[4].value, own[6].value = "abc", 5
+    rows[mad01][4].value, rows[mad01][5].value, rows[mad01][7].value = 10, "week", 150
+    buffer = io.BytesIO()
+    book.save(buffer)
+    bad = client.post(base + "/upload", data={"file": (io.BytesIO(buffer.getvalue()), "h.xlsx")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert "何も保存されていません" in page and "abc" in page and "week" in page and "150" in page
+    with app.app_context(), bind_as(OWN_TENANT):
+        assert db.session.scalar(select(Entry.hours_per_year).where(
+            Entry.department_id == citizens, Entry.standard_task_id == int(mad01[1:]))) == Decimal(3000)
+    own[4].value, rows[mad01][5].value, rows[mad01][7].value = 12, "month", 40
+    buffer = io.BytesIO()
+    book.save(buffer)
+    good = client.post(base + "/upload", data={"file": (io.BytesIO(buffer.getvalue()), "h.xlsx")},
+                       content_type="multipart/form-data")
+    assert good.status_code == 302
+    with app.app_context(), bind_as(OWN_TENANT):
+        entry = db.session.scalar(select(Entry).where(Entry.department_id == citizens,
+                                                      Entry.standard_task_id == int(mad01[1:])))
+        assert entry is not None and (entry.hours_per_year, entry.paper_share) == (Decimal(120), 40)
+    not_excel = client.post(base + "/upload", data={"file": (io.BytesIO(b"hello"), "h.xlsx")},
+                            content_type="multipart/form-data")
+    assert not_excel.status_code == 400 and "Excel（.xlsx）ファイルではありません" in not_excel.get_data(as_text=True)
+    export = client.get(f"/workload/rounds/{round_id}/results.xlsx")
+    titles = load_workbook(io.BytesIO(export.data)).sheetnames
+    assert titles == ["業務分類", "部署", "業務"]
+
+
+def test_results_show_candidates_and_earlier_round(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    _own_round(app, FY - 1)
+    round_id, _departments = _own_round(app)
+    login_as("member")
+    page = client.get(f"/workload/rounds/{round_id}/results").get_data(as_text=True)
+    candidates = page.split('data-testid="candidates"')[1].split("</table>")[0]
+    # non-core by hours: MAD01 (3,000 h) before ZEI04 (800 h); MAD04 is core and never a candidate
+    assert candidates.index("住民異動届の受付・入力") < candidates.index("納税通知書の印刷・封入・発送")
+    assert "戸籍届出の受付・審査" not in candidates
+    assert 'data-testid="non-core-share">88.4<' in page  # 3,800 of 4,300 hours
+    assert "比較" in page.split('data-testid="comparison"')[1][:200]
+    assert "<svg" in page and "<script" not in page
+
+
+def test_benchmark_shows_medians_with_five_peers_and_hides_with_four(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    round_id, _departments = _own_round(app)
+    _peers(app, 4)
+    login_as("member")
+    four = client.get(f"/workload/rounds/{round_id}/benchmark").get_data(as_text=True)
+    assert four.count("非表示（参加団体が少ないため）") == 7
+    with app.app_context():
+        make_round(CITIES[4], FY, {"市民課": {"MAD01": (1400, 1000)}}, close=True, share_benchmark=True)
+        db.session.commit()
+    five = client.get(f"/workload/rounds/{round_id}/benchmark").get_data(as_text=True)
+    assert 'data-testid="median-madoguchi">1.20<' in five
+    assert five.count("非表示（参加団体が少ないため）") == 6
+    # 青梅市's own 3.50 h per case is well above the median: casebook and support links, pre-filled
+    gaps = five.split('data-testid="gaps"')[1]
+    assert 'href="/casebook?q=%E7%AA%93%E5%8F%A3"' in gaps
+    assert 'href="/support/new?title=' in gaps and "source=workload" in gaps
+    everyone = client.get(f"/workload/rounds/{round_id}/benchmark?peer=all").get_data(as_text=True)
+    assert 'data-testid="median-madoguchi">1.20<' in everyone
+
+
+def test_tmg_sees_only_what_was_shared_with_it_and_the_read_is_audited(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        make_round(CITIES[0], FY, {"課": {"ZEI01": (700, 70)}}, close=True, share_with_tmg=True)
+        make_round(CITIES[1], FY, {"課": {"ZEI01": (900, 90)}}, close=True, share_benchmark=True)
+        db.session.commit()
+    login_as("curator")
+    page = client.get(f"/workload/shared?fiscal_year={FY}").get_data(as_text=True)
+    assert "八王子市" in page and "10.00" in page
+    assert "立川市" not in page
+    with app.app_context(), bind_as("130001"):
+        assert db.session.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'workload.shared_figures_read'")) >= 1
+    login_as("member")
+    assert client.get(f"/workload/shared?fiscal_year={FY}").status_code == 403
+
+
+def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    round_id, (citizens, tax) = _own_round(app)
+    with app.app_context(), bind_as(OWN_TENANT):
+        member_id = db.session.scalar(text("SELECT id FROM users WHERE email = 'member@ome.example.jp'"))
+    login_as("tenant_admin")
+    client.post(f"/workload/rounds/{round_id}/departments/{citizens}/contact", data={"contact_user_id": member_id})
+    client.post(f"/workload/rounds/{round_id}/departments/{tax}/contact", data={"contact_user_id": member_id})
+    login_as("member")
+    assert client.post(f"/workload/rounds/{round_id}/departments/{tax}/submit").status_code == 302
+    login_as("tenant_admin")
+    response = client.post(f"/workload/rounds/{round_id}/reminders", follow_redirects=True)
+    assert "1 人に督促を送りました" in response.get_data(as_text=True)
+    with app.app_context(), bind_as(OWN_TENANT):
+        messages = list(db.session.scalars(text("SELECT message FROM notifications WHERE user_id = :u"),
+                                           {"u": member_id}))
+    assert any("業務量調査 2033" in m for m in messages)
+
+
+def test_a_closed_round_refuses_entries_and_reopens(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    round_id, (citizens, _tax) = _own_round(app)
+    login_as("tenant_admin")
+    assert client.post(f"/workload/rounds/{round_id}/close", data={"share_benchmark": "y"}).status_code == 302
+    with app.app_context():
+        mad01 = task_id("MAD01")
+    refused = client.post(f"/workload/rounds/{round_id}/departments/{citizens}",
+                          data={f"hours-S{mad01}": "1"})
+    assert refused.status_code == 400 and "締め切られています" in refused.get_data(as_text=True)
+    with app.app_context(), bind_as(OWN_TENANT):
+        actor = admin_of(OWN_TENANT)
+        round_ = services.queries.get_round(OWN_TENANT, round_id)
+        assert round_ is not None and round_.share_benchmark
+    assert actor is not None
+    assert client.post(f"/workload/rounds/{round_id}/reopen", data={}).status_code == 302
