@@ -125,7 +125,8 @@ def test_tmg_sees_only_what_was_shared_with_it_and_the_read_is_audited(app, clie
     assert "八王子市" in page and "10.00" in page
     assert "立川市" not in page
     with app.app_context(), bind_as("130001"):
-        assert db.session.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'workload.shared_figures_read'")) >= 1
+        assert db.session.scalar(text(
+            "SELECT count(*) FROM audit_log WHERE action = 'workload.shared_figures_read'")) >= 1
     login_as("member")
     assert client.get(f"/workload/shared?fiscal_year={FY}").status_code == 403
 
