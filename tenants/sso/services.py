@@ -27,6 +27,7 @@ from tenants.services import NewUser, ServiceError, create_user, get_tenant
 from tenants.sso.crypto import SecretKeyError, encrypt_secret
 from tenants.sso.models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
 from tenants.sso.oidc import SsoError
+from tenants.sso.outbound import OutboundError, check_url, current_policy
 
 LOGIN_STATE_TTL = timedelta(minutes=10)
 # What a municipality's own settings may grant; curator and operator exist only at TMG and are
@@ -112,6 +113,21 @@ def _issuer_allowed(issuer: str) -> bool:
         return False
 
 
+def _issuer_address_allowed(issuer: str) -> bool:
+    """No issuer at an internal address (a literal private, loopback, link-local or metadata address, or
+    localhost) unless the operators allow-listed it; the connection check stops host names that resolve
+    to one, this gives the admin the reason at once."""
+    policy = current_policy()
+    try:
+        check_url(issuer, policy)
+    except OutboundError:
+        return False
+    host = (urlsplit(issuer).hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return policy.address_allowed(ipaddress.ip_address("127.0.0.1"))
+    return True
+
+
 def _has_control(text: str) -> bool:
     return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
@@ -127,6 +143,10 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
     if not data.issuer or len(data.issuer) > 500 or not _issuer_allowed(data.issuer):
         raise ServiceError(_("The issuer must be a URL starting with https:// (http only for 127.0.0.1 in "
                              "development)."), "issuer")
+    if not _issuer_address_allowed(data.issuer):
+        raise ServiceError(_("The issuer is at an internal network address, which the portal does not connect to. "
+                             "If your identity provider is inside a closed network (LGWAN), ask the portal's "
+                             "operators to add its address range to SSO_OUTBOUND_ALLOW."), "issuer")
     if not data.client_id.strip() or len(data.client_id) > 255:
         raise ServiceError(_("Enter the client ID (at most 255 characters)."), "client_id")
     if data.client_secret is not None and len(data.client_secret) > 1000:
@@ -174,6 +194,13 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     validate_settings(tenant_code, data, by_operator)
     provider = get_provider(tenant_code)
     before = _public_view(provider) if provider is not None else None
+    if provider is not None and provider.client_secret_enc and data.client_secret is None \
+            and provider.issuer != data.issuer:
+        # The secret was issued by the old provider: it must never be sent to another one (the next
+        # login would post it to whatever token endpoint the new issuer's document names).
+        raise ServiceError(_("The issuer changed, so the stored client secret cannot be used with it and will "
+                             "be removed. Enter the client secret issued by the new provider (or tick "
+                             "\"Remove the stored client secret\" for a public client)."), "client_secret")
     if provider is None:
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)

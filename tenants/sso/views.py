@@ -26,6 +26,7 @@ from tenants.context import bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import ServiceError, get_tenant
+from tenants.sso import breaker
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import SsoSettingsForm
 from tenants.sso.oidc import (
@@ -35,6 +36,8 @@ from tenants.sso.oidc import (
     exchange_code,
     fetch_keys,
     fetch_userinfo,
+    log_refusal,
+    provider_metadata,
     validate_id_token,
 )
 from tenants.sso.services import (
@@ -98,8 +101,9 @@ def _messages() -> dict[str, str]:
     }
 
 
-def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[str, int]:
-    """400 page for a refused login; the reason goes to the audit log (kept despite the rollback)."""
+def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> Any:
+    """400 page for a refused login (503 when the provider cannot be reached); the reason goes to the
+    audit log (kept despite the rollback), what an outbound request met only to the operators' log."""
     db.session.rollback()
     if state and is_tenant_code(code):
         forget_login(code, state)  # a refused callback cannot be tried again with the same state
@@ -109,9 +113,24 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> tuple[st
     audit.record_always("auth.sso_failed", "tenant", code[:20], after={"reason": error.reason,
                                                                         "detail": error.detail[:300]},
                         tenant_id=tenant)
-    current_app.logger.warning("SSO login refused for %s: %s %s", code[:20], error.reason, error.detail[:300])
+    # The app log names no person: the reason and the provider's failure only (the audit row has the rest).
+    log_refusal(code[:20], error)
+    if error.unavailable:
+        # Discovery failures were counted by provider_metadata; keys and token requests are counted here.
+        if error.reason not in ("provider_unavailable", "discovery_failed") and tenant is not None:
+            breaker.record_failure(tenant)
+        return _unavailable(code, tenant)
     message = _messages().get(error.reason, _messages()["provider_error"])
     return render_template("tenants/sso_error.html", message=message, reason=error.reason, code=code), 400
+
+
+def _unavailable(code: str, tenant: Optional[str]) -> Any:
+    """503 at once: the municipality's provider cannot be reached now (the breaker keeps it so for a while)."""
+    seconds = int(breaker.open_for(tenant)) if tenant else 0
+    response = current_app.response_class(render_template(
+        "tenants/sso_unavailable.html", code=code, minutes=max(1, (seconds + 59) // 60)), status=503)
+    response.headers["Retry-After"] = str(max(seconds, 5))
+    return response
 
 
 def _take_pending(code: str, state: str) -> bool:
@@ -146,7 +165,7 @@ def start(code: str) -> Any:
     if provider is None or not provider.is_enabled:
         return _refuse(code, SsoError("not_configured"))
     try:
-        metadata = discover(provider.issuer)
+        metadata = provider_metadata(code, provider.issuer)
     except SsoError as error:
         return _refuse(code, error)
     pending = begin_login(code, next_url)
@@ -191,7 +210,7 @@ def callback(code: str) -> Any:
     except SecretKeyError as error:
         return _refuse(code, SsoError("secret_unavailable", str(error)), state)
     try:
-        metadata = discover(provider.issuer)
+        metadata = provider_metadata(code, provider.issuer)
         token = exchange_code(metadata, provider.client_id, secret, _redirect_uri(code),
                               request.args.get("code", "")[:2000], row.code_verifier)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
@@ -268,8 +287,15 @@ def check_provider() -> Any:
         metadata = discover(provider.issuer, use_cache=False)
         key_count = len(fetch_keys(metadata.jwks_uri).keys)
     except SsoError as error:
-        flash(_("The check failed: %(message)s", message=_messages().get(error.reason, error.reason)), "error")
+        # One message whatever went wrong: the difference between "refused", "timeout", "HTTP 401" or
+        # "not JSON" would tell the admin what an internal address answered. The operators find the
+        # detail in the application log under the reference (the request id).
+        log_refusal(provider.tenant_id, error)
+        flash(_("The check failed: the provider could not be reached or did not answer as an OpenID provider "
+                "with this issuer. The portal's operators can see the cause in the log (reference %(ref)s).",
+                ref=g.get("request_id", "")[:12]), "error")
         return redirect(url_for("sso.settings"))
+    breaker.reset(provider.tenant_id)
     if metadata.end_session_endpoint:
         logout = _("logout at the provider is supported")
     else:
@@ -340,8 +366,9 @@ def logout_redirect(ended: AuthSession) -> Optional[str]:
     if provider is None:
         return None
     try:
-        metadata = discover(provider.issuer)
-    except SsoError:
+        metadata = provider_metadata(ended.tenant_id, provider.issuer)
+    except SsoError as error:
+        log_refusal(ended.tenant_id, error)
         return None
     if not metadata.end_session_endpoint:
         return None

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from portal.extensions import db
+from tenants.sso import breaker
 from tenants.sso.oidc import clear_caches
 from tenants.sso.services import ProviderSettings, save_provider
 
@@ -72,8 +73,10 @@ def idp_expired() -> Iterator[Provider]:
 @pytest.fixture(autouse=True)
 def _fresh_oidc_caches() -> Iterator[None]:
     clear_caches()
+    breaker.reset()
     yield
     clear_caches()
+    breaker.reset()
 
 
 def configure(app: Flask, tenant: str, issuer: str, **overrides: Any) -> None:

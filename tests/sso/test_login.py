@@ -411,10 +411,10 @@ def test_unknown_or_unconfigured_municipality(app, client, two_tenants) -> None:
     assert client.get("/login/abc/callback").status_code == 400
 
 
-def test_unreachable_provider_is_400_not_500(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_provider_is_503_not_500(app, client) -> None:  # type: ignore[no-untyped-def]
     configure(app, OME, "http://127.0.0.1:9")  # nothing listens on the discard port
     response = client.get(f"/login/{OME}")
-    assert response.status_code == 400
+    assert response.status_code == 503 and "しばらくしてから" in response.get_data(as_text=True)
     assert failures(app, OME)[-1]["reason"] == "discovery_failed"
 
 

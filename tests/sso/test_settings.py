@@ -80,6 +80,10 @@ def test_admin_saves_settings_secret_encrypted_and_audited(app, login_as) -> Non
     ({"role_mapping": "admins = operator"}, "role_mapping", "割り当てられない役割"),
     ({"role_mapping": "just text"}, "role_mapping", "グループ名 = 役割"),
     ({"issuer": "https://accounts.google.com", "allowed_domains": ""}, "allowed_domains", "Google"),
+    # Internal addresses (SSRF): the metadata service, a private network, a port on this machine.
+    ({"issuer": "https://169.254.169.254/latest/meta-data"}, "issuer", "内部ネットワーク"),
+    ({"issuer": "https://10.0.0.1:8443/"}, "issuer", "SSO_OUTBOUND_ALLOW"),
+    ({"issuer": "https://[::ffff:10.0.0.1]/"}, "issuer", "内部ネットワーク"),
 ])
 def test_bad_settings_give_400_with_a_japanese_message_and_write_nothing(app, login_as, change, field,  # type: ignore[no-untyped-def]
                                                                          message) -> None:
@@ -249,4 +253,45 @@ def test_connection_check(app, login_as, idp_a) -> None:  # type: ignore[no-unty
     assert "issuer が一致" in page and "IdP でのログアウトに対応" in page
     configure(app, OME, idp_a.url + "/")
     page = client.post("/admin/sso/check", follow_redirects=True).get_data(as_text=True)
-    assert "確認に失敗しました" in page and "異なる発行者" in page
+    # One generic sentence for every failure (tests/sso/test_outbound.py); the cause is in the log.
+    assert "確認に失敗しました" in page and "異なる発行者" not in page
+
+
+def test_internal_issuer_refused_unless_allow_listed(app, login_as, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """localhost is refused as an issuer once loopback is not allowed (production's default); the
+    operators' allow-list for a closed network (LGWAN) lets an internal provider be saved."""
+    client = login_as("tenant_admin")
+    monkeypatch.setitem(app.config, "SSO_OUTBOUND_ALLOW", "")
+    for issuer in ("https://localhost:5432/", "https://10.20.0.5/realms/ome"):
+        response = client.post("/admin/sso", data={**FORM, "issuer": issuer})
+        assert response.status_code == 400 and "内部ネットワーク" in response.get_data(as_text=True), issuer
+    assert _provider(app) is None
+    monkeypatch.setitem(app.config, "SSO_OUTBOUND_ALLOW", "10.20.0.0/16")
+    assert client.post("/admin/sso", data={**FORM, "issuer": "https://10.20.0.5/realms/ome"}).status_code == 302
+    assert _provider(app)["issuer"] == "https://10.20.0.5/realms/ome"
+
+
+def test_changed_issuer_requires_a_new_secret(app, login_as) -> None:  # type: ignore[no-untyped-def]
+    """The stored secret never follows the settings to another provider."""
+    client = login_as("tenant_admin")
+    assert client.post("/admin/sso", data=FORM).status_code == 302
+    saved = _provider(app)
+    response = client.post("/admin/sso", data={**FORM, "client_secret": "", "issuer": "https://idp.attacker.example/"})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "発行者（issuer）が変更されたため" in body and 'id="client_secret-error"' in body
+    assert _provider(app) == saved  # nothing written: the secret stays with its own issuer
+    response = client.post("/admin/sso", data={**FORM, "client_secret": "new-idp-secret",
+                                               "issuer": "https://idp.example.jp/"})
+    assert response.status_code == 302
+    changed = _provider(app)
+    assert changed["issuer"] == "https://idp.example.jp/"
+    assert changed["client_secret_enc"] != saved["client_secret_enc"]
+    with app.app_context():
+        from tenants.sso.crypto import decrypt_secret
+
+        assert decrypt_secret(changed["client_secret_enc"]) == "new-idp-secret"
+    # A public client: changing the issuer and removing the secret is allowed too.
+    response = client.post("/admin/sso", data={**FORM, "client_secret": "", "clear_secret": "y",
+                                               "issuer": "https://idp2.example.jp/"})
+    assert response.status_code == 302 and _provider(app)["client_secret_enc"] == ""
