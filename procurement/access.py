@@ -1,9 +1,11 @@
 """Who may do what in joint procurement — checked by the services on every call.
 
-- Organise (create projects, move their status, record quotes, award, read every declaration):
-  TMG curators for TMG's projects, a lead municipality's tenant admins for that municipality's.
-  Only users of the project's organiser tenant; RLS (``organiser_read``) enforces the same tenant
-  boundary in PostgreSQL.
+- Organise (create projects, move their status, record quotes, award, read every declaration,
+  budget ceiling and cost share): TMG curators for TMG's projects, a lead municipality's tenant
+  admins for that municipality's. The organiser is a person holding that role in the project's
+  organiser tenant — not the whole tenant: a TMG judge or operator, or a member of the lead
+  municipality, sees only the pooled totals (and, as a participant, its own row). RLS
+  (``organiser_read``, migration 20261206) enforces the same person-level rule in PostgreSQL.
 - Declare demand: members and tenant admins of a municipality (not TMG). Committing needs the
   tenant admin's approval: an admin's own commitment is approved at once, a member's waits.
 - See a project: everyone logged in, once it left the draft state; a draft only its organiser.
@@ -26,6 +28,7 @@ def can_organise(user: Any) -> bool:
 
 
 def is_organiser(user: Any, project: Any) -> bool:
+    """Is this person one of the project's organisers (may see every participant's row)?"""
     return can_organise(user) and user.tenant_id == project.organiser_tenant_id
 
 

@@ -1,4 +1,5 @@
-"""Demo data: two TMG projects — one collecting demand, one awarded to three municipalities.
+"""Demo data: two TMG projects — one collecting demand, one awarded to three municipalities — and one
+project led by 江東区, awarded to itself, 青梅市 and 千代田区 (a municipality as organiser).
 
 Runs as the owner inside ``flask demo load`` (idempotent: a project whose title exists is skipped).
 RLS is forced for the owner too, so every write binds the acting user's tenant first.
@@ -19,6 +20,7 @@ from tenants.models import TMG_CODE, User
 
 OPEN_TITLE = "AI-OCR 共同調達（令和9年度）"
 AWARDED_TITLE = "電子申請システム 共同調達（令和8年度）"
+LED_TITLE = "RPA ライセンス 共同調達（江東区幹事・令和8年度）"
 
 
 def _user(tenant: str, email: str) -> User:
@@ -30,11 +32,12 @@ def _user(tenant: str, email: str) -> User:
     return user
 
 
-def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], start_fy: int, category: str) -> Project:
+def _project(curator: User, title: str, items: tuple[tuple[str, str], ...], start_fy: int, category: str,
+             description: str = "東京都が取りまとめる共同調達のデモ案件です。") -> Project:
     bind_tenant(curator.tenant_id, curator.id)
     opens = common.now() - timedelta(days=7)
     project = services.create_project(curator, services.ProjectData(
-        title=title, description="東京都が取りまとめる共同調達のデモ案件です。", category=category,
+        title=title, description=description, category=category,
         survey_opens_at=opens, survey_closes_at=opens + timedelta(days=60), contract_start_fy=start_fy,
         contract_end_fy=start_fy + 2, items=items))
     services.add_quote(curator, project, "株式会社デモ商事", "1234567890123", "", {
@@ -72,6 +75,23 @@ def load_demo() -> str:
         services.award(curator, project, project.quotes[0].id)
         services.transition(curator, project, "contracted")
         created += 1
+    if LED_TITLE not in existing:
+        _led_project()
+        created += 1
     db.session.flush()
     bind_tenant(None)
     return f"procurement: {created} demo projects created"
+
+
+def _led_project() -> None:
+    """江東区 organises; its tenant admin is the organiser, its members see only the totals and their own row."""
+    lead = _user(KOTO, "admin@koto.example.jp")
+    project = _project(lead, LED_TITLE, (("RPA 実行ライセンス", "licence"), ("導入研修", "set")), 2026, "rpa",
+                       "江東区が幹事となり、近隣団体と RPA ライセンスをまとめて調達するデモ案件です。")
+    _declare(project, KOTO, "admin@koto.example.jp", [30, 1], 2_500_000)
+    _declare(project, OME, "admin@ome.example.jp", [10, 1], 1_200_000)
+    _declare(project, CHIYODA, "cio@chiyoda.example.jp", [20, 1], 1_800_000)
+    lead = _user(KOTO, "admin@koto.example.jp")
+    for status in ("survey_closed", "tendering"):
+        services.transition(lead, project, status)
+    services.award(lead, project, project.quotes[0].id)

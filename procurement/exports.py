@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.i18n import TOKYO
+from procurement.confidential import publishable
 from procurement.declarations import all_declarations
 from procurement.models import Allocation, Declaration, Project
 from procurement.queries import Aggregate, aggregate, allocations
@@ -134,37 +135,61 @@ def _contract_status(status: str) -> str:
             "cancelled": "cancelled"}.get(status, "pending")
 
 
-def ocds_package(project: Project, prefix: str, base_url: str) -> dict[str, Any]:
-    """An OCDS 1.1 release package: one release per stage reached (planning, tender, award, contract)."""
+UNIT_NAMES_JA = {"licence": "ライセンス", "user": "ユーザー", "account": "アカウント", "device": "台", "year": "年",
+                 "month": "月", "set": "式"}  # releases are language "ja": unit names in Japanese
+# OCDS procurementCategory of each unit: hardware and perpetual licences are goods; per-user,
+# per-account and per-period subscriptions are services.
+UNIT_CATEGORY = {"device": "goods", "licence": "goods", "set": "goods", "user": "services", "account": "services",
+                 "year": "services", "month": "services"}
+# The project status each release describes (a release carries the state at its own date).
+STAGE_STATUS = {"planning": "demand_survey", "tender": "tendering", "award": "awarded", "contract": "contracted",
+                "contractTermination": "completed", "tenderCancellation": "cancelled"}
+INTERNAL_NOTICE = "主催者内部用：予算上限・関心表明・承認待ちを含みます。公開しないでください。"
+
+
+def procurement_categories(project: Project) -> tuple[str, list[str]]:
+    """mainProcurementCategory (the category of most items; services on a tie) and the others present."""
+    counts: dict[str, int] = {}
+    for item in project.items:
+        category = UNIT_CATEGORY.get(item.unit, "services")
+        counts[category] = counts.get(category, 0) + 1
+    if not counts:
+        return "services", []
+    main = max(sorted(counts), key=lambda c: (counts[c], c == "services"))
+    return main, sorted(c for c in counts if c != main)
+
+
+def ocds_package(project: Project, prefix: str, base_url: str, internal: bool = False) -> dict[str, Any]:
+    """An OCDS 1.1 release package: one release per stage reached (planning, tender, award, contract).
+
+    The public package (default) carries nothing of ``procurement.confidential``: committed
+    municipalities only, no budget ceilings, no personal data. ``internal=True`` is the organiser's
+    working copy with every declaration and the budget breakdown, marked as such in the publisher.
+    """
     ocid = f"{prefix}-{project.id}"
-    declarations = [d for d in all_declarations(project) if d.status != "withdrawn"]
+    everyone = [d for d in all_declarations(project) if d.status != "withdrawn"]
+    declarations = everyone if internal else [d for d in everyone if publishable(d)]
     allocated = {a.tenant_id: a for a in allocations(project)}
     events = {e.to_status: e.occurred_at for e in project.events}
     stages: list[tuple[str, datetime]] = [("planning", events.get("demand_survey") or project.created_at)]
-    if "tendering" in events:
-        stages.append(("tender", events["tendering"]))
-    if "awarded" in events:
-        stages.append(("award", events["awarded"]))
-    if "contracted" in events:
-        stages.append(("contract", events["contracted"]))
-    if "completed" in events:
-        stages.append(("contractTermination", events["completed"]))
-    if "cancelled" in events:
-        stages.append(("tenderCancellation", events["cancelled"]))
+    for tag, status in STAGE_STATUS.items():
+        if tag != "planning" and status in events:
+            stages.append((tag, events[status]))
     agg = aggregate(project)
-    releases = [_release(project, ocid, tag, when, declarations, allocated, agg) for tag, when in stages]
+    releases = [_release(project, ocid, tag, when, declarations, allocated, agg, internal) for tag, when in stages]
     last = max(when for _tag, when in stages)
+    publisher = "Yokoten（横展開ポータル）"
     return {
-        "uri": f"{base_url}/procurement/{project.id}/ocds.json",
+        "uri": f"{base_url}/procurement/{project.id}/ocds.json" + ("?scope=internal" if internal else ""),
         "version": "1.1",
-        "extensions": OCDS_EXTENSIONS,
+        "extensions": OCDS_EXTENSIONS if internal else [e for e in OCDS_EXTENSIONS if "budget" not in e],
         "publishedDate": _iso(last),
-        "publisher": {"name": "Yokoten（横展開ポータル）"},
+        "publisher": {"name": f"{publisher}【{INTERNAL_NOTICE}】" if internal else publisher},
         "releases": releases,
     }
 
 
-def _parties(project: Project, declarations: list[Declaration], stage: str) -> list[dict[str, Any]]:
+def _parties(project: Project, declarations: list[Declaration], stage: str, internal: bool) -> list[dict[str, Any]]:
     parties: dict[str, dict[str, Any]] = {}
 
     def party(pid: str, name: str, role: str, identifier: Optional[dict[str, str]] = None) -> None:
@@ -177,10 +202,10 @@ def _parties(project: Project, declarations: list[Declaration], stage: str) -> l
     organiser = project.organiser
     party(_org_id(organiser.code), organiser.name_ja, "procuringEntity",
           {"scheme": LG_SCHEME, "id": organiser.code, "legalName": organiser.name_ja})
-    for d in declarations:  # committed municipalities are buyers; the others only declared an interest
+    for d in declarations:  # committed municipalities are buyers; the others (internal only) declared an interest
         party(_org_id(d.tenant_id), d.tenant.name_ja, "buyer" if d.status == "committed" else "interestedParty",
               {"scheme": LG_SCHEME, "id": d.tenant_id, "legalName": d.tenant.name_ja})
-        if d.max_budget_yen is not None and d.status == "committed":
+        if internal and d.max_budget_yen is not None and d.status == "committed":
             party(_org_id(d.tenant_id), d.tenant.name_ja, "sourceParty")
     if stage != "planning":
         for quote in project.quotes:
@@ -201,11 +226,15 @@ def _vendor_identifier(quote: Any) -> Optional[dict[str, str]]:
     return {"scheme": CORPORATE_SCHEME, "id": quote.vendor_identifier, "legalName": quote.vendor_name}
 
 
+def _unit(code: str) -> dict[str, Any]:
+    return {"name": UNIT_NAMES_JA.get(code, code)}
+
+
 def _items(project: Project, quantities: dict[int, int], prices: dict[int, int]) -> list[dict[str, Any]]:
     items = []
     for item in project.items:
         entry: dict[str, Any] = {"id": str(item.id), "description": item.name, "relatedLot": f"lot-{item.id}",
-                                 "quantity": quantities.get(item.id, 0), "unit": {"name": item.unit}}
+                                 "quantity": quantities.get(item.id, 0), "unit": _unit(item.unit)}
         if item.id in prices:
             entry["unit"]["value"] = _yen(prices[item.id])
         items.append(entry)
@@ -213,31 +242,36 @@ def _items(project: Project, quantities: dict[int, int], prices: dict[int, int])
 
 
 def _release(project: Project, ocid: str, tag: str, when: datetime, declarations: list[Declaration],
-             allocated: dict[str, Allocation], agg: Aggregate) -> dict[str, Any]:
+             allocated: dict[str, Allocation], agg: Aggregate, internal: bool) -> dict[str, Any]:
+    # Public: committed quantities only (an interest is not a decision). Internal planning: declared.
     declared = {a.item_id: a.declared_quantity for a in agg.items}
     committed = {a.item_id: a.committed_quantity for a in agg.items}
     prices = {a.item_id: a.unit_price_yen for a in agg.items if a.unit_price_yen is not None}
     organiser = project.organiser
     period = _fy_period(project.contract_start_fy, project.contract_end_fy)
-    budgets = [d for d in declarations if d.max_budget_yen is not None and d.status == "committed"]
+    status = STAGE_STATUS[tag]  # the state at this release's date, not today's
+    tender_status = _tender_status(status)
+    main_category, other_categories = procurement_categories(project)
     release: dict[str, Any] = {
         "ocid": ocid, "id": f"{ocid}-{tag}", "date": _iso(when), "tag": [tag], "initiationType": "tender",
-        "language": "ja", "parties": _parties(project, declarations, tag),
+        "language": "ja", "parties": _parties(project, declarations, tag, internal),
         "planning": {"rationale": project.description or project.title},
         "tender": {
             "id": f"{ocid}-tender", "title": project.title, "description": project.description or None,
-            "status": _tender_status(project.status) if tag != "planning" else "planning",
+            "status": tender_status,
             "procuringEntity": {"id": _org_id(organiser.code), "name": organiser.name_ja},
-            "mainProcurementCategory": "services",
-            "items": _items(project, committed if tag != "planning" else declared, prices),
-            "lots": [{"id": f"lot-{i.id}", "title": i.name, "status": _tender_status(project.status)
-                      if tag != "planning" else "planning"} for i in project.items],
+            "mainProcurementCategory": main_category,
+            "items": _items(project, declared if internal and tag == "planning" else committed, prices),
+            "lots": [{"id": f"lot-{i.id}", "title": i.name, "status": tender_status} for i in project.items],
             "contractPeriod": period,
         },
     }
-    if budgets:  # one budget line per municipality that gave its maximum budget
+    if other_categories:
+        release["tender"]["additionalProcurementCategories"] = other_categories
+    budgets = [d for d in declarations if d.max_budget_yen is not None and d.status == "committed"]
+    if internal and budgets:  # one budget line per municipality that gave its maximum budget
         release["planning"]["budget"] = {
-            "description": "参加団体の予算上限の合計",
+            "description": "参加団体の予算上限の合計（主催者内部用）",
             "amount": _yen(sum(d.max_budget_yen or 0 for d in budgets)),
             "budgetBreakdown": [{
                 "id": d.tenant_id, "description": f"{d.tenant.name_ja}の予算上限",
@@ -250,8 +284,7 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
     if quote is not None and tag in ("award", "contract", "contractTermination"):
         award_id = f"{ocid}-award-{quote.id}"
         release["awards"] = [{
-            "id": award_id, "title": project.title,
-            "status": "active" if project.status != "cancelled" else "cancelled",
+            "id": award_id, "title": project.title, "status": "active",
             "date": _iso(project.awarded_at), "value": _yen(project.contract_total_yen or 0),
             "suppliers": [{"id": _vendor_id(quote), "name": quote.vendor_name}],
             "items": _items(project, committed, prices), "relatedLots": [f"lot-{i.id}" for i in project.items],
@@ -261,13 +294,20 @@ def _release(project: Project, ocid: str, tag: str, when: datetime, declarations
             release["contracts"] = [{
                 "id": f"{ocid}-contract-{tenant_id}", "awardID": award_id,
                 "title": f"{project.title}（{a.tenant.name_ja}）",
-                "status": _contract_status(project.status), "value": _yen(a.total_yen), "period": period,
+                "status": _contract_status(status), "value": _yen(a.total_yen), "period": period,
                 "buyer": {"id": _org_id(tenant_id), "name": a.tenant.name_ja},
                 "items": [{"id": item_id, "quantity": line["quantity"],
-                           "unit": {"value": _yen(line["unit_price_yen"])}, "relatedLot": f"lot-{item_id}"}
+                           "unit": {**_unit(project_item_unit(project, item_id)),
+                                    "value": _yen(line["unit_price_yen"])},
+                           "relatedLot": f"lot-{item_id}"}
                           for item_id, line in sorted(a.lines.items())],
             } for tenant_id, a in sorted(allocated.items())]
     return release
+
+
+def project_item_unit(project: Project, item_id: str) -> str:
+    item = project.item(int(item_id))
+    return item.unit if item else ""
 
 
 def base_url() -> str:

@@ -121,10 +121,16 @@ def own_view(project: Project, tenant_id: str, items: list[ItemAggregate], prici
     return view
 
 
-def allocations(project: Project) -> list[Allocation]:
-    """Allocations visible to the caller: every participant's for the organiser (RLS), else its own."""
-    return list(db.session.scalars(select(Allocation).where(Allocation.project_id == project.id)
-                                   .order_by(Allocation.tenant_id)))
+def allocations(project: Project, user: Any = None) -> list[Allocation]:
+    """Allocations the caller may see: every participant's for an organiser, else only its own tenant's.
+
+    Filtered here explicitly (not only by RLS): without ``user`` — exports, services acting as the
+    organiser — the database policy alone decides.
+    """
+    query = select(Allocation).where(Allocation.project_id == project.id).order_by(Allocation.tenant_id)
+    if user is not None and not access.is_organiser(user, project):
+        query = query.where(Allocation.tenant_id == user.tenant_id)
+    return list(db.session.scalars(query))
 
 
 @dataclass
@@ -145,9 +151,9 @@ class SavingsRow:
         return f"{tenths // 10}.{tenths % 10}"
 
 
-def savings(project: Project, lang: str = "ja") -> tuple[list[SavingsRow], Optional[SavingsRow]]:
-    """Per-municipality rows the caller may see (all for the organiser, its own otherwise) and the total."""
-    rows = [SavingsRow(a.tenant.name(lang), a.total_yen, a.standalone_yen) for a in allocations(project)]
+def savings(project: Project, user: Any, lang: str = "ja") -> tuple[list[SavingsRow], Optional[SavingsRow]]:
+    """Per-municipality rows the caller may see (all for an organiser, its own otherwise) and the total."""
+    rows = [SavingsRow(a.tenant.name(lang), a.total_yen, a.standalone_yen) for a in allocations(project, user)]
     total = None
     if project.contract_total_yen is not None and project.standalone_total_yen is not None:
         total = SavingsRow("total", project.contract_total_yen, project.standalone_total_yen)

@@ -335,7 +335,7 @@ def declarations(project_id: int):  # type: ignore[no-untyped-def]
 @require_login
 def savings(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
-    rows, total = queries.savings(project, current_lang())
+    rows, total = queries.savings(project, current_user, current_lang())
     chart = savings_chart(rows, total) if total is not None else None
     return render_template("procurement/savings.html", project=project, rows=rows, total=total, chart=chart)
 
@@ -356,11 +356,16 @@ def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
 def ocds(project_id: int):  # type: ignore[no-untyped-def]
     project = _load(project_id)
     _require_organiser(project)
+    # Default: the package for publication (nothing of procurement.confidential). ?scope=internal is
+    # the organiser's working copy with budgets and every declaration, marked as not for publication.
+    internal = request.args.get("scope") == "internal"
     package = exports.ocds_package(project, current_app.config.get("OCDS_PREFIX") or "ocds-yokoten",
-                                   exports.base_url())
-    audit.record("procurement.export_ocds", "procurement_project", project.id)
+                                   exports.base_url(), internal=internal)
+    audit.record("procurement.export_ocds_internal" if internal else "procurement.export_ocds",
+                 "procurement_project", project.id)
     response = current_app.response_class(exports.dumps(package), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="ocds-{project.id}.json"'
+    name = f"ocds-internal-{project.id}.json" if internal else f"ocds-{project.id}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

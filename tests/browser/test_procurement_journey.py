@@ -107,9 +107,10 @@ def test_joint_procurement_journey(page, new_page) -> None:  # type: ignore[no-u
     totals = list(book["按分"].iter_rows(values_only=True))[-1]
     assert totals[-3:] == (276_000, 496_000, 220_000)
     with page.expect_download() as ocds:
-        page.get_by_role("link", name="OCDS リリースパッケージ").click()
+        page.get_by_role("link", name="OCDS リリースパッケージ（公開用）").click()
     package = json.loads(open(ocds.value.path(), encoding="utf-8").read())
     assert [r["tag"] for r in package["releases"]] == [["planning"], ["tender"], ["award"]]
+    assert "budgetBreakdown" not in json.dumps(package)  # the publication carries no budget ceiling
 
     # 7. a participant's printable sheet: A4, its own declaration, 和暦 date
     text, pages = page_pdf_text(koto, project_url + "/print")

@@ -20,7 +20,9 @@ def test_generate_small(cluster, app) -> None:  # type: ignore[no-untyped-def]
             assert counts["procurement_projects"] == 2
             assert counts["procurement_declarations"] == 4  # each tenant on both projects
             assert counts["procurement_declaration_lines"] >= 4
-            cur.execute("SELECT set_config('app.tenant_id', '130001', true)")  # the organiser reads all
+            cur.execute("SELECT set_config('app.tenant_id', '130001', true)")
+            cur.execute("SELECT set_config('app.user_id', id::text, true) FROM users "  # the organiser reads all
+                        "WHERE email = 'curator@metro.tokyo.example.jp'")
             cur.execute(
                 "SELECT t.declared_quantity, coalesce(sum(l.quantity), 0) FROM procurement_demand_totals t "
                 "LEFT JOIN procurement_declaration_lines l ON l.project_id = t.project_id AND l.item_id = t.item_id "

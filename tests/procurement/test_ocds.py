@@ -77,12 +77,11 @@ def test_package_validates_and_has_every_required_part(contracted) -> None:  # t
     last = releases[-1]
     roles = {p["id"]: set(p["roles"]) for p in last["parties"]}
     assert roles["JP-LGC-130001"] == {"procuringEntity"}
-    assert roles["JP-LGC-131083"] == {"buyer", "sourceParty"}
+    assert roles["JP-LGC-131083"] == {"buyer"}  # no sourceParty: the budget is not published
     assert roles["JP-LGC-131016"] == {"buyer"}  # committed (admin's own), no budget given
     assert roles["JP-JCN-1234567890123"] == {"tenderer", "supplier"}
-    assert roles["JP-LGC-132055"] == {"interestedParty"}  # 青梅市 went back to "interested": not a buyer
-    breakdown = {b["id"]: b["amount"] for b in last["planning"]["budget"]["budgetBreakdown"]}
-    assert breakdown == {"131083": {"amount": 500_000, "currency": "JPY"}}
+    assert "JP-LGC-132055" not in roles  # 青梅市 went back to "interested": not named in a publication
+    assert all("budget" not in r["planning"] for r in releases)
     assert len(last["tender"]["items"]) == 2 and len(last["tender"]["lots"]) == 2
     assert last["awards"][0]["value"] == {"amount": contracted.contract_total_yen, "currency": "JPY"}
     contracts = {c["buyer"]["id"]: c["value"]["amount"] for c in last["contracts"]}
@@ -90,6 +89,53 @@ def test_package_validates_and_has_every_required_part(contracted) -> None:  # t
     assert sum(contracts.values()) == contracted.contract_total_yen
     # 江東 120 + 千代田 60 = 180 licences at 800円 (fee 100,000 by 2:1) and 1 set at 1,000円 + 100,000円 (江東 alone)
     assert contracts == {"JP-LGC-131083": 96_000 + 66_667 + 1_000 + 100_000, "JP-LGC-131016": 48_000 + 33_333}
+
+
+def test_each_release_carries_the_state_at_its_date(contracted) -> None:  # type: ignore[no-untyped-def]
+    """The tender release says "active" (tendering), not today's "complete"; the award release "complete"."""
+    releases = {r["tag"][0]: r for r in exports.ocds_package(contracted, "ocds-t", "https://x.example.jp")["releases"]}
+    assert releases["planning"]["tender"]["status"] == "planning"
+    assert releases["tender"]["tender"]["status"] == "active"
+    assert {lot["status"] for lot in releases["tender"]["tender"]["lots"]} == {"active"}
+    assert releases["award"]["tender"]["status"] == "complete"
+    assert "contracts" not in releases["award"]
+    assert {c["status"] for c in releases["contract"]["contracts"]} == {"active"}
+    services.transition(user("curator"), contracted, "completed")
+    package = exports.ocds_package(contracted, "ocds-t", "https://x.example.jp")
+    assert _errors(package) == []
+    by_tag = {r["tag"][0]: r for r in package["releases"]}
+    assert {c["status"] for c in by_tag["contract"]["contracts"]} == {"active"}  # unchanged by the later step
+    assert {c["status"] for c in by_tag["contractTermination"]["contracts"]} == {"terminated"}
+
+
+def test_units_are_japanese_and_categories_follow_the_items(ctx) -> None:  # type: ignore[no-untyped-def]
+    pcs = make_project(items=(("業務用ノートPC", "device"), ("保守", "year")), title="PC 共同調達")
+    declare(pcs, "tenant_admin", [10, 1], intent="commit")
+    release = exports.ocds_package(pcs, "ocds-t", "https://x.example.jp")["releases"][-1]
+    assert [i["unit"]["name"] for i in release["tender"]["items"]] == ["台", "年"]
+    assert release["tender"]["mainProcurementCategory"] == "services"  # one each: a tie goes to services
+    assert release["tender"]["additionalProcurementCategories"] == ["goods"]
+    only_pcs = make_project(items=(("業務用ノートPC", "device"),), title="PC のみ")
+    release = exports.ocds_package(only_pcs, "ocds-t", "https://x.example.jp")["releases"][-1]
+    assert release["tender"]["mainProcurementCategory"] == "goods"
+    assert "additionalProcurementCategories" not in release["tender"]
+    assert release["tender"]["items"][0]["unit"]["name"] == "台"
+    subscription = make_project(items=(("電子申請 利用者", "user"),), title="利用者")
+    release = exports.ocds_package(subscription, "ocds-t", "https://x.example.jp")["releases"][-1]
+    assert (release["tender"]["mainProcurementCategory"], release["tender"]["items"][0]["unit"]["name"]) == (
+        "services", "ユーザー")
+
+
+def test_the_internal_copy_carries_budgets_and_says_so(contracted) -> None:  # type: ignore[no-untyped-def]
+    package = exports.ocds_package(contracted, "ocds-test99", "https://yokoten.example.jp", internal=True)
+    assert _errors(package) == []
+    assert "公開しないでください" in package["publisher"]["name"]
+    last = package["releases"][-1]
+    breakdown = {b["id"]: b["amount"] for b in last["planning"]["budget"]["budgetBreakdown"]}
+    assert breakdown == {"131083": {"amount": 500_000, "currency": "JPY"}}
+    roles = {p["id"]: set(p["roles"]) for p in last["parties"]}
+    assert roles["JP-LGC-131083"] == {"buyer", "sourceParty"}
+    assert roles["JP-LGC-132055"] == {"interestedParty"}
 
 
 def test_planning_only_package_validates(ctx) -> None:  # type: ignore[no-untyped-def]
