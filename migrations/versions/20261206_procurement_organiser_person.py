@@ -1,7 +1,7 @@
 """The organiser of a procurement is a person with the organising role, not the whole tenant.
 
 Revision ID: 20261206_proc_organiser_person
-Revises: 0007_case_counts_index
+Revises: 20261206_workload
 Create Date: 2026-12-06
 
 ``organiser_read`` (and ``organiser_insert`` on allocations) admitted every session of the
@@ -16,7 +16,7 @@ from alembic import op
 from tenants.rls import TENANT_EXPR, USER_EXPR, q
 
 revision = "20261206_proc_organiser_person"
-down_revision = "0007_case_counts_index"
+down_revision = "20261206_workload"
 branch_labels = None
 depends_on = None
 
