@@ -8,7 +8,7 @@ run:
 test:
 	@scripts/bootstrap.sh --browser
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy portal tenants casebook procurement awards devtools workload
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards devtools workload
 	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
 	@.venv/bin/python -m pytest -m faults -q -p no:cacheprovider tests/ops
 
@@ -26,7 +26,7 @@ bench:
 
 lint:
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy portal tenants casebook procurement awards devtools workload
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards devtools workload
 
 # Re-extract the catalogue template and update every domain's Japanese catalogue.
 messages:

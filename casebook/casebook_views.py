@@ -12,7 +12,7 @@ from casebook.models import CONTENT_FIELDS, Entry
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
 from portal.extensions import db
-from tenants.auth import not_found_or_denied, require_login, require_permission
+from tenants.auth import not_found_or_denied, require_permission
 from tenants.models import Tenant
 from tenants.roles import Permission
 from tenants.services import ServiceError
@@ -144,18 +144,6 @@ def casebook_answer(question_id: int):  # type: ignore[no-untyped-def]
         return _entry_page(entry, 400, answer_form=form, answer_error=(question_id, error.message))
     flash(_("Your answer was posted."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
-
-
-@bp.route("/notifications", methods=["GET", "POST"])
-@require_login
-def casebook_notifications():  # type: ignore[no-untyped-def]
-    if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        community.mark_all_read(current_user)
-        return redirect(url_for("casebook.casebook_notifications"))
-    return render_template("casebook/notifications.html", items=community.notifications_for(current_user),
-                           action=ActionForm())
 
 
 # Curation (TMG curators) ---------------------------------------------------------------------

@@ -1,24 +1,19 @@
-"""Adoption (横展開) of published cases, questions to the originating municipality, notifications."""
+"""Adoption (横展開) of published cases, questions to the originating municipality (members are notified)."""
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Optional
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from casebook.models import ADOPTION_STATES, Adoption, Answer, Entry, Notification, Question
-from casebook.services import as_tenant
+from casebook.models import ADOPTION_STATES, Adoption, Answer, Entry, Question
+from kernel.notifications import notify
 from portal import audit
 from portal.extensions import db
 from tenants.models import User
 from tenants.services import ServiceError
 
-log = logging.getLogger(__name__)
 MAX_BODY = 5000
 
 
@@ -40,9 +35,8 @@ def adopt(entry: Entry, actor: User) -> Adoption:
     db.session.flush()
     _recount(entry)
     audit.record("casebook.adopt", "casebook_adoption", row.id, after={"entry": entry.id, "status": "planned"})
-    _notify_tenant(entry.source_tenant_id,
-                   f"「{entry.title}」を{actor.tenant.name_ja}が横展開（導入予定）として登録しました。",
-                   f"/casebook/{entry.id}")
+    notify("casebook.adopted", url=f"/casebook/{entry.id}", actor=(actor.tenant_id, actor.id),
+           tenant_id=entry.source_tenant_id, title=entry.title, by_ja=actor.tenant.name_ja, by_en=actor.tenant.name_en)
     return row
 
 
@@ -101,8 +95,9 @@ def ask(entry: Entry, actor: User, text: str) -> Question:
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.question", "casebook_question", row.id, after={"entry": entry.id})
-    _notify_tenant(entry.source_tenant_id, f"「{entry.title}」に{actor.tenant.name_ja}から質問が届きました。",
-                   f"/casebook/{entry.id}#question-{row.id}")
+    notify("casebook.question_asked", url=f"/casebook/{entry.id}#question-{row.id}",
+           actor=(actor.tenant_id, actor.id), tenant_id=entry.source_tenant_id, title=entry.title,
+           by_ja=actor.tenant.name_ja, by_en=actor.tenant.name_en)
     return row
 
 
@@ -115,69 +110,11 @@ def answer(question: Question, entry: Entry, actor: User, text: str) -> Answer:
     db.session.add(row)
     db.session.flush()
     audit.record("casebook.answer", "casebook_answer", row.id, after={"question": question.id})
-    _notify_users(question.asker_tenant_id, [question.asker_user_id],
-                  f"「{entry.title}」へのご質問に{actor.tenant.name_ja}が回答しました。",
-                  f"/casebook/{entry.id}#question-{question.id}")
+    notify("casebook.question_answered", url=f"/casebook/{entry.id}#question-{question.id}",
+           actor=(actor.tenant_id, actor.id), asker=(question.asker_tenant_id, question.asker_user_id),
+           title=entry.title, by_ja=actor.tenant.name_ja, by_en=actor.tenant.name_en)
     return row
 
 
 def get_question(question_id: int) -> Optional[Question]:
     return db.session.get(Question, question_id)
-
-
-# Notifications -----------------------------------------------------------------------------
-
-def _notify_tenant(tenant_id: str, message: str, url: str) -> None:
-    with as_tenant(tenant_id):
-        ids = list(db.session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.is_active.is_(True))))
-    _notify_users(tenant_id, ids, message, url)
-
-
-def _notify_users(tenant_id: str, user_ids: list[int], message: str, url: str) -> None:
-    """In-app notifications (written under the recipients' tenant) and e-mail when SMTP is set."""
-    if not user_ids:
-        return
-    with as_tenant(tenant_id):
-        for user_id in user_ids:
-            db.session.add(Notification(tenant_id=tenant_id, user_id=user_id, message=message, url=url))
-        db.session.flush()
-        emails = list(db.session.scalars(select(User.email).where(User.tenant_id == tenant_id,
-                                                                  User.id.in_(user_ids))))
-    send_mail(emails, message, url)
-
-
-def send_mail(recipients: list[str], message: str, url: str) -> None:
-    """Send a notification by e-mail through the configured SMTP server (SMTP_HOST; none when unset)."""
-    host = current_app.config.get("SMTP_HOST")
-    if not host or not recipients:
-        return
-    mail = EmailMessage()
-    mail["Subject"] = "【横展開ポータル】" + message[:60]
-    mail["From"] = current_app.config.get("MAIL_FROM", "yokoten@localhost")
-    mail["To"] = ", ".join(recipients)
-    base = (current_app.config.get("PORTAL_BASE_URL") or "").rstrip("/")
-    mail.set_content(f"{message}\n\n{base}{url}\n")
-    try:
-        with smtplib.SMTP(host, int(current_app.config.get("SMTP_PORT", 25)), timeout=5) as smtp:
-            smtp.send_message(mail)
-    except (OSError, smtplib.SMTPException):
-        # The in-app notification is already written; a mail server outage must not lose the question.
-        log.warning("notification e-mail could not be sent", exc_info=True)
-
-
-def unread_count(user: User) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.tenant_id == user.tenant_id, Notification.user_id == user.id,
-        Notification.read_at.is_(None))) or 0)
-
-
-def notifications_for(user: User) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(
-        Notification.tenant_id == user.tenant_id, Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)))
-
-
-def mark_all_read(user: User) -> None:
-    db.session.execute(update(Notification).where(
-        Notification.tenant_id == user.tenant_id, Notification.user_id == user.id,
-        Notification.read_at.is_(None)).values(read_at=datetime.now(UTC)))

@@ -71,9 +71,4 @@ def _case_figures(user: Any) -> list[Figure]:
 
         figures.append(Figure(_("Submissions in the curators' queue"), f"{queue_size():,}",
                               url_for("casebook.curation_queue")))
-    if user.can(Permission.CASEBOOK_READ):
-        from casebook.community import unread_count
-
-        figures.append(Figure(_("Unread notifications"), f"{unread_count(user):,}",
-                              url_for("casebook.casebook_notifications")))
     return figures

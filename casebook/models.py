@@ -1,6 +1,6 @@
 """Cases (tenant-owned), their versions and attachments; the cross-tenant casebook spaces.
 
-Private rows (``cases``, ``case_versions``, ``case_attachments``, ``notifications``) carry
+Private rows (``cases``, ``case_versions``, ``case_attachments``) carry
 ``tenant_id`` first in the primary key and are under the standard tenant RLS policy. What leaves a
 municipality is *copied* into cross-tenant tables after its tenant admin signed it off:
 ``casebook_submissions`` (the curators' queue; readable by the source municipality and TMG only),
@@ -129,22 +129,6 @@ class CaseAttachment(TenantOwned, db.Model):  # type: ignore[name-defined]
     size: Mapped[int] = mapped_column(BigInteger)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Notification(TenantOwned, db.Model):  # type: ignore[name-defined]
-    """An in-app notification for one user (also sent by e-mail when SMTP is configured)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    message: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(String(500), server_default="")
-    read_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

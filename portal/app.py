@@ -45,6 +45,9 @@ def register_extensions(app: Flask) -> None:
 
     init_navigation(app)
     import tenants.auth  # noqa: F401  (registers the Flask-Login loaders)
+    from kernel.notifications.outbox import init_app as init_outbox
+
+    init_outbox(app)  # mails of a request go out after its response (registered first, so it runs last)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -62,6 +65,12 @@ def register_blueprints(app: Flask) -> None:
                       workload_bp):
         app.register_blueprint(blueprint)
     init_api(app)  # the API blueprints the domains registered at import
+    from portal.notification_views import init_app as init_notification_views
+
+    init_notification_views(app)
+    from portal.devmail import init_app as init_devmail
+
+    init_devmail(app)  # development only: the mails caught by make run's SMTP sink
 
 
 def register_lifecycle(app: Flask) -> None:
@@ -84,7 +93,8 @@ def register_cli(app: Flask) -> None:
 
     register_portal_cli(app)
     register_tenant_cli(app)
-    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "workload.cli", "portal.ops_cli"):
+    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "workload.cli", "portal.ops_cli",
+                        "portal.notifications_cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError:

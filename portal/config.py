@@ -66,6 +66,12 @@ def from_environment() -> dict[str, Any]:
         "SSO_SECRET_KEY": os.environ.get("SSO_SECRET_KEY", ""),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "none"),  # none / starttls / ssl
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 10),
+        "MAIL_FROM_NAME": os.environ.get("MAIL_FROM_NAME", "横展開ポータル Yokoten"),
+        "DEV_MAIL_DIR": os.environ.get("DEV_MAIL_DIR", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "yokoten@localhost"),
         "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-yokoten"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
@@ -86,6 +92,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("DEV_LOGIN_ENABLED must not be set in production.")
     if production:
         _require_sso_secret_key(str(config.get("SSO_SECRET_KEY") or ""))
+    if config.get("SMTP_SECURITY", "none") not in ("none", "starttls", "ssl"):
+        raise ConfigError("SMTP_SECURITY must be none, starttls or ssl.")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("DATABASE_OWNER_URL"):
         config["DATABASE_OWNER_URL"] = normalise_url(config["DATABASE_OWNER_URL"])

@@ -102,9 +102,35 @@ def main() -> int:
 _extras: list = []
 
 
+class _Worker:
+    """The mail outbox worker beside gunicorn (retries; each request already sends its own mails)."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _start_mail_sink() -> list[str]:
+    """A local SMTP sink so a newcomer sees the mails a step sends (on /dev/mail); SMTP_HOST set: the real one."""
+    if os.environ.get("SMTP_HOST"):
+        return [f"Mail goes to SMTP server {os.environ['SMTP_HOST']}:{os.environ.get('SMTP_PORT', '25')}"]
+    from portal.devmail import MailSink
+
+    folder = VAR / "mail"
+    sink = MailSink(folder, int(os.environ.get("DEV_SMTP_PORT", "8025"))).start()
+    _extras.append(sink)
+    os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port), DEV_MAIL_DIR=str(folder))
+    _extras.append(_Worker([sys.executable, "-m", "flask", "--app", "wsgi", "notifications", "send", "--loop", "30"]))
+    port = os.environ.get("PORT", "8000")
+    return [f"Mail sink on 127.0.0.1:{sink.port}; caught mails: http://127.0.0.1:{port}/dev/mail"]
+
+
 def _start_extras() -> list[str]:
     """Optional local services of other domains (e.g. a local OpenID provider), as printed lines."""
-    lines: list[str] = []
+    lines: list[str] = _start_mail_sink()
     try:
         from devtools.sso_provider import start_local_provider
     except ModuleNotFoundError:

@@ -22,7 +22,7 @@ from portal.extensions import babel
 SUPPORTED = ("ja", "en")
 TOKYO = ZoneInfo("Asia/Tokyo")
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload")
+PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload", "kernel")
 
 JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆]")
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("tenants", __name__, template_folder="templates", url_prefix="/admin")
 
-from tenants import views  # noqa: E402,F401
+from tenants import directory, views  # noqa: E402,F401  (directory: the people hook of kernel.notifications)

@@ -153,3 +153,18 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
             event.remove(engine, "before_cursor_execute", before)
 
     return _counter
+
+
+@pytest.fixture
+def mail_sink(app: Flask) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on loopback that the app sends to; ``mail_sink.wait_for(n)`` waits for mails."""
+    from portal.devmail import MailSink
+
+    sink = MailSink().start()
+    previous = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SECURITY="none")
+    try:
+        yield sink
+    finally:
+        app.config.update(previous)
+        sink.stop()
