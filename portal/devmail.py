@@ -1,4 +1,4 @@
-"""Development only: a local SMTP sink (aiosmtpd) and a page showing the mails it caught.
+"""Development only: the page showing the mails caught by the local SMTP sink (devtools.mail_sink).
 
 ``make run`` starts the sink on 127.0.0.1 (``DEV_SMTP_PORT``, default 8025), points ``SMTP_HOST`` /
 ``SMTP_PORT`` at it and sets ``DEV_MAIL_DIR``; every mail the portal sends lands there as an .eml
@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Optional
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 
@@ -43,57 +39,6 @@ class CaughtMail:
 
 def parse(data: bytes, name: str = "") -> CaughtMail:
     return CaughtMail(name, email.message_from_bytes(data, policy=email.policy.default))  # type: ignore[arg-type]
-
-
-class MailSink:
-    """An SMTP server on loopback that keeps every mail (in memory, and as .eml files in ``directory``)."""
-
-    def __init__(self, directory: Optional[Path] = None, port: int = 0) -> None:
-        self.directory = directory
-        self.port = port or free_port()
-        self.mails: list[CaughtMail] = []
-        self._changed = threading.Condition()
-        self._controller: Any = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
-        data = envelope.original_content or envelope.content
-        name = f"{time.time_ns()}.eml"
-        if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / name).write_bytes(data)
-        with self._changed:
-            self.mails.append(parse(data, name))
-            self._changed.notify_all()
-        return "250 Message accepted for delivery"
-
-    def start(self) -> MailSink:
-        from aiosmtpd.controller import Controller
-
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[CaughtMail]:
-        """Block until at least ``count`` mails arrived (a condition, not a sleep); returns them all."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.mails) >= count, timeout=timeout):
-                raise TimeoutError(f"expected {count} mails, got {len(self.mails)}")
-            return list(self.mails)
-
-    def clear(self) -> None:
-        with self._changed:
-            self.mails.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _directory() -> Path:

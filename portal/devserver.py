@@ -117,7 +117,7 @@ def _start_mail_sink() -> list[str]:
     """A local SMTP sink so a newcomer sees the mails a step sends (on /dev/mail); SMTP_HOST set: the real one."""
     if os.environ.get("SMTP_HOST"):
         return [f"Mail goes to SMTP server {os.environ['SMTP_HOST']}:{os.environ.get('SMTP_PORT', '25')}"]
-    from portal.devmail import MailSink
+    from devtools.mail_sink import MailSink
 
     folder = VAR / "mail"
     sink = MailSink(folder, int(os.environ.get("DEV_SMTP_PORT", "8025"))).start()

@@ -158,7 +158,7 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def mail_sink(app: Flask) -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on loopback that the app sends to; ``mail_sink.wait_for(n)`` waits for mails."""
-    from portal.devmail import MailSink
+    from devtools.mail_sink import MailSink
 
     sink = MailSink().start()
     previous = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}

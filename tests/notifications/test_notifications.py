@@ -104,7 +104,7 @@ def test_recipient_language_and_mail_settings(app_ctx, app, mail_sink) -> None: 
 
 
 def test_mail_server_down_keeps_the_mail_for_a_retry(app_ctx, app) -> None:  # type: ignore[no-untyped-def]
-    from portal.devmail import free_port
+    from devtools.mail_sink import free_port
 
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     try:
