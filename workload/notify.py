@@ -1,13 +1,18 @@
-"""Notifications of the workload domain, through the portal's existing in-app + e-mail mechanism.
+"""Notifications of the workload domain, through the kernel's notifications (docs/notifications.md).
 
-The mechanism lives in the casebook today; the kernel's notifications (being built) replace it.
-This is the one place that knows where it lives, so the switch is a one-line change.
+This is the one place that knows the event kinds of the workload domain and registers them.
 """
 from __future__ import annotations
 
+from typing import Any
 
-def notify_users(tenant_id: str, user_ids: list[int], message: str, url: str) -> None:
-    """In-app notification (and e-mail when SMTP is configured) for users of one tenant."""
-    from casebook.community import _notify_users  # the existing mechanism until kernel/notifications lands
+from kernel.notifications import N_, notify, people_in_param, register_event
 
-    _notify_users(tenant_id, sorted(set(user_ids)), message, url)
+register_event("workload.submission_reminder", people_in_param("to"),
+               N_("Workload survey %(year)s: please enter and submit your department's hours."),
+               catalogue="workload", waiting=True)
+
+
+def notify_users(tenant_id: str, user_ids: list[int], url: str, **params: Any) -> None:
+    """Remind department contacts of one tenant (in the app, and by mail after the commit)."""
+    notify("workload.submission_reminder", url=url, to=[(tenant_id, uid) for uid in sorted(set(user_ids))], **params)

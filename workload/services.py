@@ -297,9 +297,7 @@ def send_reminders(actor: Any, round_: Round) -> int:
     pending = [d for d in round_.departments if d.submitted_at is None and d.contact_user_id is not None]
     recipients = sorted({d.contact_user_id for d in pending if d.contact_user_id is not None})
     if recipients:
-        message = _("Workload survey %(year)s: please enter and submit your department's hours.",
-                    year=round_.fiscal_year)
-        notify_users(round_.tenant_id, recipients, message, f"/workload/rounds/{round_.id}")
+        notify_users(round_.tenant_id, recipients, f"/workload/rounds/{round_.id}", year=round_.fiscal_year)
     audit.record("workload.reminders", "workload_round", round_.id, after={"recipients": recipients})
     return len(recipients)
 
