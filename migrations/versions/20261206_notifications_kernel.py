@@ -1,7 +1,7 @@
 """Notifications move to the kernel: event kinds with parameters, per-person mail settings, the mail outbox.
 
 Revision ID: 20261206_notifications_kernel
-Revises: 20261206_workload
+Revises: 20261206_proc_organiser_person
 Create Date: 2026-12-06
 
 ``notifications`` gains ``kind`` and ``params`` (the text is rendered in the reader's language from
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.rls import disable_tenant_rls, enable_tenant_rls, grant_app
 
 revision = "20261206_notifications_kernel"
-down_revision = "20261206_workload"
+down_revision = "20261206_proc_organiser_person"
 branch_labels = None
 depends_on = None
 
