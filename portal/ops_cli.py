@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal.backup import BackupError, backup, create_backup_role, libpq, restore, with_database
+from portal.backup import BackupError, backup, create_backup_role, libpq, manifest_path, restore, with_database
 
 ops_cli = AppGroup("ops", help="Operations: backup and restore.")
 
@@ -23,21 +23,46 @@ def _backup_url() -> str:
     return libpq(url)
 
 
+def backup_directory() -> Path:
+    """BACKUP_DIR (must be absolute), or var/backups made absolute; created 0700."""
+    configured = os.environ.get("BACKUP_DIR") or current_app.config.get("BACKUP_DIR") or ""
+    if configured and not Path(configured).is_absolute():
+        raise click.ClickException(f"BACKUP_DIR must be an absolute path, not {configured!r}")
+    directory = Path(configured) if configured else Path("var/backups").absolute()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory
+
+
+def _recipients(given: tuple[str, ...]) -> list[str]:
+    from_env = [r.strip() for r in os.environ.get("BACKUP_AGE_RECIPIENTS", "").split(",") if r.strip()]
+    return list(given) or from_env
+
+
 @ops_cli.command("backup")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="dump file (default: var/backups/yokoten-<UTC time>.dump)")
-def backup_command(output: Path | None) -> None:
-    """pg_dump of the whole database plus a manifest (row counts, checksums, policies, head)."""
+              help="dump file (default: $BACKUP_DIR/yokoten-<UTC time>.dump[.age])")
+@click.option("--encrypt-to", "recipients", multiple=True,
+              help="age recipient (public key age1…); repeatable; default BACKUP_AGE_RECIPIENTS (comma-separated)")
+def backup_command(output: Path | None, recipients: tuple[str, ...]) -> None:
+    """pg_dump of the whole database plus a manifest (row counts, checksums, policies, head), files 0600."""
+    age_recipients = _recipients(recipients)
     if output is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        output = Path("var/backups") / f"yokoten-{stamp}.dump"
+        output = backup_directory() / (f"yokoten-{stamp}.dump" + (".age" if age_recipients else ""))
     try:
-        result = backup(_backup_url(), output)
+        result = backup(_backup_url(), output, age_recipients=age_recipients)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    tables = result.manifest["tables"]
-    click.echo(f"backup written: {result.path} ({result.path.stat().st_size:,} bytes)")
-    click.echo(f"{len(tables)} tables, {result.total_rows:,} rows, migration head {result.manifest['migration_head']}")
+    manifest = result.manifest
+    click.echo(f"backup written: {result.path} ({manifest['bytes']:,} bytes, mode 0600, sha256 {manifest['sha256']})")
+    click.echo(f"manifest: {manifest_path(result.path)}")
+    click.echo(f"PostgreSQL {manifest['server_major']}, database {manifest['database']}, migration head "
+               f"{manifest['migration_head']}, roles to recreate before a restore: {', '.join(manifest['roles'])}")
+    click.echo("encrypted for: " + (", ".join(age_recipients) if age_recipients else "nobody (not encrypted)"))
+    for name, table in manifest["tables"].items():
+        click.echo(f"  {name:<40} {table['rows']:>10,} rows  {table['checksum'] or '-'}")
+    click.echo(f"{len(manifest['tables'])} tables, {result.total_rows:,} rows. Keep SSO_SECRET_KEY with the backups: "
+               "without it the restored IdP client secrets cannot be read.")
 
 
 @ops_cli.command("restore")
@@ -47,19 +72,23 @@ def backup_command(output: Path | None) -> None:
 @click.option("--replace", is_flag=True, help="drop and recreate the objects of a non-empty target")
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="compare row counts, checksums, RLS flags, policies and head with the manifest")
-def restore_command(dump: Path, target: str | None, replace: bool, verify: bool) -> None:
+@click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="age identity file of an encrypted backup (default BACKUP_AGE_IDENTITY)")
+def restore_command(dump: Path, target: str | None, replace: bool, verify: bool, identity: Path | None) -> None:
     """pg_restore as the owner, then verify the restored database against the backup's manifest."""
     owner_url = target or current_app.config.get("DATABASE_OWNER_URL") or ""
     if not owner_url:
         raise click.ClickException("no target: pass --target or set DATABASE_OWNER_URL")
     owner_url = libpq(owner_url)
+    if identity is None and os.environ.get("BACKUP_AGE_IDENTITY"):
+        identity = Path(os.environ["BACKUP_AGE_IDENTITY"])
     verify_url = None
     if verify:
         from portal.backup import database_name
 
         verify_url = with_database(_backup_url(), database_name(owner_url))
     try:
-        problems = restore(dump, owner_url, verify_url, replace=replace)
+        problems = restore(dump, owner_url, verify_url, replace=replace, age_identity=identity)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     if problems:
@@ -68,6 +97,23 @@ def restore_command(dump: Path, target: str | None, replace: bool, verify: bool)
         raise click.ClickException(f"restored, but {len(problems)} differences from the backup")
     click.echo("restored" + (" and verified: every table's rows and checksum, RLS, policies and head match"
                              if verify else " (not verified)"))
+
+
+@ops_cli.command("create-roles")
+@click.option("--admin-url", required=True, help="a superuser URL of the (new) server")
+@click.option("--owner", required=True, help="the owner role (owns the tables, runs migrations)")
+@click.option("--app-role", required=True, help="the application role (named in the backup's manifest)")
+@click.option("--database", required=True, help="the (empty) database to create, owned by the owner")
+def create_roles_command(admin_url: str, owner: str, app_role: str, database: str) -> None:
+    """Disaster recovery: the owner, the application role and an empty database on a new server."""
+    from portal.db_admin import ensure_roles_and_database
+
+    for name in (owner, app_role, database):
+        if not name.replace("_", "").isalnum():
+            raise click.ClickException(f"invalid name {name!r}")
+    ensure_roles_and_database(admin_url, owner, app_role, database)
+    click.echo(f"roles {owner} (owner) and {app_role} (application, no superuser, no BYPASSRLS) and database "
+               f"{database}: ready. Set their passwords (ALTER ROLE … PASSWORD) for password authentication.")
 
 
 @ops_cli.command("create-backup-role")

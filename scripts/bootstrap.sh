@@ -38,6 +38,21 @@ if [ "$want_browser" = "--browser" ]; then
   fi
 fi
 
+# The operations tests use Debian's PostgreSQL 15 (a second major version beside the embedded one:
+# restores with the target server's own tools, point-in-time recovery) and age (encrypted backups).
+if [ "$want_browser" = "--browser" ]; then
+  if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v age >/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "==> installing Debian's postgresql-15 and age"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 age >/dev/null
+    else
+      echo "!! /usr/lib/postgresql/15 or age missing and not root: install them (apt-get install postgresql-15 age)" >&2
+      exit 1
+    fi
+  fi
+fi
+
 # Compile every domain's message catalogue (.mo files are build output, not committed).
 for po in $(find kernel portal tenants casebook procurement awards workload -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null); do
   mo="${po%.po}.mo"
