@@ -13,4 +13,4 @@ def _init(state) -> None:  # type: ignore[no-untyped-def]
     init_templates(state.app)
 
 
-from casebook import api, events, models, views  # noqa: E402,F401
+from casebook import api, events, models, views, waiting  # noqa: E402,F401

@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casebook import search
-from casebook.models import CONTENT_FIELDS, Entry, Submission, Synonym
+from casebook.models import CONTENT_FIELDS, Case, Entry, Submission, Synonym
 from casebook.rendering import find_pii
+from casebook.services import as_tenant, author_of
 from casebook.validation import check_content
+from kernel.notifications import notify
 from portal import audit
 from portal.extensions import db
 from tenants.services import ServiceError
@@ -70,6 +72,7 @@ def request_changes(submission: Submission, actor_id: int, comment: str) -> None
     submission.decided_at = datetime.now(UTC)
     db.session.flush()
     audit.record("submission.request_changes", "submission", submission.id, after={"comment": comment})
+    _tell_author("casebook.changes_requested", submission, actor_id)
 
 
 def publish(submission: Submission, actor_id: Optional[int], *, external_id: Optional[str] = None) -> Entry:
@@ -106,7 +109,18 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
     audit.record("casebook.publish", "casebook_entry", entry.id, before=before,
                  after={"submission": submission.id, "source": f"{entry.source_tenant_id}/{entry.source_case_id}",
                         "version": entry.source_version})
+    if submission.origin != "import":
+        _tell_author("casebook.published", submission, actor_id, url=f"/casebook/{entry.id}")
     return entry
+
+
+def _tell_author(kind: str, submission: Submission, actor_id: Optional[int], url: str = "") -> None:
+    """Tell the case's author (read deliberately under the source municipality) of a curator's decision."""
+    with as_tenant(submission.source_tenant_id):
+        case = db.session.get(Case, (submission.source_tenant_id, submission.source_case_id))
+        author = author_of(case) if case is not None else None
+    notify(kind, url=url or f"/cases/{submission.source_case_id}", author=author,
+           title=str(submission.data.get("title", "")))
 
 
 def edit_entry(entry: Entry, actor_id: int, content: dict[str, Any]) -> None:

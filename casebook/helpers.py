@@ -46,6 +46,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         stage_label=lambda k: _label(STAGE_LABELS, k),
         release_label=lambda k: _label(RELEASE_LABELS, k),
+        state_filter_label=lambda k: _label(SUBMISSION_LABELS if k == "changes_requested" else RELEASE_LABELS, k),
         submission_label=lambda k: _label(SUBMISSION_LABELS, k),
         adoption_label=lambda k: _label(ADOPTION_LABELS, k),
         field_label=lambda k: _label(FIELD_LABELS, k),
@@ -65,7 +66,7 @@ def _case_figures(user: Any) -> list[Figure]:
         figures.append(Figure(_("Our cases"), f"{sum(counts.values()):,}", url_for("casebook.cases_index")))
         if user.can(Permission.TENANT_APPROVE_RELEASE):
             figures.append(Figure(_("Cases awaiting your approval"), f"{counts.get('proposed', 0):,}",
-                                  url_for("casebook.cases_index")))
+                                  url_for("casebook.cases_index", state="proposed")))
     if user.can(Permission.CASEBOOK_CURATE):
         from casebook.curation import queue_size
 

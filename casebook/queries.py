@@ -15,7 +15,7 @@ from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, selec
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from casebook import search
-from casebook.models import STAGES, Adoption, Case, Entry, Synonym
+from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
 from portal.extensions import db
 from portal.numbers import parse_whole
 from tenants.models import Tenant
@@ -286,12 +286,21 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
     return hits
 
 
-def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE) -> Result:
+# Filters of the own-cases list ("waiting for you" links here): a release state, or the cases the curators sent back.
+OWN_CASE_FILTERS = ("draft", "proposed", "approved", "changes_requested")
+
+
+def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE, state: str = "") -> Result:
     """The municipality's own cases, by relevance when a query is given, else most recently updated."""
     tsq_text, terms = search.build_tsquery(q, synonym_table()) if q.strip() else ("", [])
     if q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     conditions: list[Any] = [Case.tenant_id == tenant_id]
+    if state == "changes_requested":
+        conditions.append(Case.id.in_(select(Submission.source_case_id).where(
+            Submission.source_tenant_id == tenant_id, Submission.status == "changes_requested")))
+    elif state in OWN_CASE_FILTERS:
+        conditions.append(Case.release_state == state)
     if tsq_text:
         conditions.append(Case.search_vector.op("@@")(_tsquery(tsq_text)))
     total, capped = _capped_count(select(Case.id).where(*conditions))

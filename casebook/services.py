@@ -16,9 +16,11 @@ from sqlalchemy import func, select, update
 from casebook import search
 from casebook.models import CONTENT_FIELDS, Case, CaseAttachment, CaseVersion, Entry, Submission
 from casebook.validation import check_content
+from kernel.notifications import notify
 from portal import audit
 from portal.extensions import db
 from tenants.context import bind_tenant, current_tenant_id, current_user_id
+from tenants.models import Tenant
 from tenants.services import ServiceError
 
 
@@ -122,6 +124,8 @@ def propose_case(case: Case, actor_id: int) -> None:
     case.release_state = "proposed"
     db.session.flush()
     audit.record("case.propose", "case", case.id, after={"version": case.version})
+    notify("casebook.case_proposed", url=f"/cases/{case.id}", actor=(case.tenant_id, actor_id),
+           tenant_id=case.tenant_id, title=case.title)
 
 
 def approve_release(case: Case, actor_id: int) -> Submission:
@@ -132,6 +136,8 @@ def approve_release(case: Case, actor_id: int) -> Submission:
     submission = queue_submission(case, approved_by=actor_id)
     audit.record("case.approve_release", "case", case.id, after={"version": case.version,
                                                                   "submission": submission.id})
+    notify("casebook.case_approved", url=f"/cases/{case.id}", actor=(case.tenant_id, actor_id),
+           author=author_of(case), title=case.title)
     return submission
 
 
@@ -142,6 +148,8 @@ def return_to_draft(case: Case, actor_id: int) -> None:
     case.release_state = "draft"
     db.session.flush()
     audit.record("case.release_declined", "case", case.id)
+    notify("casebook.case_declined", url=f"/cases/{case.id}", actor=(case.tenant_id, actor_id),
+           author=author_of(case), title=case.title)
 
 
 def queue_submission(case: Case, *, approved_by: Optional[int], origin: str = "") -> Submission:
@@ -156,7 +164,16 @@ def queue_submission(case: Case, *, approved_by: Optional[int], origin: str = ""
     db.session.flush()
     audit.record("submission.create", "submission", submission.id,
                  after={"case": case.id, "version": case.version})
+    if submission.origin != "import":  # an operator's bulk import publishes at once: nothing waits on a curator
+        tenant = db.session.get(Tenant, case.tenant_id)
+        notify("casebook.submission_queued", url=f"/curation/{submission.id}", title=case.title,
+               by_ja=tenant.name_ja if tenant else "", by_en=tenant.name_en if tenant else "")
     return submission
+
+
+def author_of(case: Case) -> Optional[tuple[str, int]]:
+    """(tenant_id, user_id) of the person who wrote the case, for notifications (None for imported cases)."""
+    return (case.tenant_id, case.created_by) if case.created_by is not None else None
 
 
 def open_submission(case: Case) -> Optional[Submission]:

@@ -31,9 +31,20 @@ def load_case(case_id: int, *, for_update: bool = False) -> Case:
 def cases_index():  # type: ignore[no-untyped-def]
     page = request.args.get("page", "1")
     q = request.args.get("q", "")[:200]
-    result = queries.search_own_cases(current_user.tenant_id, q, parse_whole(page) or 1)
-    return render_template("casebook/cases_index.html", result=result, q=q,
+    state = request.args.get("state", "")
+    state = state if state in queries.OWN_CASE_FILTERS else ""
+    result = queries.search_own_cases(current_user.tenant_id, q, parse_whole(page) or 1, state=state)
+    return render_template("casebook/cases_index.html", result=result, q=q, state=state,
                            adoptions=queries.adoptions_of_tenant_cases(current_user.tenant_id))
+
+
+@bp.get("/cases/questions")
+@require_permission(Permission.CASES_WRITE_OWN)
+def cases_questions():  # type: ignore[no-untyped-def]
+    """Questions other municipalities asked about our published cases that wait for an answer."""
+    from casebook.waiting import open_questions
+
+    return render_template("casebook/cases_questions.html", items=open_questions(current_user.tenant_id))
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

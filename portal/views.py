@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from kernel.waiting import waiting_for
 from portal import audit
 from portal.app import migration_head
 from portal.dashboard import Figure, figures_for, register_figures
@@ -33,7 +34,7 @@ def _people_figures(user: User) -> list[Figure]:
 @bp.get("/")
 @require_login
 def home():  # type: ignore[no-untyped-def]
-    return render_template("portal/home.html", figures=figures_for(current_user))
+    return render_template("portal/home.html", figures=figures_for(current_user), waiting=waiting_for(current_user))
 
 
 @bp.get("/login")
