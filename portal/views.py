@@ -98,12 +98,14 @@ def healthz():  # type: ignore[no-untyped-def]
 
 @bp.get("/readyz")
 def readyz():  # type: ignore[no-untyped-def]
+    """Database reachable and its schema one this code serves (rolling upgrades: portal/upgrades.py)."""
+    from portal.upgrades import schema_status
+
     try:
         current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        head = migration_head()
+        status, ready = schema_status(current, head)
     except Exception:  # noqa: BLE001 - any failure means "not ready", answered as JSON
         db.session.rollback()
         return jsonify({"status": "unavailable", "database": False}), 503
-    head = migration_head()
-    ok = current == head
-    return jsonify({"status": "ok" if ok else "migrations_pending", "database": True,
-                    "migration": current, "head": head}), (200 if ok else 503)
+    return jsonify({"status": status, "database": True, "migration": current, "head": head}), (200 if ready else 503)
