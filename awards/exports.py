@@ -13,16 +13,21 @@ from awards.blind import judge_code
 from awards.judging import ResultRow, criterion_specs, list_judges, sheets_of_judge, visible_submissions
 from awards.models import Judge, Programme
 from awards.scoring import weighted_total
+from portal import spreadsheets
 
 Row = Sequence[Any]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(value: Any) -> Any:
-    # A cell that starts like a formula is written as text (CSV/Excel formula injection).
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # CSV has no cell types: a value that starts like a formula gets Excel's quote prefix as text.
+    if spreadsheets.is_formula_like(value):
         return "'" + value
     return value
+
+
+def _score(value: Any) -> Any:
+    """A score as a number rounded to 2 places (never the text '420.00'); blank when absent."""
+    return "" if value is None else round(float(value), 2)
 
 
 def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_names: dict[str, str],
@@ -76,8 +81,7 @@ def result_rows(programme: Programme, rows: list[ResultRow], entrant_names: dict
         r = row.result
         out.append([categories.get(r.category_id, ""), r.rank or "", row.submission.reference,
                     entrant_names.get(row.submission.entrant_code, ""), row.submission.title, r.judges,
-                    "" if r.raw_mean is None else f"{r.raw_mean:.2f}",
-                    "" if r.normalised is None else f"{r.normalised:.2f}"])
+                    _score(r.raw_mean), _score(r.normalised)])
     return out
 
 
@@ -90,13 +94,15 @@ def to_csv(rows: list[Row]) -> bytes:
 
 
 def to_xlsx(sheets: dict[str, list[Row]]) -> bytes:
+    """Each sheet through portal.spreadsheets: typed text never a formula, scores as numbers (0.00)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title=title[:31])
         for row in rows:
-            sheet.append([_safe(v) for v in row])
-    workbook.properties.creator = "Yokoten"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+            spreadsheets.write_row(sheet, list(row), [DECIMAL if isinstance(v, float) else None for v in row])
+        spreadsheets.finish(sheet)
+    return spreadsheets.save(workbook)
+
+
+DECIMAL = "0.00"

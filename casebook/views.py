@@ -261,11 +261,11 @@ def cases_import():  # type: ignore[no-untyped-def]
     data = upload.read(services.max_upload_bytes() + 1) if upload is not None else b""
     if not data:
         return render_template("casebook/cases_import.html", form=form,
-                               messages=["ファイルを選んでください。"]), 400
-    contents, messages = excel.parse_workbook(data)
-    if messages or not contents:
+                               messages=[excel.Problem(0, "", "", "ファイルを選んでください。")]), 400
+    contents, problems = excel.parse_workbook(data)
+    if problems or not contents:
         return render_template("casebook/cases_import.html", form=form,
-                               messages=messages or ["取り込む行がありません。"]), 400
+                               messages=problems or [excel.Problem(0, "", "", "取り込む行がありません。")]), 400
     for content in contents:
         services.create_case(current_user.tenant_id, current_user.id, content, note="Excel取込")
     flash(_("%(n)s cases were imported.", n=len(contents)), "success")

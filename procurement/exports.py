@@ -1,14 +1,13 @@
 """Exports for the organiser: an Excel workbook and an OCDS 1.1 release package."""
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, date, datetime, time
 from typing import Any, Optional
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from portal import spreadsheets
 from portal.i18n import TOKYO
 from procurement.confidential import publishable
 from procurement.declarations import all_declarations
@@ -41,68 +40,84 @@ _HEAD = {
            "organiser": "Organiser", "vendor": "Awarded vendor", "contract_total": "Contract total (JPY)",
            "fy": "Contract period (FY)", "survey": "Survey closes"},
 }
+UNIT_NAMES_JA = {"licence": "ライセンス", "user": "ユーザー", "account": "アカウント", "device": "台", "year": "年",
+                 "month": "月", "set": "式"}  # releases are language "ja": unit names in Japanese
 _STATUS = {"ja": {"interested": "関心あり", "pending_approval": "参加確定（承認待ち）", "committed": "参加確定",
                   "withdrawn": "辞退"},
            "en": {"interested": "Interested", "pending_approval": "Commitment awaiting approval",
                   "committed": "Committed", "withdrawn": "Withdrawn"}}
 
 
-def _local(value: Optional[datetime]) -> str:
-    return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else ""
+def _local(value: Optional[datetime]) -> Optional[datetime]:
+    """Tokyo local time without a zone (Excel has none), kept as a date cell."""
+    return value.astimezone(TOKYO).replace(tzinfo=None) if value else None
+
+
+def _unit_label(code: str, lang: str) -> str:
+    return UNIT_NAMES_JA.get(code, code) if lang != "en" else code
 
 
 def workbook(project: Project, lang: str = "ja") -> bytes:
-    """The organiser's workbook: overview, participants and approvals, quantities, allocations."""
-    head = _HEAD["en" if lang == "en" else "ja"]
-    status_names = _STATUS["en" if lang == "en" else "ja"]
+    """The organiser's workbook: overview, participants and approvals, quantities, allocations.
+
+    Every cell through portal.spreadsheets: what municipalities typed (contact, remarks) can never
+    become a formula; yen are numbers with a yen format; dates are dates; each sheet has a bold
+    frozen header, a filter and fitted widths.
+    """
+    lang = "en" if lang == "en" else "ja"
+    head = _HEAD[lang]
+    status_names = _STATUS[lang]
     declarations = all_declarations(project)
     allocated = {a.tenant_id: a for a in allocations(project)}
     book = Workbook()
     overview = book.active
     overview.title = head["overview"]
     quote = project.awarded_quote
-    for row in ((head["title"], project.title), (head["organiser"], project.organiser.name(lang)),
-                (head["fy"], f"{project.contract_start_fy}–{project.contract_end_fy}"),
-                (head["survey"], _local(project.survey_closes_at)),
-                (head["vendor"], quote.vendor_name if quote else ""),
-                (head["contract_total"], project.contract_total_yen)):
-        overview.append(list(row))
+    for label, value, fmt in ((head["title"], project.title, None),
+                              (head["organiser"], project.organiser.name(lang), None),
+                              (head["fy"], f"{project.contract_start_fy}–{project.contract_end_fy}", None),
+                              (head["survey"], _local(project.survey_closes_at), spreadsheets.DATETIME),
+                              (head["vendor"], quote.vendor_name if quote else "", None),
+                              (head["contract_total"], project.contract_total_yen, spreadsheets.YEN)):
+        spreadsheets.write_row(overview, [label, value], [None, fmt])
+    spreadsheets.finish(overview, filter_=False)
 
-    sheet = book.create_sheet(head["participants"])
-    sheet.append([head[k] for k in ("code", "name", "status", "approved_at", "budget", "contact", "email", "phone",
-                                    "remarks")])
-    for d in declarations:
-        sheet.append([d.tenant_id, d.tenant.name(lang), status_names[d.status], _local(d.approved_at),
-                      d.max_budget_yen, d.contact_name, d.contact_email, d.contact_phone, d.remarks])
+    yen = spreadsheets.YEN
+    spreadsheets.write_table(
+        book.create_sheet(head["participants"]),
+        [head[k] for k in ("code", "name", "status", "approved_at", "budget", "contact", "email", "phone", "remarks")],
+        ([d.tenant_id, d.tenant.name(lang), status_names[d.status], _local(d.approved_at), d.max_budget_yen,
+          d.contact_name, d.contact_email, d.contact_phone, d.remarks] for d in declarations),
+        formats=["@", None, None, spreadsheets.DATETIME, yen, "@", "@", "@", "@"])
 
     sheet = book.create_sheet(head["quantities"])
-    sheet.append([head["code"], head["name"], *[f"{i.name} ({i.unit})" for i in project.items]])
+    unit_formats = [None, None, *[spreadsheets.INTEGER for _ in project.items]]
+    spreadsheets.write_row(sheet, [head["code"], head["name"],
+                                   *[f"{i.name}（{_unit_label(i.unit, lang)}）" for i in project.items]])
     for d in declarations:
         quantities = d.quantities()
-        sheet.append([d.tenant_id, d.tenant.name(lang), *[quantities.get(i.id, 0) for i in project.items]])
+        spreadsheets.write_row(sheet, [d.tenant_id, d.tenant.name(lang),
+                                       *[quantities.get(i.id, 0) for i in project.items]], ["@", *unit_formats[1:]])
     totals = aggregate(project).items
-    sheet.append(["", head["sum"], *[t.declared_quantity for t in totals]])
+    spreadsheets.write_row(sheet, ["", head["sum"], *[t.declared_quantity for t in totals]], unit_formats)
+    spreadsheets.finish(sheet)
 
     sheet = book.create_sheet(head["allocations"])
-    sheet.append([head["code"], head["name"], *[i.name for i in project.items], head["setup"], head["total"],
-                  head["standalone"], head["savings"]])
+    money = [yen] * (len(project.items) + 4)
+    spreadsheets.write_row(sheet, [head["code"], head["name"], *[i.name for i in project.items], head["setup"],
+                                   head["total"], head["standalone"], head["savings"]])
     for tenant_id, a in sorted(allocated.items()):
         amounts = [a.lines.get(str(i.id), {}).get("amount_yen", 0) for i in project.items]
         setup = sum(line.get("setup_share_yen", 0) for line in a.lines.values())
-        sheet.append([tenant_id, a.tenant.name(lang), *amounts, setup, a.total_yen, a.standalone_yen, a.savings_yen])
+        spreadsheets.write_row(sheet, [tenant_id, a.tenant.name(lang), *amounts, setup, a.total_yen,
+                                       a.standalone_yen, a.savings_yen], ["@", None, *money])
     if allocated:
-        sheet.append(["", head["sum"], *["" for _ in project.items], "",
-                      sum(a.total_yen for a in allocated.values()),
-                      sum(a.standalone_yen for a in allocated.values()),
-                      sum(a.savings_yen for a in allocated.values())])
-    for ws in book.worksheets:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for column in ws.columns:
-            ws.column_dimensions[column[0].column_letter].width = 18
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        spreadsheets.write_row(sheet, ["", head["sum"], *[None for _ in project.items], None,
+                                       sum(a.total_yen for a in allocated.values()),
+                                       sum(a.standalone_yen for a in allocated.values()),
+                                       sum(a.savings_yen for a in allocated.values())], [None, None, *money])
+    spreadsheets.finish(sheet)
+    return spreadsheets.save(book)
 
 
 # OCDS -------------------------------------------------------------------------------------------
@@ -135,8 +150,6 @@ def _contract_status(status: str) -> str:
             "cancelled": "cancelled"}.get(status, "pending")
 
 
-UNIT_NAMES_JA = {"licence": "ライセンス", "user": "ユーザー", "account": "アカウント", "device": "台", "year": "年",
-                 "month": "月", "set": "式"}  # releases are language "ja": unit names in Japanese
 # OCDS procurementCategory of each unit: hardware and perpetual licences are goods; per-user,
 # per-account and per-period subscriptions are services.
 UNIT_CATEGORY = {"device": "goods", "licence": "goods", "set": "goods", "user": "services", "account": "services",

@@ -21,13 +21,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portal import spreadsheets
 from workload.i18n import _
 from workload.models import Department, Entry, Round
 from workload.queries import Results, TaskRow
 from workload.validation import EntryInput, is_blank, parse_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = spreadsheets.FORMULA_START
 MAX_ROWS = 2000
 SHEET = "業務量"
 INFO = "info"
@@ -36,13 +37,8 @@ EDITABLE = PatternFill("solid", fgColor="FFF2CC")
 
 
 def _text_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write a value; text that could start a formula is kept as text (quote prefix)."""
-    cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+    """Write a value; text that could start a formula is kept as text (portal.spreadsheets, shared by every export)."""
+    return spreadsheets.text_cell(ws.cell(row=row, column=column), value, number_format="General")
 
 
 def _save(workbook: Workbook) -> bytes:
@@ -118,6 +114,13 @@ def read_department_sheet(data: bytes, tasks: Sequence[TaskRow], labels: Mapping
                           department: Optional[Department] = None) -> ParsedSheet:
     """Read an uploaded template: figures per task, or the list of problems (row, column, value, message)."""
     parsed = ParsedSheet()
+    try:
+        spreadsheets.check_upload(data)  # zip bomb, too many sheets: refused before parsing
+    except spreadsheets.NotASpreadsheet:
+        pass  # answered below with this page's own message
+    except spreadsheets.SpreadsheetRejected as rejected:
+        parsed.errors.append(CellError(0, "", "", rejected.message))
+        return parsed
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -96,7 +96,12 @@ def test_excel_import_validates_every_row_and_is_all_or_nothing(client, login_as
     response = client.post("/cases/import", data={"file": (io.BytesIO(bad), "cases.xlsx")},
                            content_type="multipart/form-data")
     body = response.get_data(as_text=True)
-    assert response.status_code == 400 and "3行目" in body and "4行目" in body and "2行目" not in body
+    assert response.status_code == 400
+    report = body.split('data-testid="import-report"', 1)[1].split("</table>", 1)[0]
+    rows = [r for r in report.split("<tr>")[2:]]  # one row per problem: row, column, value, message
+    assert [r.split("</td>")[0].removeprefix("<td>") for r in rows] == ["3", "4"]
+    assert "A（タイトル）" in rows[0] and "タイトルを入力してください。" in rows[0]
+    assert "H（年度）" in rows[1] and "来年" in rows[1] and "整数で入力してください。" in rows[1]
     assert _count(app, Case, "132055") == before
     junk = client.post("/cases/import", data={"file": (io.BytesIO(b"not excel"), "cases.xlsx")},
                        content_type="multipart/form-data")
