@@ -3,12 +3,13 @@
 
 run:
 	@scripts/bootstrap.sh
-	@.venv/bin/python -m portal.devserver
+	@.venv/bin/python -m devtools.devserver
 
 test:
 	@scripts/bootstrap.sh --browser
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy kernel portal tenants casebook procurement awards devtools workload
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools
+	@.venv/bin/lint-imports
 	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
 	@.venv/bin/python -m pytest -m faults -q -p no:cacheprovider tests/ops
 
@@ -26,7 +27,8 @@ bench:
 
 lint:
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy kernel portal tenants casebook procurement awards devtools workload
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools
+	@.venv/bin/lint-imports
 
 # Re-extract the catalogue template and update every domain's Japanese catalogue.
 messages:

@@ -53,7 +53,7 @@ def post_fork(server, worker):  # noqa: ARG001
     # With --preload the app (and its engine) exists before the fork: drop any pooled
     # connection inherited from the master so that no two processes share a socket.
     try:
-        from portal.extensions import db
+        from kernel.extensions import db
         from wsgi import app
 
         with app.app_context():

@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 
-from portal.i18n import lang_attr
+from kernel.i18n import lang_attr
 
 WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 16, 40, 36

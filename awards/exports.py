@@ -13,7 +13,7 @@ from awards.blind import judge_code
 from awards.judging import ResultRow, criterion_specs, list_judges, sheets_of_judge, visible_submissions
 from awards.models import Judge, Programme
 from awards.scoring import weighted_total
-from portal import spreadsheets
+from kernel import spreadsheets
 
 Row = Sequence[Any]
 
@@ -94,7 +94,7 @@ def to_csv(rows: list[Row]) -> bytes:
 
 
 def to_xlsx(sheets: dict[str, list[Row]]) -> bytes:
-    """Each sheet through portal.spreadsheets: typed text never a formula, scores as numbers (0.00)."""
+    """Each sheet through kernel.spreadsheets: typed text never a formula, scores as numbers (0.00)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():

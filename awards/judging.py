@@ -28,11 +28,11 @@ from awards.models import (
 )
 from awards.scoring import CriterionSpec, EntryInput, EntryResult, SheetInput, compute_results
 from awards.services import judging_window_open, utcnow
-from portal import audit
-from portal.extensions import db
-from portal.numbers import parse_whole
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
+from kernel.numbers import parse_whole
 from tenants.models import User
-from tenants.services import ServiceError
 
 # Judge pool and programme judges ---------------------------------------------------------------
 

@@ -27,8 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 COMMENT_MODES = ("off", "optional", "required")
 STAGES = ("screening", "final")

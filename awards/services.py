@@ -20,10 +20,10 @@ from awards.models import (
     Submission,
     SubmissionFile,
 )
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.models import User
-from tenants.services import ServiceError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5

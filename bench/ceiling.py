@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, render_template
 from sqlalchemy import create_engine, text
 
-from portal.config import normalise_url
+from kernel.config import normalise_url
 
 app = Flask(__name__, template_folder=str(Path(__file__).with_name("templates")))
 ITEMS = [{"id": i, "title": f"事例 {i}: 窓口のオンライン化と BPR", "municipality": "青梅市", "year": 2026}

@@ -107,7 +107,7 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
     from sqlalchemy import event, select
 
     from bench.pages import _app
-    from portal.extensions import db as sqla
+    from kernel.extensions import db as sqla
     from tenants.auth import start_session
     from tenants.context import bind_tenant
     from tenants.models import User

@@ -46,11 +46,11 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
     from flask import session
     from sqlalchemy import select
 
-    from portal.extensions import db as sqla
-    from portal.tokens import create_token
+    from kernel.extensions import db as sqla
     from tenants.auth import start_session
     from tenants.context import bind_tenant
     from tenants.models import User
+    from tenants.tokens import create_token
 
     app = _app(db, secret)
     cookie_name = app.config["SESSION_COOKIE_NAME"]

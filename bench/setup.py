@@ -11,9 +11,9 @@ from typing import Any
 
 import psycopg2
 
+from kernel.db_admin import ensure_roles_and_database, with_user_and_db
 from portal.app import migration_head
 from portal.backup import create_backup_role, libpq, with_database
-from portal.db_admin import ensure_roles_and_database, with_user_and_db
 
 OWNER, APP_ROLE, READER = "yokoten_owner", "yokoten_app", "yokoten_bench_reader"
 SETTINGS = {"shared_buffers": "1GB", "effective_cache_size": "8GB", "work_mem": "16MB",
@@ -94,15 +94,15 @@ class BenchDatabase:
                 print(f"{name}: reusing generated data")
                 return db
             print(f"{name}: migrations changed since the data was generated: building it again")
-            from portal.db_admin import drop_database
+            from kernel.db_admin import drop_database
 
             drop_database(admin, name)
             ensure_roles_and_database(admin, OWNER, APP_ROLE, name)
         from flask_migrate import upgrade
 
+        from devtools.cli import load_all_demo
+        from devtools.generate import generate_all
         from portal.app import create_app
-        from portal.cli import load_all_demo
-        from portal.generate import generate_all
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": db.app_url, "DATABASE_OWNER_URL": db.owner_url,
                           "SECRET_KEY": "bench-setup"})

@@ -1,9 +1,16 @@
 """Private cases, submissions, curation, the published casebook, search, adoption, questions."""
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
-import tenants  # noqa: F401  (tenants before portal.audit, so `import casebook.x` alone works)
+from kernel.navigation import register_nav_entry
+from tenants.roles import Permission
 
 bp = Blueprint("casebook", __name__, template_folder="templates")
+# Two sections in one blueprint: own cases (cases_*) and the shared casebook (casebook_*).
+register_nav_entry(20, _l("Cases"), "casebook.cases_index", lambda u: u.can(Permission.CASES_READ_OWN),
+                   section="cases")
+register_nav_entry(30, _l("Casebook"), "casebook.casebook_index", lambda u: u.can(Permission.CASEBOOK_READ),
+                   section="casebook")
 
 
 @bp.record_once

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from casebook import curation, queries, services
 from casebook.models import CONTENT_FIELDS, Case, Entry
 from casebook.validation import ContentError, from_json
-from portal.api import api_auth, api_error, openapi, register_api_blueprint
-from portal.extensions import db
-from portal.numbers import parse_whole
+from kernel.api import api_error, openapi, register_api_blueprint
+from kernel.extensions import db
+from kernel.numbers import parse_whole
+from tenants.auth import api_auth
 from tenants.models import Tenant
 from tenants.roles import Permission
 

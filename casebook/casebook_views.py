@@ -11,11 +11,11 @@ from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, Comme
 from casebook.models import CONTENT_FIELDS, Entry
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
-from portal.extensions import db
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.models import Tenant
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.db_admin import owner_session
+from kernel.db_admin import owner_session
 
 casebook_cli = AppGroup("casebook", help="Cases and the shared casebook.")
 
@@ -18,7 +18,7 @@ casebook_cli = AppGroup("casebook", help="Cases and the shared casebook.")
 def import_command(path: Path, publish: bool) -> None:
     """Import cases (one JSON object per line); all or nothing, idempotent on external_id."""
     from casebook.importer import ImportError_, import_records, parse_lines
-    from portal import audit
+    from kernel import audit
     from tenants.context import bind_tenant
 
     try:

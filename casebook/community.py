@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from casebook.models import ADOPTION_STATES, Adoption, Answer, Entry, Question
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify
-from portal import audit
-from portal.extensions import db
 from tenants.models import User
-from tenants.services import ServiceError
 
 MAX_BODY = 5000
 

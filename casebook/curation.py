@@ -16,10 +16,10 @@ from casebook.models import CONTENT_FIELDS, Case, Entry, Submission, Synonym
 from casebook.rendering import find_pii
 from casebook.services import as_tenant, author_of
 from casebook.validation import check_content
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify
-from portal import audit
-from portal.extensions import db
-from tenants.services import ServiceError
 
 
 def queue(statuses: tuple[str, ...] = ("queued",)) -> list[Submission]:

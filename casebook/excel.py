@@ -1,6 +1,6 @@
 """Excel (.xlsx): export of a casebook search result; the import template, its rows and their validation.
 
-Every cell goes through ``portal.spreadsheets`` (formula-like text stays text, numbers and yen keep
+Every cell goes through ``kernel.spreadsheets`` (formula-like text stays text, numbers and yen keep
 their formats, bold frozen header, filter, widths). Stages are written with the labels the web form
 shows (構想 / 試行 / 本格導入 / 横展開中); an import accepts those labels, the English ones and the
 codes. The read-only search export turns Markdown into plain text; the import sheet keeps the
@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 from casebook.models import MARKDOWN_FIELDS, STAGES
 from casebook.rendering import render_markdown
 from casebook.validation import ContentError, checked, empty_content, kpi_lines, parse_kpi_lines
-from portal import spreadsheets
-from portal.numbers import parse_whole
+from kernel import spreadsheets
+from kernel.numbers import parse_whole
 
 MAX_EXPORT_ROWS = 5000
 MAX_IMPORT_ROWS = 2000

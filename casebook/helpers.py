@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from casebook.forms import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LABELS, STAGE_LABELS
 from casebook.rendering import render_markdown
-from portal.dashboard import Figure, register_figures
-from portal.i18n import format_fiscal_year
-from portal.numbers import parse_whole
+from kernel.dashboard import Figure, register_figures
+from kernel.i18n import format_fiscal_year
+from kernel.numbers import parse_whole
 from tenants.roles import Permission
 
 RELEASE_LABELS = {"draft": _l("Draft"), "proposed": _l("Awaiting approval"), "approved": _l("Approved for release")}

@@ -18,8 +18,8 @@ from casebook import curation
 from casebook.models import Case, Entry
 from casebook.services import as_tenant, create_case, queue_submission, update_case
 from casebook.validation import ContentError, from_json
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.extensions import db
 from tenants.models import Tenant
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from casebook import search
 from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
-from portal.extensions import db
-from portal.numbers import parse_whole
+from kernel.extensions import db
+from kernel.numbers import parse_whole
 from tenants.models import Tenant
 
 PER_PAGE = 20

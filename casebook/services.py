@@ -16,12 +16,12 @@ from sqlalchemy import func, select, update
 from casebook import search
 from casebook.models import CONTENT_FIELDS, Case, CaseAttachment, CaseVersion, Entry, Submission
 from casebook.validation import check_content
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify
-from portal import audit
-from portal.extensions import db
 from tenants.context import bind_tenant, current_tenant_id, current_user_id
 from tenants.models import Tenant
-from tenants.services import ServiceError
 
 
 class StaleVersion(ServiceError):

@@ -13,10 +13,10 @@ from casebook.forms import ActionForm, AttachmentForm, CaseForm, ImportForm
 from casebook.models import CONTENT_FIELDS, Case
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, empty_content, from_form
-from portal.numbers import parse_whole
+from kernel.errors import ServiceError
+from kernel.numbers import parse_whole
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def load_case(case_id: int, *, for_update: bool = False) -> Case:

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casebook.models import Answer, Case, Entry, Question, Submission
+from kernel.extensions import db
 from kernel.waiting import WaitingItem, register_waiting
-from portal.extensions import db
 from tenants.roles import Permission
 
 

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from portal.demo import CHIYODA, DEMO_USERS, KOTO, OME
+from devtools.demo import CHIYODA, DEMO_USERS, KOTO, OME
 from tenants.models import TMG_CODE
 
 DEFAULT_PORT = 8001
@@ -58,7 +58,7 @@ def demo_accounts() -> list[tuple[str, dict[str, Any]]]:
 
 def configure_demo_tenants(issuer: str) -> list[str]:
     """Point the demo tenants at the local provider (not a tenant already configured elsewhere)."""
-    from portal.db_admin import owner_session
+    from kernel.db_admin import owner_session
     from tenants.sso.services import ProviderSettings, get_provider, save_provider
 
     configured = []

@@ -1,6 +1,8 @@
-"""The kernel: what every layer above builds on (extensions, model base, audit, notifications, …).
+"""The kernel: the foundation every other package stands on.
 
-Nothing in here imports ``tenants`` or a domain: where the kernel needs to know about people or to
-bind a tenant it asks through a small hook the tenants layer installs (see
-``kernel.notifications.directory``).
+Extensions, the model base, the audit log, errors and ServiceError, i18n, numbers, configuration,
+notifications, the navigation and dashboard registries, the API plumbing. Nothing in here imports
+``tenants``, a domain or the shell: where the kernel needs to know about people or the bound tenant
+it asks through a small hook the tenants layer installs (``kernel.notifications.directory``,
+``kernel.audit.use_binding``). pyproject.toml states the layers as import-linter contracts.
 """

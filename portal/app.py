@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from portal import config as config_module
+from kernel import config as config_module
 
 
 def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
@@ -25,8 +25,8 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
-    from portal.i18n import init_babel
+    from kernel.extensions import csrf, db, limiter, login_manager, migrate
+    from kernel.i18n import init_babel
 
     db.init_app(app)
     with app.app_context():
@@ -41,9 +41,12 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_babel(app)
-    from portal.navigation import init_navigation
+    from kernel.navigation import init_navigation
 
     init_navigation(app)
+    from tenants.roles import role_label
+
+    app.jinja_env.globals["role_label"] = role_label
     import tenants.auth  # noqa: F401  (registers the Flask-Login loaders)
     from kernel.notifications.outbox import init_app as init_outbox
 
@@ -74,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_lifecycle(app: Flask) -> None:
-    from portal.errors import register_error_handlers
+    from kernel.errors import register_error_handlers
     from portal.lifecycle import register_request_hooks
     from portal.logging import configure_logging
 
@@ -88,18 +91,16 @@ def register_lifecycle(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from casebook.cli import register as register_casebook_cli
     from portal.cli import register as register_portal_cli
+    from portal.notifications_cli import register as register_notifications_cli
+    from portal.ops_cli import register as register_ops_cli
     from tenants.cli import register as register_tenant_cli
+    from workload.cli import register as register_workload_cli
 
-    register_portal_cli(app)
-    register_tenant_cli(app)
-    for module_name in ("casebook.cli", "procurement.cli", "awards.cli", "workload.cli", "portal.ops_cli",
-                        "portal.notifications_cli"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError:
-            continue
-        module.register(app)
+    for register in (register_portal_cli, register_tenant_cli, register_casebook_cli, register_workload_cli,
+                     register_ops_cli, register_notifications_cli):
+        register(app)
 
 
 def _migrations_dir():  # type: ignore[no-untyped-def]

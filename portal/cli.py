@@ -1,45 +1,36 @@
-"""`flask demo load` and the demo-data registry of the domains."""
+"""`flask tokens create`, and the `flask demo` group whose commands live in devtools."""
 from __future__ import annotations
 
-import importlib
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.db_admin import owner_session
-
-demo_cli = AppGroup("demo", help="Demonstration data.")
-
-# Each domain that has demo data exposes `load_demo() -> str` (a one-line summary) in `<pkg>.demo`.
-DEMO_MODULES = ("casebook.demo", "procurement.demo", "awards.demo")
+from kernel.db_admin import owner_session
 
 
-def load_all_demo() -> list[str]:
-    """Tenants, demo accounts and every domain's demo data, idempotently (runs as the owner)."""
-    from portal.demo import load_demo_users
-    from tenants.services import load_tenants
+class DevelopmentGroup(AppGroup):
+    """`flask demo …`: a group whose commands are loaded from devtools.cli only when one is run.
 
-    lines = []
-    with owner_session():
-        created, _updated = load_tenants()
-        lines.append(f"tenants: {created} created")
-        lines.append(f"demo users: {load_demo_users()}")
-    for name in DEMO_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        with owner_session():
-            lines.append(module.load_demo())
-    return lines
+    Demo data and generators are development-only code (devtools); registering them eagerly would
+    make every app import them. This lazy import is the one place where the shell reaches devtools
+    (allowed by name in the import contracts of pyproject.toml).
+    """
+
+    def _group(self) -> click.Group:
+        from devtools.cli import demo_cli
+
+        return demo_cli
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Any:
+        return self._group().get_command(ctx, cmd_name)
 
 
-@demo_cli.command("load")
-def demo_load_command() -> None:
-    """Load tenants, demo accounts and demo data (idempotent)."""
-    for line in load_all_demo():
-        click.echo(line)
+demo_cli = DevelopmentGroup("demo", help="Demonstration data (development only).")
 
 
 tokens_cli = AppGroup("tokens", help="Personal access tokens of the API.")
@@ -53,11 +44,11 @@ def tokens_create_command(email: str, tenant_code: str | None, name: str) -> Non
     """Create a token for a user; the token is printed alone on the last line."""
     from sqlalchemy import select
 
-    from portal.extensions import db
-    from portal.tokens import create_token
+    from kernel.errors import ServiceError
+    from kernel.extensions import db
     from tenants.context import bind_tenant
     from tenants.models import Tenant, User
-    from tenants.services import ServiceError
+    from tenants.tokens import create_token
 
     with owner_session():
         codes = [tenant_code] if tenant_code else list(db.session.scalars(select(Tenant.code).order_by(Tenant.code)))

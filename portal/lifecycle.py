@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.extensions import db
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -34,14 +34,14 @@ def register_request_hooks(app: Flask) -> None:
         # PostgreSQL cannot store NUL in text; refuse it up front with a clear 400 (never a 500).
         # Files are not inspected: their content may legitimately contain NUL bytes.
         # Query strings are left to the views (a search may simply drop the character); a NUL that
-        # still reaches PostgreSQL is answered 400 by portal.errors.
+        # still reaches PostgreSQL is answered 400 by kernel.errors.
         found = False
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             found = _has_nul(request.form) or any("\x00" in (f.filename or "") for f in request.files.values())
             if not found and request.is_json:
                 found = b"\\u0000" in request.get_data(cache=True)
         if found:
-            from portal.errors import render_error
+            from kernel.errors import render_error
 
             return render_error(400, _("The input contains a NUL character, which cannot be used. Remove it and "
                                        "try again."))
@@ -56,7 +56,7 @@ def register_request_hooks(app: Flask) -> None:
             except SQLAlchemyError:
                 db.session.rollback()
                 app.logger.exception("commit failed")
-                from portal.errors import render_error
+                from kernel.errors import render_error
 
                 response = render_error(500)
         else:

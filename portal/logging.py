@@ -104,7 +104,7 @@ def configure_logging(app: Flask) -> None:
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = True
     with app.app_context():
-        from portal.extensions import db
+        from kernel.extensions import db
 
         for engine in db.engines.values():
             if not event.contains(engine, "before_cursor_execute", _count_statement):

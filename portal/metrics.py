@@ -77,7 +77,7 @@ def install(app: Flask) -> None:
 
 
 def _observe_pool() -> None:
-    from portal.extensions import db
+    from kernel.extensions import db
 
     checked_out = idle = 0
     for engine in db.engines.values():

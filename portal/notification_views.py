@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
+from kernel.i18n import current_lang
 from kernel.notifications import service
-from portal.i18n import current_lang
-from portal.urls import safe_next
+from kernel.urls import safe_next
 from tenants.auth import require_login
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

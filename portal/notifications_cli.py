@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.extensions import db
+from kernel.extensions import db
 
 notifications_cli = AppGroup("notifications", help="Mail outbox worker, daily digests, deadline reminders.")
 

@@ -1,4 +1,4 @@
-"""Operator commands: `flask ops backup|restore|create-backup-role` and `flask demo generate`."""
+"""Operator commands: `flask ops backup|restore|create-backup-role` (`flask demo generate` is in devtools/cli.py)."""
 from __future__ import annotations
 
 import os
@@ -106,7 +106,7 @@ def restore_command(dump: Path, target: str | None, replace: bool, verify: bool,
 @click.option("--database", required=True, help="the (empty) database to create, owned by the owner")
 def create_roles_command(admin_url: str, owner: str, app_role: str, database: str) -> None:
     """Disaster recovery: the owner, the application role and an empty database on a new server."""
-    from portal.db_admin import ensure_roles_and_database
+    from kernel.db_admin import ensure_roles_and_database
 
     for name in (owner, app_role, database):
         if not name.replace("_", "").isalnum():
@@ -146,8 +146,4 @@ def check_role_command() -> None:
 
 
 def register(app: Flask) -> None:
-    from portal.cli import demo_cli
-    from portal.generate import generate_command
-
     app.cli.add_command(ops_cli)
-    demo_cli.add_command(generate_command)

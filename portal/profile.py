@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.tokens import create_token, list_tokens, revoke_token
+from kernel.errors import ServiceError
 from tenants.auth import not_found_or_denied, require_login
-from tenants.services import ServiceError
+from tenants.tokens import create_token, list_tokens, revoke_token
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 

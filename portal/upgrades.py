@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from sqlalchemy import text
 
-from portal.extensions import db
+from kernel.extensions import db
 
 
 @lru_cache(maxsize=1)

@@ -3,23 +3,25 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from kernel import audit
+from kernel.dashboard import Figure, figures_for, register_figures
+from kernel.extensions import db
+from kernel.i18n import SUPPORTED
+from kernel.navigation import register_nav_entry
+from kernel.urls import safe_next
 from kernel.waiting import waiting_for
-from portal import audit
 from portal.app import migration_head
-from portal.dashboard import Figure, figures_for, register_figures
-from portal.demo import DEMO_USERS
-from portal.extensions import db
-from portal.i18n import SUPPORTED
-from portal.urls import safe_next
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import bind_tenant
 from tenants.models import Tenant, User, is_tenant_code
 from tenants.roles import Permission
 
 bp = Blueprint("portal", __name__, template_folder="templates")
+register_nav_entry(10, _l("Home"), "portal.home", lambda u: True, section=None)
 
 
 @register_figures
@@ -43,6 +45,10 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(url_for("portal.home"))
     dev_users = []
     if current_app.config.get("DEV_LOGIN_ENABLED"):
+        # Development login only (refused in production by kernel.config): the demo accounts are
+        # development code, imported here and only here (allowed by name in pyproject's contracts).
+        from devtools.demo import DEMO_USERS
+
         names = {t.code: t for t in db.session.scalars(select(Tenant).where(
             Tenant.code.in_({u.tenant_code for u in DEMO_USERS})))}
         dev_users = [(u, names.get(u.tenant_code)) for u in DEMO_USERS]

@@ -6,11 +6,12 @@ from typing import Any, Optional
 from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
-from portal.api import api_auth, api_error, openapi, register_api_blueprint
-from portal.audit import record, record_always
+from kernel.api import api_error, openapi, register_api_blueprint
+from kernel.audit import record, record_always
 from procurement import access, exports, queries
 from procurement.i18n import _
 from procurement.models import Project
+from tenants.auth import api_auth
 
 api = register_api_blueprint(Blueprint("procurement_api", __name__, url_prefix="/api/v1/procurement"))
 TAGS = ["procurement"]

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from portal.i18n import format_yen
+from kernel.i18n import format_yen
 
 WIDTH, LABEL_W, BAR_H, GAP = 720, 200, 16, 14
 POOLED, STANDALONE = "#0031d8", "#b3b3b3"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from kernel.errors import ServiceError
 from procurement.i18n import _
-from tenants.services import ServiceError
 
 MAX_QUANTITY = 10_000_000
 MAX_YEN = 10**13

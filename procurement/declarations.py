@@ -13,13 +13,13 @@ from typing import Any, Optional
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from procurement import access, common
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
 from procurement.i18n import _
 from procurement.models import Declaration, DeclarationLine, DemandTotal, Participation, Project
-from tenants.services import ServiceError
 
 
 def committed_declarations(project: Project) -> list[Declaration]:

@@ -7,8 +7,8 @@ from typing import Any, Optional
 
 from openpyxl import Workbook
 
-from portal import spreadsheets
-from portal.i18n import TOKYO
+from kernel import spreadsheets
+from kernel.i18n import TOKYO
 from procurement.confidential import publishable
 from procurement.declarations import all_declarations
 from procurement.models import Allocation, Declaration, Project
@@ -60,7 +60,7 @@ def _unit_label(code: str, lang: str) -> str:
 def workbook(project: Project, lang: str = "ja") -> bytes:
     """The organiser's workbook: overview, participants and approvals, quantities, allocations.
 
-    Every cell through portal.spreadsheets: what municipalities typed (contact, remarks) can never
+    Every cell through kernel.spreadsheets: what municipalities typed (contact, remarks) can never
     become a formula; yen are numbers with a yen format; dates are dates; each sheet has a bold
     frozen header, a filter and fitted widths.
     """

@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.i18n import in_own_lang
-from portal.numbers import parse_whole
+from kernel.i18n import in_own_lang
+from kernel.numbers import parse_whole
 from procurement.allocation import Tier
 from procurement.models import CATEGORIES, UNITS
 

@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 STATUSES = ("draft", "demand_survey", "survey_closed", "tendering", "awarded", "contracted", "completed",
             "cancelled")

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement import access
 from procurement.allocation import largest_remainder, standalone_cost, unit_price
 from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote

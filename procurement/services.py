@@ -8,8 +8,9 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from procurement import access, common
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
@@ -31,7 +32,6 @@ from procurement.models import (
     StatusEvent,
 )
 from tenants.context import current_tenant_id
-from tenants.services import ServiceError
 
 # Projects ---------------------------------------------------------------------------------------
 

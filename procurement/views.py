@@ -9,8 +9,9 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
-from portal.i18n import TOKYO, current_lang
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.i18n import TOKYO, current_lang
 from procurement import access, bp, common, exports, queries, services
 from procurement import declarations as demand
 from procurement.chart import savings_chart
@@ -27,7 +28,6 @@ from procurement.forms import (
 )
 from procurement.models import TRANSITIONS, Project
 from tenants.auth import not_found_or_denied, require_login
-from tenants.services import ServiceError
 
 
 def _load(project_id: int) -> Project:
@@ -164,7 +164,7 @@ def project_status(project_id: int):  # type: ignore[no-untyped-def]
 
 def _conflict(error: ServiceError) -> Any:
     """409 with the service's message (stale form or a deadline that passed)."""
-    from portal.errors import render_error
+    from kernel.errors import render_error
 
     return render_error(409, error.message)
 

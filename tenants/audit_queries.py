@@ -7,9 +7,9 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from portal.audit import AuditEntry
-from portal.extensions import db
-from portal.i18n import TOKYO
+from kernel.audit import AuditEntry
+from kernel.extensions import db
+from kernel.i18n import TOKYO
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,4 @@
-"""Login sessions kept on the server, the Flask-Login loader and the access decorators.
+"""Login sessions kept on the server, API tokens, the Flask-Login loader and the access decorators.
 
 The browser cookie (signed by Flask) holds only the tenant code, and a random secret whose SHA-256
 names the server-side ``auth_sessions`` row. Every request re-checks that row (not ended, within
@@ -19,12 +19,14 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from portal import audit
-from portal.extensions import db, login_manager
+from kernel import audit
+from kernel.api import MUTATING, api_error
+from kernel.extensions import csrf, db, login_manager
 from tenants.context import bind_tenant
 from tenants.models import AuthSession, User
 from tenants.roles import Permission
 from tenants.services import mark_login
+from tenants.tokens import authenticate
 
 F = TypeVar("F", bound=Callable[..., Any])
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -112,6 +114,47 @@ def _load_from_session() -> Optional[User]:
     return user
 
 
+def _bearer_token() -> Optional[str]:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def load_user_from_token(_request: Any) -> Any:
+    """The user of a valid bearer token (or None); tried before the session cookie."""
+    token = _bearer_token()
+    if token is None:
+        return None
+    user = authenticate(token)
+    if user is None:
+        g.api_token_invalid = True
+        audit.record_always("auth.token_refused", "api_token", token[:14] if token.startswith("yk_") else None)
+    else:
+        g.api_token_user = True
+    return user
+
+
+def api_auth(permission: Optional[Permission] = None) -> Callable[[F], F]:
+    """Require a logged-in user (token or session) and optionally a permission; JSON 401/403."""
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            authenticated = current_user.is_authenticated  # runs the loaders (token first)
+            if g.get("api_token_invalid"):
+                return api_error(401, "アクセストークンが無効です。")
+            if not authenticated:
+                return api_error(401, "ログインするか、アクセストークンを指定してください。")
+            if request.method in MUTATING and not g.get("api_token_user"):
+                csrf.protect()  # a browser session writing through the API still needs the CSRF token
+            if permission is not None and not current_user.can(permission):
+                audit.record_always("access.denied", "permission", permission.value)
+                return api_error(403, "この操作を行う権限がありません。")
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
 @login_manager.user_loader
 def _never(_user_id: str) -> None:
     # We never store Flask-Login's own _user_id; the request loader below does the work.
@@ -121,11 +164,9 @@ def _never(_user_id: str) -> None:
 @login_manager.request_loader
 def load_user_from_request(_request: Any) -> Optional[User]:
     """Resolve the user of this request from the session cookie, or an API token when one is sent."""
-    loader = current_app.extensions.get("yokoten_token_loader")
-    if loader is not None:
-        user = loader(_request)
-        if user is not None:
-            return user
+    user = load_user_from_token(_request)
+    if user is not None:
+        return user
     return _load_from_session()
 
 

@@ -5,9 +5,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.db_admin import owner_session
+from kernel.db_admin import owner_session
+from kernel.errors import ServiceError
 from tenants.roles import Role
-from tenants.services import NewUser, ServiceError, create_user, load_tenants
+from tenants.services import NewUser, create_user, load_tenants
 
 tenants_cli = AppGroup("tenants", help="Tenants (municipalities and TMG).")
 users_cli = AppGroup("users", help="Users of a tenant.")

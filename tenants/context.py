@@ -14,7 +14,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal.extensions import db
+from kernel import audit
+from kernel.extensions import db
 
 _SET_SQL = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true)")
 
@@ -49,6 +50,9 @@ def bind_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> None
 
 def unbind_tenant() -> None:
     bind_tenant(None, None)
+
+
+audit.use_binding(lambda: (current_tenant_id(), current_user_id()))
 
 
 @event.listens_for(Session, "after_begin")

@@ -7,8 +7,8 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from kernel.extensions import db
 from kernel.notifications import directory as hook
-from portal.extensions import db
 from tenants.context import bind_tenant, current_tenant_id, current_user_id
 from tenants.models import Membership, Tenant, User
 

@@ -6,6 +6,8 @@ published casebook entry, a procurement project, an award programme) checked by 
 """
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class Role(StrEnum):
     MEMBER = "member"
@@ -83,3 +85,17 @@ def permissions_for(roles: set[str]) -> frozenset[Permission]:
         except ValueError:
             continue
     return frozenset(granted)
+
+
+ROLE_LABELS = {
+    "member": _l("Member"),
+    "tenant_admin": _l("Administrator"),
+    "curator": _l("Curator"),
+    "judge": _l("Judge"),
+    "operator": _l("Operator"),
+}
+
+
+def role_label(role: str) -> str:
+    """The role's name in the user's language (a template global)."""
+    return str(ROLE_LABELS.get(role, role))

@@ -10,8 +10,9 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
@@ -22,15 +23,6 @@ TMG_ROW = {
     "code": TMG_CODE, "name_ja": "東京都", "name_kana": "とうきょうと", "name_en": "Tokyo Metropolitan Government",
     "kind": "prefecture", "region": "tmg",
 }
-
-
-class ServiceError(ValueError):
-    """A rule of the domain refused the request; ``message`` is shown to the user."""
-
-    def __init__(self, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def read_municipalities(path: Path = MUNICIPALITIES_CSV) -> list[dict[str, str]]:

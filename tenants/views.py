@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kernel.errors import ServiceError
 from tenants import bp
 from tenants.audit_queries import PAGE_SIZE, AuditFilter, search_audit
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.forms import AuditFilterForm, RolesForm
 from tenants.roles import Permission
-from tenants.services import ServiceError, get_user, list_users, set_active, set_roles
+from tenants.services import get_user, list_users, set_active, set_roles
 
 
 @bp.get("/")

@@ -14,8 +14,8 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from portal.demo import CHIYODA, KOTO, OME  # noqa: E402
-from portal.extensions import db  # noqa: E402
+from devtools.demo import CHIYODA, KOTO, OME  # noqa: E402
+from kernel.extensions import db  # noqa: E402
 from tenants.models import TMG_CODE  # noqa: E402
 from tests.dbsetup import TestCluster, build_template, start_cluster  # noqa: E402
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
-from portal.db_admin import drop_database, ensure_roles_and_database, with_user_and_db
+from kernel.config import normalise_url
+from kernel.db_admin import drop_database, ensure_roles_and_database, with_user_and_db
 
 
 @dataclass
@@ -86,9 +86,9 @@ def build_template(cluster: TestCluster, base_config: dict) -> None:
     """Migrate the template database to head and load tenants and demo accounts."""
     from flask_migrate import upgrade
 
+    from devtools.cli import load_all_demo
+    from kernel.extensions import db
     from portal.app import create_app
-    from portal.cli import load_all_demo
-    from portal.extensions import db
 
     urls = cluster.create_empty("tpl")
     app = create_app({**base_config, **urls})

@@ -5,8 +5,8 @@ import re
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.tokens import ApiToken
+from kernel.extensions import db
+from tenants.tokens import ApiToken
 
 
 def _create(client, name: str = "集計スクリプト") -> str:  # type: ignore[no-untyped-def]

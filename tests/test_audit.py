@@ -6,9 +6,9 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from portal.audit import AuditEntry
-from portal.config import normalise_url
-from portal.extensions import db
+from kernel.audit import AuditEntry
+from kernel.config import normalise_url
+from kernel.extensions import db
 from tenants.context import bind_tenant
 
 

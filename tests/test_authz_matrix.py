@@ -34,7 +34,7 @@ def test_matrix_names_only_real_routes(app) -> None:  # type: ignore[no-untyped-
 def test_matrix(app, client, role: str, row) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         path = resolve(row.path, PROVIDERS)
-        from portal.extensions import db
+        from kernel.extensions import db
 
         db.session.commit()  # releases the savepoint: the objects are visible to the request
         db.session.remove()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.authz.matrix import ROLES, load_rows, resolve
 from tests.authz.providers import load_all
 from tests.conftest import login

@@ -40,7 +40,7 @@ def test_catalogue_matches_the_code(po: Path, tmp_path: Path) -> None:
 def test_each_module_sees_its_own_translation_of_a_shared_id(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
     """'Title' is 件名 for a procurement project and タイトル for a case: the catalogues are merged, so a
     module's own catalogue must win on its own pages whatever the merge order."""
-    from portal.i18n import domain_for
+    from kernel.i18n import domain_for
 
     with app.test_request_context("/", headers={"Accept-Language": "ja"}):
         meanings = {pkg: domain_for(pkg).gettext("Title") for pkg in ("casebook", "procurement", "awards")}
@@ -50,12 +50,12 @@ def test_each_module_sees_its_own_translation_of_a_shared_id(app, client, login_
 
 
 def test_template_translations_follow_domain_and_locale_within_one_request(app) -> None:  # type: ignore[no-untyped-def]
-    # Templates look their translations up once per request (portal.i18n._translations); a domain
+    # Templates look their translations up once per request (kernel.i18n._translations); a domain
     # switched or a locale forced later in the same request must still be seen.
     from flask import render_template_string
     from flask_babel import force_locale
 
-    from portal.i18n import domain_for
+    from kernel.i18n import domain_for
 
     with app.test_request_context("/"):
         domain_for("procurement").as_default()

@@ -7,8 +7,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from kernel.config import normalise_url
 from portal.app import _migrations_dir
-from portal.config import normalise_url
 
 pytestmark = pytest.mark.no_rollback
 
@@ -22,8 +22,8 @@ def test_single_head() -> None:
 def test_up_from_empty_and_down_again(cluster) -> None:  # type: ignore[no-untyped-def]
     from flask_migrate import downgrade, upgrade
 
+    from kernel.extensions import db
     from portal.app import create_app
-    from portal.extensions import db
     from tests.conftest import BASE_CONFIG
 
     urls = cluster.create_empty("migr")

@@ -1,9 +1,9 @@
-"""Whole numbers typed by people: one parser (portal.numbers), and the pages that use it never answer 500."""
+"""Whole numbers typed by people: one parser (kernel.numbers), and the pages that use it never answer 500."""
 from __future__ import annotations
 
 import pytest
 
-from portal.numbers import parse_whole
+from kernel.numbers import parse_whole
 from tests.conftest import login
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 
-from portal.config import normalise_url
+from kernel.config import normalise_url
 from tests.conftest import OTHER_TENANT, OWN_TENANT
 
 pytestmark = pytest.mark.no_rollback
@@ -110,8 +110,8 @@ def test_pool_of_one_connection_does_not_carry_tenant_over(cluster):  # type: ig
 
 def test_app_session_binds_tenant_per_request_through_one_connection(cluster):  # type: ignore[no-untyped-def]
     """The real app with a pool of one: a logged-in request, then an anonymous one, see different rows."""
+    from kernel.extensions import db
     from portal.app import create_app
-    from portal.extensions import db
     from tests.conftest import BASE_CONFIG, login
 
     app = create_app({**BASE_CONFIG, **cluster.urls("unit"),

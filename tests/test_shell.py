@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from kernel.config import ConfigError
 from portal.app import create_app
-from portal.config import ConfigError
 from tests.conftest import BASE_CONFIG
 
 
@@ -63,7 +63,7 @@ def test_error_pages_are_japanese(client, login_as, path, status, title) -> None
 
 
 def test_400_409_500_pages_render_in_japanese(app) -> None:  # type: ignore[no-untyped-def]
-    from portal.errors import render_error
+    from kernel.errors import render_error
 
     with app.test_request_context("/"):
         for status, title in ((400, "リクエストを処理できませんでした"), (409, "ほかの人がこの内容を先に更新しました"),

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.models import Tenant
 from tests.conftest import login
 

@@ -1,6 +1,12 @@
 """業務量調査 (workload surveys): task lists, survey rounds, results and a privacy-safe peer benchmark."""
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from kernel.navigation import register_nav_entry
+from tenants.roles import Permission
 
 bp = Blueprint("workload", __name__, template_folder="templates", url_prefix="/workload")
+register_nav_entry(55, _l("Workload surveys"), "workload.index",
+                   lambda u: u.can(Permission.WORKLOAD_ENTER) or u.can(Permission.WORKLOAD_STANDARD))
 
 from workload import api, views  # noqa: E402,F401

@@ -10,8 +10,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from portal.api import api_auth, api_error, openapi, register_api_blueprint
-from portal.audit import record_always
+from kernel.api import api_error, openapi, register_api_blueprint
+from kernel.audit import record_always
+from tenants.auth import api_auth
 from tenants.roles import Permission
 from workload import queries
 from workload.i18n import _

@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.db_admin import owner_session
+from kernel.db_admin import owner_session
 
 workload_cli = AppGroup("workload", help="Workload surveys.")
 
@@ -14,7 +14,7 @@ workload_cli = AppGroup("workload", help="Workload surveys.")
 @click.option("--fiscal-year", "fiscal_year", type=int, required=True)
 def publish_command(fiscal_year: int) -> None:
     """Recompute the published peer benchmark of a fiscal year (e.g. after changing the minimum)."""
-    from portal.extensions import db
+    from kernel.extensions import db
     from workload.services import publish_benchmark
 
     with owner_session():

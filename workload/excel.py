@@ -21,7 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from portal import spreadsheets
+from kernel import spreadsheets
 from workload.i18n import _
 from workload.models import Department, Entry, Round
 from workload.queries import Results, TaskRow
@@ -37,7 +37,7 @@ EDITABLE = PatternFill("solid", fgColor="FFF2CC")
 
 
 def _text_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write a value; text that could start a formula is kept as text (portal.spreadsheets, shared by every export)."""
+    """Write a value; text that could start a formula is kept as text (kernel.spreadsheets, shared by every export)."""
     return spreadsheets.text_cell(ws.cell(row=row, column=column), value, number_format="General")
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 from sqlalchemy import func, select, text
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.models import Tenant
 from workload.models import (
     BenchmarkCell,

@@ -8,10 +8,10 @@ from typing import Any, Optional
 from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, text
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.models import User
-from tenants.services import ServiceError
 from workload import access, queries
 from workload.i18n import _
 from workload.models import CLASSES, Department, Entry, OwnTask, Round, StandardTask, TaskClass, TaskGroup

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from awards.models import Judge, Programme, Submission
 from awards.services import get_programme
-from portal.extensions import db
-from portal.i18n import TOKYO
+from kernel.errors import ServiceError
+from kernel.extensions import db
+from kernel.i18n import TOKYO
 from tenants.auth import not_found_or_denied
 from tenants.models import Tenant
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def load_programme(programme_id: int) -> Programme:

@@ -22,10 +22,10 @@ from awards.services import (
     withdraw_entry,
 )
 from awards.views.common import act, denied, download, form_errors, load_programme
-from portal.numbers import parse_whole
+from kernel.errors import ServiceError
+from kernel.numbers import parse_whole
 from tenants.auth import require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 # Case fields (casebook/integration.py) → entry-sheet fields.
 PREFILL = {"title": "title", "summary": "summary", "problem": "background", "approach": "activities",

@@ -28,10 +28,10 @@ from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
 from awards.views.common import XLSX, act, denied, download, entrant_label, load_programme, tenant_names
-from portal.i18n import current_lang
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang
 from tenants.auth import require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def _judge(programme: Programme) -> Judge:

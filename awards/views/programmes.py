@@ -29,10 +29,10 @@ from awards.services import (
     update_programme,
 )
 from awards.views.common import aware, form_errors, is_curator, load_programme, local
-from portal.i18n import today_tokyo
+from kernel.errors import ServiceError
+from kernel.i18n import today_tokyo
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 @bp.get("/")

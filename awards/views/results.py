@@ -41,12 +41,12 @@ from awards.views.common import (
     tenant_names,
 )
 from awards.views.judging import export_response, scale_bounds, totals_of
-from portal.i18n import current_lang
-from portal.numbers import parse_whole
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang
+from kernel.numbers import parse_whole
 from tenants.auth import require_login, require_permission
 from tenants.context import bind_tenant
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def _assign_form(programme, judge, names, live) -> AssignForm:  # type: ignore[no-untyped-def]
@@ -148,7 +148,7 @@ def judge_detail(judge_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/sheets/<int:sheet_id>/reopen")
 @require_permission(Permission.AWARDS_ORGANISE)
 def sheet_reopen(sheet_id: int):  # type: ignore[no-untyped-def]
-    from portal.extensions import db
+    from kernel.extensions import db
 
     sheet = db.session.get(ScoreSheet, sheet_id)
     if sheet is None:
@@ -188,7 +188,7 @@ def judge_chart(judge_id: int):  # type: ignore[no-untyped-def]
 def programme_submissions(programme_id: int):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from portal.extensions import db
+    from kernel.extensions import db
 
     programme = load_programme(programme_id)
     subs = list(db.session.scalars(select(Submission).where(Submission.programme_id == programme.id)

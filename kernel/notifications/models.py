@@ -13,8 +13,8 @@ from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, Int
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 EMAIL_MODES = ("immediate", "digest", "none")
 OUTBOX_STATES = ("pending", "sent", "failed")

@@ -31,9 +31,9 @@ from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from kernel.extensions import db
 from kernel.notifications.directory import directory
 from kernel.notifications.models import OutboxMail
-from portal.extensions import db
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10

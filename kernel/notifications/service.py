@@ -9,13 +9,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
+from kernel import audit
+from kernel.extensions import db
+from kernel.i18n import SUPPORTED, domain_for
 from kernel.notifications.directory import Person, directory
 from kernel.notifications.models import EMAIL_MODES, Notification, NotificationSetting
 from kernel.notifications.outbox import queue_mail
 from kernel.notifications.registry import N_, Recipient, _events, get_event
-from portal import audit
-from portal.extensions import db
-from portal.i18n import SUPPORTED, domain_for
 
 DEFAULT_MODE, DEFAULT_LANGUAGE = "immediate", "ja"
 

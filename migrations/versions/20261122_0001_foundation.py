@@ -115,7 +115,7 @@ def upgrade():
     grant_app("memberships", "SELECT, INSERT, DELETE")
     grant_app("auth_sessions", "SELECT, INSERT, UPDATE")
     grant_app("audit_log", "SELECT, INSERT")
-    # Audit inserts skip RETURNING (see portal.audit), so SQLAlchemy draws the id from the sequence.
+    # Audit inserts skip RETURNING (see kernel.audit), so SQLAlchemy draws the id from the sequence.
     op.execute(f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {q(role)}")
     grant_app("alembic_version", "SELECT")
 

@@ -8,11 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal import audit
-from portal.db_admin import owner_session
-from portal.extensions import db
+from kernel import audit
+from kernel.db_admin import owner_session
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.context import bind_tenant
-from tenants.services import ServiceError
 from tenants.sso.crypto import SecretKeyError, rotate_secret
 from tenants.sso.models import SsoProvider
 from tenants.sso.services import (

@@ -7,8 +7,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Stri
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 DEFAULT_SCOPES = "openid email profile"
 

@@ -18,12 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE, Tenant, User
 from tenants.roles import Role
-from tenants.services import NewUser, ServiceError, create_user, get_tenant
+from tenants.services import NewUser, create_user, get_tenant
 from tenants.sso.crypto import SecretKeyError, encrypt_secret
 from tenants.sso.models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
 from tenants.sso.oidc import SsoError

@@ -17,15 +17,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import audit
-from portal.extensions import db, limiter
-from portal.navigation import register_admin_link
-from portal.urls import safe_next
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db, limiter
+from kernel.navigation import register_admin_link
+from kernel.urls import safe_next
 from tenants.auth import require_permission, start_session
 from tenants.context import bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
-from tenants.services import ServiceError, get_tenant
+from tenants.services import get_tenant
 from tenants.sso import breaker
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import SsoSettingsForm

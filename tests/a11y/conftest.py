@@ -17,8 +17,8 @@ from tests.conftest import BASE_CONFIG
 
 @pytest.fixture(scope="session")
 def a11y_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    from kernel.extensions import db
     from portal.app import create_app
-    from portal.extensions import db
 
     urls = cluster.create_from_template("a11y")
     # Static files cached by the browser (as behind a real web server): the survey opens many pages.

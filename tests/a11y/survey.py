@@ -135,7 +135,7 @@ def shape(path: str) -> str:
 
 def matrix_targets(app: Flask) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
     """GET rows of the matrix that answer 200 per role, with placeholders resolved (objects committed)."""
-    from portal.extensions import db
+    from kernel.extensions import db
 
     providers = load_all()
     resolved: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""Dates, fiscal years and yen per locale (portal/i18n.py), directly and through the template filters."""
+"""Dates, fiscal years and yen per locale (kernel/i18n.py), directly and through the template filters."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -8,7 +8,7 @@ import pytest
 from flask import render_template_string, session
 from flask_babel import refresh
 
-from portal.i18n import (
+from kernel.i18n import (
     fiscal_year_of,
     format_day,
     format_day_both,

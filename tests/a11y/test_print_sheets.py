@@ -14,7 +14,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from portal.i18n import format_day_both, today_tokyo
+from kernel.i18n import format_day_both, today_tokyo
 from tests.a11y.survey import login_role
 from tests.authz.matrix import ROLES, load_rows
 from tests.browser.pdf import normalise_pdf_text, page_pdf_text
@@ -59,7 +59,7 @@ def test_base_sheet_prints_on_numbered_a4_pages(a11y_app, a11y_page, a11y_server
     from flask import g, render_template_string
     from sqlalchemy import select
 
-    from portal.extensions import db
+    from kernel.extensions import db
     from tenants.context import bind_tenant
     from tenants.models import User
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tests.conftest import login
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from awards import judging, services
 from awards.models import Judge, Programme, Recusal, ScoreSheet, Submission
-from portal.demo import CHIYODA
-from portal.extensions import db
+from devtools.demo import CHIYODA
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE
 from tests.awards.scenario import jp, user

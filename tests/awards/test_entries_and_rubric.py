@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from awards import services
 from awards.models import Criterion, Entry, Programme, Submission
-from portal.extensions import db
+from kernel.extensions import db
 from tests.awards.scenario import jp
 from tests.conftest import login
 

@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
-from portal.demo import CHIYODA, KOTO
+from devtools.demo import CHIYODA, KOTO
+from kernel.config import normalise_url
 
 pytestmark = pytest.mark.no_rollback
 
 
 def test_generate_three_entries_on_two_tenants(app, cluster) -> None:  # type: ignore[no-untyped-def]
-    from awards.generate import generate
+    from devtools.generate.awards import generate
 
     engine = create_engine(normalise_url(cluster.urls("unit")["DATABASE_OWNER_URL"]), poolclass=NullPool)
     raw = engine.raw_connection()

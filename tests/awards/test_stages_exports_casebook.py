@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from awards.models import Programme, Submission
-from portal.extensions import db
+from kernel.extensions import db
 from tests.awards.scenario import jp
 from tests.conftest import login
 
@@ -84,7 +84,7 @@ def test_a_published_entry_goes_to_the_casebook_once(client, scenario, fake_case
 def test_demo_data_has_a_published_programme_judged_without_conflicts(client) -> None:  # type: ignore[no-untyped-def]
     import re
 
-    from awards.demo import PUBLISHED_TITLE
+    from devtools.demo.awards import PUBLISHED_TITLE
 
     login(client, "member")
     index = client.get("/awards/").get_data(as_text=True)

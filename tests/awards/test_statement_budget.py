@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from kernel.extensions import db
 
 
 def _more_judges_and_entries(scenario) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from portal.i18n import TOKYO
+from kernel.i18n import TOKYO
 from tests.browser.conftest import ARTIFACTS, dev_login
 from tests.browser.pdf import page_pdf_text
 

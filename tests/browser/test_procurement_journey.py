@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 
-from portal.i18n import TOKYO
+from kernel.i18n import TOKYO
 from tests.browser.conftest import dev_login
 from tests.browser.pdf import page_pdf_text
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.browser.conftest import ARTIFACTS
 from tests.sso.conftest import OME, Provider, start_provider
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casebook.services import create_case
 from casebook.validation import empty_content
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.extensions import db
-from portal.tokens import create_token
+from kernel.extensions import db
+from tenants.tokens import create_token
 from tests.casebook.conftest import user_of
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from casebook.models import MARKDOWN_FIELDS, PLAIN_FIELDS, Case, CaseVersion
-from portal.extensions import db
+from kernel.extensions import db
 from tests.authz.providers.casebook import PNG
 
 FORM = {"title": "書かない窓口", "summary": "概要", "problem": "", "approach": "", "outcomes": "",

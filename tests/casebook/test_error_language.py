@@ -6,7 +6,7 @@ import io
 import pytest
 
 from casebook.services import add_attachment
-from tenants.services import ServiceError
+from kernel.errors import ServiceError
 from tests.casebook.conftest import make_case
 from tests.casebook.test_cases import _create
 

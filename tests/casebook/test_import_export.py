@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from casebook import excel
 from casebook.models import Case
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 
 
@@ -55,7 +55,7 @@ def test_cli_import_is_idempotent_publishes_and_reports_bad_lines(app, tmp_path)
     finally:
         # The CLI commits as the owner: clean up what it wrote (the unit database is shared).
         with app.app_context():
-            from portal.db_admin import owner_session
+            from kernel.db_admin import owner_session
 
             with owner_session():
                 bind_tenant("134210")
@@ -119,9 +119,9 @@ def test_generator_writes_searchable_cases_with_copy(app, monkeypatch, window) -
     ops' bulk-load window (NO FORCE for the transaction) it copies straight into the tables."""
     import psycopg2
 
-    from casebook import generate as generator
     from casebook import search
-    from casebook.generate import generate
+    from devtools.generate import casebook as generator
+    from devtools.generate.casebook import generate
 
     monkeypatch.setattr(generator, "BULK_ROWS", 1)  # exercise the bulk path (GIN indexes rebuilt once)
 

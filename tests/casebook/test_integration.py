@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from casebook.integration import case_prefill, create_case_from_award
 from casebook.models import Case, CaseVersion, Submission
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant, current_tenant_id
 from tests.casebook.conftest import make_case, user_of
 
@@ -45,7 +45,7 @@ def test_create_case_from_award_lands_in_the_curators_queue(app_ctx) -> None:  #
 def test_create_case_from_award_refuses_bad_input(app_ctx) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from tenants.services import ServiceError
+    from kernel.errors import ServiceError
 
     curator = user_of("130001", "curator@metro.tokyo.example.jp")
     for tenant, fields in (("999999", {"title": "x"}), ("13108", {"title": "x"}), ("131083", {"title": ""}),

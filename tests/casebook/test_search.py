@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from casebook import queries, search
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from awards.exports import to_csv, to_xlsx
 from casebook import excel as casebook_excel
-from portal import spreadsheets
+from kernel import spreadsheets
 from procurement import declarations, exports, services
 from tests.procurement.factories import make_project, user
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from devtools.demo import KOTO, OME
+from kernel.extensions import db
 from kernel.notifications import N_, event_table, notify, people_in_param, register_event, send_pending
 from kernel.notifications.models import Notification, OutboxMail
 from kernel.notifications.outbox import backoff
 from kernel.notifications.service import save_settings, write_digests
-from portal.demo import KOTO, OME
-from portal.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
 from tests.conftest import login

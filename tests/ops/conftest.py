@@ -16,9 +16,9 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from kernel.config import normalise_url
+from kernel.db_admin import with_user_and_db
 from portal.backup import create_backup_role, libpq
-from portal.config import normalise_url
-from portal.db_admin import with_user_and_db
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from portal.extensions import db
+from kernel.extensions import db
 
 EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "15"))  # more for a deeper run; CI keeps 15
 
@@ -28,9 +28,9 @@ def bearer(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A member's personal access token (made inside the test's rolled-back transaction)."""
     from sqlalchemy import select
 
-    from portal.tokens import create_token
     from tenants.context import bind_tenant
     from tenants.models import User
+    from tenants.tokens import create_token
 
     with app.app_context():
         bind_tenant("132055")

@@ -6,8 +6,8 @@ import json
 import psycopg2
 import pytest
 
+from devtools.generate import generate_all
 from portal.backup import BackupError, backup, fingerprint, restore
-from portal.generate import generate_all
 
 pytestmark = pytest.mark.no_rollback
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from kernel.db_admin import ensure_roles_and_database
+from kernel.extensions import db
 from portal.app import create_app
 from portal.backup import BackupError, backup, pg_tool, restore
-from portal.db_admin import ensure_roles_and_database
-from portal.extensions import db
 from tests.conftest import BASE_CONFIG, login
 from tests.ops.pgcluster import PG15_BIN, LocalCluster, embedded_bin
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.authz.matrix import load_rows, resolve
 from tests.authz.providers import load_all
 from tests.conftest import login

@@ -9,10 +9,10 @@ from flask import Flask
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from kernel.config import normalise_url
+from kernel.extensions import db
 from portal import db_liveness
 from portal.backup import libpq
-from portal.config import normalise_url
-from portal.extensions import db
 from tests import dbsetup
 
 

@@ -1,4 +1,4 @@
-"""The README's first command: `make run` (portal.devserver) starts everything and stops everything.
+"""The README's first command: `make run` (devtools.devserver) starts everything and stops everything.
 
 Runs the real devserver with its own embedded PostgreSQL in a scratch directory (not the developer's
 var/pgdata), on free ports: migrations, demo data, gunicorn and the local OpenID provider come up,
@@ -45,7 +45,7 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
     log = (var / "devserver.log").open("wb")
     # start_new_session: the signal goes to the devserver process alone, never to a process group.
     # SIGINT starts ignored, as for `make run &` from a script (a non-interactive shell does that).
-    process = subprocess.Popen([sys.executable, "-m", "portal.devserver"], cwd=ROOT, env=env, stdout=log,
+    process = subprocess.Popen([sys.executable, "-m", "devtools.devserver"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:

@@ -170,8 +170,8 @@ def test_worker_killed_under_load(gunicorn) -> None:  # type: ignore[no-untyped-
 
 def test_pool_exhausted_answers_503_with_retry_after_not_a_hang(live_db) -> None:  # type: ignore[no-untyped-def]
     """Every pooled connection is busy: the request waits DB_POOL_TIMEOUT, then 503 + Retry-After."""
+    from kernel.extensions import db
     from portal.app import create_app
-    from portal.extensions import db
     from tests.conftest import BASE_CONFIG, login
 
     options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1.0, "pool_pre_ping": True}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from portal.generate import check_digit, generate_all, synthetic_tenants
+from devtools.generate import check_digit, generate_all, synthetic_tenants
 
 pytestmark = pytest.mark.no_rollback
 

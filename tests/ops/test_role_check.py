@@ -8,10 +8,10 @@ import sys
 import psycopg2
 import pytest
 
+from kernel.config import ConfigError
+from kernel.db_admin import with_user_and_db
 from portal.app import create_app
 from portal.backup import libpq
-from portal.config import ConfigError
-from portal.db_admin import with_user_and_db
 from portal.role_check import check_database_role
 from tests.conftest import BASE_CONFIG
 from tests.ops.conftest import ROOT, free_port

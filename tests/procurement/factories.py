@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement import declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.conftest import login
 from tests.procurement.factories import declare, make_project
 
@@ -12,7 +12,7 @@ from tests.procurement.factories import declare, make_project
 def awarded_demo_id(app) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from procurement.demo import AWARDED_TITLE
+    from devtools.demo.procurement import AWARDED_TITLE
     from procurement.models import Project
 
     with app.app_context():

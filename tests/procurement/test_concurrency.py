@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement import common
 from procurement.models import Declaration, DemandTotal, Participation
 from tenants.context import bind_tenant

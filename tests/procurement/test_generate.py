@@ -10,7 +10,7 @@ pytestmark = pytest.mark.no_rollback
 
 
 def test_generate_small(cluster, app) -> None:  # type: ignore[no-untyped-def]
-    from procurement.generate import generate
+    from devtools.generate.procurement import generate
 
     url = cluster.urls("unit")["DATABASE_OWNER_URL"].replace("postgresql+psycopg2://", "postgresql://")
     conn = psycopg2.connect(url)

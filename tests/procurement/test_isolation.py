@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
-from procurement.demo import AWARDED_TITLE, LED_TITLE
+from devtools.demo.procurement import AWARDED_TITLE, LED_TITLE
+from kernel.config import normalise_url
 
 pytestmark = pytest.mark.no_rollback
 OME, KOTO, CHIYODA, TMG = "132055", "131083", "131016", "130001"

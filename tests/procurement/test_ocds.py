@@ -11,7 +11,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement import exports, services
 from tests.procurement.factories import declare, make_project, user
 

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement import exports, services
 from procurement.confidential import CONFIDENTIAL_FIELDS, UNPUBLISHED_DECLARATION_STATUSES
 from procurement.models import Declaration

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from procurement.demo import AWARDED_TITLE, LED_TITLE
+from devtools.demo.procurement import AWARDED_TITLE, LED_TITLE
+from kernel.extensions import db
 from procurement.models import Project
 from tests.conftest import login
 

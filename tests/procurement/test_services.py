@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.audit import AuditEntry
-from portal.extensions import db
+from kernel.audit import AuditEntry
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from procurement import common, declarations, queries, services
 from procurement.models import Allocation, Declaration, DemandTotal, Participation, StatusEvent
 from tenants.context import bind_tenant
-from tenants.services import ServiceError
 from tests.procurement.factories import declare, make_project, user
 
 
@@ -108,7 +108,7 @@ def test_deadline_is_enforced_in_the_service(ctx, monkeypatch) -> None:  # type:
 
 
 def test_deadline_in_tokyo_time(ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from portal.i18n import TOKYO
+    from kernel.i18n import TOKYO
 
     project = make_project()
     project.survey_closes_at = datetime(2027, 1, 31, 17, 0, tzinfo=TOKYO)  # 17:00 JST = 08:00 UTC

@@ -8,7 +8,7 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement.models import Declaration, Project
 from tests.conftest import login
 from tests.procurement.factories import declare, make_project, user
@@ -161,7 +161,7 @@ def test_allocation_savings_and_workbook(app, client) -> None:  # type: ignore[n
 def test_api_lists_reads_and_hides(app, client) -> None:  # type: ignore[no-untyped-def]
     project_id = _awarded(app)
     with app.app_context():
-        from portal.tokens import create_token
+        from tenants.tokens import create_token
 
         _row, token = create_token(user("other_member"), "test")
         db.session.commit()

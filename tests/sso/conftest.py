@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.sso import breaker
 from tenants.sso.oidc import clear_caches
 from tenants.sso.services import ProviderSettings, save_provider
@@ -144,7 +144,7 @@ def failures(app: Flask, tenant: Optional[str]) -> list[dict]:
     """The reasons of the refused logins audited for a tenant (newest last)."""
     from sqlalchemy import select
 
-    from portal.audit import AuditEntry
+    from kernel.audit import AuditEntry
     from tenants.context import bind_tenant
 
     with app.app_context():

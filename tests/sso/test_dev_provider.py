@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from devtools.sso_provider import demo_accounts
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
 from tenants.sso.services import ProviderSettings, save_provider
@@ -47,7 +47,7 @@ def test_demo_accounts_link_and_newcomers_are_provisioned(app) -> None:  # type:
 
 
 def test_start_local_provider_configures_the_demo_tenants(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The hook portal/devserver.py calls: provider on a free port, demo tenants configured."""
+    """The hook devtools/devserver.py calls: provider on a free port, demo tenants configured."""
     import socket
 
     import requests

@@ -12,7 +12,7 @@ import requests
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import AuthSession, User
 from tests.sso.conftest import KOTO, OME, authorize, configure, dance, failures, sso_login, start_login
@@ -456,9 +456,9 @@ def test_settings_and_error_pages_in_english(app, login_as) -> None:  # type: ig
 def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -> None:  # type: ignore[no-untyped-def]
     import pytest as _pytest
 
+    from kernel.config import ConfigError
+    from kernel.errors import ServiceError
     from portal.app import create_app
-    from portal.config import ConfigError
-    from tenants.services import ServiceError
     from tenants.sso.crypto import SecretKeyError, decrypt_secret
     from tenants.sso.services import ProviderSettings, save_provider
     from tests.conftest import BASE_CONFIG

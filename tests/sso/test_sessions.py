@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import AuthSession, User
 from tests.conftest import login

@@ -7,8 +7,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from portal.audit import AuditEntry
-from portal.extensions import db
+from kernel.audit import AuditEntry
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.sso.models import SsoProvider
 from tests.conftest import BASE_CONFIG
@@ -167,7 +167,7 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
         assert result.exit_code == 0 and "1 client secret" in result.output
         only_new = create_app({**BASE_CONFIG, **urls, "SSO_SECRET_KEY": new_key})
         with only_new.app_context():
-            from portal.db_admin import owner_session
+            from kernel.db_admin import owner_session
             from tenants.sso.crypto import decrypt_secret
             from tenants.sso.services import get_provider
 
@@ -189,8 +189,8 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
 
 def test_rate_limits_per_ip_and_per_tenant(cluster) -> None:  # type: ignore[no-untyped-def]
     """Flask-Limiter on the login endpoints (memory storage here; Redis when REDIS_URL is set)."""
+    from kernel.extensions import limiter
     from portal.app import create_app
-    from portal.extensions import limiter
 
     urls = cluster.urls("unit")
     limited = create_app({**BASE_CONFIG, **urls, "RATELIMIT_ENABLED": True,

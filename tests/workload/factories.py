@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant, current_tenant_id, current_user_id
 from tenants.models import User
 from tenants.roles import Role

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
+from kernel.config import normalise_url
 from tenants.services import read_municipalities
 
 pytestmark = pytest.mark.no_rollback

@@ -7,7 +7,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.conftest import OWN_TENANT
 from tests.workload.factories import admin_of, bind_as, make_round, task_id
 from workload import services

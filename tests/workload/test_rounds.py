@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.conftest import OWN_TENANT
 from tests.workload.factories import bind_as, task_id
 from workload.models import Department, Entry, Round

@@ -10,8 +10,8 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.i18n import current_lang, fiscal_year_of, today_tokyo
-from portal.numbers import parse_whole
+from kernel.i18n import current_lang, fiscal_year_of, today_tokyo
+from kernel.numbers import parse_whole
 from tenants.auth import require_login
 from workload import access, bp, queries, services
 from workload.chart import peer_boxes

@@ -6,9 +6,9 @@ from typing import Any, Optional
 from flask import abort, flash
 from flask_login import current_user
 
-from portal.numbers import parse_whole
+from kernel.errors import ServiceError
+from kernel.numbers import parse_whole
 from tenants.auth import not_found_or_denied
-from tenants.services import ServiceError
 from workload import access, queries
 from workload.models import Department, Round
 from workload.services import Conflict

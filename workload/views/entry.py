@@ -7,9 +7,9 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.i18n import current_lang
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang
 from tenants.auth import require_login
-from tenants.services import ServiceError
 from workload import bp, excel, queries, services
 from workload.forms import PostForm, UploadForm
 from workload.models import Department, Round

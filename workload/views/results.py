@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response, render_template
 from flask_babel import gettext as _
 
-from portal.i18n import current_lang
+from kernel.i18n import current_lang
 from tenants.auth import require_login
 from workload import bp, excel, queries
 from workload.chart import stacked_hours

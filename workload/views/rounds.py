@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.i18n import fiscal_year_of, today_tokyo
-from portal.numbers import parse_whole
+from kernel.errors import ServiceError
+from kernel.extensions import db
+from kernel.i18n import fiscal_year_of, today_tokyo
+from kernel.numbers import parse_whole
 from tenants.auth import require_login
 from tenants.models import User
-from tenants.services import ServiceError
 from workload import access, bp, queries, services
 from workload.forms import CloseForm, ContactForm, DepartmentsForm, PostForm, RoundForm
 from workload.views.common import load_department, load_round, refused, require_manage, version_of

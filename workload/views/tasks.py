@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.i18n import current_lang
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang
 from tenants.auth import not_found_or_denied, require_login
-from tenants.services import ServiceError
 from workload import access, bp, queries, services
 from workload.forms import OwnTaskForm, PostForm, StandardTaskForm
 from workload.views.common import refused, require_manage, version_of

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casebook import community, curation, services
 from casebook.models import Case, Entry
 from casebook.validation import empty_content
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
 from tests.authz.providers import provides

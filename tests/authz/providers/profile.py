@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.tokens import create_token
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import User
+from tenants.tokens import create_token
 from tests.authz.providers import provides
 from tests.conftest import OTHER_TENANT, OWN_TENANT
 

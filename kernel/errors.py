@@ -1,4 +1,5 @@
-"""Error pages in the user's language (JSON under /api/), never a bare stack trace."""
+"""A service's refusal (ServiceError), and error pages in the user's language (JSON under /api/), never a
+bare stack trace."""
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -8,7 +9,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from portal import audit
+from kernel import audit
+
+
+class ServiceError(ValueError):
+    """A rule of the domain refused the request; ``message`` is shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -41,7 +51,7 @@ def render_error(status: int, detail: str | None = None, database: bool = True) 
         if database:
             body = render_template("errors/error.html", status=status, title=title, message=message, detail=detail)
         else:  # no context processors: Flask-Login's would load the user from the database
-            from portal.i18n import current_lang
+            from kernel.i18n import current_lang
 
             body = current_app.jinja_env.get_template("errors/unavailable.html").render(
                 status=status, title=title, message=message, current_lang=current_lang)
@@ -103,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _safe_rollback() -> None:
-    from portal.extensions import db
+    from kernel.extensions import db
 
     try:
         db.session.rollback()

@@ -38,15 +38,15 @@ from flask import current_app
 from tenants.models import TMG_CODE
 from tenants.services import read_municipalities
 
-DOMAIN_GENERATORS = ("casebook.generate", "procurement.generate", "awards.generate")
+DOMAIN_GENERATORS = ("devtools.generate.casebook", "devtools.generate.procurement", "devtools.generate.awards")
 # ``--cases-per-tenant`` is the number of cases of each municipality. The other modules get the
 # volume a real year would have: a municipality enters a few award entries per programme, not
 # thousands (2,000 entries × 62 municipalities × 20 judges would be 7 million score rows).
 AWARD_ENTRIES_PER_TENANT = 3
 DOMAIN_VOLUME: dict[str, Callable[[int], int]] = {
-    "casebook.generate": lambda n: n,
-    "procurement.generate": lambda n: n,
-    "awards.generate": lambda n: min(n, AWARD_ENTRIES_PER_TENANT),
+    "devtools.generate.casebook": lambda n: n,
+    "devtools.generate.procurement": lambda n: n,
+    "devtools.generate.awards": lambda n: min(n, AWARD_ENTRIES_PER_TENANT),
 }
 TOKYO_COUNT = 62
 NATIONAL_COUNT = 1741

@@ -28,8 +28,8 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from casebook import search
-from casebook.demo import CORPUS
-from portal.generate import copy_text, take_ids
+from devtools.demo.casebook import CORPUS
+from devtools.generate import copy_text, take_ids
 
 STAGES = ("idea", "pilot", "implemented", "spreading")
 ADOPTION_STATES = ("planned", "in_progress", "done")
@@ -267,7 +267,7 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
     finally:
         sys.setswitchinterval(switch_interval)
     if rebuild:
-        # maintenance_work_mem is the caller's (portal.generate's window sets it for its own builds).
+        # maintenance_work_mem is the caller's (devtools.generate's window sets it for its own builds).
         for _name, definition in rebuild:
             cur.execute(definition)
     # The policies check that the writer is the adopter / asker / answerer: one tenant binding each.

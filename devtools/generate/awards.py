@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portal.generate import copy_rows, take_ids
+from devtools.generate import copy_rows, take_ids
 
 SUBMITTED_SHARE = 0.6
 MAX_JUDGES = 20

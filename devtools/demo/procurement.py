@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.demo import CHIYODA, KOTO, OME
-from portal.extensions import db
+from devtools.demo import CHIYODA, KOTO, OME
+from kernel.extensions import db
 from procurement import common, declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import Membership, User
 
@@ -34,7 +34,7 @@ def _user(tenant: str, email: str) -> User:
 
 def _pool_judges() -> int:
     from awards.models import JudgePoolMember
-    from portal.demo import CHIYODA
+    from devtools.demo import CHIYODA
     from tenants.models import TMG_CODE
 
     pooled = 0

@@ -6,6 +6,7 @@ UPDATE nor DELETE: the grant in the migration says so and tests/test_audit.py pr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
@@ -15,8 +16,26 @@ from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
-from tenants.context import current_tenant_id, current_user_id
+from kernel.extensions import db
+
+# Who is acting is known to the tenant binding (tenants.context), which sits above the kernel; it
+# hands its reader over when it is imported (use_binding), so an entry written without explicit ids
+# gets the bound tenant and user. Importing the app always imports tenants.context (its transaction
+# hook is what makes RLS work at all); without it an entry could not say who wrote it, so it refuses.
+BindingReader = Callable[[], tuple[Optional[str], Optional[int]]]
+_binding: Optional[BindingReader] = None
+
+
+def use_binding(reader: BindingReader) -> None:
+    """Called once by tenants.context: how to read the bound (tenant_id, user_id)."""
+    global _binding
+    _binding = reader
+
+
+def _bound() -> tuple[Optional[str], Optional[int]]:
+    if _binding is None:
+        raise RuntimeError("kernel.audit: no tenant binding registered (import tenants.context first)")
+    return _binding()
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined]
@@ -57,9 +76,13 @@ def _default(value: Any) -> Any:
 
 def _entry(action: str, object_type: Optional[str], object_id: Any, before: Any, after: Any,
            tenant_id: Optional[str], user_id: Optional[int]) -> dict[str, Any]:
+    if tenant_id is None or user_id is None:
+        bound_tenant, bound_user = _bound()
+        tenant_id = tenant_id if tenant_id is not None else bound_tenant
+        user_id = user_id if user_id is not None else bound_user
     return dict(
-        tenant_id=tenant_id if tenant_id is not None else current_tenant_id(),
-        user_id=user_id if user_id is not None else current_user_id(),
+        tenant_id=tenant_id,
+        user_id=user_id,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),

@@ -1,15 +1,12 @@
-"""Main navigation and role labels, available to every template."""
+"""Main navigation and the administration index: registries the packages above fill at import."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from flask import Flask, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from tenants.roles import Permission
 
 
 @dataclass(frozen=True)
@@ -18,6 +15,10 @@ class NavEntry:
     label: Any  # lazy string
     endpoint: str
     visible: Callable[[Any], bool]
+    # Which pages mark the entry active besides its own endpoint: None none, "" every page of its
+    # blueprint, "cases" the blueprint's endpoints whose names start with "cases" (one blueprint may
+    # host several sections, as casebook hosts own cases and the shared casebook).
+    section: Optional[str] = ""
 
 
 @dataclass(frozen=True)
@@ -27,25 +28,14 @@ class NavItem:
     active: bool
 
 
-_entries: list[NavEntry] = [
-    NavEntry(10, _l("Home"), "portal.home", lambda u: True),
-    NavEntry(20, _l("Cases"), "casebook.cases_index", lambda u: u.can(Permission.CASES_READ_OWN)),
-    NavEntry(30, _l("Casebook"), "casebook.casebook_index", lambda u: u.can(Permission.CASEBOOK_READ)),
-    NavEntry(40, _l("Joint procurement"), "procurement.index", lambda u: True),
-    NavEntry(50, _l("Awards"), "awards.index", lambda u: True),
-    NavEntry(55, _l("Workload surveys"), "workload.index",
-             lambda u: u.can(Permission.WORKLOAD_ENTER) or u.can(Permission.WORKLOAD_STANDARD)),
-    NavEntry(60, _l("Administration"), "tenants.admin_index",
-             lambda u: u.can(Permission.TENANT_MANAGE_USERS) or u.can(Permission.TENANT_VIEW_AUDIT)),
-]
+_entries: list[NavEntry] = []
 
-ROLE_LABELS = {
-    "member": _l("Member"),
-    "tenant_admin": _l("Administrator"),
-    "curator": _l("Curator"),
-    "judge": _l("Judge"),
-    "operator": _l("Operator"),
-}
+
+def register_nav_entry(order: int, label: Any, endpoint: str, visible: Callable[[Any], bool],
+                       section: Optional[str] = "") -> None:
+    """Let a package add an entry to the main navigation (sorted by ``order``; idempotent)."""
+    if all(entry.endpoint != endpoint for entry in _entries):
+        _entries.append(NavEntry(order, label, endpoint, visible, section))
 
 
 def nav_items() -> list[NavItem]:
@@ -58,18 +48,10 @@ def nav_items() -> list[NavItem]:
             continue
         entry_bp = entry.endpoint.split(".")[0]
         active = request.endpoint == entry.endpoint or (
-            entry_bp == current_bp and entry.endpoint not in ("portal.home",)
-            and _same_section(entry.endpoint, request.endpoint or ""))
+            entry.section is not None and entry_bp == current_bp
+            and (request.endpoint or "").split(".")[-1].startswith(entry.section))
         items.append(NavItem(str(entry.label), url_for(entry.endpoint), active))
     return items
-
-
-def _same_section(entry_endpoint: str, endpoint: str) -> bool:
-    # casebook hosts two sections: own cases (cases_*) and the shared casebook (casebook_*).
-    if entry_endpoint.startswith("casebook."):
-        prefix = entry_endpoint.split(".")[1].split("_")[0]
-        return endpoint.split(".")[-1].startswith(prefix)
-    return True
 
 
 @dataclass(frozen=True)
@@ -95,11 +77,6 @@ def admin_links() -> list[NavItem]:
             for link in _admin_links if link.visible(current_user)]
 
 
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
-
-
 def init_navigation(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
-    app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["admin_links"] = admin_links

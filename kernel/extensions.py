@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from portal.models_base import Base
+from kernel.models_base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

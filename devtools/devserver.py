@@ -40,7 +40,7 @@ def stop_embedded_postgres(pgdata: Path) -> None:
 
 def prepare_database() -> Path | None:
     """Make sure DATABASE_URL / DATABASE_OWNER_URL point at a ready database; returns pgdata if embedded."""
-    from portal.db_admin import ensure_roles_and_database, with_user_and_db
+    from kernel.db_admin import ensure_roles_and_database, with_user_and_db
 
     if os.environ.get("DATABASE_URL"):
         os.environ.setdefault("DATABASE_OWNER_URL", os.environ["DATABASE_URL"])
@@ -56,8 +56,8 @@ def prepare_database() -> Path | None:
 def migrate_and_load() -> list[str]:
     from flask_migrate import upgrade
 
+    from devtools.cli import load_all_demo
     from portal.app import create_app
-    from portal.cli import load_all_demo
 
     app = create_app()
     with app.app_context():
@@ -150,7 +150,7 @@ def _stop_extras() -> None:
 
 
 def _print_welcome(port: str, extra: list[str]) -> None:
-    from portal.demo import DEMO_USERS
+    from devtools.demo import DEMO_USERS
 
     print("\n" + "=" * 72)
     print(f"  Yokoten is running:  http://127.0.0.1:{port}/")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CORPUS = Path(__file__).with_name("data") / "casebook_corpus.jsonl"
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "casebook_corpus.jsonl"
 DEMO_SYNONYMS = (
     ("電子申請", "オンライン申請", "電子手続"),
     ("子育て", "育児"),
@@ -17,7 +17,7 @@ def load_demo() -> str:
 
     from casebook.importer import import_records, parse_lines
     from casebook.models import Synonym
-    from portal.extensions import db
+    from kernel.extensions import db
     from tenants.context import bind_tenant
     from tenants.models import TMG_CODE
 

@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
-from portal.extensions import db
+from kernel.config import normalise_url
+from kernel.extensions import db
 
 
 def with_user_and_db(url: str, user: str, database: str) -> str:

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import audit
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 from tenants.context import bind_tenant
 from tenants.models import User
-from tenants.services import ServiceError
 
 TOKEN_RE = re.compile(r"^yk_(\d{6})_[A-Za-z0-9_-]{20,100}$")
 MAX_ACTIVE_TOKENS = 20

@@ -17,11 +17,13 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Domain, _get_current_context, get_locale, get_translations
 from markupsafe import Markup, escape
 
-from portal.extensions import babel
+from kernel.extensions import babel
 
 SUPPORTED = ("ja", "en")
 TOKYO = ZoneInfo("Asia/Tokyo")
 ROOT = Path(__file__).resolve().parent.parent
+# Packages with a catalogue. The kernel comes last: merged first, its entries never win over a domain's
+# (see domain_for); a new domain goes before it.
 PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload", "kernel")
 
 JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆]")

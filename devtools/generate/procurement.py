@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portal.generate import copy_rows
+from devtools.generate import copy_rows
 from procurement.models import CATEGORIES
 
 TMG = "130001"
