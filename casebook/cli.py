@@ -19,7 +19,6 @@ def import_command(path: Path, publish: bool) -> None:
     """Import cases (one JSON object per line); all or nothing, idempotent on external_id."""
     from casebook.importer import ImportError_, import_records, parse_lines
     from kernel import audit
-    from tenants.context import bind_tenant
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -31,7 +30,6 @@ def import_command(path: Path, publish: bool) -> None:
         except ImportError_ as error:
             raise click.ClickException(str(error)) from error
         counts = import_records(records, publish=publish)
-        bind_tenant(None)
         audit.record("casebook.import", "file", path.name, after={**counts, "publish": publish})
     click.echo(f"{len(records)} lines: {counts['created']} created, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged, {counts['published']} published")

@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 from casebook import search
 from casebook.models import CONTENT_FIELDS, Case, Entry, Submission, Synonym
 from casebook.rendering import find_pii
-from casebook.services import as_tenant, author_of
+from casebook.services import author_of
 from casebook.validation import check_content
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.notifications import notify
+from tenants.context import as_tenant
 
 
 def queue(statuses: tuple[str, ...] = ("queued",)) -> list[Submission]:

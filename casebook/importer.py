@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from casebook import curation
 from casebook.models import Case, Entry
-from casebook.services import as_tenant, create_case, queue_submission, update_case
+from casebook.services import create_case, queue_submission, update_case
 from casebook.validation import ContentError, from_json
 from kernel import audit
 from kernel.extensions import db
+from tenants.context import as_tenant
 from tenants.models import Tenant
 
 

@@ -14,12 +14,12 @@ from typing import Optional
 from flask_babel import gettext as _
 
 from casebook.models import Case
-from casebook.services import as_tenant, create_case, queue_submission
+from casebook.services import create_case, queue_submission
 from casebook.validation import ContentError, check_content, empty_content
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
-from tenants.context import current_tenant_id
+from tenants.context import as_tenant, current_tenant_id
 from tenants.models import Tenant, is_tenant_code
 
 PREFILL_KEYS = ("title", "summary", "problem", "approach", "outcomes", "themes", "tools")

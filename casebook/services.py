@@ -4,8 +4,6 @@ Services flush and audit; they never commit (one commit per request at its bound
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Optional
 
@@ -20,7 +18,6 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.notifications import notify
-from tenants.context import bind_tenant, current_tenant_id, current_user_id
 from tenants.models import Tenant
 
 
@@ -33,15 +30,6 @@ class StaleVersion(ServiceError):
         self.current = current
 
 
-@contextmanager
-def as_tenant(tenant_id: str, user_id: Optional[int] = None) -> Iterator[None]:
-    """Bind another tenant for a deliberate write (award → casebook, import), then restore."""
-    previous = (current_tenant_id(), current_user_id())
-    bind_tenant(tenant_id, user_id if user_id is not None else previous[1])
-    try:
-        yield
-    finally:
-        bind_tenant(*previous)
 
 
 def _vector(case: Case | Entry) -> Any:

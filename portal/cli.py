@@ -46,7 +46,7 @@ def tokens_create_command(email: str, tenant_code: str | None, name: str) -> Non
 
     from kernel.errors import ServiceError
     from kernel.extensions import db
-    from tenants.context import bind_tenant
+    from tenants.context import as_tenant
     from tenants.models import Tenant, User
     from tenants.tokens import create_token
 
@@ -54,8 +54,9 @@ def tokens_create_command(email: str, tenant_code: str | None, name: str) -> Non
         codes = [tenant_code] if tenant_code else list(db.session.scalars(select(Tenant.code).order_by(Tenant.code)))
         found = []
         for code in codes:  # users are tenant-owned: look in each tenant under its own binding
-            bind_tenant(code)
-            user = db.session.scalar(select(User).where(User.tenant_id == code, User.email == email.strip().lower()))
+            with as_tenant(code):
+                user = db.session.scalar(select(User).where(User.tenant_id == code,
+                                                            User.email == email.strip().lower()))
             if user is not None:
                 found.append(user)
         if not found:
@@ -65,9 +66,9 @@ def tokens_create_command(email: str, tenant_code: str | None, name: str) -> Non
         user = found[0]
         if not user.is_active:
             raise click.ClickException("the user is deactivated")
-        bind_tenant(user.tenant_id, user.id)
         try:
-            _row, text = create_token(user, name)
+            with as_tenant(user.tenant_id, user.id):
+                _row, text = create_token(user, name)
         except ServiceError as error:
             raise click.ClickException(error.message) from error
         label = f"{user.email} ({user.tenant_id})"

@@ -16,7 +16,7 @@ from kernel.urls import safe_next
 from kernel.waiting import waiting_for
 from portal.app import migration_head
 from tenants.auth import end_session, require_login, start_session
-from tenants.context import bind_tenant
+from tenants.context import as_tenant
 from tenants.models import Tenant, User, is_tenant_code
 from tenants.roles import Permission
 
@@ -66,11 +66,10 @@ def dev_login():  # type: ignore[no-untyped-def]
     email = request.form.get("email", "").strip().lower()
     if not is_tenant_code(tenant_code) or not email:
         abort(400)
-    bind_tenant(tenant_code)
-    user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))
+    with as_tenant(tenant_code):
+        user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))
     if user is None or not user.is_active:
         audit.record_always("auth.login_refused", "user", email, tenant_id=tenant_code)
-        bind_tenant(None)
         return render_template("portal/login.html", dev_users=[], next="", login_options=[],
                                error=_("This account does not exist or has been deactivated.")), 400
     start_session(user, "dev")

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from kernel.db_admin import owner_session
 from kernel.errors import ServiceError
+from tenants.context import as_tenant
 from tenants.roles import Role
 from tenants.services import NewUser, create_user, load_tenants
 
@@ -31,7 +32,7 @@ def load_command() -> None:
 def create_command(tenant_code: str, email: str, display_name: str, roles: tuple[str, ...]) -> None:
     """Create a user in a tenant with one or more roles."""
     try:
-        with owner_session():
+        with owner_session(), as_tenant(tenant_code):
             user = create_user(NewUser(tenant_code, email, display_name or email, tuple(roles)))
             user_id = user.id
     except ServiceError as error:

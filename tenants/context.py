@@ -7,6 +7,8 @@ connection returned to the pool carries nothing over to the next request. With n
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 from flask import g, has_app_context
@@ -40,7 +42,12 @@ def _apply(connection: Connection) -> None:
 
 
 def bind_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> None:
-    """Bind a tenant (and user) for the rest of this app context; applies to the open transaction too."""
+    """Low level: bind a tenant (and user) for the rest of this app context, the open transaction too.
+
+    Only the request loaders call it (tenants.auth for the session cookie, tenants.tokens for an API
+    token, and the SSO login steps before a session exists); everything else uses ``as_tenant``.
+    tests/tenants/test_binding.py holds the list and fails on a new caller.
+    """
     g.tenant_id = tenant_id
     g.user_id = user_id
     session = db.session()
@@ -50,6 +57,22 @@ def bind_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> None
 
 def unbind_tenant() -> None:
     bind_tenant(None, None)
+
+
+@contextmanager
+def as_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> Iterator[None]:
+    """Bind ``tenant_id`` for the block, then restore the previous binding (also on an exception).
+
+    The one way for CLI commands, background work and a deliberate write into another tenant (an
+    award entry becoming its municipality's case). ``user_id`` None keeps the previous user, so the
+    person acting stays the actor in the audit log.
+    """
+    previous = (current_tenant_id(), current_user_id())
+    bind_tenant(tenant_id, user_id if user_id is not None else previous[1])
+    try:
+        yield
+    finally:
+        bind_tenant(*previous)
 
 
 audit.use_binding(lambda: (current_tenant_id(), current_user_id()))

@@ -9,19 +9,15 @@ from sqlalchemy import select
 
 from kernel.extensions import db
 from kernel.notifications import directory as hook
-from tenants.context import bind_tenant, current_tenant_id, current_user_id
+from tenants.context import as_tenant
 from tenants.models import Membership, Tenant, User
 
 
 class TenantDirectory:
     @contextmanager
     def bound(self, tenant_id: str) -> Iterator[None]:
-        previous = (current_tenant_id(), current_user_id())
-        bind_tenant(tenant_id, previous[1])
-        try:
+        with as_tenant(tenant_id):
             yield
-        finally:
-            bind_tenant(*previous)
 
     def active_people(self, tenant_id: str, user_ids: Iterable[int]) -> list[hook.Person]:
         ids = list(user_ids)

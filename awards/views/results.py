@@ -45,7 +45,6 @@ from kernel.errors import ServiceError
 from kernel.i18n import current_lang
 from kernel.numbers import parse_whole
 from tenants.auth import require_login, require_permission
-from tenants.context import bind_tenant
 from tenants.roles import Permission
 
 
@@ -263,7 +262,5 @@ def submission_to_casebook(submission_id: int):  # type: ignore[no-untyped-def]
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("awards.programme_results", programme_id=programme.id)), 303
-    finally:
-        bind_tenant(current_user.tenant_id, current_user.id)  # the casebook may bind the entrant's tenant
     flash(_("The entry was sent to the casebook as a case draft of its municipality."), "success")
     return redirect(url_for("awards.programme_results", programme_id=programme.id))

@@ -24,8 +24,10 @@ DEMO_USERS: tuple[NewUser, ...] = (
 
 def load_demo_users() -> int:
     """Create the demo accounts idempotently; returns how many exist."""
+    from tenants.context import as_tenant
     from tenants.services import ensure_user
 
     for user in DEMO_USERS:
-        ensure_user(user)
+        with as_tenant(user.tenant_code):
+            ensure_user(user)
     return len(DEMO_USERS)
