@@ -14,6 +14,7 @@ from typing import Any
 
 from devtools.demo import CHIYODA, DEMO_USERS, KOTO, OME
 from tenants.models import TMG_CODE
+from tenants.services import ServiceError
 
 DEFAULT_PORT = 8001
 DOMAINS = {OME: "ome.example.jp", KOTO: "koto.example.jp", CHIYODA: "chiyoda.example.jp",
@@ -59,7 +60,7 @@ def demo_accounts() -> list[tuple[str, dict[str, Any]]]:
 def configure_demo_tenants(issuer: str) -> list[str]:
     """Point the demo tenants at the local provider (not a tenant already configured elsewhere)."""
     from kernel.db_admin import owner_session
-    from tenants.sso.services import ProviderSettings, get_provider, save_provider
+    from tenants.sso.services import TMG_ONLY_ROLES, ProviderSettings, expect_identity, get_provider, save_provider
 
     configured = []
     with owner_session():
@@ -69,8 +70,16 @@ def configure_demo_tenants(issuer: str) -> list[str]:
                 continue  # configured for real by its administrators: leave it alone
             save_provider(code, ProviderSettings(
                 issuer=issuer, client_id=f"yokoten-dev-{code}", client_secret="dev-secret",
-                allowed_domains=[domain], role_mapping=TMG_MAPPING if code == TMG_CODE else MAPPING),
-                by_operator=True)
+                allowed_domains=[domain], role_mapping=TMG_MAPPING if code == TMG_CODE else MAPPING,
+                verified_domains=[domain]), by_operator=True)
+            # Accounts with a TMG-only role never link by e-mail: the operator prepares them (as
+            # `flask sso expect` does), so that the demo curator and operator can log in through SSO.
+            for user in DEMO_USERS:
+                if user.tenant_code == code and set(user.roles) & TMG_ONLY_ROLES:
+                    try:
+                        expect_identity(code, user.email, by_operator=True)
+                    except ServiceError:
+                        pass  # already linked to an identity
             configured.append(code)
     return configured
 

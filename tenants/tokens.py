@@ -15,6 +15,7 @@ from typing import Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel import audit
@@ -42,6 +43,8 @@ class ApiToken(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # What the token may do on /api/v1, e.g. ["casebook:read", "cases:write"] (SCOPES).
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
 
 
 def _hash(token: str) -> str:

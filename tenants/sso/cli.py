@@ -17,7 +17,9 @@ from tenants.sso.crypto import SecretKeyError, rotate_secret
 from tenants.sso.models import SsoProvider
 from tenants.sso.services import (
     ProviderSettings,
+    expect_identity,
     format_role_mapping,
+    full_mapping,
     get_provider,
     mappable_roles,
     parse_domains,
@@ -44,11 +46,16 @@ sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the 
 @click.option("--map", "mappings", multiple=True, metavar='"GROUP=ROLE[,ROLE]"',
               help="group → roles (repeat); replaces the mapping")
 @click.option("--clear-mapping", is_flag=True, help="no mapping: every new user is a member")
+@click.option("--verified-domain", "verified", multiple=True,
+              help="e-mail domain verified for the tenant (repeat; replaces the list): an existing account "
+                   "without a TMG-only role may be linked by its address in it")
+@click.option("--clear-verified-domains", is_flag=True, help="no verified domain: only pre-provisioned accounts link")
 @click.option("--enable/--disable", "enabled", default=None, help="offer (or stop offering) this login")
 def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
                 public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
                 groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
-                mappings: tuple[str, ...], clear_mapping: bool, enabled: Optional[bool]) -> None:
+                mappings: tuple[str, ...], clear_mapping: bool, verified: tuple[str, ...],
+                clear_verified_domains: bool, enabled: Optional[bool]) -> None:
     """Create or change a tenant's provider; options not given keep their current value."""
     secret: Optional[str] = None
     if client_secret_env:
@@ -74,7 +81,9 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                 allowed_domains=([] if clear_domains else parse_domains(" ".join(domains)) if domains
                                  else list(current.allowed_domains if current else [])),
                 role_mapping=({} if clear_mapping else parse_role_mapping("\n".join(mappings), allowed) if mappings
-                              else dict(current.role_mapping if current else {})),
+                              else full_mapping(current) if current else {}),
+                verified_domains=([] if clear_verified_domains else parse_domains(" ".join(verified)) if verified
+                                  else None),
                 is_enabled=enabled if enabled is not None else (current.is_enabled if current else True),
             )
             save_provider(tenant_code, data, by_operator=True)
@@ -102,8 +111,22 @@ def show_command(tenant_code: Optional[str]) -> None:
             click.echo(f"  claims         e-mail={provider.email_claim} name={provider.name_claim} "
                        f"groups={provider.groups_claim}")
             click.echo(f"  domains        {', '.join(provider.allowed_domains or []) or '(any)'}")
-            for line in (format_role_mapping(provider.role_mapping or {}) or "(none: member)").splitlines():
+            click.echo(f"  verified       {', '.join(provider.verified_domains or []) or '(none)'}")
+            for line in (format_role_mapping(full_mapping(provider)) or "(none: member)").splitlines():
                 click.echo(f"  mapping        {line}")
+
+
+@sso_cli.command("expect")
+@click.option("--tenant", "tenant_code", required=True, help="6-digit local government code")
+@click.option("--email", required=True, help="the existing account to prepare")
+def expect_command(tenant_code: str, email: str) -> None:
+    """Pre-provision an existing account for the tenant's current issuer: its first SSO login links it."""
+    try:
+        with owner_session():
+            user = expect_identity(tenant_code, email, by_operator=True)
+            click.echo(f"{user.email} in {tenant_code} links at its first login through {user.issuer}.")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
 
 
 def _configured_codes() -> list[str]:

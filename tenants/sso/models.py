@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, ForeignKeyConstraint, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -27,8 +28,16 @@ class SsoProvider(db.Model):  # type: ignore[name-defined]
     name_claim: Mapped[str] = mapped_column(String(100), server_default="name")
     groups_claim: Mapped[str] = mapped_column(String(100), server_default="groups")
     allowed_domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), server_default="{}")
-    # {"group name at the provider": ["member", "tenant_admin", ...]}
+    # {"group name at the provider": ["member", "tenant_admin", ...]}: the tenant admin's own mapping.
     role_mapping: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    # The operators' mapping, the only source of TMG-only roles, valid for the issuer it was set for:
+    # {"issuer": "...", "mapping": {"group": ["curator"]}}. The tenant admin's form never changes it.
+    operator_role_mapping: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    # E-mail domains the operators verified for this tenant: an existing account may be linked to an
+    # identity by its e-mail address only in one of these (and never one with a TMG-only role).
+    verified_domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), server_default="{}")
+    # Origin of the token endpoint the stored secret was first sent to (None: not sent yet).
+    token_endpoint_pin: Mapped[Optional[str]] = mapped_column(String(500))
     is_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

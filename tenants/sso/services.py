@@ -34,6 +34,10 @@ LOGIN_STATE_TTL = timedelta(minutes=10)
 # What a municipality's own settings may grant; curator and operator exist only at TMG and are
 # mapped there by the operators (CLI), never by a tenant admin.
 TENANT_MAPPABLE_ROLES = frozenset({Role.MEMBER.value, Role.TENANT_ADMIN.value, Role.JUDGE.value})
+# Roles that exist only at TMG and act across municipalities: they never come from a tenant's own
+# group mapping, and an account holding one is never linked to an identity by its e-mail address.
+# ("supporter" is listed ahead of its role so that it is covered from the day it exists.)
+TMG_ONLY_ROLES = frozenset({Role.CURATOR.value, Role.OPERATOR.value, "supporter"})
 _CLAIM_NAME = re.compile(r"^[A-Za-z0-9_:./-]{1,100}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -52,6 +56,8 @@ class ProviderSettings:
     allowed_domains: list[str] = field(default_factory=list)
     role_mapping: dict[str, list[str]] = field(default_factory=dict)
     is_enabled: bool = True
+    # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
+    verified_domains: Optional[list[str]] = None
 
 
 def mappable_roles(tenant_code: str, by_operator: bool) -> frozenset[str]:
@@ -180,8 +186,26 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "email_claim": provider.email_claim, "name_claim": provider.name_claim,
         "groups_claim": provider.groups_claim, "allowed_domains": list(provider.allowed_domains or []),
         "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
+        "operator_role_mapping": dict(provider.operator_role_mapping or {}),
+        "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
     }
+
+
+def operator_mapping(provider: SsoProvider) -> dict[str, list[str]]:
+    """The operators' group mapping, if it was set for the provider's current issuer (else nothing)."""
+    stored = provider.operator_role_mapping or {}
+    if stored.get("issuer") != provider.issuer or not isinstance(stored.get("mapping"), dict):
+        return {}
+    return {str(g): list(r) for g, r in stored["mapping"].items() if isinstance(r, list)}
+
+
+def full_mapping(provider: SsoProvider) -> dict[str, list[str]]:
+    """The tenant's own mapping and the operators' (valid) one together, as the CLI shows and edits it."""
+    merged = {g: list(r) for g, r in (provider.role_mapping or {}).items()}
+    for group, roles in operator_mapping(provider).items():
+        merged[group] = sorted(set(merged.get(group, [])) | set(roles))
+    return merged
 
 
 def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool = False) -> SsoProvider:
@@ -208,8 +232,19 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled"):
         setattr(provider, name, getattr(data, name))
     provider.allowed_domains = list(data.allowed_domains)
-    provider.role_mapping = {k: list(v) for k, v in data.role_mapping.items()}
+    if by_operator:
+        # The operators' entries naming a TMG-only role are kept apart, bound to this issuer: the tenant
+        # admin's form neither sees them as its own nor can delete them, and a new issuer voids them.
+        operator = {k: sorted(set(v)) for k, v in data.role_mapping.items() if set(v) & TMG_ONLY_ROLES}
+        provider.role_mapping = {k: list(v) for k, v in data.role_mapping.items() if k not in operator}
+        provider.operator_role_mapping = {"issuer": data.issuer, "mapping": operator} if operator else {}
+        if data.verified_domains is not None:
+            provider.verified_domains = list(data.verified_domains)
+    else:
+        provider.role_mapping = {k: list(v) for k, v in data.role_mapping.items()}
     secret_changed = data.client_secret is not None
+    if secret_changed:
+        provider.token_endpoint_pin = None
     if secret_changed:
         try:
             provider.client_secret_enc = encrypt_secret(data.client_secret or "")
@@ -225,6 +260,18 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
                      after={**after, "secret_changed": secret_changed, "via": "cli" if by_operator else "web"},
                      tenant_id=tenant_code)
     return provider
+
+
+def void_secret(tenant_code: str, detail: str) -> None:
+    """Clear the stored client secret (and its pin): it must be entered again. Audited."""
+    provider = get_provider(tenant_code)
+    if provider is None or not provider.client_secret_enc:
+        return
+    provider.client_secret_enc = ""
+    provider.token_endpoint_pin = None
+    db.session.flush()
+    audit.record("sso.secret_voided", "sso_provider", tenant_code, after={"reason": detail[:300]},
+                 tenant_id=tenant_code)
 
 
 def _sync_directory(tenant_code: str, enabled: bool) -> None:
@@ -301,10 +348,14 @@ def roles_from_claims(provider: SsoProvider, claims: dict[str, Any]) -> set[str]
     if isinstance(groups, str):
         groups = [groups]
     roles: set[str] = set()
+    own = provider.role_mapping or {}
+    operators = operator_mapping(provider)
     if isinstance(groups, list):
         for group in groups:
             if isinstance(group, str):
-                roles |= set((provider.role_mapping or {}).get(group, []))
+                # The tenant's own mapping grants the tenant roles only, whatever is stored in it.
+                roles |= set(own.get(group, [])) & TENANT_MAPPABLE_ROLES
+                roles |= set(operators.get(group, []))
     allowed = mappable_roles(provider.tenant_id, by_operator=True)
     return (roles & allowed) or {Role.MEMBER.value}
 
@@ -340,14 +391,11 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
         raise SsoError("email_missing", f"claim {provider.email_claim!r} missing")
     existing = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))
     if existing is not None:
-        # An account created beforehand by an administrator (no identity yet) is linked once, to
-        # the first identity of this tenant's own provider that proves the address.
-        if existing.issuer is not None or claims.get("email_verified") is False:
-            raise SsoError("account_conflict", f"{email} is linked to another identity")
+        how = _link_allowed(provider, existing, email, claims)
         if not existing.is_active:
             raise SsoError("user_deactivated", f"user {existing.id}")
         _link_identity(existing, issuer, subject)
-        audit.record("user.sso_link", "user", existing.id, after={"issuer": issuer, "subject": subject},
+        audit.record("user.sso_link", "user", existing.id, after={"issuer": issuer, "subject": subject, "via": how},
                      tenant_id=tenant_code)
         return existing
     roles = roles_from_claims(provider, claims)
@@ -363,6 +411,54 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
         raise SsoError("account_conflict", error.message) from error
     nested.commit()
     audit.record("user.sso_provision", "user", user.id, after={"issuer": issuer, "roles": sorted(roles)},
+                 tenant_id=tenant_code)
+    return user
+
+
+def _link_allowed(provider: SsoProvider, user: User, email: str, claims: dict[str, Any]) -> str:
+    """Whether an existing account (same e-mail, no identity yet) may be linked to this login; how.
+
+    Only (1) an account an administrator pre-provisioned for this very issuer, or (2) one whose e-mail
+    domain the operators verified for the tenant, with a verified address, holding no TMG-only role.
+    A tenant's own IdP vouching for an address is not enough: its admin could point the settings at an
+    IdP they control and take over any account of the tenant (the operator accounts of TMG included).
+    """
+    if user.subject is not None:
+        raise SsoError("account_conflict", f"user {user.id} is linked to another identity")
+    if user.issuer is not None:
+        if user.issuer != provider.issuer:
+            raise SsoError("account_conflict", f"user {user.id} is expected at another issuer")
+        return "pre-provisioned"
+    domain = email.rsplit("@", 1)[1]
+    if claims.get("email_verified") is not True:
+        raise SsoError("link_not_allowed", f"user {user.id}: e-mail not verified by the provider")
+    if domain not in (provider.verified_domains or []):
+        raise SsoError("link_not_allowed", f"user {user.id}: domain {domain} not verified for the tenant")
+    if user.roles & TMG_ONLY_ROLES:
+        raise SsoError("link_not_allowed", f"user {user.id} holds a TMG-only role")
+    return "verified-domain"
+
+
+def expect_identity(tenant_code: str, email: str, *, by_operator: bool) -> User:
+    """Pre-provision an account for the tenant's current issuer: its first login there links it.
+
+    A tenant admin may do so for accounts without a TMG-only role; the operators for any account.
+    """
+    provider = get_provider(tenant_code)
+    if provider is None:
+        raise ServiceError(_("Save the settings first."), "email")
+    user = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email.strip().lower()))
+    if user is None:
+        raise ServiceError(_("%(email)s is not registered in this municipality.", email=email[:254]), "email")
+    if user.subject is not None:
+        raise ServiceError(_("This account is already linked to an identity."), "email")
+    if user.roles & TMG_ONLY_ROLES and not by_operator:
+        raise ServiceError(_("Accounts with a TMG-only role are prepared for SSO by the portal's operators."),
+                           "email")
+    before = user.issuer
+    user.issuer = provider.issuer
+    db.session.flush()
+    audit.record("user.sso_expect", "user", user.id, before={"issuer": before}, after={"issuer": provider.issuer},
                  tenant_id=tenant_code)
     return user
 

@@ -10,7 +10,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -49,11 +49,13 @@ from tenants.sso.services import (
     format_role_mapping,
     get_provider,
     mappable_roles,
+    operator_mapping,
     parse_domains,
     parse_role_mapping,
     provision_user,
     save_provider,
     sso_tenants,
+    void_secret,
 )
 
 # The templates live in tenants/templates/tenants/ and are found through the tenants blueprint.
@@ -99,6 +101,11 @@ def _messages() -> dict[str, str]:
                               "administrator."),
         "secret_unavailable": _("The portal cannot read this municipality's SSO settings. Please tell the "
                                 "operators of the portal."),
+        "link_not_allowed": _("An account with this e-mail address exists already, but it has not been prepared for "
+                              "login through this identity provider. Ask your municipality's administrator."),
+        "endpoint_changed": _("The identity provider's token endpoint moved to another server, so the stored client "
+                              "secret was removed for safety. Your municipality's administrator must enter the "
+                              "client secret again."),
     }
 
 
@@ -108,6 +115,8 @@ def _refuse(code: str, error: SsoError, state: Optional[str] = None) -> Any:
     db.session.rollback()
     if state and is_tenant_code(code):
         forget_login(code, state)  # a refused callback cannot be tried again with the same state
+        if error.reason == "endpoint_changed":
+            void_secret(code, error.operator_detail)
         db.session.commit()
     tenant = code if is_tenant_code(code) and get_tenant(code) is not None else None
     bind_tenant(tenant)  # the audit row is the tenant's (its policy checks the bound tenant); no user
@@ -212,6 +221,8 @@ def callback(code: str) -> Any:
         return _refuse(code, SsoError("secret_unavailable", str(error)), state)
     try:
         metadata = provider_metadata(code, provider.issuer)
+        if secret:
+            _check_token_endpoint(provider, metadata.token_endpoint)
         token = exchange_code(metadata, provider.client_id, secret, _redirect_uri(code),
                               request.args.get("code", "")[:2000], row.code_verifier)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
@@ -224,6 +235,21 @@ def callback(code: str) -> Any:
     hint = token["id_token"] if len(token["id_token"]) <= ID_TOKEN_HINT_MAX else None
     start_session(user, "sso", id_token_hint=hint)
     return redirect(safe_next(row.next_url))
+
+
+def _check_token_endpoint(provider: Any, token_endpoint: str) -> None:
+    """The secret goes only to the token endpoint's origin it was first sent to (pinned then).
+
+    A discovery document that names another server later — the IdP's document altered, or a changed
+    DNS name — must not receive the secret: the login is refused and the secret cleared (see _refuse).
+    """
+    parts = urlsplit(token_endpoint)
+    origin = f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+    if provider.token_endpoint_pin is None:
+        provider.token_endpoint_pin = origin  # committed with a successful login only
+    elif provider.token_endpoint_pin != origin:
+        raise SsoError("endpoint_changed", "token endpoint moved",
+                       operator_detail=f"pinned {provider.token_endpoint_pin}, discovery names {origin}")
 
 
 # The settings page of a tenant's administrators -----------------------------------------------
@@ -270,7 +296,11 @@ def settings() -> Any:
             else:
                 flash(_("The single sign-on settings were saved."), "success")
                 return redirect(url_for("sso.settings"))
+    valid_operator = operator_mapping(provider) if provider is not None else {}
+    stored_operator = (provider.operator_role_mapping or {}) if provider is not None else {}
     return render_template("tenants/sso_settings.html", form=form, provider=provider,
+                           operator_mapping=format_role_mapping(valid_operator),
+                           operator_mapping_inactive=bool(stored_operator) and not valid_operator,
                            redirect_uri=_redirect_uri(code),
                            logout_uri=url_for("portal.login", _external=True),
                            roles=sorted(mappable_roles(code, False))), status

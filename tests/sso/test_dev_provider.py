@@ -20,8 +20,11 @@ def test_demo_accounts_link_and_newcomers_are_provisioned(app) -> None:  # type:
     try:
         with app.app_context():
             for code in (OME, KOTO):
+                # As devtools.sso_provider.configure_demo_tenants does: the demo domain counts as verified,
+                # so the demo accounts (no TMG-only role) link by their e-mail address at first login.
                 save_provider(code, ProviderSettings(issuer=provider.url, client_id=f"dev-{code}", client_secret="dev",
-                                                     allowed_domains=[DOMAINS[code]], role_mapping=MAPPING),
+                                                     allowed_domains=[DOMAINS[code]], role_mapping=MAPPING,
+                                                     verified_domains=[DOMAINS[code]]),
                               by_operator=True)
             db.session.commit()
             db.session.remove()

@@ -336,3 +336,36 @@ def test_breaker_opens_longer_each_time_and_closes_on_success(app: Flask) -> Non
         breaker.end_fetch(OME)
         assert breaker.begin_fetch(OME, 5)
         breaker.reset(OME)
+
+
+def test_secret_is_not_sent_to_a_moved_token_endpoint(app: Flask, idp_a: Provider) -> None:
+    """The first login pins the token endpoint's origin; when the discovery document later names another
+    server, the login is refused and the stored secret cleared instead of being sent there."""
+    from sqlalchemy import select
+
+    from kernel.audit import AuditEntry
+    from kernel.extensions import db
+    from tenants.context import bind_tenant
+    from tenants.sso.models import SsoProvider
+    from tests.sso.conftest import sso_login
+
+    configure(app, OME, idp_a.url)
+    idp_a.set_user("pin", email="pin@ome.example.jp")
+    assert sso_login(app.test_client(), OME, "pin").status_code == 302
+
+    def row() -> SsoProvider:
+        bind_tenant(OME)
+        return db.session.get(SsoProvider, OME)
+
+    with app.app_context():
+        assert row().token_endpoint_pin == f"http://127.0.0.1:{idp_a.url.rsplit(':', 1)[1]}"
+        row().token_endpoint_pin = "https://idp-old.example.jp:"  # where the secret went until now
+        db.session.commit()
+        db.session.remove()
+    response = sso_login(app.test_client(), OME, "pin")
+    assert response.status_code == 400 and "入力し直す" in response.get_data(as_text=True)
+    assert failures(app, OME)[-1]["reason"] == "endpoint_changed"
+    with app.app_context():
+        assert row().client_secret_enc == "" and row().token_endpoint_pin is None
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sso.secret_voided")).all()
+        db.session.remove()
