@@ -1,7 +1,7 @@
 """Security review (issue 15): scopes of API tokens; SSO settings the tenant admin cannot change.
 
 Revision ID: 20261206_sso_token_security
-Revises: 20261206_workload
+Revises: 20261206_schema_requirements
 Create Date: 2026-12-06
 
 - ``api_tokens.scopes``: what a token may do on /api/v1 (``casebook:read``, ``cases:write`` …).
@@ -26,7 +26,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "20261206_sso_token_security"
-down_revision = "20261206_workload"
+down_revision = "20261206_schema_requirements"
 branch_labels = None
 depends_on = None
 
