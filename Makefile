@@ -5,12 +5,17 @@ run:
 	@scripts/bootstrap.sh
 	@.venv/bin/python -m devtools.devserver
 
+ISOLATION_TESTS = tests/test_rls.py tests/ops/test_pgbouncer.py tests/test_tenants.py tests/sso/test_sessions.py \
+	tests/casebook/test_cases.py tests/awards/test_conflicts_and_leaks.py
+
 test:
 	@scripts/bootstrap.sh --browser
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools
 	@.venv/bin/lint-imports
 	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+	@# The isolation tests again with every application connection through PgBouncer (transaction pooling).
+	@YOKOTEN_PGBOUNCER=1 .venv/bin/python -m pytest -q -p no:cacheprovider $(ISOLATION_TESTS)
 	@.venv/bin/python -m pytest -m faults -q -p no:cacheprovider tests/ops
 
 # Fault injection against a live gunicorn (PostgreSQL restart, killed worker, exhausted

@@ -39,15 +39,16 @@ if [ "$want_browser" = "--browser" ]; then
 fi
 
 # The operations tests use Debian's PostgreSQL 15 (a second major version beside the embedded one:
-# restores with the target server's own tools, point-in-time recovery) and age (encrypted backups).
+# restores with the target server's own tools, point-in-time recovery), PgBouncer (the isolation
+# tests in transaction pooling) and age (encrypted backups).
 if [ "$want_browser" = "--browser" ]; then
-  if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v age >/dev/null; then
+  if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v age >/dev/null || [ ! -x /usr/sbin/pgbouncer ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-      echo "==> installing Debian's postgresql-15 and age"
+      echo "==> installing Debian's postgresql-15, pgbouncer and age"
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 age >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 pgbouncer age >/dev/null
     else
-      echo "!! /usr/lib/postgresql/15 or age missing and not root: install them (apt-get install postgresql-15 age)" >&2
+      echo "!! postgresql-15, pgbouncer or age missing and not root: apt-get install postgresql-15 pgbouncer age" >&2
       exit 1
     fi
   fi

