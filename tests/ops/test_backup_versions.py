@@ -41,8 +41,8 @@ def pg15() -> Iterator[LocalCluster]:
     """PostgreSQL 15 with the portal's schema, tenants and demo data, as an operator would set it up."""
     from flask_migrate import upgrade
 
+    from devtools.cli import load_all_demo
     from portal.backup import create_backup_role
-    from portal.cli import load_all_demo
 
     server = LocalCluster(PG15_BIN).init().start()
     try:

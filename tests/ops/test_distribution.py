@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
+from kernel.db_admin import with_user_and_db
 from portal.backup import libpq
-from portal.db_admin import with_user_and_db
 
 pytestmark = pytest.mark.no_rollback
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
+from kernel.extensions import db
 from portal.app import create_app
 from portal.backup import libpq
-from portal.extensions import db
 from tests.conftest import BASE_CONFIG, login
 from tests.ops.pgbouncer import PGBOUNCER, PgBouncer
 
@@ -36,7 +36,7 @@ def bouncer(cluster, app) -> Iterator[PgBouncer]:  # type: ignore[no-untyped-def
 
 
 def _direct_app_url(cluster) -> str:  # type: ignore[no-untyped-def]
-    from portal.db_admin import with_user_and_db
+    from kernel.db_admin import with_user_and_db
 
     return libpq(with_user_and_db(cluster.admin_url, cluster.app_role, cluster.db("unit")))
 
