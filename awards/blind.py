@@ -12,7 +12,47 @@ from tenants.models import Tenant
 
 MASK = "〇〇"
 _SUFFIXES = ("市", "区", "町", "村")
-_EN_SUFFIXES = (" City", " Ward", " Town", " Village")
+# Kind words written after a romanised name: masking the name alone ("〇〇 City") would still tell
+# the judge which kind of municipality it is, so the word goes with the name.
+_KIND_WORDS = r"(?:[\s-]*(?:city|ward|town|village|shi|ku|machi|cho|chou|mura|son))?(?:\s+office)?"
+_KIND_PREFIX = r"(?:(?:the\s+)?(?:city|town|village)\s+of\s+)?"
+_KANA_KIND = ("し", "く", "まち", "ちょう", "むら", "そん")
+
+_ROMAJI = {
+    "きゃ": "kya", "きゅ": "kyu", "きょ": "kyo", "しゃ": "sha", "しゅ": "shu", "しょ": "sho", "ちゃ": "cha",
+    "ちゅ": "chu", "ちょ": "cho", "にゃ": "nya", "にゅ": "nyu", "にょ": "nyo", "ひゃ": "hya", "ひゅ": "hyu",
+    "ひょ": "hyo", "みゃ": "mya", "みゅ": "myu", "みょ": "myo", "りゃ": "rya", "りゅ": "ryu", "りょ": "ryo",
+    "ぎゃ": "gya", "ぎゅ": "gyu", "ぎょ": "gyo", "じゃ": "ja", "じゅ": "ju", "じょ": "jo", "びゃ": "bya",
+    "びゅ": "byu", "びょ": "byo", "ぴゃ": "pya", "ぴゅ": "pyu", "ぴょ": "pyo",
+}
+_ROMAJI1 = dict(zip(
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんがぎぐげご"
+    "ざじずぜぞだぢづでどばびぶべぼぱぴぷぺぽ",
+    ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta", "chi", "tsu",
+     "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma", "mi", "mu", "me", "mo", "ya",
+     "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n", "ga", "gi", "gu", "ge", "go", "za", "ji", "zu",
+     "ze", "zo", "da", "ji", "zu", "de", "do", "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po"],
+    strict=True))
+
+
+def romanised(kana: str) -> set[str]:
+    """Hepburn spellings of a kana name as people write them: ōme, ome, oume, ohme (lower case)."""
+    out, i = "", 0
+    while i < len(kana):
+        pair = kana[i:i + 2]
+        if pair in _ROMAJI:
+            out, i = out + _ROMAJI[pair], i + 2
+        elif kana[i] == "っ" and i + 1 < len(kana):
+            nxt = _ROMAJI.get(kana[i + 1:i + 3]) or _ROMAJI1.get(kana[i + 1], "")
+            out, i = out + (nxt[:1] if nxt[:2] != "ch" else "t"), i + 1
+        else:
+            out, i = out + _ROMAJI1.get(kana[i], ""), i + 1
+    variants = {out}
+    for long_vowel, short in (("ou", "o"), ("oo", "o"), ("uu", "u")):
+        variants |= {v.replace(long_vowel, short) for v in variants}
+        variants |= {v.replace(long_vowel, short + "h") for v in variants if long_vowel == "ou"}
+        variants |= {v.replace(long_vowel, {"o": "ō", "u": "ū"}[short]) for v in variants}
+    return {v for v in variants if len(v) >= 2}
 
 
 def entrant_names(tenant: Tenant) -> list[str]:
@@ -20,16 +60,27 @@ def entrant_names(tenant: Tenant) -> list[str]:
     names = {tenant.name_ja, tenant.name_en, tenant.name_kana}
     if tenant.name_ja.endswith(_SUFFIXES) and len(tenant.name_ja) >= 3:
         names.add(tenant.name_ja[:-1])
-    for suffix in _EN_SUFFIXES:
+    for suffix in (" City", " Ward", " Town", " Village"):
         if tenant.name_en.endswith(suffix):
             names.add(tenant.name_en[: -len(suffix)])
+    kana = tenant.name_kana or ""
+    for kind in _KANA_KIND:
+        if kana.endswith(kind) and len(kana) > len(kind) + 1:
+            names.add(kana[: -len(kind)])
+            names |= romanised(kana[: -len(kind)])
+            break
     return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
 
 
 def redact(text: str, tenant: Tenant) -> str:
-    """Replace the entrant's name in free text with 〇〇 (case-insensitive for Latin script)."""
+    """Replace the entrant's name in free text with 〇〇, with the kind word that follows a romanised name
+    ("Ome City", "Oume-shi" → 〇〇), case-insensitive, only as a whole word in Latin script."""
     for name in entrant_names(tenant):
-        text = re.sub(re.escape(name), MASK, text, flags=re.IGNORECASE)
+        if name.isascii() or any(ch in "ōū" for ch in name):
+            pattern = r"(?<![A-Za-z])" + _KIND_PREFIX + re.escape(name) + _KIND_WORDS + r"(?![A-Za-z])"
+        else:
+            pattern = re.escape(name)
+        text = re.sub(pattern, MASK, text, flags=re.IGNORECASE)
     return text
 
 

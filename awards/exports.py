@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -31,7 +31,7 @@ def _score(value: Any) -> Any:
 
 
 def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_names: dict[str, str],
-               for_judge: bool = False) -> list[Row]:
+               for_judge: bool = False, stage: Optional[str] = None) -> list[Row]:
     """One judge's sheets: only the entries that judge may see; the entrant only when allowed.
 
     For the judge themself the entries are labelled with their judge codes, never the reference
@@ -40,10 +40,11 @@ def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_n
     header = [_("Reference"), *([_("Municipality")] if show_entrant else []), _("Category"), _("Title"),
               *[c.name for c in criteria], _("Weighted total"), _("Status"), _("Comment")]
     categories = {c.id: c.name for c in programme.categories}
-    sheets = sheets_of_judge(judge, programme.stage)
+    stage = stage or programme.stage
+    sheets = sheets_of_judge(judge, stage)
     rows: list[Row] = [header]
     specs = criterion_specs(programme)
-    visible = visible_submissions(judge, programme)
+    visible = visible_submissions(judge, programme, stage)
     if not for_judge:
         visible.sort(key=lambda s: s.reference_no)
     for submission in visible:
@@ -62,24 +63,31 @@ def judge_rows(judge: Judge, programme: Programme, show_entrant: bool, entrant_n
     return rows
 
 
-def overall_rows(programme: Programme, entrant_names: dict[str, str]) -> list[Row]:
-    """Every judge's sheets of the current stage (curators only)."""
+def overall_rows(programme: Programme, entrant_names: dict[str, str], stage: Optional[str] = None) -> list[Row]:
+    """Every judge's sheets of one stage (the current one by default; curators only), with a stage column."""
+    stage = stage or programme.stage
     rows: list[Row] = []
     for judge in list_judges(programme):
-        sheet_rows = judge_rows(judge, programme, True, entrant_names)
+        sheet_rows = judge_rows(judge, programme, True, entrant_names, stage=stage)
         if not rows:
-            rows.append([_("Judge"), *sheet_rows[0]])
-        rows.extend([judge.display_name, *r] for r in sheet_rows[1:])
-    return rows or [[_("Judge")]]
+            rows.append([_("Stage"), _("Judge"), *sheet_rows[0]])
+        rows.extend([stage_name(stage), judge.display_name, *r] for r in sheet_rows[1:])
+    return rows or [[_("Stage"), _("Judge")]]
 
 
-def result_rows(programme: Programme, rows: list[ResultRow], entrant_names: dict[str, str]) -> list[Row]:
+def stage_name(stage: str) -> str:
+    return _("Final") if stage == "final" else _("First screening")
+
+
+def result_rows(programme: Programme, rows: list[ResultRow], entrant_names: dict[str, str],
+                stage: Optional[str] = None) -> list[Row]:
     categories = {c.id: c.name for c in programme.categories}
-    out: list[Row] = [[_("Category"), _("Rank"), _("Reference"), _("Municipality"), _("Title"), _("Judges"),
-                       _("Raw mean"), _("Normalised score")]]
+    out: list[Row] = [[_("Stage"), _("Category"), _("Rank"), _("Reference"), _("Municipality"), _("Title"),
+                       _("Judges"), _("Raw mean"), _("Normalised score")]]
     for row in rows:
         r = row.result
-        out.append([categories.get(r.category_id, ""), r.rank or "", row.submission.reference,
+        out.append([stage_name(stage or programme.stage), categories.get(r.category_id, ""), r.rank or "",
+                    row.submission.reference,
                     entrant_names.get(row.submission.entrant_code, ""), row.submission.title, r.judges,
                     _score(r.raw_mean), _score(r.normalised)])
     return out

@@ -26,7 +26,16 @@ from awards.models import (
     ScoreSheet,
     Submission,
 )
-from awards.scoring import CriterionSpec, EntryInput, EntryResult, SheetInput, compute_results
+from awards.scoring import (
+    CriterionSpec,
+    EntryInput,
+    EntryResult,
+    JudgeStatistics,
+    SheetInput,
+    compute_results,
+    judge_statistics,
+    weighted_total,
+)
 from awards.services import judging_window_open, utcnow
 from kernel import audit
 from kernel.errors import ServiceError
@@ -356,9 +365,10 @@ def criterion_specs(programme: Programme) -> list[CriterionSpec]:
     return [CriterionSpec(c.id, c.weight, c.scale_min, c.scale_max, c.position) for c in programme.criteria]
 
 
-def eligible_final_sheets(programme: Programme, stage: str) -> list[tuple[Judge, ScoreSheet]]:
+def eligible_final_sheets(programme: Programme, stage: str,
+                          snap: Optional[Snapshot] = None) -> list[tuple[Judge, ScoreSheet]]:
     """Final sheets that count: only pairs the judge may still see (a later recusal removes a sheet)."""
-    snap = snapshot(programme, stage)
+    snap = snap or snapshot(programme, stage)
     result = []
     for judge in snap.judges:
         visible = {s.id for s in snap.visible(judge)}
@@ -374,14 +384,55 @@ class ResultRow:
     submission: Submission
 
 
-def results(programme: Programme, stage: Optional[str] = None) -> list[ResultRow]:
+def results(programme: Programme, stage: Optional[str] = None, snap: Optional[Snapshot] = None) -> list[ResultRow]:
     """Weighted totals, raw means, normalised scores and ranks per category for one stage."""
     stage = stage or programme.stage
-    subs = {s.id: s for s in submissions_of(programme, stage)}
+    snap = snap or snapshot(programme, stage)
+    subs = {s.id: s for s in snap.submissions}
     entries = [EntryInput(s.id, s.category_id, s.reference_no) for s in subs.values()]
     sheets = [SheetInput(judge.id, sheet.submission_id, sheet.values())
-              for judge, sheet in eligible_final_sheets(programme, stage)]
+              for judge, sheet in eligible_final_sheets(programme, stage, snap)]
     return [ResultRow(r, subs[r.submission_id]) for r in compute_results(criterion_specs(programme), entries, sheets)]
+
+
+@dataclass
+class JudgeRow:
+    """One judge's line of the curators' per-judge table: raw totals, mean, σ and z per entry."""
+
+    judge: Judge
+    stats: JudgeStatistics
+
+
+@dataclass
+class StageResults:
+    stage: str
+    rows: list[ResultRow]
+    judges: list[JudgeRow]
+
+
+def judge_table(programme: Programme, stage: Optional[str] = None, snap: Optional[Snapshot] = None
+                ) -> list[JudgeRow]:
+    """Each judge's statistics in one stage (final sheets that count only), in the judges' order."""
+    stage = stage or programme.stage
+    specs = criterion_specs(programme)
+    per_judge: dict[int, dict[int, int]] = {}
+    judges: dict[int, Judge] = {}
+    for judge, sheet in eligible_final_sheets(programme, stage, snap):
+        judges[judge.id] = judge
+        per_judge.setdefault(judge.id, {})[sheet.submission_id] = weighted_total(specs, sheet.values())
+    stats = judge_statistics(per_judge)
+    return [JudgeRow(judges[j], stats[j]) for j in sorted(stats, key=lambda j: (judges[j].display_name, j))]
+
+
+def stage_results(programme: Programme, with_judges: bool = False) -> list[StageResults]:
+    """Every stage reached, oldest first: the screening's results stay after the move to the final."""
+    stages = ["screening", "final"] if programme.stage == "final" else [programme.stage]
+    out = []
+    for stage in stages:
+        snap = snapshot(programme, stage)  # one load per stage for both the ranking and the judge table
+        out.append(StageResults(stage, results(programme, stage, snap),
+                                judge_table(programme, stage, snap) if with_judges else []))
+    return out
 
 
 def shortlist(actor: User, programme: Programme, submission_ids: set[int]) -> None:
@@ -396,6 +447,9 @@ def shortlist(actor: User, programme: Programme, submission_ids: set[int]) -> No
     for sid, submission in live.items():
         submission.shortlisted = sid in submission_ids
     programme.stage = "final"
+    programme.shortlisted_at = utcnow()
+    programme.shortlisted_by_user_id = actor.id
+    programme.shortlisted_by_name = actor.display_name
     db.session.flush()
     audit.record("award.programme.shortlist", "award_programme", programme.id,
                  after={"stage": "final", "shortlist": sorted(submission_ids)})

@@ -54,6 +54,10 @@ class Programme(db.Model):  # type: ignore[name-defined]
     has_final: Mapped[bool] = mapped_column(Boolean, server_default="true")
     stage: Mapped[str] = mapped_column(String(10), server_default="screening")
     results_published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # the shortlisting decision (screening → final): who and when, shown with the screening results
+    shortlisted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    shortlisted_by_user_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    shortlisted_by_name: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     categories: Mapped[list[Category]] = relationship(

@@ -7,10 +7,13 @@ Definitions (also written out on the results page and in docs/awards.md):
 * **Raw mean** of an entry: the arithmetic mean of its judges' weighted totals.
 * **Normalisation**: for each judge, the mean m and the population standard deviation s of all
   the weighted totals that judge gave in the stage; each total becomes z = (total − m) / s. A
-  judge whose totals have no spread (all equal, or a single entry scored) gives z = 0 to all of
-  them: such a judge does not separate entries and must not move them. An entry's z̄ is the
-  mean of its z-scores, mapped back onto the scale of the totals with the mean M and the
+  judge whose totals have no spread (s = 0: all equal, or a single entry scored) gives **no**
+  z-score: such a judge does not separate entries, and averaging a 0 in would pull the entries
+  they scored towards the middle and change the ranking. An entry's z̄ is the mean of the
+  z-scores of its other judges, mapped back onto the scale of the totals with the mean M and the
   population standard deviation S of all final weighted totals in the stage: normalised = M + S × z̄.
+  An entry whose judges all have zero spread has no z̄; its normalised score is its raw mean
+  (``ranked_on_raw``).
 * **Ranking** per category, by: (1) normalised score, higher first; (2) raw mean, higher first;
   (3) mean score on the heaviest criterion (earliest in the rubric when weights are equal),
   higher first; (4) reference number, lower first (the order in which entries were submitted).
@@ -59,6 +62,8 @@ class EntryResult:
     totals: dict[int, int] = field(default_factory=dict)  # judge id → weighted total
     raw_mean: Optional[Decimal] = None
     z_mean: Optional[Decimal] = None
+    z_judges: int = 0  # judges whose z-score counts (spread > 0)
+    ranked_on_raw: bool = False  # every judge of the entry had zero spread: normalised = raw mean
     normalised: Optional[Decimal] = None
     top_criterion_mean: Optional[Decimal] = None
     rank: Optional[int] = None
@@ -92,9 +97,24 @@ def _pstdev(values: list[Decimal]) -> Decimal:
     return variance.sqrt()
 
 
-def judge_z_scores(totals: Mapping[int, Mapping[int, int]]) -> dict[int, dict[int, Decimal]]:
-    """judge → {submission → z}: z-scores of each judge's own totals (0 when the judge has no spread)."""
-    result: dict[int, dict[int, Decimal]] = {}
+@dataclass
+class JudgeStatistics:
+    """One judge in one stage: their totals, mean, population σ and each entry's z (None when σ = 0)."""
+
+    judge_id: int
+    totals: dict[int, int]
+    mean: Decimal
+    sd: Decimal
+    z: dict[int, Optional[Decimal]]
+
+    @property
+    def flat(self) -> bool:
+        return self.sd == 0
+
+
+def judge_statistics(totals: Mapping[int, Mapping[int, int]]) -> dict[int, JudgeStatistics]:
+    """judge → statistics of their own totals; a judge without spread gets z = None for every entry."""
+    result: dict[int, JudgeStatistics] = {}
     with localcontext() as ctx:
         ctx.prec = 40
         for judge, per_entry in totals.items():
@@ -102,9 +122,15 @@ def judge_z_scores(totals: Mapping[int, Mapping[int, int]]) -> dict[int, dict[in
             if not values:
                 continue
             mean, spread = _mean(values), _pstdev(values)
-            result[judge] = {entry: (Decimal(0) if spread == 0 else (Decimal(v) - mean) / spread)
-                             for entry, v in per_entry.items()}
+            z: dict[int, Optional[Decimal]] = {
+                entry: (None if spread == 0 else (Decimal(v) - mean) / spread) for entry, v in per_entry.items()}
+            result[judge] = JudgeStatistics(judge, dict(per_entry), mean, spread, z)
     return result
+
+
+def judge_z_scores(totals: Mapping[int, Mapping[int, int]]) -> dict[int, dict[int, Optional[Decimal]]]:
+    """judge → {submission → z}: z-scores of each judge's own totals (None when the judge has no spread)."""
+    return {judge: stats.z for judge, stats in judge_statistics(totals).items()}
 
 
 def compute_results(criteria: list[CriterionSpec], entries: Iterable[EntryInput],
@@ -133,8 +159,14 @@ def compute_results(criteria: list[CriterionSpec], entries: Iterable[EntryInput]
                 continue
             result.judges = len(result.totals)
             result.raw_mean = _mean([Decimal(t) for t in result.totals.values()])
-            result.z_mean = _mean([z[j][result.submission_id] for j in result.totals])
-            result.normalised = pooled_mean + pooled_sd * result.z_mean
+            counted = [zj for j in result.totals if (zj := z[j][result.submission_id]) is not None]
+            result.z_judges = len(counted)
+            if counted:
+                result.z_mean = _mean(counted)
+                result.normalised = pooled_mean + pooled_sd * result.z_mean
+            else:  # only flat judges: nothing to normalise, ranked on the raw mean
+                result.ranked_on_raw = True
+                result.normalised = result.raw_mean
             scores = top_scores.get(result.submission_id, [])
             result.top_criterion_mean = _mean([Decimal(s) for s in scores]) if scores else Decimal(0)
     return rank(list(results.values()))

@@ -19,11 +19,11 @@ from awards.judging import (
     publish,
     recusals_of_programme,
     reopen_sheet,
-    results,
     send_to_casebook,
     sheets_of_judge,
     shortlist,
     snapshot,
+    stage_results,
     submissions_of,
     unassign,
     visible_submissions,
@@ -205,7 +205,10 @@ def programme_results(programme_id: int):  # type: ignore[no-untyped-def]
         from awards.views.common import denied
 
         denied("award_results", programme.id)  # embargoed: as if there were no results
-    rows = results(programme)
+    stages = stage_results(programme, with_judges=curator)
+    if not curator:
+        stages = stages[-1:]  # entrants see the published ranking (the last stage) only
+    rows = stages[-1].rows
     names = tenant_names()
     charts = []
     if curator:
@@ -214,7 +217,8 @@ def programme_results(programme_id: int):  # type: ignore[no-untyped-def]
         charts = [judge_distribution_svg(j.display_name, totals_of(j, programme, snap), low, high, f"chart-{j.id}")
                   for j in snap.judges]
     own = [r for r in rows if r.submission.entrant_code == current_user.tenant_id]
-    return render_template("awards/results.html", programme=programme, rows=rows, names=names, curator=curator,
+    return render_template("awards/results.html", programme=programme, rows=rows, stages=stages, names=names,
+                           curator=curator,
                            charts=charts, own=own, casebook=casebook_available(),
                            categories=programme.categories)
 
@@ -226,8 +230,11 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
     if fmt not in ("csv", "xlsx"):
         abort(404)
     names = {code: t.name(current_lang()) for code, t in tenant_names().items()}
-    scores = overall_rows(programme, names)
-    ranking = result_rows(programme, results(programme), names)
+    # every stage reached: the screening's sheets and results stay in the file after the final
+    stages = stage_results(programme)
+    scores = [row for i, st in enumerate(stages) for row in overall_rows(programme, names, st.stage)[(1 if i else 0):]]
+    ranking = [row for i, st in enumerate(stages)
+               for row in result_rows(programme, st.rows, names, st.stage)[(1 if i else 0):]]
     stem = f"scores-{programme.id}"
     if fmt == "csv":
         return export_response(scores, fmt, stem, _("Scores"))

@@ -32,12 +32,13 @@ def test_shortlist_moves_to_the_final_and_judges_see_only_the_shortlist(client, 
 def test_curator_exports_every_sheet_and_the_results(client, scenario):  # type: ignore[no-untyped-def]
     login(client, "curator")
     csv_text = client.get(f"/awards/programmes/{scenario.programme_id}/scores.csv").get_data(as_text=True)
-    assert csv_text.startswith("\ufeff審査員,受付番号,団体")
-    assert "都庁 審査員,E-002,江東区" in csv_text and ",8,提出済み,良い" in csv_text
+    assert csv_text.startswith("\ufeff審査段階,審査員,受付番号,団体")
+    assert "一次審査,都庁 審査員,E-002,江東区" in csv_text and ",8,提出済み,良い" in csv_text
     book = load_workbook(io.BytesIO(client.get(f"/awards/programmes/{scenario.programme_id}/scores.xlsx").data))
     assert book.sheetnames == ["採点", "結果"]
     results = [[c.value for c in row] for row in book["結果"].iter_rows()]
-    assert results[1][:4] == ["行政サービス部門", 1, "E-002", "江東区"]
+    assert results[1][:5] == ["一次審査", "行政サービス部門", 1, "E-002", "江東区"]
+    assert results[1][7:] == [8, 8] and book["結果"].cell(2, 8).data_type == "n"  # scores as numbers
     svg = client.get(f"/awards/judges/{scenario.judge_id}/chart.svg")
     assert svg.mimetype == "image/svg+xml" and "審査員ごとの加重合計点の分布: 都庁 審査員" in svg.get_data(as_text=True)
 
@@ -94,3 +95,21 @@ def test_demo_data_has_a_published_programme_judged_without_conflicts(client) ->
     login(client, "curator")
     csv_text = client.get(f"/awards/programmes/{programme_id}/scores.csv").get_data(as_text=True)
     assert "千代田 CIO" in csv_text and not re.search(r"千代田 CIO,E-\d+,千代田区", csv_text)
+
+
+def test_each_stage_keeps_its_results_and_the_shortlist_record(client, scenario):  # type: ignore[no-untyped-def]
+    login(client, "curator")
+    path = f"/awards/programmes/{scenario.programme_id}"
+    assert client.post(f"{path}/shortlist", data={"submission": [str(scenario.submission_other)]}).status_code == 302
+    page = client.get(f"{path}/results").get_data(as_text=True)
+    screening = page.split('data-testid="stage-screening"', 1)[1].split('data-testid="stage-final"', 1)[0]
+    assert "一次審査" in screening and "E-002" in screening  # the screening ranking is still shown
+    assert 'data-testid="shortlist-record"' in screening and "都庁 キュレーター" in screening
+    judge_table = screening.split('data-testid="judge-table-screening"', 1)[1].split("</table>", 1)[0]
+    assert "都庁 審査員" in judge_table and "算入しない（σ = 0）" in judge_table  # one entry scored: no spread
+    assert 'data-testid="stage-final"' in page
+    book = load_workbook(io.BytesIO(client.get(f"{path}/scores.xlsx").data))
+    stages = {row[0] for row in book["結果"].iter_rows(min_row=2, values_only=True)}
+    assert stages == {"一次審査", "本審査"}  # the export keeps the screening results too
+    login(client, "member")
+    assert client.get(f"{path}/results").status_code == 404  # embargoed for entrants
