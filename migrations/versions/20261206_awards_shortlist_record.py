@@ -1,7 +1,7 @@
 """Who shortlisted a programme's entries for the final, and when.
 
 Revision ID: 20261206_awards_shortlist
-Revises: 20261206_schema_requirements
+Revises: 20261206_sso_token_security
 Create Date: 2026-12-06
 
 Moving a programme to the final stage is a decision a curator takes on the screening results; the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_awards_shortlist"
-down_revision = "20261206_schema_requirements"
+down_revision = "20261206_sso_token_security"
 branch_labels = None
 depends_on = None
 
