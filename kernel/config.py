@@ -62,6 +62,8 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Several deployments (or test runs) may share one Redis: their counters must not mix.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "yokoten"),
         "REDIS_URL": redis_url,
         "SSO_SECRET_KEY": os.environ.get("SSO_SECRET_KEY", ""),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
