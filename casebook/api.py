@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -136,11 +136,25 @@ def _body() -> Any:
     return body
 
 
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["id", "version", "release_state", "title"],
+    "properties": {**CONTENT_SCHEMA["properties"], "id": {"type": "integer"},
+                   "external_id": {"type": "string", "nullable": True}, "version": {"type": "integer"},
+                   "release_state": {"type": "string"}, "updated_at": {"type": "string", "nullable": True}},
+}
+
+
 @bp.post("/cases")
 @api_auth(Permission.CASES_WRITE_OWN)
 @openapi("Create a case in the own municipality", tags=["cases"],
-         request_body={"required": True, "content": {"application/json": {"schema": CONTENT_SCHEMA}}},
-         responses={"201": {"description": "Created"}, "400": ERROR})
+         request_body={"required": True, "content": {"application/json": {"schema": {
+             **CONTENT_SCHEMA, "required": ["title"],
+             "properties": {**CONTENT_SCHEMA["properties"], "external_id": {"type": "string", "maxLength": 100}}}}}},
+         responses={"201": {"description": "Created",
+                            "headers": {"Location": {"description": "URL of the new case",
+                                                     "schema": {"type": "string"}}},
+                            "content": {"application/json": {"schema": CASE_SCHEMA}}},
+                    "400": ERROR})
 def create_case():  # type: ignore[no-untyped-def]
     try:
         body = _body()
@@ -158,12 +172,14 @@ def create_case():  # type: ignore[no-untyped-def]
         return api_error(400, error.message, fields=error.errors)
     response = jsonify(_case_json(case))
     response.status_code = 201
+    response.headers["Location"] = url_for("casebook_api.read_case", case_id=case.id)
     return response
 
 
 @bp.get("/cases/<int:case_id>")
 @api_auth(Permission.CASES_READ_OWN)
-@openapi("Read a case of the own municipality", tags=["cases"])
+@openapi("Read a case of the own municipality", tags=["cases"], responses={
+    "200": {"description": "The case", "content": {"application/json": {"schema": CASE_SCHEMA}}}})
 def read_case(case_id: int):  # type: ignore[no-untyped-def]
     case = services.get_case(current_user.tenant_id, case_id)
     if case is None:
@@ -177,7 +193,8 @@ def read_case(case_id: int):  # type: ignore[no-untyped-def]
          request_body={"required": True, "content": {"application/json": {"schema": {
              **CONTENT_SCHEMA, "required": ["version"],
              "properties": {**CONTENT_SCHEMA["properties"], "version": {"type": "integer"}}}}}},
-         responses={"200": {"description": "Saved"}, "400": ERROR, "409": ERROR})
+         responses={"200": {"description": "Saved", "content": {"application/json": {"schema": CASE_SCHEMA}}},
+                    "400": ERROR, "409": ERROR})
 def update_case(case_id: int):  # type: ignore[no-untyped-def]
     case = services.get_case(current_user.tenant_id, case_id)
     if case is None:

@@ -21,7 +21,8 @@ FIELD_LABELS_JA = {
     "themes": "テーマ", "tools": "ツール", "fiscal_year": "年度", "cost_jpy": "費用（円）", "department": "担当部署",
     "stage": "段階", "kpis": "KPI", "vendors": "事業者", "products": "製品", "ordinances": "関連する条例・要綱・規則",
     "lessons": "教訓", "replication_conditions": "横展開の条件", "contact": "連絡先",
-    "successor_contact": "後任の連絡先", "external_id": "外部ID", "version": "版",
+    "successor_contact": "後任の連絡先", "external_id": "外部ID", "version": "版", "limit": "件数（limit）",
+    "page": "ページ（page）",
 }
 
 
@@ -34,7 +35,13 @@ class ContentError(ValueError):
 
     @property
     def message(self) -> str:
-        return " ".join(f"{FIELD_LABELS_JA.get(k, k)}: {v}" for k, v in self.errors.items())
+        # Name each field once, in Japanese: a message that already starts with its label ("段階は…")
+        # gets no prefix, and a field without a Japanese label (body) is never named in English.
+        parts = []
+        for key, text in self.errors.items():
+            label = FIELD_LABELS_JA.get(key)
+            parts.append(text if label is None or text.startswith(label) else f"{label}: {text}")
+        return " ".join(parts)
 
 
 def empty_content() -> dict[str, Any]:
@@ -76,6 +83,10 @@ def from_json(payload: Any, base: Optional[dict[str, Any]] = None) -> dict[str, 
         elif name == "kpis":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 errors[name] = "オブジェクトの配列で指定してください。"
+                continue
+            if not all(isinstance(v, str) for kpi in value for v in kpi.values()):
+                # strict: {"name": 1} is refused, never silently turned into "1"
+                errors[name] = "KPIの各項目（name, before, after, unit, measured_on）は文字列で指定してください。"
                 continue
         content[name] = value
     if errors:

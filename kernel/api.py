@@ -50,8 +50,12 @@ _TYPES = {"int": {"type": "integer"}, "string": {"type": "string"}, None: {"type
 
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["status", "message"],
-                             "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}},
+    "properties": {"error": {"type": "object", "required": ["status", "message"], "properties": {
+        "status": {"type": "integer"},
+        "message": {"type": "string", "description": "日本語のメッセージ（各項目名は一度だけ）"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "項目名 → その項目のメッセージ（入力エラーのとき）"},
+        "current_version": {"type": "integer", "description": "現在の版（409 のとき）"}}}},
 }
 
 

@@ -32,6 +32,8 @@ def me():  # type: ignore[no-untyped-def]
 
 
 def init_api(app: Flask) -> None:
+    # JSON bodies in UTF-8 as they are (「青梅市」, not \u9752\u6885\u5e02): readable in curl and logs.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     register_api_blueprint(core)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)
