@@ -13,7 +13,27 @@ core = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @core.get("/openapi.json")
 def openapi_document():  # type: ignore[no-untyped-def]
-    return jsonify(build_openapi(current_app))
+    return jsonify(with_token_scopes(build_openapi(current_app)))
+
+
+def with_token_scopes(document: dict) -> dict:
+    """Name the token scope each operation needs (``x-token-scope``) and list the scopes in the scheme.
+
+    OpenAPI 3.0 gives a bearer scheme no scopes of its own, hence the extension field.
+    """
+    from tenants.tokens import SCOPES, required_scope
+
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    scheme["description"] = ("個人用アクセストークン（プロフィール画面で作成、/api/v1 でのみ有効）。"
+                             "スコープ: " + ", ".join(SCOPES) + "。各操作に必要なスコープは x-token-scope。")
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            needed = required_scope(path, method)
+            if needed is not None:
+                operation["x-token-scope"] = needed
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("429", {"description": "Too many failed token attempts from this address"})
+    return document
 
 
 @core.get("/me")
@@ -34,6 +54,9 @@ def me():  # type: ignore[no-untyped-def]
 def init_api(app: Flask) -> None:
     # JSON bodies in UTF-8 as they are (「青梅市」, not \u9752\u6885\u5e02): readable in curl and logs.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from tenants.auth import refuse_misplaced_token
+
+    app.before_request(refuse_misplaced_token)  # bearer tokens act on /api/v1 only
     register_api_blueprint(core)
     for blueprint in API_BLUEPRINTS:
         csrf.exempt(blueprint)

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from kernel.errors import ServiceError
 from tenants.auth import not_found_or_denied, require_login
-from tenants.tokens import create_token, list_tokens, revoke_token
+from tenants.tokens import SCOPES, create_token, list_tokens, revoke_token, scope_label
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -19,6 +20,13 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Enter a name for the token.")),
                                                      Length(max=100, message=_l("Use at most 100 characters."))])
+    # What the token may do on the API; nothing is ticked by default (least privilege).
+    scopes = SelectMultipleField(_l("What the token may do"), choices=[], widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(), validate_choice=True)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [(scope, scope_label(scope)) for scope in SCOPES]
 
 
 @bp.get("/")
@@ -33,9 +41,10 @@ def create():  # type: ignore[no-untyped-def]
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            _row, text = create_token(current_user, form.name.data or "")
+            _row, text = create_token(current_user, form.name.data or "", list(form.scopes.data or []))
         except ServiceError as error:
-            form.name.errors = [error.message]
+            target = form.scopes if error.field == "scopes" else form.name
+            target.errors = [*list(target.errors), error.message]
         else:
             # Shown once on this response; only its hash is stored.
             return render_template("portal/profile.html", form=TokenForm(formdata=None),

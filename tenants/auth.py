@@ -26,7 +26,7 @@ from tenants.context import bind_tenant
 from tenants.models import AuthSession, User
 from tenants.roles import Permission
 from tenants.services import mark_login
-from tenants.tokens import authenticate
+from tenants.tokens import API_PREFIX, authenticate, required_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -121,31 +121,96 @@ def _bearer_token() -> Optional[str]:
     return None
 
 
-def load_user_from_token(_request: Any) -> Any:
-    """The user of a valid bearer token (or None); tried before the session cookie."""
-    token = _bearer_token()
-    if token is None:
+DEFAULT_TOKEN_FAILURES = "10/minute"
+
+
+def _failure_limit() -> Any:
+    from limits import parse
+
+    return parse(str(current_app.config.get("API_TOKEN_FAILURES_PER_ADDRESS") or DEFAULT_TOKEN_FAILURES))
+
+
+def _failures_limiter() -> Optional[Any]:
+    """The per-address limiter of failed token attempts (None when rate limits are switched off)."""
+    if current_app.config.get("RATELIMIT_ENABLED") is False:
         return None
-    user = authenticate(token)
-    if user is None:
+    from limits.strategies import FixedWindowRateLimiter
+
+    from tenants.throttle import storage
+
+    return FixedWindowRateLimiter(storage())
+
+
+def load_user_from_token(_request: Any) -> Any:
+    """The user of a valid bearer token (or None); tried before the session cookie.
+
+    Only under /api/v1 (elsewhere ``refuse_misplaced_token`` has answered 401 already). Failed attempts
+    are counted per client address: past the limit the address gets 429 without any token being looked
+    up, and only the first failure and the one reaching the limit of each window are audited (a
+    guessing script cannot flood the audit log).
+    """
+    token = _bearer_token()
+    if token is None or not request.path.startswith(API_PREFIX):
+        return None
+    limiter = _failures_limiter()
+    address = request.remote_addr or "-"
+    if limiter is not None and not limiter.test(_failure_limit(), "api-token-failures", address):
+        g.api_token_throttled = True
+        return None
+    found = authenticate(token)
+    if found is None:
         g.api_token_invalid = True
-        audit.record_always("auth.token_refused", "api_token", token[:14] if token.startswith("yk_") else None)
-    else:
-        g.api_token_user = True
+        audit_it = True
+        if limiter is not None:
+            limiter.hit(_failure_limit(), "api-token-failures", address)
+            stats = limiter.get_window_stats(_failure_limit(), "api-token-failures", address)
+            audit_it = stats.remaining in (_failure_limit().amount - 1, 0)
+        if audit_it:
+            audit.record_always("auth.token_refused", "api_token", token[:14] if token.startswith("yk_") else None)
+        return None
+    user, scopes = found
+    g.api_token_user = True
+    g.api_token_scopes = scopes
     return user
 
 
+def refuse_misplaced_token() -> Any:
+    """before_request: a bearer token outside /api/v1 (a web page, an admin form) is refused with 401.
+
+    Tokens are for programs calling the API; a page or form must never act on one (the review changed
+    the SSO settings and minted a second token with a bearer token).
+    """
+    token = _bearer_token()
+    # Only the portal's own tokens (yk_…): other bearer schemes have their own routes (the Prometheus
+    # scraper's METRICS_TOKEN on /metrics) and authenticate nobody here.
+    if token is not None and token.startswith("yk_") and not request.path.startswith(API_PREFIX):
+        return api_error(401, "アクセストークンは /api/v1 でのみ使えます。画面やフォームにはログインしてください。")
+    return None
+
+
 def api_auth(permission: Optional[Permission] = None) -> Callable[[F], F]:
-    """Require a logged-in user (token or session) and optionally a permission; JSON 401/403."""
+    """Require a logged-in user (token or session) and optionally a permission; JSON 401/403/429.
+
+    A token also needs the scope of the request's area and method (``tenants.tokens.required_scope``).
+    """
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             authenticated = current_user.is_authenticated  # runs the loaders (token first)
+            if g.get("api_token_throttled"):
+                response = api_error(429, "アクセストークンの失敗が多すぎます。しばらくしてから再試行してください。")
+                response.headers["Retry-After"] = "60"
+                return response
             if g.get("api_token_invalid"):
                 return api_error(401, "アクセストークンが無効です。")
             if not authenticated:
                 return api_error(401, "ログインするか、アクセストークンを指定してください。")
-            if request.method in MUTATING and not g.get("api_token_user"):
+            if g.get("api_token_user"):
+                needed = required_scope(request.path, request.method)
+                if needed is not None and needed not in g.get("api_token_scopes", frozenset()):
+                    audit.record_always("access.denied", "api_scope", needed)
+                    return api_error(403, f"このアクセストークンには「{needed}」の権限（スコープ）がありません。")
+            elif request.method in MUTATING:
                 csrf.protect()  # a browser session writing through the API still needs the CSRF token
             if permission is not None and not current_user.can(permission):
                 audit.record_always("access.denied", "permission", permission.value)

@@ -2,8 +2,13 @@
 
 A token reads ``yk_<tenant code>_<secret>``. The tenant code only says where to look: the
 token is found by the SHA-256 of the whole string among that tenant's rows (under RLS), so a
-changed code finds nothing. A token acts as its user with the user's current roles; a deactivated
-user's tokens stop working at once.
+changed code finds nothing. A token acts as its user with the user's current roles, narrowed by its
+scopes, and only on /api/v1 (never on a web page or form); a deactivated user's or tenant's tokens
+stop working at once.
+
+Scopes are ``<area>:<read|write>``: the area is the first path segment after /api/v1/ (``casebook``,
+``cases``, ``procurement``, ``awards``, ``workload``), read covers GET/HEAD, write the other methods. ``/api/v1/me``
+needs no scope; an area without a scope here is refused to every token (deny by default).
 """
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Optional
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +34,26 @@ from tenants.models import User
 
 TOKEN_RE = re.compile(r"^yk_(\d{6})_[A-Za-z0-9_-]{20,100}$")
 MAX_ACTIVE_TOKENS = 20
+API_PREFIX = "/api/v1/"
+SCOPE_AREAS = {"casebook": _l("Casebook"), "cases": _l("Your municipality's cases"),
+               "procurement": _l("Joint procurement"), "awards": _l("Awards"),
+               "workload": _l("Workload surveys")}
+SCOPES = tuple(f"{area}:{mode}" for area in SCOPE_AREAS for mode in ("read", "write"))
+UNSCOPED_PATHS = frozenset({"me", "openapi.json"})  # who the caller is; the public API description
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def scope_label(scope: str) -> str:
+    area, _sep, mode = scope.partition(":")
+    return f"{SCOPE_AREAS.get(area, area)} — {_('read') if mode == 'read' else _('write')}"
+
+
+def required_scope(path: str, method: str) -> Optional[str]:
+    """The scope a token needs for this API request (None: none needed)."""
+    area = path[len(API_PREFIX):].split("/", 1)[0] if path.startswith(API_PREFIX) else ""
+    if area in UNSCOPED_PATHS:
+        return None
+    return f"{area}:{'read' if method.upper() in READ_METHODS else 'write'}"
 
 
 class ApiToken(TenantOwned, db.Model):  # type: ignore[name-defined]
@@ -51,21 +78,32 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the row and the token text (shown once, never stored)."""
+def create_token(user: User, name: str, scopes: Optional[list[str]] = None) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the token text (shown once, never stored).
+
+    ``scopes`` None (the operators' CLI, tests) grants every API scope. Never from a request that a
+    token authenticated: a token must not mint tokens that outlive it.
+    """
+    if has_request_context() and g.get("api_token_user"):
+        raise ServiceError(_("A token cannot be created with a token: log in to the portal."), "name")
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ServiceError(_("Enter a token name of at most 100 characters."), "name")
+    chosen = sorted(set(SCOPES if scopes is None else scopes))
+    if not chosen or set(chosen) - set(SCOPES):
+        raise ServiceError(_("Choose at least one permission for the token."), "scopes")
     active = db.session.scalars(select(ApiToken).where(
         ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
     if len(active) >= MAX_ACTIVE_TOKENS:
         raise ServiceError(_("You can have at most %(count)s active tokens. Revoke the ones you no longer need.",
                              count=MAX_ACTIVE_TOKENS), "name")
     text = f"yk_{user.tenant_id}_{secrets.token_urlsafe(32)}"
-    row = ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=name, token_hash=_hash(text), prefix=text[:14])
+    row = ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=name, token_hash=_hash(text), prefix=text[:14],
+                   scopes=chosen)
     db.session.add(row)
     db.session.flush()
-    audit.record("api_token.create", "api_token", row.id, after={"name": name, "prefix": row.prefix})
+    audit.record("api_token.create", "api_token", row.id, after={"name": name, "prefix": row.prefix,
+                                                                 "scopes": chosen})
     return row, text
 
 
@@ -85,8 +123,9 @@ def revoke_token(user: User, token_id: int) -> bool:
     return True
 
 
-def authenticate(token: str) -> Optional[User]:
-    """The active user a bearer token stands for, with the tenant bound; None if invalid."""
+def authenticate(token: str) -> Optional[tuple[User, frozenset[str]]]:
+    """The active user a bearer token stands for and the token's scopes, with the tenant bound; None if
+    invalid, revoked, or its user or tenant deactivated."""
     match = TOKEN_RE.match(token or "")
     if not match:
         return None
@@ -98,11 +137,11 @@ def authenticate(token: str) -> Optional[User]:
         bind_tenant(None)
         return None
     user = db.session.get(User, (tenant_id, row.user_id))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not user.tenant.is_active:
         bind_tenant(None)
         return None
     bind_tenant(tenant_id, user.id)
     now = datetime.now(UTC)
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
-    return user
+    return user, frozenset(row.scopes or ())

@@ -12,7 +12,6 @@ memory (each worker then learns of a dead provider by itself, paying at most one
 """
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Optional
 
@@ -22,25 +21,10 @@ BASE_SECONDS = 30
 MAX_SECONDS = 300
 FAILURE_MEMORY = 600  # failures older than this (without a new one) are forgotten
 
-_lock = threading.Lock()
-_storages: dict[str, Any] = {}
-
-
 def _storage() -> Any:
-    from limits.storage import MemoryStorage, storage_from_string
+    from tenants.throttle import storage
 
-    uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-    with _lock:
-        storage = _storages.get(uri)
-        if storage is None:
-            try:
-                storage = storage_from_string(uri)
-            except Exception as error:  # noqa: BLE001 - e.g. REDIS_URL set but the redis client missing
-                current_app.logger.warning("SSO circuit breaker: storage %s unusable (%s); using process memory",
-                                           uri.split("@")[-1], type(error).__name__)
-                storage = MemoryStorage()
-            _storages[uri] = storage
-    return storage
+    return storage()
 
 
 def _keys(tenant: str) -> tuple[str, str, str]:
@@ -114,6 +98,6 @@ def reset(tenant: Optional[str] = None) -> None:
         for key in _keys(tenant):
             _storage().clear(key)
         return
-    with _lock:
-        for storage in _storages.values():
-            storage.reset()
+    from tenants.throttle import reset_all
+
+    reset_all()
