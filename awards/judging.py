@@ -15,7 +15,6 @@ from typing import Optional
 from sqlalchemy import select
 
 from awards.blind import judge_code
-from awards.i18n import _
 from awards.models import (
     Assignment,
     Judge,
@@ -40,6 +39,7 @@ from awards.services import judging_window_open, utcnow
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from kernel.numbers import parse_whole
 from tenants.models import User
 

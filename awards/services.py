@@ -7,7 +7,6 @@ from typing import Any, Optional
 
 from sqlalchemy import exists, func, select
 
-from awards.i18n import _
 from awards.models import (
     COMMENT_MODES,
     ENTRY_FIELDS,
@@ -20,12 +19,12 @@ from awards.models import (
     Submission,
     SubmissionFile,
 )
-from kernel import audit
+from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from tenants.models import User
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
 
 
@@ -293,13 +292,8 @@ def add_file(actor: User, entry: Entry, filename: str, data: bytes) -> EntryFile
     """Attach a PDF to a draft entry (PDF only: its metadata can then be stripped for blind review)."""
     if entry.status != "draft":
         raise ServiceError(_("Files cannot be added to an entry awaiting approval or submitted."), "file")
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
-    if not name or not data:
-        raise ServiceError(_("Choose a file."), "file")
-    if not data.startswith(b"%PDF-") or not name.lower().endswith(".pdf"):
-        raise ServiceError(_("Only PDF files can be attached."), "file")
-    if len(data) > MAX_FILE_BYTES:
-        raise ServiceError(_("The file must be at most 10 MB."), "file")
+    upload = uploads.take_upload(filename, data, uploads.PDF, _("Only PDF files can be attached."))
+    name = upload.filename
     if len(entry.files) >= MAX_FILES:
         raise ServiceError(_("At most 5 files can be attached."), "file")
     row = EntryFile(tenant_id=entry.tenant_id, entry_id=entry.id, filename=name, content_type="application/pdf",

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from casebook.validation import ContentError, kpi_lines
+from casebook.validation import kpi_lines
 
 STAGE_LABELS = {"idea": _l("Idea"), "pilot": _l("Pilot"), "implemented": _l("Implemented"),
                 "spreading": _l("Spreading")}
@@ -63,11 +63,6 @@ class CaseForm(FlaskForm):
             self._fields[name].data = str(value)
         if version is not None:
             self.version.data = str(version)
-
-    def apply_errors(self, error: ContentError) -> None:
-        for name, message in error.errors.items():
-            if name in self._fields:
-                self._fields[name].errors = [message]
 
 
 class ActionForm(FlaskForm):

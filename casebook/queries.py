@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from casebook import search
 from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from kernel.numbers import parse_whole
 from tenants.models import Tenant
 
@@ -75,7 +76,7 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
     for name in ("theme", "tool", "kind", "region", "stage"):
         setattr(f, name, str(args.get(name, "") or "")[:100])
     if f.stage and f.stage not in STAGES:
-        errors["stage"] = "段階の指定が正しくありません。"
+        errors["stage"] = _("The stage given is not valid.")
         f.stage = ""
     year = str(args.get("fiscal_year", "") or "")
     if year:
@@ -83,10 +84,10 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
         if number is not None and 1900 < number < 2200:
             f.fiscal_year = number
         else:
-            errors["fiscal_year"] = "年度は西暦4桁で指定してください。"
+            errors["fiscal_year"] = _("Give the fiscal year as a four-digit Western year.")
     sort = str(args.get("sort", "") or "relevance")
     if sort not in SORTS:
-        errors["sort"] = "並べ替えの指定が正しくありません。"
+        errors["sort"] = _("The sort order given is not valid.")
         sort = "relevance"
     f.sort = sort
     page = str(args.get("page", "") or "1")
@@ -94,7 +95,7 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
     if number is not None and 1 <= number <= MAX_PAGE:
         f.page = number
     else:
-        errors["page"] = "ページの指定が正しくありません。"
+        errors["page"] = _("The page given is not valid.")
     return f, errors
 
 

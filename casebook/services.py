@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from flask import current_app, g
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from casebook import search
 from casebook.models import CONTENT_FIELDS, Case, CaseAttachment, CaseVersion, Entry, Submission
 from casebook.validation import check_content
-from kernel import audit
+from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.notifications import notify
@@ -183,63 +183,16 @@ def published_entry_of(case: Case) -> Optional[Entry]:
 
 # Attachments --------------------------------------------------------------------------------
 
-ALLOWED_TYPES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
-    "application/msword": "Word", "application/vnd.ms-excel": "Excel", "application/vnd.ms-powerpoint": "PowerPoint",
-    "application/x-ole-storage": "Office",
-}
-_OOXML = {
-    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-
-
-def sniff_type(data: bytes) -> Optional[str]:
-    """The content type from the bytes themselves (never the file name), or None when not allowed."""
-    import filetype
-
-    kind = filetype.guess(data[:8192])
-    mime = kind.mime if kind is not None else None
-    if mime == "application/zip" or (mime is None and data[:4] == b"PK\x03\x04"):
-        import io
-        import zipfile
-
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return None
-        for prefix, office in _OOXML.items():
-            if any(n.startswith(prefix) for n in names) and "[Content_Types].xml" in names:
-                return office
-        return None
-    if mime is None and data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "application/x-ole-storage"
-    return mime if mime in ALLOWED_TYPES else None
-
-
-def max_upload_bytes() -> int:
-    return int(current_app.config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024
+# PDF, Office documents and images; the intake reads the type from the bytes (kernel.uploads).
+ATTACHMENT_TYPES = {**uploads.PDF, **uploads.OFFICE, **uploads.IMAGES}
 
 
 def add_attachment(case: Case, actor_id: int, filename: str, data: bytes) -> CaseAttachment:
     """Store a file with the case after checking its size and its real type."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")[:255]
-    if not name:
-        raise ServiceError(_("Choose a file."), "file")
-    if not data:
-        raise ServiceError(_("An empty file cannot be attached."), "file")
-    limit = max_upload_bytes()
-    if len(data) > limit:
-        raise ServiceError(_("The file is too large (limit %(limit)s MB).", limit=limit // (1024 * 1024)), "file")
-    mime = sniff_type(data)
-    if mime is None:
-        raise ServiceError(_("You can attach PDF files, Office documents (Word, Excel, PowerPoint) and images "
-                             "(PNG, JPEG, GIF, WebP). The content of this file is not one of these formats."), "file")
+    upload = uploads.take_upload(filename, data, ATTACHMENT_TYPES, _(
+        "You can attach PDF files, Office documents (Word, Excel, PowerPoint) and images (PNG, JPEG, GIF, "
+        "WebP). The content of this file is not one of these formats."))
+    name, mime = upload.filename, upload.content_type
     row = CaseAttachment(tenant_id=case.tenant_id, case_id=case.id, filename=name, content_type=mime,
                          size=len(data), data=data, created_by=actor_id)
     db.session.add(row)

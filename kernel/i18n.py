@@ -13,8 +13,8 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Domain, _get_current_context, get_locale, get_translations
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import Domain, _get_current_context, force_locale, get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
 from kernel.extensions import babel
@@ -216,3 +216,19 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["day_both"] = format_day_both
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["today"] = today_tokyo
+
+
+def service_gettext(message: str, **variables: Any) -> str:
+    """gettext for services: translated now, in the request's language; Japanese (the first language) in
+    CLI commands, background work and tests without a request; the English id without an app."""
+    if not has_app_context():
+        return message % variables if variables else message
+    if has_request_context():
+        return str(gettext(message, **variables))
+    with force_locale("ja"):
+        return str(gettext(message, **variables))
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of a gettext no-op marker
+    """Mark a message for extraction without translating it here (pure modules translate later)."""
+    return message

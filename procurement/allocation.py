@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from procurement.i18n import N_
+from kernel.i18n import N_
 
 
 @dataclass(frozen=True)

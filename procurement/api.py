@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from kernel.api import api_error, openapi, register_api_blueprint
 from kernel.audit import record, record_always
+from kernel.i18n import service_gettext as _
 from procurement import access, exports, queries
-from procurement.i18n import _
 from procurement.models import Project
 from tenants.auth import api_auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kernel.errors import ServiceError
-from procurement.i18n import _
+from kernel.i18n import service_gettext as _
 
 MAX_QUANTITY = 10_000_000
 MAX_YEN = 10**13

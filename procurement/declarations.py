@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from procurement import access, common
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
-from procurement.i18n import _
 from procurement.models import Declaration, DeclarationLine, DemandTotal, Participation, Project
 
 

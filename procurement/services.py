@@ -8,14 +8,14 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from kernel import audit
+from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from procurement import access, common
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
 from procurement.declarations import committed_declarations
-from procurement.i18n import _
 from procurement.models import (
     CATEGORIES,
     TRANSITIONS,
@@ -253,35 +253,23 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
 
 # Specification documents ------------------------------------------------------------------------
 
-ALLOWED_DOCUMENTS = {
-    "application/pdf": "pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-    "application/vnd.oasis.opendocument.text": "odt",
-    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-    "application/msword": "doc",
-    "application/vnd.ms-excel": "xls",
-}
+# Specifications: PDF or an office file, recognised by the content (kernel.uploads), never by the name.
+DOCUMENT_TYPES = {**uploads.PDF, **uploads.OFFICE}
 
 
 def add_document(actor: Any, project: Project, title: str, filename: str, data: bytes) -> Document:
     """Attach a specification document (PDF or office file, recognised by its content, not its name)."""
-    import filetype
-
     if not access.is_organiser(actor, project):
         raise denied()
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ServiceError(_("Enter a document title of at most 200 characters."), "title")
-    if not data:
-        raise ServiceError(_("Choose a file."), "file")
-    kind = filetype.guess(data)
-    if kind is None or kind.mime not in ALLOWED_DOCUMENTS:
-        raise ServiceError(_("Choose a PDF or an office file (docx, xlsx, pptx, …)."), "file")
-    stem = "".join(c for c in (filename or "").rsplit(".", 1)[0] if c.isalnum() or c in "-_ ")[:150].strip()
-    document = Document(project_id=project.id, title=title, filename=f"{stem or 'document'}.{kind.extension}",
-                        content_type=kind.mime, size=len(data), data=data)
+    upload = uploads.take_upload(filename, data, DOCUMENT_TYPES,
+                                 _("Choose a PDF or an office file (docx, xlsx, pptx, …)."))
+    # The stored name is the sent one reduced to letters, digits and "-_ ", with the real extension.
+    stem = "".join(c for c in upload.filename.rsplit(".", 1)[0] if c.isalnum() or c in "-_ ")[:150].strip()
+    document = Document(project_id=project.id, title=title, filename=f"{stem or 'document'}.{upload.extension}",
+                        content_type=upload.content_type, size=upload.size, data=data)
     db.session.add(document)
     db.session.flush()
     project.documents.append(document)

@@ -9,9 +9,10 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kernel import audit
+from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO, current_lang
+from kernel.views import act, show_refusal
 from procurement import access, bp, common, exports, queries, services
 from procurement import declarations as demand
 from procurement.chart import savings_chart
@@ -72,13 +73,6 @@ def _project_data(form: ProjectForm) -> services.ProjectData | None:
         contract_start_fy=form.contract_start_fy.data, contract_end_fy=form.contract_end_fy.data, items=items)
 
 
-def _apply_error(form: Any, error: ServiceError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @require_login
 def project_new():  # type: ignore[no-untyped-def]
@@ -91,7 +85,7 @@ def project_new():  # type: ignore[no-untyped-def]
             try:
                 project = services.create_project(current_user, data)
             except ServiceError as error:
-                _apply_error(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The project was created as a draft."), "success")
                 return redirect(url_for("procurement.project_detail", project_id=project.id))
@@ -118,7 +112,7 @@ def project_edit(project_id: int):  # type: ignore[no-untyped-def]
         try:
             services.update_project(current_user, project, data, _version(form.version.data) or -1)
         except ServiceError as error:
-            _apply_error(form, error)
+            show_refusal(error, form)
             status = _status_of(error)
         else:
             flash(_("The project was saved."), "success")
@@ -190,7 +184,7 @@ def quote_new(project_id: int):  # type: ignore[no-untyped-def]
                 services.add_quote(current_user, project, form.vendor_name.data or "",
                                    form.vendor_identifier.data or "", form.notes.data or "", lines)
             except ServiceError as error:
-                _apply_error(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The quote was recorded."), "success")
                 return redirect(url_for("procurement.project_detail", project_id=project.id))
@@ -206,16 +200,11 @@ def document_add(project_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(_("Enter a title and choose a file."), "error")
         return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
-    upload = form.file.data
-    data = upload.read() if upload is not None and hasattr(upload, "read") else b""
-    try:
-        services.add_document(current_user, project, form.title.data or "",
-                              getattr(upload, "filename", "") or "", data)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("procurement.project_detail", project_id=project.id), 303)
-    flash(_("The document was added."), "success")
-    return redirect(url_for("procurement.project_detail", project_id=project.id))
+    upload = form.file.data if hasattr(form.file.data, "read") else None
+    back = url_for("procurement.project_detail", project_id=project.id)
+    return act(lambda: services.add_document(current_user, project, form.title.data or "",
+                                             *uploads.read_upload(upload)),
+               _("The document was added."), back)
 
 
 @bp.get("/<int:project_id>/documents/<int:document_id>")
@@ -276,7 +265,7 @@ def declaration(project_id: int):  # type: ignore[no-untyped-def]
             if error.field in ("quantities",):
                 flash(error.message, "error")
             else:
-                _apply_error(form, error)
+                show_refusal(error, form)
             if status == 409:
                 flash(error.message, "error")
         else:

@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from kernel.api import api_error, openapi, register_api_blueprint
 from kernel.audit import record_always
+from kernel.i18n import service_gettext as _
 from tenants.auth import api_auth
 from tenants.roles import Permission
 from workload import queries
-from workload.i18n import _
 from workload.models import PEER_GROUPS
 
 api = register_api_blueprint(Blueprint("workload_api", __name__, url_prefix="/api/v1/workload"))

@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kernel import spreadsheets
-from workload.i18n import _
+from kernel.i18n import service_gettext as _
 from workload.models import Department, Entry, Round
 from workload.queries import Results, TaskRow
 from workload.validation import EntryInput, is_blank, parse_row

@@ -11,9 +11,9 @@ from sqlalchemy import delete, func, select, text
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from tenants.models import User
 from workload import access, queries
-from workload.i18n import _
 from workload.models import CLASSES, Department, Entry, OwnTask, Round, StandardTask, TaskClass, TaskGroup
 from workload.notify import notify_users
 from workload.validation import EntryInput

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
-from workload.i18n import _
+from kernel.i18n import service_gettext as _
 
 MAX_HOURS = Decimal(1_000_000)
 MAX_CASES = 100_000_000

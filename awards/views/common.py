@@ -1,16 +1,14 @@
 """Loading helpers shared by the awards views: every object is checked before it is used."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Optional
 
-from flask import abort, flash, redirect
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from awards.models import Judge, Programme, Submission
 from awards.services import get_programme
-from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.i18n import TOKYO
 from tenants.auth import not_found_or_denied
@@ -64,27 +62,6 @@ def aware(value: Any) -> Any:
 
 def denied(kind: str, object_id: Any) -> None:
     not_found_or_denied(kind, object_id)
-
-
-def form_errors(form: Any, error: Any) -> None:
-    """Put a ServiceError on its field (or on the form) so the page shows it next to the input."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def act(change: Callable[[], object], done: str, back: str, onward: Optional[str] = None) -> Any:
-    """Run one service action of a button: its refusal is flashed and the user sent back (303), its
-    success flashed and the user sent on (to ``onward``, else back)."""
-    try:
-        change()
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(back), 303
-    flash(done, "success")
-    return redirect(onward or back)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,9 +21,11 @@ from awards.services import (
     update_entry,
     withdraw_entry,
 )
-from awards.views.common import act, denied, download, form_errors, load_programme
+from awards.views.common import denied, download, load_programme
+from kernel import uploads
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
+from kernel.views import act, show_refusal
 from tenants.auth import require_permission
 from tenants.roles import Permission
 
@@ -69,7 +71,7 @@ def entry_new(programme_id: int):  # type: ignore[no-untyped-def]
             try:
                 entry = create_entry(current_user, programme, form.category_id.data, _fields(form), case_id)
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The entry was saved as a draft."), "success")
                 return redirect(url_for("awards.entry", entry_id=entry.id))
@@ -91,7 +93,7 @@ def entry(entry_id: int):  # type: ignore[no-untyped-def]
             try:
                 update_entry(current_user, entry, programme, form.category_id.data, _fields(form))
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The entry was saved."), "success")
                 return redirect(url_for("awards.entry", entry_id=entry.id))
@@ -105,8 +107,7 @@ def entry(entry_id: int):  # type: ignore[no-untyped-def]
 def entry_file_add(entry_id: int):  # type: ignore[no-untyped-def]
     entry = _load_entry(entry_id)
     upload = request.files.get("file")
-    return act(lambda: add_file(current_user, entry, upload.filename or "" if upload else "",
-                                upload.read() if upload else b""),
+    return act(lambda: add_file(current_user, entry, *uploads.read_upload(upload)),
                _("The file was attached."), url_for("awards.entry", entry_id=entry.id) + "#files")
 
 

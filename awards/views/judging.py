@@ -27,9 +27,10 @@ from awards.judging import (
 from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
-from awards.views.common import XLSX, act, denied, download, entrant_label, load_programme, tenant_names
+from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang
+from kernel.views import act
 from tenants.auth import require_permission
 from tenants.roles import Permission
 

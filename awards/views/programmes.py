@@ -28,9 +28,10 @@ from awards.services import (
     start_judging,
     update_programme,
 )
-from awards.views.common import aware, form_errors, is_curator, load_programme, local
+from awards.views.common import aware, is_curator, load_programme, local
 from kernel.errors import ServiceError
 from kernel.i18n import today_tokyo
+from kernel.views import show_refusal
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
 
@@ -71,7 +72,7 @@ def programme_new():  # type: ignore[no-untyped-def]
             try:
                 programme = create_programme(current_user, _programme_data(form))
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The programme was created. Add its categories and criteria."), "success")
                 return redirect(url_for("awards.programme_edit", programme_id=programme.id))
@@ -106,7 +107,7 @@ def programme_edit(programme_id: int):  # type: ignore[no-untyped-def]
             try:
                 update_programme(current_user, programme, _programme_data(form))
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The programme was saved."), "success")
                 return redirect(url_for("awards.programme_edit", programme_id=programme.id))
@@ -148,7 +149,7 @@ def category_add(programme_id: int):  # type: ignore[no-untyped-def]
         try:
             save_category(current_user, programme, form.name.data or "", form.description.data or "")
         except ServiceError as error:
-            form_errors(form, error)
+            show_refusal(error, form)
         else:
             flash(_("The category was saved."), "success")
             return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")
@@ -217,7 +218,7 @@ def criterion_add(programme_id: int):  # type: ignore[no-untyped-def]
         try:
             save_criterion(current_user, programme, _criterion_data(form))
         except ServiceError as error:
-            form_errors(form, error)
+            show_refusal(error, form)
         else:
             flash(_("The criterion was saved."), "success")
             return redirect(url_for("awards.programme_edit", programme_id=programme.id) + "#rubric")

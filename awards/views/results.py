@@ -31,7 +31,6 @@ from awards.judging import (
 from awards.models import ScoreSheet, Submission
 from awards.views.common import (
     XLSX,
-    act,
     download,
     entrant_label,
     is_curator,
@@ -44,6 +43,7 @@ from awards.views.judging import export_response, scale_bounds, totals_of
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang
 from kernel.numbers import parse_whole
+from kernel.views import act
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
 

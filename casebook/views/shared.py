@@ -13,6 +13,7 @@ from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.models import Tenant
 from tenants.roles import Permission
@@ -191,7 +192,7 @@ def curation_review(submission_id: int):  # type: ignore[no-untyped-def]
     try:
         curation.edit_submission(submission, current_user.id, from_form(request.form))
     except ContentError as error:
-        form.apply_errors(error)
+        show_refusal(error, form)
         return _review_page(submission, 400, form=form)
     except ServiceError as error:
         flash(error.message, "error")
@@ -245,7 +246,7 @@ def curation_edit_entry(entry_id: int):  # type: ignore[no-untyped-def]
     try:
         curation.edit_entry(entry, current_user.id, from_form(request.form))
     except ContentError as error:
-        form.apply_errors(error)
+        show_refusal(error, form)
         return render_template("casebook/entry_form.html", form=form, entry=entry, pii=[]), 400
     flash(_("The shared copy was saved."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))

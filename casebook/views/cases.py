@@ -13,8 +13,10 @@ from casebook.forms import ActionForm, AttachmentForm, CaseForm, ImportForm
 from casebook.models import CONTENT_FIELDS, Case
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, empty_content, from_form
+from kernel import uploads
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
+from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
 
@@ -60,7 +62,7 @@ def cases_new():  # type: ignore[no-untyped-def]
         content = from_form(request.form)
         case = services.create_case(current_user.tenant_id, current_user.id, content)
     except ContentError as error:
-        form.apply_errors(error)
+        show_refusal(error, form)
         return render_template("casebook/case_form.html", form=form, case=None), 400
     flash(_("The case was saved."), "success")
     return redirect(url_for("casebook.cases_detail", case_id=case.id))
@@ -94,7 +96,7 @@ def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
         content = from_form(request.form)
         services.update_case(case, current_user.id, content, expected)
     except ContentError as error:
-        form.apply_errors(error)
+        show_refusal(error, form)
         return render_template("casebook/case_form.html", form=form, case=case), 400
     except services.StaleVersion as error:
         # Keep what the person typed; show what changed meanwhile, and let them save over it knowingly.
@@ -197,14 +199,10 @@ def cases_attach(case_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     case = load_case(case_id)
-    upload = request.files.get("file")
     try:
-        if upload is None:
-            raise ServiceError(_("Choose a file."), "file")
-        data = upload.read(services.max_upload_bytes() + 1)
-        services.add_attachment(case, current_user.id, upload.filename or "", data)
+        services.add_attachment(case, current_user.id, *uploads.read_upload(request.files.get("file")))
     except ServiceError as error:
-        form.file.errors = [error.message]
+        show_refusal(error, form)
         return render_template("casebook/case_detail.html", case=case, attachments=services.list_attachments(case),
                                submission=services.latest_submission(case),
                                entry=services.published_entry_of(case), adopters=[], action=ActionForm(),
@@ -257,8 +255,7 @@ def cases_import():  # type: ignore[no-untyped-def]
         return render_template("casebook/cases_import.html", form=form, messages=[])
     if not form.validate_on_submit():
         abort(400)
-    upload = request.files.get("file")
-    data = upload.read(services.max_upload_bytes() + 1) if upload is not None else b""
+    _name, data = uploads.read_upload(request.files.get("file"))
     if not data:
         return render_template("casebook/cases_import.html", form=form,
                                messages=[excel.Problem(0, "", "", "ファイルを選んでください。")]), 400
@@ -271,5 +268,3 @@ def cases_import():  # type: ignore[no-untyped-def]
     flash(_("%(n)s cases were imported.", n=len(contents)), "success")
     return redirect(url_for("casebook.cases_index"))
 
-
-from casebook import casebook_views  # noqa: E402,F401  (the shared casebook and curation pages)
