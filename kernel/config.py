@@ -64,6 +64,9 @@ def from_environment() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Several deployments (or test runs) may share one Redis: their counters must not mix.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "yokoten"),
+        # A streaming replica for lag-tolerant reads (portal/read_replica.py); unset: the primary only.
+        "DATABASE_READ_URL": os.environ.get("DATABASE_READ_URL", ""),
+        "DATABASE_READ_MAX_LAG": float(os.environ.get("DATABASE_READ_MAX_LAG", "10")),
         "REDIS_URL": redis_url,
         "SSO_SECRET_KEY": os.environ.get("SSO_SECRET_KEY", ""),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

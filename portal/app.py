@@ -34,6 +34,9 @@ def register_extensions(app: Flask) -> None:
 
         for engine in db.engines.values():
             db_liveness.install(engine)
+    from portal import read_replica
+
+    read_replica.install(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     login_manager.init_app(app)
     login_manager.login_view = "portal.login"
