@@ -16,6 +16,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     settings.update(config or {})
     app.config.update(config_module.finalise(settings))
     app.config["PERMANENT_SESSION_LIFETIME"] = 3600 * int(app.config["SESSION_ABSOLUTE_HOURS"])
+    # A CSRF token lives as long as the session it belongs to (it is also replaced at login and logout).
+    if not app.config.get("WTF_CSRF_TIME_LIMIT"):
+        app.config["WTF_CSRF_TIME_LIMIT"] = app.config["PERMANENT_SESSION_LIFETIME"]
 
     register_extensions(app)
     register_blueprints(app)

@@ -14,6 +14,9 @@ from kernel.extensions import db
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()")
+HSTS = "max-age=31536000; includeSubDomains"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -74,7 +77,14 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config.get("PORTAL_ENV") == "production":
+            # Production is served over https only (behind the TLS-terminating proxy): browsers must
+            # never try plain http for this host again, which also stops SSL-stripping on the way.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if request.endpoint and not request.endpoint.endswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint and not request.endpoint.endswith("static") and not response.cache_control.public:
+            # Pages, private attachments and exports: never stored by the browser or a proxy (send_file
+            # would say "no-cache", which still stores the file on a shared office PC's disk).
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -80,11 +80,12 @@ def dev_login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     ended = end_session()
     hook = current_app.extensions.get("yokoten_logout_redirect")
-    if ended is not None and hook is not None:
-        target = hook(ended)
-        if target:
-            return redirect(target)
-    return redirect(url_for("portal.login"))
+    target = hook(ended) if ended is not None and hook is not None else None
+    if ended is not None:
+        # The ID token was kept only as the hint for the provider's logout (just used): a full
+        # identity token has no business in the database once the session is over.
+        ended.id_token_hint = None
+    return redirect(target or url_for("portal.login"))
 
 
 @bp.post("/lang")

@@ -381,6 +381,11 @@ def test_logout_ends_session_and_uses_end_session_endpoint(app, client, two_tena
     idp_a, _ = two_tenants
     idp_a.set_user("olga", email="olga@ome.example.jp")
     assert sso_login(client, OME, "olga").status_code == 302
+    with app.app_context():
+        bind_tenant(OME)
+        live = db.session.scalars(select(AuthSession).where(AuthSession.login_method == "sso")).all()
+        assert live and all(s.id_token_hint and s.id_token_hint.count(".") == 2 for s in live)
+        db.session.remove()
     cookie = client.get_cookie(COOKIE).value
     response = client.post("/logout")
     assert response.status_code == 302 and response.headers["Location"] == "/logout/provider"
@@ -399,6 +404,7 @@ def test_logout_ends_session_and_uses_end_session_endpoint(app, client, two_tena
         bind_tenant(OME)
         ended = db.session.scalars(select(AuthSession).where(AuthSession.login_method == "sso")).all()
         assert ended and all(s.ended_at is not None for s in ended)
+        assert all(s.id_token_hint is None for s in ended)  # the ID token is not kept after logout
         db.session.remove()
 
 
