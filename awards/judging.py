@@ -40,6 +40,7 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
+from kernel.notifications import notify
 from kernel.numbers import parse_whole
 from tenants.models import User
 
@@ -129,6 +130,8 @@ def assign(actor: User, programme: Programme, judge: Judge, category_id: Optiona
     db.session.flush()
     audit.record("award.judge.assign", "award_judge", judge.id,
                  after={"category_id": category_id, "submission_id": row.submission_id})
+    notify("awards.judge_assigned", url=f"/awards/judging/{programme.id}", actor=(actor.tenant_id, actor.id),
+           judge=(judge.judge_tenant, judge.judge_user_id), title=programme.title)
     return row
 
 
@@ -465,6 +468,9 @@ def publish(actor: User, programme: Programme, now: Optional[datetime] = None) -
     db.session.flush()
     audit.record("award.programme.publish", "award_programme", programme.id,
                  after={"results_published_at": programme.results_published_at, "stage": programme.stage})
+    notify("awards.results_published", url=f"/awards/programmes/{programme.id}/results",
+           actor=(actor.tenant_id, actor.id), title=programme.title,
+           tenants=sorted({s.entrant_code for s in submissions_of(programme, "screening")}))
 
 
 def send_to_casebook(actor: User, programme: Programme, submission: Submission) -> int:

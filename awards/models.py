@@ -8,12 +8,13 @@ their visibility is decided by the awards services, object by object.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -58,6 +59,8 @@ class Programme(db.Model):  # type: ignore[name-defined]
     shortlisted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     shortlisted_by_user_id: Mapped[Optional[int]] = mapped_column(BigInteger)
     shortlisted_by_name: Mapped[Optional[str]] = mapped_column(String(200))
+    reminder_days: Mapped[int] = mapped_column(Integer, server_default="3")  # days before judging closes; 0: none
+    last_reminder_on: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     categories: Mapped[list[Category]] = relationship(

@@ -23,6 +23,7 @@ from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
+from kernel.notifications import notify
 from tenants.models import User
 
 MAX_FILES = 5
@@ -321,6 +322,8 @@ def request_approval(actor: User, entry: Entry, programme: Programme, now: Optio
     db.session.flush()
     audit.record("award.entry.request_approval", "award_entry", entry.id, before={"status": "draft"},
                  after={"status": "pending"})
+    notify("awards.entry_pending", url=f"/awards/entries/{entry.id}", actor=(actor.tenant_id, actor.id),
+           tenant_id=entry.tenant_id, title=entry.title)
 
 
 def return_entry(actor: User, entry: Entry) -> None:
@@ -331,6 +334,8 @@ def return_entry(actor: User, entry: Entry) -> None:
     db.session.flush()
     audit.record("award.entry.return", "award_entry", entry.id, before={"status": "pending"},
                  after={"status": "draft"})
+    notify("awards.entry_returned", url=f"/awards/entries/{entry.id}", actor=(actor.tenant_id, actor.id),
+           author=(entry.tenant_id, entry.created_by), title=entry.title)
 
 
 def approve_entry(actor: User, entry: Entry, programme: Programme, now: Optional[datetime] = None) -> Submission:
@@ -355,6 +360,8 @@ def approve_entry(actor: User, entry: Entry, programme: Programme, now: Optional
     db.session.flush()
     audit.record("award.entry.approve", "award_entry", entry.id, before={"status": "pending"},
                  after={"status": "submitted", "submission_id": submission.id, "reference": submission.reference})
+    notify("awards.entry_submitted", url=f"/awards/entries/{entry.id}", actor=(actor.tenant_id, actor.id),
+           author=(entry.tenant_id, entry.created_by), title=entry.title)
     return submission
 
 

@@ -17,6 +17,7 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
+from kernel.notifications import notify
 from procurement import access, common
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
 from procurement.models import Declaration, DeclarationLine, DemandTotal, Participation, Project
@@ -160,6 +161,9 @@ def save_declaration(actor: Any, project: Project, data: DeclarationData, versio
     db.session.flush()
     audit.record("procurement.declaration_save", "procurement_declaration", f"{actor.tenant_id}:{project.id}",
                  before=before, after=_declaration_state(declaration))
+    if status == "pending_approval" and (before is None or before.get("status") != "pending_approval"):
+        notify("procurement.declaration_pending", url=f"/procurement/{project.id}/declaration",
+               actor=(actor.tenant_id, actor.id), tenant_id=actor.tenant_id, title=project.title)
     return declaration
 
 

@@ -7,11 +7,12 @@ allocation after award; the organiser reads them through the ``organiser_read`` 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -73,6 +74,8 @@ class Project(db.Model):  # type: ignore[name-defined]
     standalone_total_yen: Mapped[Optional[int]] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_by_user_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    reminder_days: Mapped[int] = mapped_column(Integer, server_default="3")  # days before the survey closes; 0: none
+    last_reminder_on: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = _now_column()
     updated_at: Mapped[datetime] = _now_column()
 

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import format_day
 from kernel.i18n import service_gettext as _
+from kernel.notifications import notify
 from procurement import access, common
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
@@ -155,6 +157,10 @@ def transition(actor: Any, project: Project, to_status: str, reason: str = "", v
     if to_status == "demand_survey" and not project.items:
         raise ServiceError(_("A project without items cannot open a demand survey."))
     _record_transition(actor, project, to_status, reason or None)
+    if to_status == "demand_survey":  # the invitation: every municipality's DX lead is asked for demand
+        notify("procurement.survey_opened", url=f"/procurement/{project.id}", actor=(actor.tenant_id, actor.id),
+               title=project.title, deadline_ja=format_day(project.survey_closes_at, "ja"),
+               deadline_en=format_day(project.survey_closes_at, "en"))
 
 
 def _record_transition(actor: Any, project: Project, to_status: str, reason: Optional[str]) -> None:
@@ -248,6 +254,8 @@ def award(actor: Any, project: Project, quote_id: int, version: Optional[int] = 
     audit.record("procurement.award", "procurement_project", project.id, after={
         "quote": quote.id, "vendor": quote.vendor_name, "contract_total_yen": result.contract_total_yen,
         "allocations": {t: c.total_yen for t, c in result.participants.items()}})
+    notify("procurement.awarded", url=f"/procurement/{project.id}", actor=(actor.tenant_id, actor.id),
+           title=project.title, tenants=sorted(result.participants))
     return rows
 
 

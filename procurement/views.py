@@ -59,7 +59,16 @@ def _status_of(error: ServiceError) -> int:
 @require_login
 def index():  # type: ignore[no-untyped-def]
     projects = queries.visible_projects(current_user)
-    return render_template("procurement/index.html", projects=projects, can_organise=access.can_organise(current_user))
+    waiting = request.args.get("waiting", "")
+    if waiting in ("approval", "survey"):  # the list behind a "waiting for you" item of the dashboard
+        from procurement.waiting import waiting_project_ids
+
+        ids = waiting_project_ids(current_user, waiting)
+        projects = [p for p in projects if p.id in ids]
+    else:
+        waiting = ""
+    return render_template("procurement/index.html", projects=projects, can_organise=access.can_organise(current_user),
+                           waiting=waiting)
 
 
 def _project_data(form: ProjectForm) -> services.ProjectData | None:

@@ -9,13 +9,17 @@ from sqlalchemy import select
 
 from kernel.extensions import db
 from kernel.notifications import directory as hook
-from tenants.context import as_tenant
+from tenants.context import as_tenant, current_tenant_id
 from tenants.models import Membership, Tenant, User
 
 
 class TenantDirectory:
     @contextmanager
     def bound(self, tenant_id: str) -> Iterator[None]:
+        previous = current_tenant_id()
+        if previous == tenant_id:  # already bound: no extra round trips (notify visits many tenants)
+            yield
+            return
         with as_tenant(tenant_id):
             yield
 

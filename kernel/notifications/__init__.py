@@ -20,7 +20,9 @@ from kernel.notifications.registry import (
     get_event,
     people_in_param,
     register_event,
+    role_in_every_municipality,
     role_in_tenant,
+    role_in_tenants,
     tmg_role,
 )
 from kernel.notifications.service import (
@@ -35,6 +37,6 @@ from kernel.notifications.service import (
 __all__ = [
     "EMAIL_MODES", "EventKind", "N_", "Notification", "NotificationSetting", "OutboxMail", "Recipients",
     "combine", "event_table", "everyone_in_tenant", "get_event", "mark_all_read", "notifications_of", "notify",
-    "open_notification", "people_in_param", "queue_mail", "register_event", "render_text", "role_in_tenant",
-    "send_pending", "tmg_role", "unread_count",
+    "open_notification", "people_in_param", "queue_mail", "register_event", "render_text",
+    "role_in_every_municipality", "role_in_tenant", "role_in_tenants", "send_pending", "tmg_role", "unread_count",
 ]

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from kernel.notifications.directory import directory
 
 TMG_CODE = "130001"
 
 Recipient = tuple[str, int]  # (tenant_id, user_id)
+
+
+@dataclass(frozen=True)
+class HoldersOf:
+    """Stands for "every active holder of ``role``" in a tenant, resolved by ``notify`` while that tenant is
+    bound anyway (an invitation to all 62 municipalities then costs no extra bindings)."""
+
+    role: Optional[str]  # None: everyone active in the tenant
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name the extractor looks for
@@ -34,29 +42,28 @@ class Recipients:
     """A recipients rule: how it reads in the table, and how it finds the people from an event's parameters."""
 
     describe: str
-    resolve: Callable[[Mapping[str, Any]], list[Recipient]]
+    # (tenant_id, user_id) pairs, or (tenant_id, HoldersOf(role)) for "everyone with the role there".
+    resolve: Callable[[Mapping[str, Any]], list[Any]]
 
 
 def role_in_tenant(role: str, tenant_param: str = "tenant_id") -> Recipients:
     """Every active holder of ``role`` in the municipality named by ``params[tenant_param]``."""
-    def resolve(params: Mapping[str, Any]) -> list[Recipient]:
-        tenant_id = str(params[tenant_param])
-        return [(tenant_id, uid) for uid in directory().role_holders(tenant_id, role)]
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        return [(str(params[tenant_param]), HoldersOf(role))]
     return Recipients(f"role “{role}” of the municipality in `{tenant_param}`", resolve)
 
 
 def everyone_in_tenant(tenant_param: str = "tenant_id") -> Recipients:
     """Every active person of the municipality named by ``params[tenant_param]``."""
-    def resolve(params: Mapping[str, Any]) -> list[Recipient]:
-        tenant_id = str(params[tenant_param])
-        return [(tenant_id, uid) for uid in directory().role_holders(tenant_id, None)]
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        return [(str(params[tenant_param]), HoldersOf(None))]
     return Recipients(f"everyone in the municipality in `{tenant_param}`", resolve)
 
 
 def tmg_role(role: str) -> Recipients:
     """Every active holder of ``role`` at TMG (curators, supporters, …)."""
-    def resolve(params: Mapping[str, Any]) -> list[Recipient]:
-        return [(TMG_CODE, uid) for uid in directory().role_holders(TMG_CODE, role)]
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        return [(TMG_CODE, HoldersOf(role))]
     return Recipients(f"role “{role}” at TMG", resolve)
 
 
@@ -72,10 +79,24 @@ def people_in_param(param: str) -> Recipients:
     return Recipients(f"the people in `{param}`", resolve)
 
 
+def role_in_tenants(role: str, tenants_param: str = "tenants") -> Recipients:
+    """Every active holder of ``role`` in each municipality listed in ``params[tenants_param]``."""
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        return [(str(t), HoldersOf(role)) for t in params.get(tenants_param) or ()]
+    return Recipients(f"role “{role}” of each municipality in `{tenants_param}`", resolve)
+
+
+def role_in_every_municipality(role: str) -> Recipients:
+    """Every active holder of ``role`` in every municipality (not TMG): an invitation to all 62."""
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        return [(t, HoldersOf(role)) for t in directory().tenant_codes() if t != TMG_CODE]
+    return Recipients(f"role “{role}” of every municipality", resolve)
+
+
 def combine(*rules: Recipients) -> Recipients:
     """Everyone any of the rules names (each person once)."""
-    def resolve(params: Mapping[str, Any]) -> list[Recipient]:
-        seen: dict[Recipient, None] = {}
+    def resolve(params: Mapping[str, Any]) -> list[Any]:
+        seen: dict[Any, None] = {}
         for rule in rules:
             seen.update(dict.fromkeys(rule.resolve(params)))
         return list(seen)

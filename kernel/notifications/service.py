@@ -15,7 +15,7 @@ from kernel.i18n import SUPPORTED, domain_for
 from kernel.notifications.directory import Person, directory
 from kernel.notifications.models import EMAIL_MODES, Notification, NotificationSetting
 from kernel.notifications.outbox import queue_mail
-from kernel.notifications.registry import N_, Recipient, _events, get_event
+from kernel.notifications.registry import N_, HoldersOf, Recipient, _events, get_event
 
 DEFAULT_MODE, DEFAULT_LANGUAGE = "immediate", "ja"
 
@@ -27,17 +27,21 @@ def notify(kind: str, *, url: str = "", actor: Optional[Recipient] = None, **par
     recipients rule; ``actor`` (tenant_id, user_id) is never told of their own step.
     """
     event = get_event(kind)
-    recipients = [r for r in dict.fromkeys(event.recipients.resolve(params)) if r != actor]
-    by_tenant: dict[str, list[int]] = {}
-    for tenant_id, user_id in recipients:
-        by_tenant.setdefault(tenant_id, []).append(user_id)
+    by_tenant: dict[str, list[int | HoldersOf]] = {}
+    for tenant_id, who in dict.fromkeys(event.recipients.resolve(params)):
+        by_tenant.setdefault(tenant_id, []).append(who)
     stored = _storable(params)
     told = 0
     people_dir = directory()
     for tenant_id, user_ids in by_tenant.items():
         # Written under the recipient's tenant: a notification lives in the recipient's municipality only.
         with people_dir.bound(tenant_id):
-            people = people_dir.active_people(tenant_id, user_ids)
+            ids = {uid for who in user_ids for uid in (
+                people_dir.role_holders(tenant_id, who.role) if isinstance(who, HoldersOf) else [who])}
+            ids.discard(actor[1] if actor is not None and actor[0] == tenant_id else -1)
+            if not ids:
+                continue
+            people = people_dir.active_people(tenant_id, ids)
             settings = _settings_of(tenant_id, [p.id for p in people])
             now = datetime.now(UTC)
             for person in people:

@@ -13,7 +13,7 @@ from kernel.extensions import db
 from kernel.notifications import N_, event_table, notify, people_in_param, register_event, send_pending
 from kernel.notifications.models import Notification, OutboxMail
 from kernel.notifications.outbox import backoff
-from kernel.notifications.service import save_settings, write_digests
+from kernel.notifications.service import mark_all_read, save_settings, write_digests
 from tenants.context import bind_tenant
 from tenants.models import User
 from tests.conftest import login
@@ -27,6 +27,12 @@ def _user(tenant: str, email: str) -> User:
     user = db.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
     assert user is not None
     return user
+
+
+def _unread(client) -> int:  # type: ignore[no-untyped-def]
+    """The unread count the header shows (0 when the badge is absent)."""
+    found = re.search(r'data-testid="unread-count">(\d+)<', client.get("/").get_data(as_text=True))
+    return int(found.group(1)) if found else 0
 
 
 def _koto_entry(client) -> int:  # type: ignore[no-untyped-def]
@@ -43,8 +49,10 @@ def test_every_event_is_in_the_documented_table() -> None:
 
 
 def test_question_tells_the_other_municipality_in_app_and_by_mail_after_the_response(app, mail_sink) -> None:  # type: ignore[no-untyped-def]
-    ome = app.test_client()
+    ome, koto = app.test_client(), app.test_client()
     login(ome, "member")
+    login(koto, "other_member")
+    unread_before = _unread(koto)
     entry_id = _koto_entry(ome)
     response = ome.post(f"/casebook/{entry_id}/questions", data={"body": "費用は？"})
     assert response.status_code == 302
@@ -55,10 +63,7 @@ def test_question_tells_the_other_municipality_in_app_and_by_mail_after_the_resp
     assert mails[0].subject.startswith("【横展開ポータル】「") and "青梅市から質問が届きました" in mails[0].subject
     assert f"/casebook/{entry_id}#question-" in mails[0].body
 
-    koto = app.test_client()
-    login(koto, "other_member")
-    home = koto.get("/").get_data(as_text=True)
-    assert re.search(r'data-testid="unread-count">1<', home)
+    assert _unread(koto) == unread_before + 1
     listing = koto.get("/notifications").get_data(as_text=True)
     link = re.search(r'href="/notifications/(\d+)"', listing)
     assert link and "青梅市から質問が届きました" in listing
@@ -67,12 +72,13 @@ def test_question_tells_the_other_municipality_in_app_and_by_mail_after_the_resp
     assert ome.get(f"/notifications/{link.group(1)}").status_code == 404
     opened = koto.get(f"/notifications/{link.group(1)}")
     assert opened.status_code == 302 and opened.location.startswith(f"/casebook/{entry_id}#question-")
-    assert 'data-testid="unread-count"' not in koto.get("/").get_data(as_text=True)
+    assert _unread(koto) == unread_before
     assert "費用は？" not in mails[0].body  # the question itself stays in the portal
 
 
 def test_recipient_language_and_mail_settings(app_ctx, app, mail_sink) -> None:  # type: ignore[no-untyped-def]
     koto_id = _user(KOTO, "member@koto.example.jp").id
+    mark_all_read(KOTO, koto_id)  # the demo data's notifications stay out of the digest below
     save_settings(KOTO, koto_id, "immediate", "en")
     bind_tenant(OME)
     assert notify("test.pinged", url="/x", to=(KOTO, koto_id), title="申請", by_ja="青梅市", by_en="Ome City") == 1
