@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 COMMENT_MODES = ("off", "optional", "required")
@@ -37,7 +37,7 @@ ENTRY_STATUSES = ("draft", "pending", "submitted", "withdrawn")
 ENTRY_FIELDS = ("summary", "background", "activities", "system", "effects", "ingenuity")
 
 
-class Programme(db.Model):  # type: ignore[name-defined]
+class Programme(Model):
     """One award programme of a fiscal year (e.g. 令和8年度 区市町村DXアワード)."""
 
     __tablename__ = "award_programmes"
@@ -73,7 +73,7 @@ class Programme(db.Model):  # type: ignore[name-defined]
         return self.results_published_at is not None
 
 
-class Category(db.Model):  # type: ignore[name-defined]
+class Category(Model):
     """A 部門 of a programme."""
 
     __tablename__ = "award_categories"
@@ -87,7 +87,7 @@ class Category(db.Model):  # type: ignore[name-defined]
     programme: Mapped[Programme] = relationship(back_populates="categories")
 
 
-class Criterion(db.Model):  # type: ignore[name-defined]
+class Criterion(Model):
     """A rubric criterion: integer weight, integer scale and a description per level."""
 
     __tablename__ = "award_criteria"
@@ -111,7 +111,7 @@ class Criterion(db.Model):  # type: ignore[name-defined]
         return [(v, lines[i] if i < len(lines) else "") for i, v in enumerate(values)]
 
 
-class Entry(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Entry(TenantOwned, Model):
     """A municipality's entry sheet, private to it until its tenant admin approves it."""
 
     __tablename__ = "award_entries"
@@ -143,7 +143,7 @@ class Entry(TenantOwned, db.Model):  # type: ignore[name-defined]
     files: Mapped[list[EntryFile]] = relationship(order_by="EntryFile.id", cascade="all, delete-orphan")
 
 
-class EntryFile(TenantOwned, db.Model):  # type: ignore[name-defined]
+class EntryFile(TenantOwned, Model):
     """A PDF attached to an entry (the only accepted type: its metadata can be stripped for judges)."""
 
     __tablename__ = "award_entry_files"
@@ -161,7 +161,7 @@ class EntryFile(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Submission(db.Model):  # type: ignore[name-defined]
+class Submission(Model):
     """The approved copy of an entry in the programme's cross-tenant space (what judges read)."""
 
     __tablename__ = "award_submissions"
@@ -192,7 +192,7 @@ class Submission(db.Model):  # type: ignore[name-defined]
         return f"E-{self.reference_no:03d}"
 
 
-class SubmissionFile(db.Model):  # type: ignore[name-defined]
+class SubmissionFile(Model):
     __tablename__ = "award_submission_files"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -203,7 +203,7 @@ class SubmissionFile(db.Model):  # type: ignore[name-defined]
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
-class JudgePoolMember(db.Model):  # type: ignore[name-defined]
+class JudgePoolMember(Model):
     """A person holding the judge role, listed so that curators can assign them (users rows are private)."""
 
     __tablename__ = "award_judge_pool"
@@ -214,7 +214,7 @@ class JudgePoolMember(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Judge(db.Model):  # type: ignore[name-defined]
+class Judge(Model):
     """A judge of one programme."""
 
     __tablename__ = "award_judges"
@@ -229,7 +229,7 @@ class Judge(db.Model):  # type: ignore[name-defined]
     assignments: Mapped[list[Assignment]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 
-class Assignment(db.Model):  # type: ignore[name-defined]
+class Assignment(Model):
     """A judge assigned to a whole category or to one submission."""
 
     __tablename__ = "award_assignments"
@@ -242,7 +242,7 @@ class Assignment(db.Model):  # type: ignore[name-defined]
                                                                                   ondelete="CASCADE"))
 
 
-class Recusal(db.Model):  # type: ignore[name-defined]
+class Recusal(Model):
     """A conflict of interest declared by a judge (on top of the automatic own-municipality one)."""
 
     __tablename__ = "award_recusals"
@@ -255,7 +255,7 @@ class Recusal(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ScoreSheet(db.Model):  # type: ignore[name-defined]
+class ScoreSheet(Model):
     """One judge's scores of one submission in one stage: draft until submitted, then locked."""
 
     __tablename__ = "award_score_sheets"
@@ -276,7 +276,7 @@ class ScoreSheet(db.Model):  # type: ignore[name-defined]
         return {s.criterion_id: s.value for s in self.scores}
 
 
-class Score(db.Model):  # type: ignore[name-defined]
+class Score(Model):
     __tablename__ = "award_scores"
 
     sheet_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("award_score_sheets.id", ondelete="CASCADE"),

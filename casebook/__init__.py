@@ -1,5 +1,8 @@
 """Private cases, submissions, curation, the published casebook, search, adoption, questions."""
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
+from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 
 from kernel.navigation import register_nav_entry
@@ -14,10 +17,10 @@ register_nav_entry(30, _l("Casebook"), "casebook.casebook_index", lambda u: u.ca
 
 
 @bp.record_once
-def _init(state) -> None:  # type: ignore[no-untyped-def]
+def _init(state: BlueprintSetupState) -> None:
     from casebook.helpers import init_templates
 
-    init_templates(state.app)
+    init_templates(cast(Flask, state.app))
 
 
 from casebook import api, events, models, views, waiting  # noqa: E402,F401

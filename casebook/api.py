@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -77,7 +78,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     "type": "object", "required": ["total", "results"], "properties": {
         "total": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object"}}}}}}},
     "400": ERROR})
-def search_casebook():  # type: ignore[no-untyped-def]
+def search_casebook() -> ResponseReturnValue:
     try:
         if len(request.args.get("q", "")) > 200:
             raise ContentError({"q": "検索語は200文字以内で指定してください。"})
@@ -104,7 +105,7 @@ def search_casebook():  # type: ignore[no-untyped-def]
 @bp.get("/casebook/<int:entry_id>")
 @api_auth(Permission.CASEBOOK_READ)
 @openapi("Read a published casebook entry", tags=["casebook"])
-def read_entry(entry_id: int):  # type: ignore[no-untyped-def]
+def read_entry(entry_id: int) -> ResponseReturnValue:
     entry = curation.get_entry(entry_id)
     if entry is None or entry.status != "published":
         return api_error(404, "事例が見つかりません。")
@@ -117,7 +118,7 @@ def read_entry(entry_id: int):  # type: ignore[no-untyped-def]
 @openapi("List or search the own municipality's cases", tags=["cases"], parameters=[
     {"name": "q", "in": "query", "schema": {"type": "string"}},
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}])
-def list_cases():  # type: ignore[no-untyped-def]
+def list_cases() -> ResponseReturnValue:
     try:
         page = _int_arg("page", 1, 1, 100000)
     except ContentError as error:
@@ -155,7 +156,7 @@ CASE_SCHEMA: dict[str, Any] = {
                                                      "schema": {"type": "string"}}},
                             "content": {"application/json": {"schema": CASE_SCHEMA}}},
                     "400": ERROR})
-def create_case():  # type: ignore[no-untyped-def]
+def create_case() -> ResponseReturnValue:
     try:
         body = _body()
         content = from_json(body)
@@ -180,7 +181,7 @@ def create_case():  # type: ignore[no-untyped-def]
 @api_auth(Permission.CASES_READ_OWN)
 @openapi("Read a case of the own municipality", tags=["cases"], responses={
     "200": {"description": "The case", "content": {"application/json": {"schema": CASE_SCHEMA}}}})
-def read_case(case_id: int):  # type: ignore[no-untyped-def]
+def read_case(case_id: int) -> ResponseReturnValue:
     case = services.get_case(current_user.tenant_id, case_id)
     if case is None:
         return api_error(404, "事例が見つかりません。")
@@ -195,7 +196,7 @@ def read_case(case_id: int):  # type: ignore[no-untyped-def]
              "properties": {**CONTENT_SCHEMA["properties"], "version": {"type": "integer"}}}}}},
          responses={"200": {"description": "Saved", "content": {"application/json": {"schema": CASE_SCHEMA}}},
                     "400": ERROR, "409": ERROR})
-def update_case(case_id: int):  # type: ignore[no-untyped-def]
+def update_case(case_id: int) -> ResponseReturnValue:
     case = services.get_case(current_user.tenant_id, case_id)
     if case is None:
         return api_error(404, "事例が見つかりません。")

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 STAGES = ("idea", "pilot", "implemented", "spreading")
@@ -82,7 +82,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-class Case(CaseContent, TenantOwned, db.Model):  # type: ignore[name-defined]
+class Case(CaseContent, TenantOwned, Model):
     """A municipality's own case (private to it under RLS)."""
 
     __tablename__ = "cases"
@@ -98,7 +98,7 @@ class Case(CaseContent, TenantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class CaseVersion(TenantOwned, db.Model):  # type: ignore[name-defined]
+class CaseVersion(TenantOwned, Model):
     """Every save of a case: the full content, so any two versions can be compared."""
 
     __tablename__ = "case_versions"
@@ -114,7 +114,7 @@ class CaseVersion(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class CaseAttachment(TenantOwned, db.Model):  # type: ignore[name-defined]
+class CaseAttachment(TenantOwned, Model):
     """A file of a case, stored in PostgreSQL under the case's RLS."""
 
     __tablename__ = "case_attachments"
@@ -132,7 +132,7 @@ class CaseAttachment(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Submission(db.Model):  # type: ignore[name-defined]
+class Submission(Model):
     """A signed-off snapshot of a case in the curators' queue (cross-tenant, copied, never joined)."""
 
     __tablename__ = "casebook_submissions"
@@ -152,7 +152,7 @@ class Submission(db.Model):  # type: ignore[name-defined]
     decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
-class Entry(CaseContent, db.Model):  # type: ignore[name-defined]
+class Entry(CaseContent, Model):
     """The curated, published copy of a case in the shared casebook."""
 
     __tablename__ = "casebook_entries"
@@ -170,7 +170,7 @@ class Entry(CaseContent, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Adoption(db.Model):  # type: ignore[name-defined]
+class Adoption(Model):
     """A municipality adopting (横展開) a published case."""
 
     __tablename__ = "casebook_adoptions"
@@ -185,7 +185,7 @@ class Adoption(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Question(db.Model):  # type: ignore[name-defined]
+class Question(Model):
     """A question from a member of any municipality to the municipality a published case came from."""
 
     __tablename__ = "casebook_questions"
@@ -199,7 +199,7 @@ class Question(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Answer(db.Model):  # type: ignore[name-defined]
+class Answer(Model):
     """An answer by a member of the originating municipality."""
 
     __tablename__ = "casebook_answers"
@@ -213,7 +213,7 @@ class Answer(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Synonym(db.Model):  # type: ignore[name-defined]
+class Synonym(Model):
     """A group of search terms curators declared equivalent (e.g. 電子申請 ≈ オンライン申請)."""
 
     __tablename__ = "casebook_synonyms"

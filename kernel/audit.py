@@ -9,14 +9,14 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from flask import g, has_request_context, request
-from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
+from sqlalchemy import BigInteger, DateTime, Identity, String, Table, func, insert
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.extensions import db
+from kernel.extensions import Model, db
 
 # Who is acting is known to the tenant binding (tenants.context), which sits above the kernel; it
 # hands its reader over when it is imported (use_binding), so an entry written without explicit ids
@@ -38,7 +38,7 @@ def _bound() -> tuple[Optional[str], Optional[int]]:
     return _binding()
 
 
-class AuditEntry(db.Model):  # type: ignore[name-defined]
+class AuditEntry(Model):
     """One audited event. tenant_id is NULL only for events before any tenant is known."""
 
     __tablename__ = "audit_log"
@@ -103,7 +103,7 @@ def record(action: str, object_type: Optional[str] = None, object_id: Any = None
 def _insert(values: dict[str, Any]) -> None:
     # A Core INSERT without RETURNING: an entry written before any tenant is known (tenant_id
     # NULL) passes the WITH CHECK policy but could not be read back through RETURNING.
-    db.session.connection().execute(insert(AuditEntry.__table__).values(**values))
+    db.session.connection().execute(insert(cast(Table, AuditEntry.__table__)).values(**values))
 
 
 def record_always(action: str, object_type: Optional[str] = None, object_id: Any = None, *,

@@ -1,4 +1,6 @@
 """Unbound Flask extensions, bound to the app in portal.app.create_app."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +12,13 @@ from flask_wtf import CSRFProtect
 from kernel.models_base import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# The model base every table class derives from. Flask-SQLAlchemy builds db.Model at runtime, which
+# mypy cannot see as a class; for the type checker it is our declarative Base (what it really extends).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from kernel.api import API_BLUEPRINTS, build_openapi, openapi, register_api_blueprint
@@ -12,7 +13,7 @@ core = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @core.get("/openapi.json")
-def openapi_document():  # type: ignore[no-untyped-def]
+def openapi_document() -> ResponseReturnValue:
     return jsonify(with_token_scopes(build_openapi(current_app)))
 
 
@@ -46,7 +47,7 @@ def with_token_scopes(document: dict) -> dict:
                                                                "tenant": {"type": "string"},
                                                                "roles": {"type": "array",
                                                                          "items": {"type": "string"}}}}}}}})
-def me():  # type: ignore[no-untyped-def]
+def me() -> ResponseReturnValue:
     return jsonify({"email": current_user.email, "display_name": current_user.display_name,
                     "tenant": current_user.tenant_id, "roles": sorted(current_user.roles)})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Optional
 
 from flask import Flask
@@ -109,9 +110,7 @@ def register_cli(app: Flask) -> None:
         register(app)
 
 
-def _migrations_dir():  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
+def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 

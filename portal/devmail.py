@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, render_template
+from flask.typing import ResponseReturnValue
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 
@@ -34,11 +35,11 @@ class CaughtMail:
     @property
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+        return part.get_content() if part is not None else ""
 
 
 def parse(data: bytes, name: str = "") -> CaughtMail:
-    return CaughtMail(name, email.message_from_bytes(data, policy=email.policy.default))  # type: ignore[arg-type]
+    return CaughtMail(name, email.message_from_bytes(data, policy=email.policy.default))
 
 
 def _directory() -> Path:
@@ -54,12 +55,12 @@ def caught_mails(folder: Path, limit: int = 100) -> list[CaughtMail]:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("devmail/index.html", mails=caught_mails(_directory()))
 
 
 @bp.get("/<name>")
-def show(name: str):  # type: ignore[no-untyped-def]
+def show(name: str) -> ResponseReturnValue:
     folder = _directory()
     path = folder / name
     if not name.endswith(".eml") or "/" in name or name.startswith(".") or not path.is_file():

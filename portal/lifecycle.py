@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
-def _has_nul(values: MultiDict) -> bool:  # type: ignore[type-arg]
+def _has_nul(values: MultiDict[str, Any]) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)
                if isinstance(value, str))
 

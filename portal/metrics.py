@@ -15,6 +15,7 @@ import logging
 import os
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask.typing import ResponseReturnValue
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -104,7 +105,7 @@ def _allowed() -> bool:
 
 
 @bp.get("/metrics")
-def metrics():  # type: ignore[no-untyped-def]
+def metrics() -> ResponseReturnValue:
     if not _allowed():
         abort(404)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

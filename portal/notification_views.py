@@ -5,6 +5,7 @@ Thin views over kernel.notifications; the unread count of the header comes from 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -48,7 +49,7 @@ class SettingsForm(FlaskForm):
 
 @bp.get("")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     unread_only = request.args.get("show") == "unread"
     area = request.args.get("area", "")
     area = area if area in AREA_LABELS else ""
@@ -66,7 +67,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:notification_id>")
 @require_login
-def open_one(notification_id: int):  # type: ignore[no-untyped-def]
+def open_one(notification_id: int) -> ResponseReturnValue:
     """Opening a notification marks it read and goes where it points."""
     note = service.open_notification(current_user.tenant_id, current_user.id, notification_id)
     if note is None:
@@ -76,7 +77,7 @@ def open_one(notification_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/read-all")
 @require_login
-def read_all():  # type: ignore[no-untyped-def]
+def read_all() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     count = service.mark_all_read(current_user.tenant_id, current_user.id)
@@ -86,7 +87,7 @@ def read_all():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings", methods=["GET", "POST"])
 @require_login
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     mode, language = service.settings_of(current_user.tenant_id, current_user.id)
     # A POST is judged on what was sent alone (a missing choice is an error, not "keep the old one").
     form = SettingsForm() if request.method == "POST" else SettingsForm(data={"email_mode": mode, "language": language})

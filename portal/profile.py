@@ -1,7 +1,10 @@
 """The user's own profile page: personal access tokens for the API."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,20 +27,20 @@ class TokenForm(FlaskForm):
     scopes = SelectMultipleField(_l("What the token may do"), choices=[], widget=ListWidget(prefix_label=False),
                                  option_widget=CheckboxInput(), validate_choice=True)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scopes.choices = [(scope, scope_label(scope)) for scope in SCOPES]
 
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("portal/profile.html", form=TokenForm(), tokens=list_tokens(current_user), new_token=None)
 
 
 @bp.post("/tokens")
 @require_login
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form = TokenForm()
     if form.validate_on_submit():
         try:
@@ -54,7 +57,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @require_login
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int) -> ResponseReturnValue:
     if not revoke_token(current_user, token_id):
         not_found_or_denied("api_token", token_id)
     flash(_("The token was revoked."), "success")

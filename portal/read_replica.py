@@ -90,7 +90,7 @@ def replica_for_statement(clause: Any) -> Engine | None:
 
 
 def _routing_session_class(base: type) -> type:
-    class RoutingSession(base):  # type: ignore[valid-type,misc]
+    class RoutingSession(base):
         """Flask-SQLAlchemy's session, with lag-tolerant SELECTs routed to the replica."""
 
         def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
@@ -100,7 +100,7 @@ def _routing_session_class(base: type) -> type:
                     return engine
             return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
-    RoutingSession.yokoten_routing = True  # type: ignore[attr-defined]
+    RoutingSession.yokoten_routing = True
     return RoutingSession
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from kernel.api import api_error, openapi, register_api_blueprint
@@ -45,7 +46,7 @@ def _project_json(project: Project) -> dict[str, Any]:
 @api.get("/projects")
 @api_auth()
 @openapi("Joint procurement projects visible to the caller", tags=TAGS)
-def projects():  # type: ignore[no-untyped-def]
+def projects() -> ResponseReturnValue:
     return jsonify({"projects": [{"id": p.id, "title": p.title, "status": p.status, "organiser": p.organiser_tenant_id}
                                  for p in queries.visible_projects(current_user)]})
 
@@ -53,7 +54,7 @@ def projects():  # type: ignore[no-untyped-def]
 @api.get("/projects/<int:project_id>")
 @api_auth()
 @openapi("One project: items, timeline, award", tags=TAGS, responses=OBJECT)
-def project(project_id: int):  # type: ignore[no-untyped-def]
+def project(project_id: int) -> ResponseReturnValue:
     found, error = _project_or_404(project_id)
     return error or jsonify(_project_json(found))  # type: ignore[arg-type]
 
@@ -62,7 +63,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
 @api_auth()
 @openapi("Pooled demand: totals, participants, tier price reached, the caller's own estimate", tags=TAGS,
          responses=OBJECT)
-def project_aggregate(project_id: int):  # type: ignore[no-untyped-def]
+def project_aggregate(project_id: int) -> ResponseReturnValue:
     found, error = _project_or_404(project_id)
     if error:
         return error
@@ -84,7 +85,7 @@ def project_aggregate(project_id: int):  # type: ignore[no-untyped-def]
 @api.get("/projects/<int:project_id>/declaration")
 @api_auth()
 @openapi("The caller's municipality's own declaration", tags=TAGS, responses=OBJECT)
-def own_declaration(project_id: int):  # type: ignore[no-untyped-def]
+def own_declaration(project_id: int) -> ResponseReturnValue:
     found, error = _project_or_404(project_id)
     if error:
         return error
@@ -106,7 +107,7 @@ def own_declaration(project_id: int):  # type: ignore[no-untyped-def]
 @api.get("/projects/<int:project_id>/ocds")
 @api_auth()
 @openapi("OCDS 1.1 release package of the project (organiser only)", tags=TAGS, responses=OBJECT)
-def ocds(project_id: int):  # type: ignore[no-untyped-def]
+def ocds(project_id: int) -> ResponseReturnValue:
     found, error = _project_or_404(project_id)
     if error:
         return error

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 STATUSES = ("draft", "demand_survey", "survey_closed", "tendering", "awarded", "contracted", "completed",
@@ -52,7 +52,7 @@ def _now_column() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Project(db.Model):  # type: ignore[name-defined]
+class Project(Model):
     """A joint procurement organised by TMG (its curators) or a lead municipality (its admins)."""
 
     __tablename__ = "procurement_projects"
@@ -96,7 +96,7 @@ class Project(db.Model):  # type: ignore[name-defined]
         return self.quote(self.awarded_quote_id)
 
 
-class Item(db.Model):  # type: ignore[name-defined]
+class Item(Model):
     __tablename__ = "procurement_items"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -109,7 +109,7 @@ class Item(db.Model):  # type: ignore[name-defined]
     project: Mapped[Project] = relationship(back_populates="items")
 
 
-class Document(db.Model):  # type: ignore[name-defined]
+class Document(Model):
     """A specification document (仕様書) of a project, stored in the database."""
 
     __tablename__ = "procurement_documents"
@@ -125,7 +125,7 @@ class Document(db.Model):  # type: ignore[name-defined]
     uploaded_at: Mapped[datetime] = _now_column()
 
 
-class StatusEvent(db.Model):  # type: ignore[name-defined]
+class StatusEvent(Model):
     """One step of a project's timeline."""
 
     __tablename__ = "procurement_status_events"
@@ -141,7 +141,7 @@ class StatusEvent(db.Model):  # type: ignore[name-defined]
     occurred_at: Mapped[datetime] = _now_column()
 
 
-class Quote(db.Model):  # type: ignore[name-defined]
+class Quote(Model):
     """A vendor's quote: per item, a set-up fee and volume tiers."""
 
     __tablename__ = "procurement_quotes"
@@ -157,7 +157,7 @@ class Quote(db.Model):  # type: ignore[name-defined]
     lines: Mapped[list[QuoteLine]] = relationship(lazy="selectin", order_by="QuoteLine.item_id")
 
 
-class QuoteLine(db.Model):  # type: ignore[name-defined]
+class QuoteLine(Model):
     __tablename__ = "procurement_quote_lines"
 
     quote_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("procurement_quotes.id", ondelete="CASCADE"),
@@ -169,7 +169,7 @@ class QuoteLine(db.Model):  # type: ignore[name-defined]
     tiers: Mapped[list[QuoteTier]] = relationship(lazy="selectin", order_by="QuoteTier.min_quantity")
 
 
-class QuoteTier(db.Model):  # type: ignore[name-defined]
+class QuoteTier(Model):
     __tablename__ = "procurement_quote_tiers"
     __table_args__ = (
         ForeignKeyConstraint(["quote_id", "item_id"], ["procurement_quote_lines.quote_id",
@@ -183,7 +183,7 @@ class QuoteTier(db.Model):  # type: ignore[name-defined]
     unit_price_yen: Mapped[int] = mapped_column(BigInteger)
 
 
-class DemandTotal(db.Model):  # type: ignore[name-defined]
+class DemandTotal(Model):
     """The pooled demand of one item: the only figures of declarations that everyone may see."""
 
     __tablename__ = "procurement_demand_totals"
@@ -196,7 +196,7 @@ class DemandTotal(db.Model):  # type: ignore[name-defined]
     committed_quantity: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
-class Participation(db.Model):  # type: ignore[name-defined]
+class Participation(Model):
     """How many municipalities declared and committed (counts only)."""
 
     __tablename__ = "procurement_participation"
@@ -207,7 +207,7 @@ class Participation(db.Model):  # type: ignore[name-defined]
     committed: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class Declaration(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Declaration(TenantOwned, Model):
     """A municipality's demand for one project (one row per municipality and project)."""
 
     __tablename__ = "procurement_declarations"
@@ -236,7 +236,7 @@ class Declaration(TenantOwned, db.Model):  # type: ignore[name-defined]
         return {line.item_id: line.quantity for line in self.lines}
 
 
-class DeclarationLine(TenantOwned, db.Model):  # type: ignore[name-defined]
+class DeclarationLine(TenantOwned, Model):
     __tablename__ = "procurement_declaration_lines"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "project_id"], ["procurement_declarations.tenant_id",
@@ -249,7 +249,7 @@ class DeclarationLine(TenantOwned, db.Model):  # type: ignore[name-defined]
     quantity: Mapped[int] = mapped_column(Integer)
 
 
-class Allocation(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Allocation(TenantOwned, Model):
     """A participant's share of the awarded contract (written by the organiser on award)."""
 
     __tablename__ = "procurement_allocations"

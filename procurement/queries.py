@@ -97,7 +97,8 @@ def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
     return result
 
 
-def own_view(project: Project, tenant_id: str, items: list[ItemAggregate], pricing: dict) -> Optional[dict]:  # type: ignore[type-arg]
+def own_view(project: Project, tenant_id: str, items: list[ItemAggregate],
+             pricing: dict[str, Any]) -> Optional[dict[str, Any]]:
     declaration = db.session.scalar(select(Declaration).where(Declaration.tenant_id == tenant_id,
                                                               Declaration.project_id == project.id))
     if declaration is None:

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,7 +58,7 @@ def _status_of(error: ServiceError) -> int:
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     projects = queries.visible_projects(current_user)
     waiting = request.args.get("waiting", "")
     if waiting in ("approval", "survey"):  # the list behind a "waiting for you" item of the dashboard
@@ -84,7 +85,7 @@ def _project_data(form: ProjectForm) -> services.ProjectData | None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_login
-def project_new():  # type: ignore[no-untyped-def]
+def project_new() -> ResponseReturnValue:
     if not access.can_organise(current_user):
         abort(403)
     form = ProjectForm()
@@ -104,7 +105,7 @@ def project_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
 @require_login
-def project_edit(project_id: int):  # type: ignore[no-untyped-def]
+def project_edit(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     if request.method == "GET":
@@ -131,7 +132,7 @@ def project_edit(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>")
 @require_login
-def project_detail(project_id: int):  # type: ignore[no-untyped-def]
+def project_detail(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     organiser = access.is_organiser(current_user, project)
     aggregate = queries.aggregate(project, current_user.tenant_id if access.can_declare(current_user) else None)
@@ -147,7 +148,7 @@ def project_detail(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:project_id>/status")
 @require_login
-def project_status(project_id: int):  # type: ignore[no-untyped-def]
+def project_status(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     form = TransitionForm()
@@ -174,7 +175,7 @@ def _conflict(error: ServiceError) -> Any:
 
 @bp.route("/<int:project_id>/quotes/new", methods=["GET", "POST"])
 @require_login
-def quote_new(project_id: int):  # type: ignore[no-untyped-def]
+def quote_new(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     form = quote_form(project)
@@ -202,7 +203,7 @@ def quote_new(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:project_id>/documents")
 @require_login
-def document_add(project_id: int):  # type: ignore[no-untyped-def]
+def document_add(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     form = DocumentForm()
@@ -218,7 +219,7 @@ def document_add(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/documents/<int:document_id>")
 @require_login
-def document_download(project_id: int, document_id: int):  # type: ignore[no-untyped-def]
+def document_download(project_id: int, document_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     document = queries.get_document(project, document_id)
     if document is None:
@@ -230,7 +231,7 @@ def document_download(project_id: int, document_id: int):  # type: ignore[no-unt
 
 @bp.post("/<int:project_id>/award")
 @require_login
-def project_award(project_id: int):  # type: ignore[no-untyped-def]
+def project_award(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     form = AwardForm()
@@ -250,7 +251,7 @@ def project_award(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:project_id>/declaration", methods=["GET", "POST"])
 @require_login
-def declaration(project_id: int):  # type: ignore[no-untyped-def]
+def declaration(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     if not access.can_declare(current_user):
         abort(403)
@@ -301,7 +302,7 @@ def _declaration_form_for(project: Project, current: Any) -> Any:
 
 @bp.post("/<int:project_id>/declaration/approve")
 @require_login
-def declaration_approve(project_id: int):  # type: ignore[no-untyped-def]
+def declaration_approve(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     if not access.can_approve(current_user):
         abort(403)
@@ -321,7 +322,7 @@ def declaration_approve(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/declarations")
 @require_login
-def declarations(project_id: int):  # type: ignore[no-untyped-def]
+def declarations(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     return render_template("procurement/declarations.html", project=project,
@@ -331,7 +332,7 @@ def declarations(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/savings")
 @require_login
-def savings(project_id: int):  # type: ignore[no-untyped-def]
+def savings(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     rows, total = queries.savings(project, current_user, current_lang())
     chart = savings_chart(rows, total) if total is not None else None
@@ -340,7 +341,7 @@ def savings(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/export.xlsx")
 @require_login
-def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
+def export_xlsx(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     data = exports.workbook(project, current_lang())
@@ -351,7 +352,7 @@ def export_xlsx(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/ocds.json")
 @require_login
-def ocds(project_id: int):  # type: ignore[no-untyped-def]
+def ocds(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
     # Default: the package for publication (nothing of procurement.confidential). ?scope=internal is
@@ -369,7 +370,7 @@ def ocds(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:project_id>/print")
 @require_login
-def print_sheet(project_id: int):  # type: ignore[no-untyped-def]
+def print_sheet(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     tenant = current_user.tenant_id if access.can_declare(current_user) else None
     return render_template("procurement/print.html", project=project, aggregate=queries.aggregate(project, tenant),

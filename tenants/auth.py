@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
-from typing import Any, Optional, TypeVar
+from typing import Any, NoReturn, Optional, TypeVar
 
 from flask import abort, current_app, g, request, session
 from flask_login import current_user
@@ -260,7 +260,7 @@ def require_login(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def not_found_or_denied(object_type: str, object_id: Any) -> None:
+def not_found_or_denied(object_type: str, object_id: Any) -> NoReturn:
     """Answer 404 for an object the user may not see (another tenant's private object) and audit it."""
     audit.record_always("access.not_found", object_type, object_id)
     abort(404)

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 from tenants.roles import Permission, permissions_for
 
@@ -29,7 +29,7 @@ def is_tenant_code(code: object) -> bool:
     return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
 
 
-class Tenant(db.Model):  # type: ignore[name-defined]
+class Tenant(Model):
     """A municipality (or TMG). Reference data readable by every tenant; written only by operators."""
 
     __tablename__ = "tenants"
@@ -51,7 +51,7 @@ class Tenant(db.Model):  # type: ignore[name-defined]
         return self.name_en if locale == "en" else self.name_ja
 
 
-class User(TenantOwned, db.Model):  # type: ignore[name-defined]
+class User(TenantOwned, Model):
     """A person in their one home tenant. SSO users are identified by (issuer, subject)."""
 
     __tablename__ = "users"
@@ -93,7 +93,7 @@ class User(TenantOwned, db.Model):  # type: ignore[name-defined]
         return permission in permissions_for(self.roles)
 
 
-class Membership(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Membership(TenantOwned, Model):
     """One role of a user in their home tenant."""
 
     __tablename__ = "memberships"
@@ -108,7 +108,7 @@ class Membership(TenantOwned, db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
-class AuthSession(TenantOwned, db.Model):  # type: ignore[name-defined]
+class AuthSession(TenantOwned, Model):
     """A login session kept on the server, so that logout and deactivation end it for real."""
 
     __tablename__ = "auth_sessions"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel import audit
 from kernel.errors import ServiceError
-from kernel.extensions import db
+from kernel.extensions import Model, db
 from kernel.models_base import TenantOwned
 from tenants.context import bind_tenant
 from tenants.models import User
@@ -56,7 +56,7 @@ def required_scope(path: str, method: str) -> Optional[str]:
     return f"{area}:{'read' if method.upper() in READ_METHODS else 'write'}"
 
 
-class ApiToken(TenantOwned, db.Model):  # type: ignore[name-defined]
+class ApiToken(TenantOwned, Model):
     __tablename__ = "api_tokens"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,13 +11,14 @@ from tenants import bp
 from tenants.audit_queries import PAGE_SIZE, AuditFilter, search_audit
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.forms import AuditFilterForm, RolesForm
+from tenants.models import User
 from tenants.roles import Permission
 from tenants.services import get_user, list_users, set_active, set_roles
 
 
 @bp.get("/")
 @require_login
-def admin_index():  # type: ignore[no-untyped-def]
+def admin_index() -> ResponseReturnValue:
     if not (current_user.can(Permission.TENANT_MANAGE_USERS) or current_user.can(Permission.TENANT_VIEW_AUDIT)):
         abort(403)
     return render_template("tenants/admin_index.html")
@@ -24,11 +26,11 @@ def admin_index():  # type: ignore[no-untyped-def]
 
 @bp.get("/users")
 @require_permission(Permission.TENANT_MANAGE_USERS)
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     return render_template("tenants/users.html", users=list_users(current_user.tenant_id))
 
 
-def _load_user(user_id: int):  # type: ignore[no-untyped-def]
+def _load_user(user_id: int) -> User:
     user = get_user(current_user.tenant_id, user_id)
     if user is None:
         not_found_or_denied("user", user_id)
@@ -37,7 +39,7 @@ def _load_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require_permission(Permission.TENANT_MANAGE_USERS)
-def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+def user_detail(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = RolesForm(data={"roles": sorted(user.roles)})
     status = 200
@@ -59,7 +61,7 @@ def user_detail(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/active")
 @require_permission(Permission.TENANT_MANAGE_USERS)
-def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
+def user_set_active(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
@@ -75,7 +77,7 @@ def user_set_active(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/audit")
 @require_permission(Permission.TENANT_VIEW_AUDIT)
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     valid = form.validate()
     flt = AuditFilter(page=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from kernel.api import api_error, openapi, register_api_blueprint
@@ -31,7 +32,7 @@ def _number(value: Any) -> Any:
 @api.get("/rounds")
 @api_auth(Permission.WORKLOAD_ENTER)
 @openapi("The caller's municipality's survey rounds", tags=TAGS)
-def rounds():  # type: ignore[no-untyped-def]
+def rounds() -> ResponseReturnValue:
     return jsonify({"rounds": [{"id": r.id, "fiscal_year": r.fiscal_year, "status": r.status,
                                 "share_benchmark": r.share_benchmark, "share_with_tmg": r.share_with_tmg}
                                for r in queries.rounds(current_user.tenant_id)]})
@@ -40,7 +41,7 @@ def rounds():  # type: ignore[no-untyped-def]
 @api.get("/rounds/<int:round_id>/results")
 @api_auth(Permission.WORKLOAD_ENTER)
 @openapi("Results of one round: hours by task group and department, per task", tags=TAGS, responses=OBJECT)
-def round_results(round_id: int):  # type: ignore[no-untyped-def]
+def round_results(round_id: int) -> ResponseReturnValue:
     round_ = queries.get_round(current_user.tenant_id, round_id)
     if round_ is None:
         record_always("access.not_found", "workload_round", round_id)
@@ -63,7 +64,7 @@ def round_results(round_id: int):  # type: ignore[no-untyped-def]
 @api_auth(Permission.WORKLOAD_ENTER)
 @openapi("Published benchmark cells (hours per case per task group) of a fiscal year and peer group",
          tags=TAGS, responses=OBJECT)
-def benchmark(fiscal_year: int, peer_group: str):  # type: ignore[no-untyped-def]
+def benchmark(fiscal_year: int, peer_group: str) -> ResponseReturnValue:
     if peer_group not in PEER_GROUPS:
         return api_error(404, _("Unknown peer group."))
     cells = queries.benchmark_cells(fiscal_year, peer_group)

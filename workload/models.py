@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 CLASSES = ("core", "non_core")
@@ -36,7 +36,7 @@ def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class TaskGroup(db.Model):  # type: ignore[name-defined]
+class TaskGroup(Model):
     """A group of tasks by department type (窓口, 税務, 福祉, …); the benchmark's unit."""
 
     __tablename__ = "workload_task_groups"
@@ -50,7 +50,7 @@ class TaskGroup(db.Model):  # type: ignore[name-defined]
         return self.name_en if lang == "en" else self.name_ja
 
 
-class StandardTask(db.Model):  # type: ignore[name-defined]
+class StandardTask(Model):
     """A task of TMG's standard list with its default class (core: only a civil servant can do it)."""
 
     __tablename__ = "workload_standard_tasks"
@@ -66,7 +66,7 @@ class StandardTask(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = _now()
 
 
-class OwnTask(TenantOwned, db.Model):  # type: ignore[name-defined]
+class OwnTask(TenantOwned, Model):
     """A task a municipality added to the standard list for itself."""
 
     __tablename__ = "workload_own_tasks"
@@ -80,7 +80,7 @@ class OwnTask(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = _now()
 
 
-class TaskClass(TenantOwned, db.Model):  # type: ignore[name-defined]
+class TaskClass(TenantOwned, Model):
     """A municipality's own classification of a standard task (overrides the default)."""
 
     __tablename__ = "workload_task_classes"
@@ -92,7 +92,7 @@ class TaskClass(TenantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = _now()
 
 
-class Round(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Round(TenantOwned, Model):
     """One survey of one municipality in one fiscal year (年度)."""
 
     __tablename__ = "workload_rounds"
@@ -112,7 +112,7 @@ class Round(TenantOwned, db.Model):  # type: ignore[name-defined]
         lazy="selectin", order_by="Department.id", back_populates="round", viewonly=True)
 
 
-class Department(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Department(TenantOwned, Model):
     """A department taking part in a round; it enters hours per task and submits."""
 
     __tablename__ = "workload_departments"
@@ -133,7 +133,7 @@ class Department(TenantOwned, db.Model):  # type: ignore[name-defined]
     round: Mapped[Round] = relationship(back_populates="departments", viewonly=True)
 
 
-class Entry(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Entry(TenantOwned, Model):
     """Hours per year, cases and the paper/in-person share of one task in one department."""
 
     __tablename__ = "workload_entries"
@@ -162,7 +162,7 @@ class Entry(TenantOwned, db.Model):  # type: ignore[name-defined]
         return task_key(self.standard_task_id, self.own_task_id)
 
 
-class BenchmarkCell(db.Model):  # type: ignore[name-defined]
+class BenchmarkCell(Model):
     """A published (or suppressed) cell of the peer benchmark: hours per case of one task group."""
 
     __tablename__ = "workload_benchmark_cells"

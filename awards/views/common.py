@@ -1,7 +1,7 @@
 """Loading helpers shared by the awards views: every object is checked before it is used."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 from flask import abort
 from flask_login import current_user
@@ -60,7 +60,7 @@ def aware(value: Any) -> Any:
     return value.replace(tzinfo=TOKYO) if value is not None else None
 
 
-def denied(kind: str, object_id: Any) -> None:
+def denied(kind: str, object_id: Any) -> NoReturn:
     not_found_or_denied(kind, object_id)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,7 +39,7 @@ def _load_entry(entry_id: int) -> Entry:
     entry = get_entry(current_user.tenant_id, entry_id)
     if entry is None:
         denied("award_entry", entry_id)
-    return entry  # type: ignore[return-value]
+    return entry
 
 
 def _fields(form: EntryForm) -> dict[str, str]:
@@ -47,7 +48,7 @@ def _fields(form: EntryForm) -> dict[str, str]:
 
 @bp.route("/programmes/<int:programme_id>/entries/new", methods=["GET", "POST"])
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_new(programme_id: int):  # type: ignore[no-untyped-def]
+def entry_new(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     form = EntryForm()
     form.category_id.choices = [(c.id, c.name) for c in programme.categories]
@@ -81,7 +82,7 @@ def entry_new(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/entries/<int:entry_id>", methods=["GET", "POST"])
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry(entry_id: int):  # type: ignore[no-untyped-def]
+def entry(entry_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     programme = load_programme(entry.programme_id)
     form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
@@ -104,7 +105,7 @@ def entry(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/entries/<int:entry_id>/files")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_file_add(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_file_add(entry_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     upload = request.files.get("file")
     return act(lambda: add_file(current_user, entry, *uploads.read_upload(upload)),
@@ -113,26 +114,26 @@ def entry_file_add(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/entries/<int:entry_id>/files/<int:file_id>")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_file(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def entry_file(entry_id: int, file_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     file = next((f for f in entry.files if f.id == file_id), None)
     if file is None:
         denied("award_entry_file", file_id)
-    return download(file.data, "application/pdf", file.filename)  # type: ignore[union-attr]
+    return download(file.data, "application/pdf", file.filename)
 
 
 @bp.post("/entries/<int:entry_id>/files/<int:file_id>/delete")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_file_delete(entry_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def entry_file_delete(entry_id: int, file_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     file = next((f for f in entry.files if f.id == file_id), None)
     if file is None:
         denied("award_entry_file", file_id)
-    return act(lambda: remove_file(current_user, entry, file),  # type: ignore[arg-type]
+    return act(lambda: remove_file(current_user, entry, file),
                _("The file was removed."), url_for("awards.entry", entry_id=entry.id) + "#files")
 
 
-def _transition(entry_id: int, action: str):  # type: ignore[no-untyped-def]
+def _transition(entry_id: int, action: str) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     programme = load_programme(entry.programme_id)
     try:
@@ -157,31 +158,31 @@ def _transition(entry_id: int, action: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/entries/<int:entry_id>/request")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_request(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_request(entry_id: int) -> ResponseReturnValue:
     return _transition(entry_id, "request")
 
 
 @bp.post("/entries/<int:entry_id>/approve")
 @require_permission(Permission.TENANT_APPROVE_RELEASE)
-def entry_approve(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_approve(entry_id: int) -> ResponseReturnValue:
     return _transition(entry_id, "approve")
 
 
 @bp.post("/entries/<int:entry_id>/return")
 @require_permission(Permission.TENANT_APPROVE_RELEASE)
-def entry_return(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_return(entry_id: int) -> ResponseReturnValue:
     return _transition(entry_id, "return")
 
 
 @bp.post("/entries/<int:entry_id>/withdraw")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_withdraw(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_withdraw(entry_id: int) -> ResponseReturnValue:
     return _transition(entry_id, "withdraw")
 
 
 @bp.get("/entries/<int:entry_id>/print")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
-def entry_print(entry_id: int):  # type: ignore[no-untyped-def]
+def entry_print(entry_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     programme = load_programme(entry.programme_id)
     return render_template("awards/entry_print.html", entry=entry, programme=programme)

@@ -1,9 +1,10 @@
 """Judges' pages: the entries assigned to them, score sheets, conflicts, their own exports and chart."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +40,7 @@ def _judge(programme: Programme) -> Judge:
     judge = judge_of(programme, current_user)
     if judge is None:
         denied("award_programme_judging", programme.id)
-    return judge  # type: ignore[return-value]
+    return judge
 
 
 def _visible(programme_id: int, code: str) -> tuple[Programme, Judge, Submission]:
@@ -52,7 +53,7 @@ def _visible(programme_id: int, code: str) -> tuple[Programme, Judge, Submission
     return programme, judge, submission  # type: ignore[return-value]
 
 
-def shown_text(programme: Programme, submission: Submission, text: str, names) -> str:  # type: ignore[no-untyped-def]
+def shown_text(programme: Programme, submission: Submission, text: str, names: dict[str, Any]) -> str:
     tenant = names.get(submission.entrant_code)
     return redact(text, tenant) if programme.blind and tenant is not None else text
 
@@ -76,7 +77,7 @@ def scale_bounds(programme: Programme) -> tuple[int, int]:
 
 @bp.get("/judging/<int:programme_id>")
 @require_permission(Permission.AWARDS_JUDGE)
-def judging(programme_id: int):  # type: ignore[no-untyped-def]
+def judging(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     judge = _judge(programme)
     names = tenant_names()
@@ -93,7 +94,7 @@ def judging(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/judging/<int:programme_id>/<code>", methods=["GET", "POST"])
 @require_permission(Permission.AWARDS_JUDGE)
-def score(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+def score(programme_id: int, code: str) -> ResponseReturnValue:
     programme, judge, submission = _visible(programme_id, code)
     names = tenant_names()
     sheet = sheet_of(judge, submission, programme.stage)
@@ -127,7 +128,7 @@ def score(programme_id: int, code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/judging/<int:programme_id>/<code>/recuse")
 @require_permission(Permission.AWARDS_JUDGE)
-def recuse(programme_id: int, code: str):  # type: ignore[no-untyped-def]
+def recuse(programme_id: int, code: str) -> ResponseReturnValue:
     programme, judge, submission = _visible(programme_id, code)
     form = RecuseForm()
     return act(lambda: declare_conflict(current_user, judge, submission, form.reason.data or ""),
@@ -138,7 +139,7 @@ def recuse(programme_id: int, code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/judging/<int:programme_id>/<code>/files/<int:position>")
 @require_permission(Permission.AWARDS_JUDGE)
-def submission_file(programme_id: int, code: str, position: int):  # type: ignore[no-untyped-def]
+def submission_file(programme_id: int, code: str, position: int) -> ResponseReturnValue:
     programme, _judge_row, submission = _visible(programme_id, code)
     if not 1 <= position <= len(submission.files):
         abort(404)
@@ -156,7 +157,7 @@ def submission_file(programme_id: int, code: str, position: int):  # type: ignor
 
 @bp.get("/judging/<int:programme_id>/scores.<fmt>")
 @require_permission(Permission.AWARDS_JUDGE)
-def judging_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def judging_export(programme_id: int, fmt: str) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     judge = _judge(programme)
     if fmt not in ("csv", "xlsx"):
@@ -170,7 +171,7 @@ def judging_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
     return export_response(rows, fmt, f"scores-{programme.id}-judge-{judge.id}", _("Scores"))
 
 
-def export_response(rows, fmt: str, stem: str, sheet_title: str) -> Response:  # type: ignore[no-untyped-def]
+def export_response(rows: list[Any], fmt: str, stem: str, sheet_title: str) -> Response:
     if fmt == "csv":
         return download(to_csv(rows), "text/csv", f"{stem}.csv")
     return download(to_xlsx({sheet_title: rows}), XLSX, f"{stem}.{fmt}")
@@ -178,7 +179,7 @@ def export_response(rows, fmt: str, stem: str, sheet_title: str) -> Response:  #
 
 @bp.get("/judging/<int:programme_id>/chart.svg")
 @require_permission(Permission.AWARDS_JUDGE)
-def judging_chart(programme_id: int):  # type: ignore[no-untyped-def]
+def judging_chart(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     judge = _judge(programme)
     low, high = scale_bounds(programme)

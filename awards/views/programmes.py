@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +13,7 @@ from awards import bp
 from awards.forms import CategoryForm, CriterionForm, ProgrammeForm
 from awards.integration import casebook_available
 from awards.judging import ensure_in_pool, judge_of, progress
-from awards.models import Category, Criterion
+from awards.models import Category, Criterion, Programme
 from awards.services import (
     CriterionData,
     ProgrammeData,
@@ -38,7 +39,7 @@ from tenants.roles import Permission
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if current_user.can(Permission.AWARDS_JUDGE):
         ensure_in_pool(current_user)  # curators can only pick judges who have opened the awards once
     programmes = list_programmes()
@@ -60,7 +61,7 @@ def _programme_data(form: ProgrammeForm) -> ProgrammeData:
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_new():  # type: ignore[no-untyped-def]
+def programme_new() -> ResponseReturnValue:
     form = ProgrammeForm()
     if request.method == "GET":
         year = today_tokyo().year if today_tokyo().month >= 4 else today_tokyo().year - 1
@@ -81,7 +82,7 @@ def programme_new():  # type: ignore[no-untyped-def]
 
 @bp.get("/programmes/<int:programme_id>")
 @require_login
-def programme(programme_id: int):  # type: ignore[no-untyped-def]
+def programme(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     entries = list_entries(current_user.tenant_id, programme.id) \
         if current_user.can(Permission.AWARD_ENTRY_DRAFT) else []
@@ -94,7 +95,7 @@ def programme(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_edit(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_edit(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     form = ProgrammeForm(obj=programme) if request.method == "GET" else ProgrammeForm()
     if request.method == "GET":
@@ -118,7 +119,7 @@ def programme_edit(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/programmes/<int:programme_id>/start-judging")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_start_judging(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_start_judging(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     try:
         start_judging(current_user, programme)
@@ -129,7 +130,8 @@ def programme_start_judging(programme_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("awards.programme_judges", programme_id=programme.id))
 
 
-def _rubric_page(programme, status: int, category_form=None, criterion_form=None):  # type: ignore[no-untyped-def]
+def _rubric_page(programme: Programme, status: int, category_form: CategoryForm | None = None,
+                 criterion_form: CriterionForm | None = None) -> ResponseReturnValue:
     form = ProgrammeForm(obj=programme)
     for name in ("entry_opens_at", "entry_closes_at", "judging_opens_at", "judging_closes_at"):
         getattr(form, name).data = local(getattr(programme, name))
@@ -142,7 +144,7 @@ def _rubric_page(programme, status: int, category_form=None, criterion_form=None
 
 @bp.post("/programmes/<int:programme_id>/categories")
 @require_permission(Permission.AWARDS_ORGANISE)
-def category_add(programme_id: int):  # type: ignore[no-untyped-def]
+def category_add(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     form = CategoryForm(prefix="new-category")
     if form.validate_on_submit():
@@ -156,14 +158,14 @@ def category_add(programme_id: int):  # type: ignore[no-untyped-def]
     return _rubric_page(programme, 400, category_form=form)
 
 
-def _category(programme, category_id: int) -> Category:  # type: ignore[no-untyped-def]
+def _category(programme: Programme, category_id: int) -> Category:
     category = next((c for c in programme.categories if c.id == category_id), None)
     if category is None:
         abort(404)
     return category
 
 
-def _criterion(programme, criterion_id: int) -> Criterion:  # type: ignore[no-untyped-def]
+def _criterion(programme: Programme, criterion_id: int) -> Criterion:
     criterion = next((c for c in programme.criteria if c.id == criterion_id), None)
     if criterion is None:
         abort(404)
@@ -172,7 +174,7 @@ def _criterion(programme, criterion_id: int) -> Criterion:  # type: ignore[no-un
 
 @bp.post("/programmes/<int:programme_id>/categories/<int:category_id>")
 @require_permission(Permission.AWARDS_ORGANISE)
-def category_edit(programme_id: int, category_id: int):  # type: ignore[no-untyped-def]
+def category_edit(programme_id: int, category_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     category = _category(programme, category_id)
     form = CategoryForm(prefix=f"category-{category.id}")
@@ -184,7 +186,7 @@ def category_edit(programme_id: int, category_id: int):  # type: ignore[no-untyp
     return _rubric_page(programme, 400)
 
 
-def _rubric_change(programme: Any, change: Callable[[], object], done: str):  # type: ignore[no-untyped-def]
+def _rubric_change(programme: Any, change: Callable[[], object], done: str) -> ResponseReturnValue:
     """Run one change of the rubric: back to the rubric with the message, or the page again with the refusal."""
     try:
         change()
@@ -197,7 +199,7 @@ def _rubric_change(programme: Any, change: Callable[[], object], done: str):  # 
 
 @bp.post("/programmes/<int:programme_id>/categories/<int:category_id>/delete")
 @require_permission(Permission.AWARDS_ORGANISE)
-def category_delete(programme_id: int, category_id: int):  # type: ignore[no-untyped-def]
+def category_delete(programme_id: int, category_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     category = _category(programme, category_id)
     return _rubric_change(programme, lambda: delete_category(current_user, programme, category),
@@ -211,7 +213,7 @@ def _criterion_data(form: CriterionForm) -> CriterionData:
 
 @bp.post("/programmes/<int:programme_id>/criteria")
 @require_permission(Permission.AWARDS_ORGANISE)
-def criterion_add(programme_id: int):  # type: ignore[no-untyped-def]
+def criterion_add(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     form = CriterionForm(prefix="new-criterion")
     if form.validate_on_submit():
@@ -227,7 +229,7 @@ def criterion_add(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/programmes/<int:programme_id>/criteria/<int:criterion_id>")
 @require_permission(Permission.AWARDS_ORGANISE)
-def criterion_edit(programme_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
+def criterion_edit(programme_id: int, criterion_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     criterion = _criterion(programme, criterion_id)
     form = CriterionForm(prefix=f"criterion-{criterion.id}")
@@ -240,7 +242,7 @@ def criterion_edit(programme_id: int, criterion_id: int):  # type: ignore[no-unt
 
 @bp.post("/programmes/<int:programme_id>/criteria/<int:criterion_id>/delete")
 @require_permission(Permission.AWARDS_ORGANISE)
-def criterion_delete(programme_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
+def criterion_delete(programme_id: int, criterion_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     criterion = _criterion(programme, criterion_id)
     return _rubric_change(programme, lambda: delete_criterion(current_user, programme, criterion),

@@ -1,7 +1,10 @@
 """Curators' judging administration (judges, assignments, completion) and the results."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,7 +31,7 @@ from awards.judging import (
     unassign,
     visible_submissions,
 )
-from awards.models import ScoreSheet, Submission
+from awards.models import Judge, Programme, ScoreSheet, Submission
 from awards.views.common import (
     XLSX,
     download,
@@ -48,7 +51,7 @@ from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
 
 
-def _assign_form(programme, judge, names, live) -> AssignForm:  # type: ignore[no-untyped-def]
+def _assign_form(programme: Programme, judge: Judge, names: dict[str, Any], live: list[Submission]) -> AssignForm:
     form = AssignForm(prefix=f"judge-{judge.id}", formdata=None if request.method == "GET" else request.form)
     choices = [(f"c:{c.id}", _("Category: %(name)s", name=c.name)) for c in programme.categories]
     choices += [(f"s:{s.id}", f"{s.reference} {entrant_label(names, s.entrant_code, current_lang())} — {s.title}")
@@ -59,7 +62,7 @@ def _assign_form(programme, judge, names, live) -> AssignForm:  # type: ignore[n
 
 @bp.get("/programmes/<int:programme_id>/judges")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_judges(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_judges(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     names = tenant_names()
     judge_form = JudgeForm()
@@ -78,7 +81,7 @@ def programme_judges(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/programmes/<int:programme_id>/judges")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_judge_add(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_judge_add(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     tenant, _sep, user_id = (request.form.get("judge") or "").partition(":")
     try:
@@ -95,7 +98,7 @@ def programme_judge_add(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/judges/<int:judge_id>/assign")
 @require_permission(Permission.AWARDS_ORGANISE)
-def judge_assign(judge_id: int):  # type: ignore[no-untyped-def]
+def judge_assign(judge_id: int) -> ResponseReturnValue:
     judge = load_judge(judge_id)
     programme = load_programme(judge.programme_id)
     kind, _sep, target = (request.form.get(f"judge-{judge.id}-target") or "").partition(":")
@@ -117,7 +120,7 @@ def judge_assign(judge_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/judges/<int:judge_id>/assignments/<int:assignment_id>/delete")
 @require_permission(Permission.AWARDS_ORGANISE)
-def judge_unassign(judge_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
+def judge_unassign(judge_id: int, assignment_id: int) -> ResponseReturnValue:
     judge = load_judge(judge_id)
     assignment = next((a for a in judge.assignments if a.id == assignment_id), None)
     if assignment is None:
@@ -129,7 +132,7 @@ def judge_unassign(judge_id: int, assignment_id: int):  # type: ignore[no-untype
 
 @bp.get("/judges/<int:judge_id>")
 @require_permission(Permission.AWARDS_ORGANISE)
-def judge_detail(judge_id: int):  # type: ignore[no-untyped-def]
+def judge_detail(judge_id: int) -> ResponseReturnValue:
     judge = load_judge(judge_id)
     programme = load_programme(judge.programme_id)
     names = tenant_names()
@@ -146,7 +149,7 @@ def judge_detail(judge_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sheets/<int:sheet_id>/reopen")
 @require_permission(Permission.AWARDS_ORGANISE)
-def sheet_reopen(sheet_id: int):  # type: ignore[no-untyped-def]
+def sheet_reopen(sheet_id: int) -> ResponseReturnValue:
     from kernel.extensions import db
 
     sheet = db.session.get(ScoreSheet, sheet_id)
@@ -160,7 +163,7 @@ def sheet_reopen(sheet_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/judges/<int:judge_id>/scores.<fmt>")
 @require_permission(Permission.AWARDS_ORGANISE)
-def judge_export(judge_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def judge_export(judge_id: int, fmt: str) -> ResponseReturnValue:
     judge = load_judge(judge_id)
     programme = load_programme(judge.programme_id)
     if fmt not in ("csv", "xlsx"):
@@ -172,7 +175,7 @@ def judge_export(judge_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/judges/<int:judge_id>/chart.svg")
 @require_permission(Permission.AWARDS_ORGANISE)
-def judge_chart(judge_id: int):  # type: ignore[no-untyped-def]
+def judge_chart(judge_id: int) -> ResponseReturnValue:
     from flask import Response
 
     judge = load_judge(judge_id)
@@ -184,7 +187,7 @@ def judge_chart(judge_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/programmes/<int:programme_id>/submissions")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_submissions(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_submissions(programme_id: int) -> ResponseReturnValue:
     from sqlalchemy import select
 
     from kernel.extensions import db
@@ -198,7 +201,7 @@ def programme_submissions(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/programmes/<int:programme_id>/results")
 @require_login
-def programme_results(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_results(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     curator = is_curator()
     if not curator and not programme.is_published:
@@ -225,7 +228,7 @@ def programme_results(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/programmes/<int:programme_id>/scores.<fmt>")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def programme_export(programme_id: int, fmt: str) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
@@ -243,7 +246,7 @@ def programme_export(programme_id: int, fmt: str):  # type: ignore[no-untyped-de
 
 @bp.post("/programmes/<int:programme_id>/shortlist")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_shortlist(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_shortlist(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     chosen = {n for n in map(parse_whole, request.form.getlist("submission")) if n is not None}
     return act(lambda: shortlist(current_user, programme, chosen),
@@ -253,7 +256,7 @@ def programme_shortlist(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/programmes/<int:programme_id>/publish")
 @require_permission(Permission.AWARDS_ORGANISE)
-def programme_publish(programme_id: int):  # type: ignore[no-untyped-def]
+def programme_publish(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     return act(lambda: publish(current_user, programme), _("The results were published."),
                url_for("awards.programme_results", programme_id=programme.id))
@@ -261,7 +264,7 @@ def programme_publish(programme_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/submissions/<int:submission_id>/casebook")
 @require_permission(Permission.AWARDS_ORGANISE)
-def submission_to_casebook(submission_id: int):  # type: ignore[no-untyped-def]
+def submission_to_casebook(submission_id: int) -> ResponseReturnValue:
     submission = load_submission(submission_id)
     programme = load_programme(submission.programme_id)
     try:

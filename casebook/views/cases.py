@@ -5,6 +5,7 @@ import io
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,12 +26,12 @@ def load_case(case_id: int, *, for_update: bool = False) -> Case:
     case = services.get_case(current_user.tenant_id, case_id, for_update=for_update)
     if case is None:
         not_found_or_denied("case", case_id)
-    return case  # type: ignore[return-value]
+    return case
 
 
 @bp.get("/cases")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_index():  # type: ignore[no-untyped-def]
+def cases_index() -> ResponseReturnValue:
     page = request.args.get("page", "1")
     q = request.args.get("q", "")[:200]
     state = request.args.get("state", "")
@@ -42,7 +43,7 @@ def cases_index():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/questions")
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_questions():  # type: ignore[no-untyped-def]
+def cases_questions() -> ResponseReturnValue:
     """Questions other municipalities asked about our published cases that wait for an answer."""
     from casebook.waiting import open_questions
 
@@ -51,7 +52,7 @@ def cases_questions():  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_new():  # type: ignore[no-untyped-def]
+def cases_new() -> ResponseReturnValue:
     form = CaseForm()
     if request.method == "GET":
         form.fill(empty_content())
@@ -70,7 +71,7 @@ def cases_new():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_detail(case_id: int):  # type: ignore[no-untyped-def]
+def cases_detail(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     entry = services.published_entry_of(case)
     adopters = queries.adopters_of(entry) if entry is not None else []
@@ -81,7 +82,7 @@ def cases_detail(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
+def cases_edit(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     form = CaseForm()
     if request.method == "GET":
@@ -113,7 +114,7 @@ def cases_edit(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/versions")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_versions(case_id: int):  # type: ignore[no-untyped-def]
+def cases_versions(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     versions = services.list_versions(case)
     number = request.args.get("v", "")
@@ -132,7 +133,7 @@ def cases_versions(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/shared-diff")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_shared_diff(case_id: int):  # type: ignore[no-untyped-def]
+def cases_shared_diff(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     entry = services.published_entry_of(case)
     if entry is None:
@@ -143,13 +144,13 @@ def cases_shared_diff(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/print")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_print(case_id: int):  # type: ignore[no-untyped-def]
+def cases_print(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     return render_template("casebook/print_case.html", item=case, tenant=current_user.tenant,
                            attachments=services.list_attachments(case))
 
 
-def _release_action(case_id: int, action: str):  # type: ignore[no-untyped-def]
+def _release_action(case_id: int, action: str) -> ResponseReturnValue:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -176,25 +177,25 @@ def _release_action(case_id: int, action: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/cases/<int:case_id>/propose")
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_propose(case_id: int):  # type: ignore[no-untyped-def]
+def cases_propose(case_id: int) -> ResponseReturnValue:
     return _release_action(case_id, "propose")
 
 
 @bp.post("/cases/<int:case_id>/approve")
 @require_permission(Permission.TENANT_APPROVE_RELEASE)
-def cases_approve(case_id: int):  # type: ignore[no-untyped-def]
+def cases_approve(case_id: int) -> ResponseReturnValue:
     return _release_action(case_id, "approve")
 
 
 @bp.post("/cases/<int:case_id>/decline")
 @require_permission(Permission.TENANT_APPROVE_RELEASE)
-def cases_decline(case_id: int):  # type: ignore[no-untyped-def]
+def cases_decline(case_id: int) -> ResponseReturnValue:
     return _release_action(case_id, "decline")
 
 
 @bp.post("/cases/<int:case_id>/attachments")
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_attach(case_id: int):  # type: ignore[no-untyped-def]
+def cases_attach(case_id: int) -> ResponseReturnValue:
     form = AttachmentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -213,14 +214,14 @@ def cases_attach(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
 @require_permission(Permission.CASES_READ_OWN)
-def cases_attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def cases_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
     row = services.get_attachment(case, attachment_id)
     if row is None:
         not_found_or_denied("case_attachment", attachment_id)
     # Always a download (never rendered inline), with the type we sniffed and an RFC 6266 file name.
-    response = send_file(io.BytesIO(row.data), mimetype=row.content_type, as_attachment=True,  # type: ignore[union-attr]
-                         download_name=row.filename)  # type: ignore[union-attr]
+    response = send_file(io.BytesIO(row.data), mimetype=row.content_type, as_attachment=True,
+                         download_name=row.filename)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -228,28 +229,28 @@ def cases_attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyp
 
 @bp.post("/cases/<int:case_id>/attachments/<int:attachment_id>/delete")
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_attachment_delete(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def cases_attachment_delete(case_id: int, attachment_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     case = load_case(case_id)
     row = services.get_attachment(case, attachment_id)
     if row is None:
         not_found_or_denied("case_attachment", attachment_id)
-    services.delete_attachment(case, row)  # type: ignore[arg-type]
+    services.delete_attachment(case, row)
     flash(_("The attachment was deleted."), "success")
     return redirect(url_for("casebook.cases_detail", case_id=case.id))
 
 
 @bp.get("/cases/import-template.xlsx")
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_import_template():  # type: ignore[no-untyped-def]
+def cases_import_template() -> ResponseReturnValue:
     return send_file(excel.import_template(), as_attachment=True, download_name="cases_template.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/cases/import", methods=["GET", "POST"])
 @require_permission(Permission.CASES_WRITE_OWN)
-def cases_import():  # type: ignore[no-untyped-def]
+def cases_import() -> ResponseReturnValue:
     form = ImportForm()
     if request.method == "GET":
         return render_template("casebook/cases_import.html", form=form, messages=[])

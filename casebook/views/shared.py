@@ -1,14 +1,17 @@
 """The shared casebook (browse, search, read, adopt, ask), curation (TMG), notifications, Excel export."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from casebook import bp, community, curation, excel, queries
 from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, CommentForm, QuestionForm, SynonymForm
-from casebook.models import CONTENT_FIELDS, Entry
+from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
 from kernel.errors import ServiceError
@@ -24,12 +27,12 @@ def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
     if entry is None or (published_only and entry.status != "published"
                          and not current_user.can(Permission.CASEBOOK_CURATE)):
         not_found_or_denied("casebook_entry", entry_id)
-    return entry  # type: ignore[return-value]
+    return entry
 
 
 @bp.get("/casebook")
 @require_permission(Permission.CASEBOOK_READ)
-def casebook_index():  # type: ignore[no-untyped-def]
+def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
     result = queries.search_casebook(filters)
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result)
@@ -37,7 +40,7 @@ def casebook_index():  # type: ignore[no-untyped-def]
 
 @bp.get("/casebook/export.xlsx")
 @require_permission(Permission.CASEBOOK_READ)
-def casebook_export():  # type: ignore[no-untyped-def]
+def casebook_export() -> ResponseReturnValue:
     filters, _errors = queries.parse_filters(request.args)
     filters.page = 1
     result = queries.search_casebook(filters, per_page=excel.MAX_EXPORT_ROWS, with_facets=False,
@@ -47,7 +50,7 @@ def casebook_export():  # type: ignore[no-untyped-def]
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _entry_page(entry: Entry, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+def _entry_page(entry: Entry, status: int = 200, **forms: Any) -> ResponseReturnValue:
     adopters = queries.adopters_of(entry)
     source = db.session.get(Tenant, entry.source_tenant_id)
     mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
@@ -65,13 +68,13 @@ def _entry_page(entry: Entry, status: int = 200, **forms):  # type: ignore[no-un
 
 @bp.get("/casebook/<int:entry_id>")
 @require_permission(Permission.CASEBOOK_READ)
-def casebook_entry(entry_id: int):  # type: ignore[no-untyped-def]
+def casebook_entry(entry_id: int) -> ResponseReturnValue:
     return _entry_page(load_entry(entry_id))
 
 
 @bp.get("/casebook/<int:entry_id>/print")
 @require_permission(Permission.CASEBOOK_READ)
-def casebook_print(entry_id: int):  # type: ignore[no-untyped-def]
+def casebook_print(entry_id: int) -> ResponseReturnValue:
     entry = load_entry(entry_id)
     return render_template("casebook/print_entry.html", item=entry,
                            tenant=db.session.get(Tenant, entry.source_tenant_id), attachments=[])
@@ -79,7 +82,7 @@ def casebook_print(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/casebook/<int:entry_id>/adopt")
 @require_permission(Permission.CASES_WRITE_OWN)
-def casebook_adopt(entry_id: int):  # type: ignore[no-untyped-def]
+def casebook_adopt(entry_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     entry = load_entry(entry_id)
@@ -94,7 +97,7 @@ def casebook_adopt(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/casebook/<int:entry_id>/adoption")
 @require_permission(Permission.CASES_WRITE_OWN)
-def casebook_adoption_update(entry_id: int):  # type: ignore[no-untyped-def]
+def casebook_adoption_update(entry_id: int) -> ResponseReturnValue:
     form = AdoptionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -103,7 +106,7 @@ def casebook_adoption_update(entry_id: int):  # type: ignore[no-untyped-def]
     if row is None:
         not_found_or_denied("casebook_adoption", entry_id)
     try:
-        community.update_adoption(row, current_user, form.status.data or "", form.outcome.data or "")  # type: ignore[arg-type]
+        community.update_adoption(row, current_user, form.status.data or "", form.outcome.data or "")
     except ServiceError as error:
         (form.status if error.field == "status" else form.outcome).errors = [error.message]
         return _entry_page(entry, 400, adoption_form=form)
@@ -113,7 +116,7 @@ def casebook_adoption_update(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/casebook/<int:entry_id>/questions")
 @require_permission(Permission.CASES_WRITE_OWN)
-def casebook_ask(entry_id: int):  # type: ignore[no-untyped-def]
+def casebook_ask(entry_id: int) -> ResponseReturnValue:
     form = QuestionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -129,18 +132,18 @@ def casebook_ask(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/casebook/questions/<int:question_id>/answer")
 @require_permission(Permission.CASES_WRITE_OWN)
-def casebook_answer(question_id: int):  # type: ignore[no-untyped-def]
+def casebook_answer(question_id: int) -> ResponseReturnValue:
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
     question = community.get_question(question_id)
     if question is None:
         not_found_or_denied("casebook_question", question_id)
-    entry = load_entry(question.entry_id)  # type: ignore[union-attr]
+    entry = load_entry(question.entry_id)
     if entry.source_tenant_id != current_user.tenant_id:
         abort(403)
     try:
-        community.answer(question, entry, current_user, form.body.data or "")  # type: ignore[arg-type]
+        community.answer(question, entry, current_user, form.body.data or "")
     except ServiceError as error:
         return _entry_page(entry, 400, answer_form=form, answer_error=(question_id, error.message))
     flash(_("Your answer was posted."), "success")
@@ -151,21 +154,21 @@ def casebook_answer(question_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/curation")
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_queue():  # type: ignore[no-untyped-def]
+def curation_queue() -> ResponseReturnValue:
     items = curation.queue(("queued", "changes_requested"))
     tenants = {t.code: t for t in db.session.scalars(select(Tenant))}
     return render_template("casebook/curation_queue.html", items=items, tenants=tenants)
 
 
-def _load_submission(submission_id: int):  # type: ignore[no-untyped-def]
+def _load_submission(submission_id: int) -> Submission:
     submission = curation.get_submission(submission_id)
     if submission is None:
         not_found_or_denied("submission", submission_id)
     return submission
 
 
-def _review_page(submission, status: int = 200, form: CaseForm | None = None,  # type: ignore[no-untyped-def]
-                 comment_form: CommentForm | None = None):
+def _review_page(submission: Submission, status: int = 200, form: CaseForm | None = None,
+                 comment_form: CommentForm | None = None) -> ResponseReturnValue:
     if form is None:
         form = CaseForm(formdata=None)
         form.fill(submission.data)
@@ -182,7 +185,7 @@ def _review_page(submission, status: int = 200, form: CaseForm | None = None,  #
 
 @bp.route("/curation/<int:submission_id>", methods=["GET", "POST"])
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_review(submission_id: int):  # type: ignore[no-untyped-def]
+def curation_review(submission_id: int) -> ResponseReturnValue:
     submission = _load_submission(submission_id)
     if request.method == "GET":
         return _review_page(submission)
@@ -203,7 +206,7 @@ def curation_review(submission_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/curation/<int:submission_id>/publish")
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_publish(submission_id: int):  # type: ignore[no-untyped-def]
+def curation_publish(submission_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     submission = _load_submission(submission_id)
@@ -218,7 +221,7 @@ def curation_publish(submission_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/curation/<int:submission_id>/request-changes")
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_request_changes(submission_id: int):  # type: ignore[no-untyped-def]
+def curation_request_changes(submission_id: int) -> ResponseReturnValue:
     form = CommentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -234,7 +237,7 @@ def curation_request_changes(submission_id: int):  # type: ignore[no-untyped-def
 
 @bp.route("/casebook/<int:entry_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_edit_entry(entry_id: int):  # type: ignore[no-untyped-def]
+def curation_edit_entry(entry_id: int) -> ResponseReturnValue:
     entry = load_entry(entry_id, published_only=False)
     form = CaseForm()
     if request.method == "GET":
@@ -254,7 +257,7 @@ def curation_edit_entry(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/casebook/<int:entry_id>/retire")
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_retire(entry_id: int):  # type: ignore[no-untyped-def]
+def curation_retire(entry_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     entry = load_entry(entry_id, published_only=False)
@@ -266,7 +269,7 @@ def curation_retire(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/curation/synonyms", methods=["GET", "POST"])
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_synonyms():  # type: ignore[no-untyped-def]
+def curation_synonyms() -> ResponseReturnValue:
     form = SynonymForm()
     status = 200
     if request.method == "POST":
@@ -286,7 +289,7 @@ def curation_synonyms():  # type: ignore[no-untyped-def]
 
 @bp.post("/curation/synonyms/<int:synonym_id>/delete")
 @require_permission(Permission.CASEBOOK_CURATE)
-def curation_synonyms_delete(synonym_id: int):  # type: ignore[no-untyped-def]
+def curation_synonyms_delete(synonym_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     if not curation.delete_synonyms(synonym_id):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def _pool_judges() -> int:
     return pooled
 
 
-def _programme(title: str, start: datetime, blind: bool):  # type: ignore[no-untyped-def]
+def _programme(title: str, start: datetime, blind: bool) -> Any:
     from awards import services
     from tenants.models import TMG_CODE
 

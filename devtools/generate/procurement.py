@@ -23,7 +23,7 @@ TOOLS = ("電子申請", "RPA", "AI-OCR", "チャットボット", "生成AI", "
 UNITS = ("licence", "user", "account", "device")
 
 
-def _insert(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:  # type: ignore[type-arg]
+def _insert(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
     """Multi-row INSERT for tables under RLS (COPY is refused there)."""
     from psycopg2.extras import execute_values
 

@@ -13,14 +13,14 @@ from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, Int
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 EMAIL_MODES = ("immediate", "digest", "none")
 OUTBOX_STATES = ("pending", "sent", "failed")
 
 
-class Notification(TenantOwned, db.Model):  # type: ignore[name-defined]
+class Notification(TenantOwned, Model):
     """An in-app notification for one person: an event kind and its parameters, rendered on display
     in the reader's language (``message`` holds the text of rows written before event kinds existed)."""
 
@@ -40,7 +40,7 @@ class Notification(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class NotificationSetting(TenantOwned, db.Model):  # type: ignore[name-defined]
+class NotificationSetting(TenantOwned, Model):
     """How one person wants to be told: mail immediately, in a daily digest or not at all, in which language.
     No row means the defaults (immediate, Japanese)."""
 
@@ -56,7 +56,7 @@ class NotificationSetting(TenantOwned, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class OutboxMail(TenantOwned, db.Model):  # type: ignore[name-defined]
+class OutboxMail(TenantOwned, Model):
     """A mail written in the request's transaction and sent only after it committed (kernel.notifications.outbox)."""
 
     __tablename__ = "mail_outbox"

@@ -8,13 +8,13 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Stri
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.extensions import db
+from kernel.extensions import Model
 from kernel.models_base import TenantOwned
 
 DEFAULT_SCOPES = "openid email profile"
 
 
-class SsoProvider(db.Model):  # type: ignore[name-defined]
+class SsoProvider(Model):
     """The OpenID Connect provider of one tenant (tenant-owned, RLS). The secret is stored encrypted."""
 
     __tablename__ = "sso_providers"
@@ -47,7 +47,7 @@ class SsoProvider(db.Model):  # type: ignore[name-defined]
         return self.scopes.split()
 
 
-class SsoLoginState(TenantOwned, db.Model):  # type: ignore[name-defined]
+class SsoLoginState(TenantOwned, Model):
     """A login in progress, kept on the server and consumed by the first callback (no replay)."""
 
     __tablename__ = "sso_login_states"
@@ -62,7 +62,7 @@ class SsoLoginState(TenantOwned, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class SsoDirectoryEntry(db.Model):  # type: ignore[name-defined]
+class SsoDirectoryEntry(Model):
     """Public: this municipality offers SSO (read by the login picker before anyone is known)."""
 
     __tablename__ = "sso_directory"

@@ -320,7 +320,7 @@ def _read_capped(response: requests.Response, policy: Policy, expired: threading
         response.close()
     if expired.is_set():
         raise OutboundError("timeout", f"no complete answer within {policy.total_seconds:g} s")
-    response._content = b"".join(chunks)  # type: ignore[attr-defined]  # requests' own field for the body
+    response._content = b"".join(chunks)  # requests' own field for the body
 
 
 class OutboundSession(_GuardedSessionMixin, requests.Session):

@@ -7,6 +7,7 @@ from typing import Optional
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,7 +52,7 @@ def _help_links(label: str, own: Decimal, median: Decimal, fiscal_year: int) -> 
 
 @bp.get("/rounds/<int:round_id>/benchmark")
 @require_login
-def round_benchmark(round_id: int):  # type: ignore[no-untyped-def]
+def round_benchmark(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     lang = current_lang()
     own_peer = queries.peer_group_of(current_user.tenant)
@@ -81,7 +82,7 @@ def round_benchmark(round_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/shared")
 @require_login
-def tmg_shared():  # type: ignore[no-untyped-def]
+def tmg_shared() -> ResponseReturnValue:
     if not access.can_maintain_standard(current_user):
         abort(403)
     year = parse_whole(request.args.get("fiscal_year", "") or "") or fiscal_year_of(today_tokyo())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +24,8 @@ def _labels() -> dict[str, str]:
 
 
 def _render(round_: Round, department: Department, values: dict[str, dict[str, Any]],
-            errors: dict[str, list[RowError]], status: int = 200, report: list[excel.CellError] | None = None):  # type: ignore[no-untyped-def]
+            errors: dict[str, list[RowError]], status: int = 200,
+            report: list[excel.CellError] | None = None) -> ResponseReturnValue:
     tasks = queries.task_list(current_user.tenant_id, current_lang())
     return render_template("workload/department.html", round=round_, department=department, tasks=tasks,
                            groups=queries.group_names(current_lang()), values=values, errors=errors,
@@ -33,7 +35,7 @@ def _render(round_: Round, department: Department, values: dict[str, dict[str, A
 
 @bp.get("/rounds/<int:round_id>/departments/<int:department_id>")
 @require_login
-def department_entry(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_entry(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     values = {key: {"hours": _hours_text(e.hours_per_year / (12 if e.entered_per == "month" else 1)),
                     "per": e.entered_per, "cases": str(e.cases_per_year), "paper": str(e.paper_share)}
@@ -48,7 +50,7 @@ def _hours_text(value: Any) -> str:
 
 @bp.post("/rounds/<int:round_id>/departments/<int:department_id>")
 @require_login
-def department_save(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_save(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     form = PostForm()
     if not form.validate_on_submit():
@@ -82,7 +84,7 @@ def department_save(round_id: int, department_id: int):  # type: ignore[no-untyp
 
 @bp.post("/rounds/<int:round_id>/departments/<int:department_id>/submit")
 @require_login
-def department_submit(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_submit(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     if not PostForm().validate_on_submit():
         abort(400)
@@ -96,7 +98,7 @@ def department_submit(round_id: int, department_id: int):  # type: ignore[no-unt
 
 @bp.get("/rounds/<int:round_id>/departments/<int:department_id>/template.xlsx")
 @require_login
-def department_template(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_template(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     tasks = queries.task_list(current_user.tenant_id, current_lang())
     data = excel.department_template(round_, department, tasks, queries.department_entries(department),
@@ -107,7 +109,7 @@ def department_template(round_id: int, department_id: int):  # type: ignore[no-u
 
 @bp.post("/rounds/<int:round_id>/departments/<int:department_id>/upload")
 @require_login
-def department_upload(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_upload(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     form = UploadForm()
     if not form.validate_on_submit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from kernel.i18n import current_lang
@@ -34,19 +35,19 @@ def _context(round_: Round) -> dict[str, Any]:
 
 @bp.get("/rounds/<int:round_id>/results")
 @require_login
-def round_results(round_id: int):  # type: ignore[no-untyped-def]
+def round_results(round_id: int) -> ResponseReturnValue:
     return render_template("workload/results.html", **_context(load_round(round_id)))
 
 
 @bp.get("/rounds/<int:round_id>/results/print")
 @require_login
-def round_results_print(round_id: int):  # type: ignore[no-untyped-def]
+def round_results_print(round_id: int) -> ResponseReturnValue:
     return render_template("workload/print.html", **_context(load_round(round_id)))
 
 
 @bp.get("/rounds/<int:round_id>/results.xlsx")
 @require_login
-def round_results_export(round_id: int):  # type: ignore[no-untyped-def]
+def round_results_export(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     lang = current_lang()
     data = excel.results_workbook(round_, queries.results(round_, lang), queries.group_names(lang), _("Department"))

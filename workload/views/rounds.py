@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,12 +15,13 @@ from tenants.auth import require_login
 from tenants.models import User
 from workload import access, bp, queries, services
 from workload.forms import CloseForm, ContactForm, DepartmentsForm, PostForm, RoundForm
+from workload.models import Round
 from workload.views.common import load_department, load_round, refused, require_manage, version_of
 
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if access.can_maintain_standard(current_user):
         return redirect(url_for("workload.standard_list"))
     if not access.can_enter(current_user):
@@ -30,7 +32,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @require_login
-def round_new():  # type: ignore[no-untyped-def]
+def round_new() -> ResponseReturnValue:
     require_manage()
     form = RoundForm()
     if request.method == "GET":
@@ -52,11 +54,11 @@ def round_new():  # type: ignore[no-untyped-def]
 
 @bp.get("/rounds/<int:round_id>")
 @require_login
-def round_detail(round_id: int):  # type: ignore[no-untyped-def]
+def round_detail(round_id: int) -> ResponseReturnValue:
     return render_detail(load_round(round_id))
 
 
-def render_detail(round_, status: int = 200):  # type: ignore[no-untyped-def]
+def render_detail(round_: Round, status: int = 200) -> ResponseReturnValue:
     """The round's page; a refused action shows it again with its message and the error status."""
     can_manage = access.can_manage(current_user)
     people = []
@@ -72,7 +74,7 @@ def render_detail(round_, status: int = 200):  # type: ignore[no-untyped-def]
 
 @bp.post("/rounds/<int:round_id>/departments")
 @require_login
-def departments_add(round_id: int):  # type: ignore[no-untyped-def]
+def departments_add(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     require_manage()
     form = DepartmentsForm()
@@ -90,7 +92,7 @@ def departments_add(round_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rounds/<int:round_id>/departments/<int:department_id>/contact")
 @require_login
-def department_contact(round_id: int, department_id: int):  # type: ignore[no-untyped-def]
+def department_contact(round_id: int, department_id: int) -> ResponseReturnValue:
     round_, department = load_department(round_id, department_id)
     require_manage()
     form = ContactForm()
@@ -111,7 +113,7 @@ def department_contact(round_id: int, department_id: int):  # type: ignore[no-un
 
 @bp.post("/rounds/<int:round_id>/reminders")
 @require_login
-def round_reminders(round_id: int):  # type: ignore[no-untyped-def]
+def round_reminders(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     require_manage()
     if not PostForm().validate_on_submit():
@@ -130,7 +132,7 @@ def round_reminders(round_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rounds/<int:round_id>/close")
 @require_login
-def round_close(round_id: int):  # type: ignore[no-untyped-def]
+def round_close(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     require_manage()
     form = CloseForm()
@@ -153,7 +155,7 @@ def round_close(round_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rounds/<int:round_id>/reopen")
 @require_login
-def round_reopen(round_id: int):  # type: ignore[no-untyped-def]
+def round_reopen(round_id: int) -> ResponseReturnValue:
     round_ = load_round(round_id)
     require_manage()
     form = PostForm()

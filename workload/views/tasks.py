@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -18,7 +19,7 @@ def _group_choices() -> list[SelectChoice]:
     return [SelectChoice(g.code, g.name(current_lang())) for g in queries.groups()]
 
 
-def _render_tasks(form: OwnTaskForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_tasks(form: OwnTaskForm, status: int = 200) -> ResponseReturnValue:
     return render_template("workload/tasks.html", tasks=queries.task_list(current_user.tenant_id, current_lang()),
                            groups=queries.group_names(current_lang()), form=form, post_form=PostForm(),
                            can_manage=access.can_manage(current_user)), status
@@ -26,7 +27,7 @@ def _render_tasks(form: OwnTaskForm, status: int = 200):  # type: ignore[no-unty
 
 @bp.get("/tasks")
 @require_login
-def task_list():  # type: ignore[no-untyped-def]
+def task_list() -> ResponseReturnValue:
     if not access.can_enter(current_user):
         abort(403)
     form = OwnTaskForm(formdata=None)
@@ -36,7 +37,7 @@ def task_list():  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks")
 @require_login
-def own_task_add():  # type: ignore[no-untyped-def]
+def own_task_add() -> ResponseReturnValue:
     require_manage()
     form = OwnTaskForm()
     form.group_code.choices = _group_choices()
@@ -53,7 +54,7 @@ def own_task_add():  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/class")
 @require_login
-def task_class():  # type: ignore[no-untyped-def]
+def task_class() -> ResponseReturnValue:
     require_manage()
     if not PostForm().validate_on_submit():
         abort(400)
@@ -74,7 +75,7 @@ def _require_standard() -> None:
 
 @bp.route("/standard", methods=["GET", "POST"])
 @require_login
-def standard_list():  # type: ignore[no-untyped-def]
+def standard_list() -> ResponseReturnValue:
     _require_standard()
     form = StandardTaskForm() if request.method == "POST" else StandardTaskForm(formdata=None)
     form.group_code.choices = _group_choices()
@@ -97,7 +98,7 @@ def standard_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/standard/<int:task_id>", methods=["GET", "POST"])
 @require_login
-def standard_edit(task_id: int):  # type: ignore[no-untyped-def]
+def standard_edit(task_id: int) -> ResponseReturnValue:
     _require_standard()
     task = queries.get_standard_task(task_id)
     if task is None:
