@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from kernel.audit import AuditEntry
 from kernel.extensions import db
-from tenants.context import bind_tenant
+from tenants.context import as_tenant, bind_tenant
 from tenants.models import TMG_CODE, User
 from tenants.services import NewUser, create_user
 from tenants.sso.models import SsoProvider
@@ -174,7 +174,8 @@ def test_tenant_form_cannot_delete_the_operators_mapping(app, client, idp_a: Pro
     configure(app, TMG_CODE, idp_a.url, role_mapping={"curators": ["curator"], "ops": ["operator"],
                                                        "judges": ["judge"]})
     with app.app_context():
-        create_user(NewUser(TMG_CODE, f"admin@{TMG_DOMAIN}", "都 管理者", ("member", "tenant_admin")))
+        with as_tenant(TMG_CODE):
+            create_user(NewUser(TMG_CODE, f"admin@{TMG_DOMAIN}", "都 管理者", ("member", "tenant_admin")))
         db.session.commit()
         bind_tenant(None)
         db.session.remove()
