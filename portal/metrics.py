@@ -38,7 +38,7 @@ POOL = Gauge("yokoten_db_pool_connections", "Database connections of the app's p
 LOGIN_FAILURES = Counter("yokoten_login_failures_total",
                          "Refused logins and API tokens (audit action auth.*_refused / auth.sso_failed)", ["kind"])
 LOG_RECORDS = Counter("yokoten_log_records_total", "Log records at WARNING and above, by level and logger "
-                      "(e.g. notification mails that could not be sent: WARNING casebook.community)",
+                      "(e.g. outbox mails not sent: kernel.notifications.outbox)",
                       ["level", "logger"])
 
 _LOGIN_FAILURE_ACTIONS = {"auth.login_refused": "login", "auth.sso_failed": "sso", "auth.token_refused": "api_token",
