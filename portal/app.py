@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from awards import bp as awards_bp
     from casebook import bp as casebook_bp
+    from community import bp as community_bp
     from portal.api import init_api
     from portal.profile import bp as profile_bp
     from portal.views import bp as portal_bp
@@ -72,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from workload import bp as workload_bp
 
     for blueprint in (portal_bp, profile_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp, awards_bp,
-                      workload_bp):
+                      workload_bp, community_bp):
         app.register_blueprint(blueprint)
     init_api(app)  # the API blueprints the domains registered at import
     from portal.notification_views import init_app as init_notification_views
@@ -99,6 +100,7 @@ def register_lifecycle(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from casebook.cli import register as register_casebook_cli
+    from community.cli import register as register_community_cli
     from portal.cli import register as register_portal_cli
     from portal.notifications_cli import register as register_notifications_cli
     from portal.ops_cli import register as register_ops_cli
@@ -106,7 +108,7 @@ def register_cli(app: Flask) -> None:
     from workload.cli import register as register_workload_cli
 
     for register in (register_portal_cli, register_tenant_cli, register_casebook_cli, register_workload_cli,
-                     register_ops_cli, register_notifications_cli):
+                     register_community_cli, register_ops_cli, register_notifications_cli):
         register(app)
 
 

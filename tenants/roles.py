@@ -35,6 +35,9 @@ class Permission(StrEnum):
     WORKLOAD_ENTER = "workload.enter"
     WORKLOAD_MANAGE = "workload.manage"
     WORKLOAD_STANDARD = "workload.standard"
+    COMMUNITY_PARTICIPATE = "community.participate"
+    COMMUNITY_MANAGE = "community.manage"
+    COMMUNITY_ORGANISE = "community.organise"
 
 
 _MEMBER = {
@@ -44,6 +47,9 @@ _MEMBER = {
     Permission.DEMAND_DECLARE,
     Permission.AWARD_ENTRY_DRAFT,
     Permission.WORKLOAD_ENTER,  # a department's hours in the municipality's open workload survey
+    # The CIO forum and the talent network: read meetings, register, propose amendments to minutes
+    # they attended, keep their own skills and opt in to the directory.
+    Permission.COMMUNITY_PARTICIPATE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -58,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.TENANT_MANAGE_SSO,
         Permission.TENANT_VIEW_AUDIT,
         Permission.WORKLOAD_MANAGE,  # open/close survey rounds, own tasks, classes, sharing consent
+        # The municipality's DX推進員 roster and training plans; answers for its forum actions.
+        Permission.COMMUNITY_MANAGE,
     }),
     # TMG / GovTech Tokyo: curate the casebook, organise procurements and awards. A curator reads
     # the casebook like everyone; it never reads a municipality's private cases.
@@ -67,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.PROCUREMENT_ORGANISE,
         Permission.AWARDS_ORGANISE,
         Permission.WORKLOAD_STANDARD,  # the standard task list; figures only where shared with TMG
+        # The forum's secretariat: bodies, members, meetings, minutes and follow-up actions.
+        Permission.COMMUNITY_ORGANISE,
     }),
     # Judges score the award entries assigned to them — never one from their own municipality
     # (enforced by the awards service, not by this table).

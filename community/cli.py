@@ -1,0 +1,30 @@
+"""`flask community remind` — the daily reminders of the forum and the talent network (run from cron)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+community_cli = AppGroup("community", help="CIO forum and DX talent network.")
+
+
+@community_cli.command("remind")
+def remind_command() -> None:
+    """Remind attendees of tomorrow's meetings and administrators of promoter vacancies (idempotent)."""
+    from community.services.meetings import send_meeting_reminders
+    from portal.extensions import db
+
+    meetings = send_meeting_reminders()
+    vacancies = 0
+    try:
+        from community.services.talent import send_vacancy_reminders
+    except ImportError:
+        pass
+    else:
+        vacancies = send_vacancy_reminders()
+    db.session.commit()
+    click.echo(f"meeting reminders: {meetings}, vacancy reminders: {vacancies}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(community_cli)

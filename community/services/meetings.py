@@ -1,0 +1,234 @@
+"""Meetings: schedule, agenda items, registrations (RSVP), materials and reminders."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from community import access, notify
+from community.models import ATTENDANCE, VISIBILITIES, AgendaItem, Body, Material, Meeting, Registration
+from community.services.common import clean, denied, utcnow
+from portal import audit
+from portal.extensions import db
+from tenants.services import ServiceError
+
+
+@dataclass
+class MeetingData:
+    title: str
+    starts_at: Optional[datetime]
+    ends_at: Optional[datetime]
+    location: str
+    online_url: str
+
+
+def _checked(data: MeetingData) -> dict[str, Any]:
+    title = clean(data.title, 200, "title")
+    if data.starts_at is None:
+        raise ServiceError(_("Enter the start."), "starts_at")
+    if data.ends_at is None or data.ends_at <= data.starts_at:
+        raise ServiceError(_("The end must be after the start."), "ends_at")
+    online_url = clean(data.online_url, 500, "online_url", required=False)
+    if online_url and not online_url.startswith(("https://", "http://")):
+        raise ServiceError(_("Enter a web address starting with https://."), "online_url")
+    return {"title": title, "starts_at": data.starts_at, "ends_at": data.ends_at,
+            "location": clean(data.location, 300, "location", required=False), "online_url": online_url}
+
+
+def _state(meeting: Meeting) -> dict[str, Any]:
+    return {k: getattr(meeting, k) for k in ("title", "starts_at", "ends_at", "location", "online_url", "status")}
+
+
+def create_meeting(actor: Any, body: Body, data: MeetingData) -> Meeting:
+    """Schedule a meeting of a body; the member municipalities' administrators are told."""
+    if not access.is_organiser(actor):
+        raise denied()
+    meeting = Meeting(body_id=body.id, **_checked(data))
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record("community.meeting.create", "community_meeting", meeting.id, after=_state(meeting))
+    return meeting
+
+
+def update_meeting(actor: Any, meeting: Meeting, data: MeetingData) -> None:
+    """Change a meeting's time or place (the calendar file's SEQUENCE goes up, calendars update)."""
+    if not access.is_organiser(actor):
+        raise denied()
+    before = _state(meeting)
+    for key, value in _checked(data).items():
+        setattr(meeting, key, value)
+    if _state(meeting) != before:
+        meeting.sequence += 1
+        meeting.reminder_sent_at = None if meeting.starts_at > utcnow() else meeting.reminder_sent_at
+        db.session.flush()
+        audit.record("community.meeting.update", "community_meeting", meeting.id, before=before,
+                     after=_state(meeting))
+
+
+def announce(meeting: Meeting) -> None:
+    """Tell every member municipality's administrators about the meeting (after the commit is fine too)."""
+    url = notify.page_url("community.meeting", meeting_id=meeting.id)
+    message = _("New meeting of %(body)s: %(title)s", body=meeting.body.name, title=meeting.title)
+    for member in meeting.body.members:
+        notify.notify_admins(member.member_tenant, message, url)
+
+
+def add_item(actor: Any, meeting: Meeting, title: str, description: str, visibility: str) -> AgendaItem:
+    """Add an agenda item, public to every municipality or closed to the body's members."""
+    if not access.is_organiser(actor):
+        raise denied()
+    if visibility not in VISIBILITIES:
+        raise ServiceError(_("Choose who may see the item."), "visibility")
+    item = AgendaItem(meeting_id=meeting.id, title=clean(title, 200, "title"),
+                      description=clean(description, 8000, "description", required=False), visibility=visibility,
+                      position=(max((i.position for i in meeting.items), default=0) + 1))
+    meeting.items.append(item)
+    db.session.flush()
+    audit.record("community.item.add", "community_meeting", meeting.id,
+                 after={"item": item.id, "title": item.title, "visibility": visibility})
+    return item
+
+
+def update_item(actor: Any, meeting: Meeting, item: AgendaItem, title: str, description: str,
+                visibility: str) -> None:
+    """Change an agenda item's wording or visibility."""
+    if not access.is_organiser(actor) or item.meeting_id != meeting.id:
+        raise denied()
+    if visibility not in VISIBILITIES:
+        raise ServiceError(_("Choose who may see the item."), "visibility")
+    before = {"title": item.title, "visibility": item.visibility}
+    item.title = clean(title, 200, "title")
+    item.description = clean(description, 8000, "description", required=False)
+    item.visibility = visibility
+    db.session.flush()
+    audit.record("community.item.update", "community_meeting", meeting.id, before=before,
+                 after={"item": item.id, "title": item.title, "visibility": visibility})
+
+
+def register(actor: Any, meeting: Meeting, attendance: str) -> Registration:
+    """Register the user (in person / online) or decline; registering again changes the answer."""
+    if not access.can_participate(actor):
+        raise denied()
+    if attendance not in ATTENDANCE:
+        raise ServiceError(_("Choose how you will take part."), "attendance")
+    if meeting.status == "cancelled":
+        raise ServiceError(_("This meeting was cancelled."))
+    if meeting.ends_at <= utcnow():
+        raise ServiceError(_("This meeting is over; registration is closed."))
+    row = db.session.scalar(select(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.attendee_tenant == actor.tenant_id,
+        Registration.attendee_user_id == actor.id).with_for_update())
+    if row is None:
+        row = Registration(meeting_id=meeting.id, attendee_tenant=actor.tenant_id, attendee_user_id=actor.id,
+                           display_name=actor.display_name, attendance=attendance)
+        db.session.add(row)
+    elif row.attendance == attendance:
+        return row  # a repeated submission: nothing changes, nothing is audited twice
+    else:
+        row.attendance, row.updated_at = attendance, utcnow()
+    db.session.flush()
+    audit.record("community.register", "community_meeting", meeting.id, after={"attendance": attendance})
+    return row
+
+
+# Materials ---------------------------------------------------------------------------------------
+
+ALLOWED_MATERIALS = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "image/png": "png", "image/jpeg": "jpg",
+}
+
+
+def _sniff(data: bytes) -> Optional[str]:
+    """The type from the bytes (never the file name); office files are zips told apart by their parts."""
+    import io
+    import zipfile
+
+    import filetype
+
+    kind = filetype.guess(data[:8192])
+    if kind is not None and kind.mime in ALLOWED_MATERIALS:
+        return str(kind.mime)
+    if data[:4] == b"PK\x03\x04":
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        for prefix, ext in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
+            if any(n.startswith(prefix) for n in names):
+                return next(m for m, e in ALLOWED_MATERIALS.items() if e == ext)
+    return None
+
+
+def add_material(actor: Any, meeting: Meeting, item: Optional[AgendaItem], title: str, filename: str,
+                 data: bytes) -> Material:
+    """Attach a file to the meeting or one of its items (PDF, office files, images; MAX_UPLOAD_MB)."""
+    if not access.is_organiser(actor):
+        raise denied()
+    if item is not None and item.meeting_id != meeting.id:
+        raise denied()
+    title = clean(title, 200, "title")
+    if not data:
+        raise ServiceError(_("Choose a file."), "file")
+    if len(data) > int(current_app.config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024:
+        raise ServiceError(_("The file is too large."), "file")
+    mime = _sniff(data)
+    if mime is None:
+        raise ServiceError(_("Choose a PDF, an office file or an image."), "file")
+    stem = "".join(c for c in (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                   if c.isalnum() or c in "-_ ()（）・")[:150].strip() or "material"
+    material = Material(meeting_id=meeting.id, agenda_item_id=item.id if item else None, title=title,
+                        filename=f"{stem}.{ALLOWED_MATERIALS[mime]}", content_type=mime, size=len(data), data=data)
+    db.session.add(material)
+    db.session.flush()
+    audit.record("community.material.add", "community_meeting", meeting.id,
+                 after={"material": material.id, "filename": material.filename, "size": material.size})
+    return material
+
+
+def delete_material(actor: Any, material: Material) -> None:
+    """Remove a file of a meeting."""
+    if not access.is_organiser(actor):
+        raise denied()
+    db.session.delete(material)
+    db.session.flush()
+    audit.record("community.material.delete", "community_meeting", material.meeting_id,
+                 before={"material": material.id, "filename": material.filename})
+
+
+# Reminders ---------------------------------------------------------------------------------------
+
+def send_meeting_reminders(now: Optional[datetime] = None, ahead: timedelta = timedelta(days=1)) -> int:
+    """Remind the registered attendees of meetings starting within ``ahead`` (once per meeting).
+
+    Run by ``flask community remind`` (cron); a second run sends nothing again.
+    """
+    now = now or utcnow()
+    meetings = list(db.session.scalars(select(Meeting).where(
+        Meeting.status == "scheduled", Meeting.reminder_sent_at.is_(None), Meeting.starts_at > now,
+        Meeting.starts_at <= now + ahead).with_for_update(of=Meeting, skip_locked=True)))
+    for meeting in meetings:
+        rows = db.session.scalars(select(Registration).where(Registration.meeting_id == meeting.id,
+                                                             Registration.attendance != "declined"))
+        by_tenant: dict[str, list[int]] = {}
+        for row in rows:
+            by_tenant.setdefault(row.attendee_tenant, []).append(row.attendee_user_id)
+        from portal.i18n import format_datetime_tokyo
+
+        message = _("Reminder: %(title)s starts at %(when)s", title=meeting.title,
+                    when=format_datetime_tokyo(meeting.starts_at))
+        url = notify.page_url("community.meeting", meeting_id=meeting.id)
+        for tenant, ids in by_tenant.items():
+            notify.notify_users(tenant, ids, message, url)
+        meeting.reminder_sent_at = now
+        audit.record("community.meeting.reminded", "community_meeting", meeting.id,
+                     after={"recipients": sum(len(v) for v in by_tenant.values())})
+    db.session.flush()
+    return len(meetings)

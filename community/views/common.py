@@ -1,0 +1,73 @@
+"""Loading and refusal helpers shared by the community views: every object is checked before use."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Optional
+
+from flask import abort, flash, redirect
+from flask_login import current_user
+
+from community import access, queries
+from community.models import Action, Body, Meeting
+from portal.i18n import TOKYO
+from tenants.auth import not_found_or_denied
+from tenants.services import ServiceError
+
+
+def require_forum() -> None:
+    if not access.can_view_forum(current_user):
+        abort(403)
+
+
+def load_body(body_id: int) -> Body:
+    body = queries.get_body(body_id)
+    if body is None:
+        abort(404)
+    return body
+
+
+def load_meeting(meeting_id: int) -> Meeting:
+    meeting = queries.get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def load_action(action_id: int) -> Action:
+    action = queries.get_action(action_id)
+    if action is None:
+        abort(404)
+    body = queries.get_body(action.body_id)
+    if body is None or not access.can_see_action(current_user, action, body):
+        not_found_or_denied("community_action", action_id)
+    return action
+
+
+def local(value: Any) -> Optional[Any]:
+    """An aware datetime as the naive Tokyo time a datetime-local input shows."""
+    return value.astimezone(TOKYO).replace(tzinfo=None) if value is not None else None
+
+
+def aware(value: Any) -> Any:
+    """A naive Tokyo time from a datetime-local input as an aware datetime."""
+    return value.replace(tzinfo=TOKYO) if value is not None else None
+
+
+def form_errors(form: Any, error: ServiceError) -> None:
+    """Put a ServiceError on its field (or on the form) so the page shows it next to the input."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def act(change: Callable[[], object], done: str, back: str) -> Any:
+    """Run one service action of a button: its refusal is flashed and the user sent back (303)."""
+    try:
+        change()
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(back, 303)
+    flash(done, "success")
+    return redirect(back, 303)
