@@ -8,7 +8,7 @@ from community.models.actions import ACTION_STATUSES, LINK_KINDS, Action, Action
 from community.models.bodies import BODY_KINDS, MEMBER_ROLES, Body, BodyMember
 from community.models.meetings import ATTENDANCE, VISIBILITIES, AgendaItem, Material, Meeting, Registration
 from community.models.minutes import Amendment, Minutes, MinuteSection
-from community.models.roster import Department, Promoter, PromoterContact
+from community.models.roster import Promoter, PromoterContact, RosterDepartment
 from community.models.skills import (
     DirectoryProfile,
     SkillAssessment,
@@ -19,7 +19,7 @@ from community.models.skills import (
 
 __all__ = [
     "ACTION_STATUSES", "ATTENDANCE", "BODY_KINDS", "LINK_KINDS", "MEMBER_ROLES", "VISIBILITIES",
-    "Action", "ActionLink", "ActionUpdate", "AgendaItem", "Amendment", "Body", "BodyMember", "Department",
+    "Action", "ActionLink", "ActionUpdate", "AgendaItem", "Amendment", "Body", "BodyMember", "RosterDepartment",
     "DirectoryProfile", "Material", "Meeting", "MinuteSection", "Minutes", "Promoter", "PromoterContact",
     "Registration", "SkillAssessment", "TrainingCompletion", "TrainingCourse", "TrainingPlan",
 ]

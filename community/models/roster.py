@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models_base import TenantOwned
 
 
-class Department(TenantOwned, db.Model):  # type: ignore[name-defined]
+class RosterDepartment(TenantOwned, db.Model):  # type: ignore[name-defined]
     """A department (部・課) of the municipality that should have at least one DX推進員."""
 
     __tablename__ = "community_departments"
