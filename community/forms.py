@@ -15,6 +15,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -112,3 +113,58 @@ class ActionUpdateForm(FlaskForm):
 class LinkForm(FlaskForm):
     kind = SelectField(_l("Kind"))
     target_id = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(min=1)])
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Department"), validators=[DataRequired(), Length(max=200)])
+
+
+class PromoterForm(FlaskForm):
+    department_id = SelectField(_l("Department"), coerce=int, default=0)
+    user_id = SelectField(_l("Person (a user of your municipality)"), coerce=int, default=0)
+    name = StringField(_l("Or the name of someone without an account"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    term_starts_on = DateField(_l("Term starts"), validators=[InputRequired()])
+    term_ends_on = DateField(_l("Term ends (optional)"), validators=[Optional()])
+
+
+class HandoverForm(PromoterForm):
+    effective_on = DateField(_l("Hand-over date"), validators=[InputRequired()])
+    # The department is the predecessor's, and the successor's term starts on the hand-over date.
+    department_id = None  # type: ignore[assignment]
+    term_starts_on = None  # type: ignore[assignment]
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class EndTermForm(FlaskForm):
+    ended_on = DateField(_l("Term ended on"), validators=[InputRequired()])
+
+
+class DirectoryForm(FlaskForm):
+    opt_in = BooleanField(_l("List me in the cross-municipal directory"))
+    department = StringField(_l("Department shown in the directory"), validators=[Optional(), Length(max=200)])
+    note = StringField(_l("What I can help with"), validators=[Optional(), Length(max=1000)])
+
+
+class PlanForm(FlaskForm):
+    fiscal_year = IntegerField(_l("Fiscal year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Course"), validators=[DataRequired(), Length(max=200)])
+    target_roles = SelectMultipleField(_l("Target roles"), validators=[DataRequired()])
+    hours = IntegerField(_l("Hours"), validators=[InputRequired(), NumberRange(min=0, max=1000)], default=0)
+    planned = IntegerField(_l("Planned participants"), validators=[InputRequired(), NumberRange(min=0, max=100000)],
+                           default=0)
+
+
+class CompletionForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int)
+    user_id = SelectField(_l("Person"), coerce=int)
+    completed_on = DateField(_l("Completed on"), validators=[InputRequired()])

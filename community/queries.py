@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from community import access
 from community.models import (
@@ -13,14 +13,20 @@ from community.models import (
     AgendaItem,
     Amendment,
     Body,
+    DirectoryProfile,
     Material,
     Meeting,
     Minutes,
+    Promoter,
     Registration,
+    RosterDepartment,
+    SkillAssessment,
+    TrainingCourse,
+    TrainingPlan,
 )
 from community.models.actions import OPEN_STATUSES
 from portal.extensions import db
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 
 
 def tenant_names() -> dict[str, Tenant]:
@@ -139,3 +145,64 @@ def actions_waiting_for(user: Any) -> list[Action]:
     return list(db.session.scalars(select(Action).where(
         Action.owner_tenant == user.tenant_id, Action.status.in_(OPEN_STATUSES), mine)
         .order_by(Action.due_on, Action.id)))
+
+
+# The talent network (tenant-owned: every read names the tenant, RLS checks it again) ----------------
+
+def departments(tenant_id: str) -> list[RosterDepartment]:
+    return list(db.session.scalars(select(RosterDepartment).where(RosterDepartment.tenant_id == tenant_id)
+                                   .order_by(RosterDepartment.name)))
+
+
+def get_department(tenant_id: str, department_id: int) -> Optional[RosterDepartment]:
+    return db.session.get(RosterDepartment, (tenant_id, department_id))
+
+
+def get_promoter(tenant_id: str, promoter_id: int) -> Optional[Promoter]:
+    return db.session.get(Promoter, (tenant_id, promoter_id))
+
+
+def own_users(tenant_id: str) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.tenant_id == tenant_id, User.is_active.is_(True))
+                                   .order_by(User.display_name)))
+
+
+def my_levels(user: Any) -> dict[str, int]:
+    return {a.skill: a.level for a in db.session.scalars(select(SkillAssessment).where(
+        SkillAssessment.tenant_id == user.tenant_id, SkillAssessment.user_id == user.id))}
+
+
+def skill_counts(tenant_id: str) -> dict[str, dict[int, int]]:
+    """How many people of the municipality put themselves at each level of each skill (no names)."""
+    counts: dict[str, dict[int, int]] = {}
+    for skill, level, n in db.session.execute(
+            select(SkillAssessment.skill, SkillAssessment.level, func.count())
+            .where(SkillAssessment.tenant_id == tenant_id)
+            .group_by(SkillAssessment.skill, SkillAssessment.level)):
+        counts.setdefault(skill, {})[int(level)] = int(n)
+    return counts
+
+
+def directory_profile(user: Any) -> Optional[DirectoryProfile]:
+    return db.session.get(DirectoryProfile, (user.tenant_id, user.id))
+
+
+def directory(skill: Optional[str]) -> list[DirectoryProfile]:
+    """Opted-in people, by municipality and name (never ordered by level: the directory ranks no one)."""
+    stmt = select(DirectoryProfile)
+    if skill:
+        stmt = stmt.where(DirectoryProfile.skills.contains([skill]))
+    return list(db.session.scalars(stmt.order_by(DirectoryProfile.person_tenant, DirectoryProfile.display_name)))
+
+
+def plans(tenant_id: str) -> list[TrainingPlan]:
+    return list(db.session.scalars(select(TrainingPlan).where(TrainingPlan.tenant_id == tenant_id)
+                                   .order_by(TrainingPlan.fiscal_year.desc(), TrainingPlan.id)))
+
+
+def get_plan(tenant_id: str, plan_id: int) -> Optional[TrainingPlan]:
+    return db.session.get(TrainingPlan, (tenant_id, plan_id))
+
+
+def get_course(tenant_id: str, course_id: int) -> Optional[TrainingCourse]:
+    return db.session.get(TrainingCourse, (tenant_id, course_id))

@@ -6,6 +6,7 @@ a material on each; a future meeting; an action owned by 青梅市 from the past
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +19,9 @@ from tenants.models import TMG_CODE, User
 OME, KOTO, CHIYODA = "132055", "131083", "131016"
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+_SERIAL = itertools.count(1)  # body names are unique: a survey may build several forums in one transaction
 
 
 @dataclass
@@ -47,7 +51,8 @@ def build() -> Forum:
 
     now = utcnow()
     curator = user(TMG_CODE, "curator@metro.tokyo.example.jp")
-    body = bodies.create_body(curator, "CIOフォーラム（テスト）", "forum", "都と区市町村のCIOの会議体")
+    serial = next(_SERIAL)
+    body = bodies.create_body(curator, f"CIOフォーラム（テスト{serial}）", "forum", "都と区市町村のCIOの会議体")
     bodies.set_member(curator, body, KOTO, "member", "江東区CIO")
     bodies.set_member(curator, body, OME, "member", "青梅市CIO")
     bodies.set_member(curator, body, TMG_CODE, "secretariat", "デジタルサービス局")

@@ -48,3 +48,35 @@ def community_action(owner: str) -> str:
 def community_nonmember(owner: str) -> str:
     _forum()
     return "131016"  # 千代田区, not a member of the test forum
+
+
+def _talent():  # type: ignore[no-untyped-def]
+    """A department, promoter and training plan in 青梅市 (own) and in 江東区 (other)."""
+    if "community_talent" not in g:
+        from datetime import date
+
+        from community.services import talent
+        from tenants.context import bind_tenant
+        from tests.community.scenario import KOTO, OME, user
+
+        made = {}
+        for owner, tenant, email in (("own", OME, "admin@ome.example.jp"), ("other", KOTO, "admin@koto.example.jp")):
+            admin = user(tenant, email)
+            department = talent.add_department(admin, "情報政策課")
+            promoter = talent.appoint(admin, department, admin.id, "", "", date(2026, 4, 1), None)
+            plan = talent.create_plan(admin, 2026, "DX人材育成計画")
+            talent.add_course(admin, plan, "データ活用研修", ["promoter"], 6, 20)
+            made[owner] = (promoter.id, plan.id)
+        bind_tenant(None)
+        g.community_talent = made
+    return g.community_talent
+
+
+@provides("community_promoter")
+def community_promoter(owner: str) -> str:
+    return str(_talent()[owner][0])
+
+
+@provides("community_plan")
+def community_plan(owner: str) -> str:
+    return str(_talent()[owner][1])
