@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/community")
 
-from community import views  # noqa: E402,F401
+from community import events, views, waiting  # noqa: E402,F401

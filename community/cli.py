@@ -10,20 +10,15 @@ community_cli = AppGroup("community", help="CIO forum and DX talent network.")
 
 @community_cli.command("remind")
 def remind_command() -> None:
-    """Remind attendees of tomorrow's meetings and administrators of promoter vacancies (idempotent)."""
+    """Only the community's reminders (``flask notifications remind`` runs them with every domain's)."""
     from community.services.meetings import send_meeting_reminders
+    from community.services.talent import send_vacancy_reminders
     from portal.extensions import db
 
     meetings = send_meeting_reminders()
-    vacancies = 0
-    try:
-        from community.services.talent import send_vacancy_reminders
-    except ImportError:
-        pass
-    else:
-        vacancies = send_vacancy_reminders()
+    vacancies = send_vacancy_reminders()
     db.session.commit()
-    click.echo(f"meeting reminders: {meetings}, vacancy reminders: {vacancies}")
+    click.echo(f"people reminded of meetings: {meetings}, of promoter vacancies: {vacancies}")
 
 
 def register(app: Flask) -> None:

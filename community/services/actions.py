@@ -12,6 +12,7 @@ from community import access, links, notify
 from community.models import ACTION_STATUSES, LINK_KINDS, Action, ActionLink, ActionUpdate, Meeting, Registration
 from community.models.actions import OPEN_STATUSES
 from community.services.common import clean, denied, stale, utcnow
+from kernel.notifications import notify as kernel_notify
 from portal import audit
 from portal.extensions import db
 from tenants.models import Tenant, is_tenant_code
@@ -57,17 +58,11 @@ def create_action(actor: Any, meeting: Meeting, data: ActionData) -> Action:
     audit.record("community.action.create", "community_action", action.id,
                  after={"meeting": meeting.id, "owner": data.owner_tenant, "person": owner_user_id,
                         "due_on": data.due_on})
-    _tell_owner(action, _("A follow-up action of %(title)s is yours: %(action)s", title=meeting.title,
-                          action=title))
+    owner = (action.owner_tenant, action.owner_user_id) if action.owner_user_id is not None else None
+    kernel_notify("community.action_assigned", url=notify.page_url("community.action", action_id=action.id),
+                  actor=(actor.tenant_id, actor.id), tenant_id=action.owner_tenant, owner=owner,
+                  title=meeting.title, action=title)
     return action
-
-
-def _tell_owner(action: Action, message: str) -> None:
-    url = notify.page_url("community.action", action_id=action.id)
-    if action.owner_user_id is not None:
-        notify.notify_users(action.owner_tenant, [action.owner_user_id], message, url)
-    else:
-        notify.notify_admins(action.owner_tenant, message, url)
 
 
 def update_action(actor: Any, action: Action, status: str, progress: Optional[int], note: str,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from community import access, notify
 from community.models import ATTENDANCE, VISIBILITIES, AgendaItem, Body, Material, Meeting, Registration
 from community.services.common import clean, denied, utcnow
+from kernel.notifications import notify as kernel_notify
 from portal import audit
 from portal.extensions import db
 from tenants.services import ServiceError
@@ -72,9 +73,9 @@ def update_meeting(actor: Any, meeting: Meeting, data: MeetingData) -> None:
 def announce(meeting: Meeting) -> None:
     """Tell every member municipality's administrators about the meeting (after the commit is fine too)."""
     url = notify.page_url("community.meeting", meeting_id=meeting.id)
-    message = _("New meeting of %(body)s: %(title)s", body=meeting.body.name, title=meeting.title)
     for member in meeting.body.members:
-        notify.notify_admins(member.member_tenant, message, url)
+        kernel_notify("community.meeting_scheduled", url=url, tenant_id=member.member_tenant,
+                      body=meeting.body.name, title=meeting.title)
 
 
 def add_item(actor: Any, meeting: Meeting, title: str, description: str, visibility: str) -> AgendaItem:
@@ -217,18 +218,13 @@ def send_meeting_reminders(now: Optional[datetime] = None, ahead: timedelta = ti
     for meeting in meetings:
         rows = db.session.scalars(select(Registration).where(Registration.meeting_id == meeting.id,
                                                              Registration.attendance != "declined"))
-        by_tenant: dict[str, list[int]] = {}
-        for row in rows:
-            by_tenant.setdefault(row.attendee_tenant, []).append(row.attendee_user_id)
         from portal.i18n import format_datetime_tokyo
 
-        message = _("Reminder: %(title)s starts at %(when)s", title=meeting.title,
-                    when=format_datetime_tokyo(meeting.starts_at))
-        url = notify.page_url("community.meeting", meeting_id=meeting.id)
-        for tenant, ids in by_tenant.items():
-            notify.notify_users(tenant, ids, message, url)
+        people = [(row.attendee_tenant, row.attendee_user_id) for row in rows]
+        told = kernel_notify("community.meeting_reminder", url=notify.page_url("community.meeting",
+                                                                               meeting_id=meeting.id),
+                             people=people, title=meeting.title, when=format_datetime_tokyo(meeting.starts_at))
         meeting.reminder_sent_at = now
-        audit.record("community.meeting.reminded", "community_meeting", meeting.id,
-                     after={"recipients": sum(len(v) for v in by_tenant.values())})
+        audit.record("community.meeting.reminded", "community_meeting", meeting.id, after={"recipients": told})
     db.session.flush()
     return len(meetings)

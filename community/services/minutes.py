@@ -10,6 +10,7 @@ from sqlalchemy import select
 from community import access, notify
 from community.models import AgendaItem, Amendment, Meeting, Minutes, MinuteSection, Registration
 from community.services.common import clean, denied, stale, utcnow
+from kernel.notifications import notify as kernel_notify
 from portal import audit
 from portal.extensions import db
 from tenants.services import ServiceError
@@ -81,14 +82,9 @@ def open_review(actor: Any, meeting: Meeting, days: int) -> Minutes:
     db.session.flush()
     audit.record("community.minutes.review", "community_meeting", meeting.id,
                  after={"review_closes_at": minutes.review_closes_at})
-    url = notify.page_url("community.minutes", meeting_id=meeting.id)
-    message = _("Draft minutes of %(title)s are open for your amendments until %(day)s.", title=meeting.title,
-                day=_day(minutes))
-    by_tenant: dict[str, list[int]] = {}
-    for row in attendees_of(meeting):
-        by_tenant.setdefault(row.attendee_tenant, []).append(row.attendee_user_id)
-    for tenant, ids in by_tenant.items():
-        notify.notify_users(tenant, ids, message, url)
+    kernel_notify("community.minutes_review", url=notify.page_url("community.minutes", meeting_id=meeting.id),
+                  actor=(actor.tenant_id, actor.id), title=meeting.title, day=_day(minutes),
+                  people=[(row.attendee_tenant, row.attendee_user_id) for row in attendees_of(meeting)])
     return minutes
 
 
@@ -159,10 +155,9 @@ def decide_amendment(actor: Any, meeting: Meeting, amendment: Amendment, accept:
     db.session.flush()
     audit.record("community.amendment.decide", "community_meeting", meeting.id,
                  after={"amendment": amendment.id, "status": amendment.status})
-    notify.notify_users(amendment.proposer_tenant, [amendment.proposer_user_id],
-                        _("Your amendment to the minutes of %(title)s was accepted.", title=meeting.title) if accept
-                        else _("Your amendment to the minutes of %(title)s was not accepted.", title=meeting.title),
-                        notify.page_url("community.minutes", meeting_id=meeting.id))
+    kernel_notify("community.amendment_accepted" if accept else "community.amendment_rejected",
+                  url=notify.page_url("community.minutes", meeting_id=meeting.id), actor=(actor.tenant_id, actor.id),
+                  proposer=(amendment.proposer_tenant, amendment.proposer_user_id), title=meeting.title)
 
 
 def open_amendments(meeting: Meeting) -> list[Amendment]:

@@ -5,7 +5,7 @@ written only for a person who opts in and deleted when they opt out.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Optional
 
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from community.models import (
 from community.services.actions import move_person_actions
 from community.services.common import clean, denied, utcnow
 from community.skills import DIRECTORY_LEVEL, SKILLS, TARGET_ROLES
+from kernel.notifications import notify as kernel_notify
 from portal import audit
 from portal.extensions import db
 from tenants.models import User
@@ -93,9 +94,9 @@ def appoint(actor: Any, department: RosterDepartment, user_id: Optional[int], na
     audit.record("community.promoter.appoint", "community_promoter", promoter.id,
                  after={"department": department.id, "user": person_id, "from": starts_on, "to": ends_on})
     if person_id is not None:
-        notify.notify_users(actor.tenant_id, [person_id],
-                            _("You are now a DX promoter of %(department)s.", department=department.name),
-                            notify.page_url("community.roster"))
+        kernel_notify("community.promoter_named", url=notify.page_url("community.skills"),
+                      actor=(actor.tenant_id, actor.id), person=(actor.tenant_id, person_id),
+                      department=department.name)
     return promoter
 
 
@@ -133,9 +134,8 @@ def hand_over(actor: Any, promoter: Promoter, user_id: Optional[int], name: str,
                  after={"successor": successor.id, "on": effective_on, "contacts": moved_contacts,
                         "actions": moved_actions})
     if person_id is not None:
-        notify.notify_users(promoter.tenant_id, [person_id],
-                            _("You take over as DX promoter from %(name)s.", name=promoter.name),
-                            notify.page_url("community.promoter", promoter_id=successor.id))
+        kernel_notify("community.promoter_successor", url=notify.page_url("community.skills"),
+                      actor=(actor.tenant_id, actor.id), person=(promoter.tenant_id, person_id), name=promoter.name)
     return successor
 
 
@@ -178,21 +178,25 @@ def send_vacancy_reminders(today: Optional[date] = None) -> int:
 
     Run by ``flask community remind`` (daily from cron); each run reminds again while a vacancy stays.
     """
-    from casebook.services import as_tenant
-    from portal.i18n import today_tokyo
+    from kernel.notifications import Notification
+    from kernel.notifications.directory import directory
+    from portal.i18n import TOKYO, today_tokyo
     from tenants.models import Tenant
 
     today = today or today_tokyo()
+    start_of_day = datetime.combine(today, time(0), tzinfo=TOKYO)
     told = 0
     for code in list(db.session.scalars(select(Tenant.code).where(Tenant.is_active.is_(True)))):
-        with as_tenant(code):
+        with directory().bound(code):
             empty, ending = vacancies(code, today)
-        if not empty and not ending:
+            # Once a day: a second run the same day finds today's reminder and sends nothing again.
+            already = db.session.scalar(select(Notification.id).where(
+                Notification.tenant_id == code, Notification.kind == "community.vacancies",
+                Notification.created_at >= start_of_day).limit(1))
+        if (not empty and not ending) or already is not None:
             continue
-        notify.notify_admins(code, _("DX promoters: %(empty)d departments without a promoter, %(ending)d terms "
-                                     "ending without a successor.", empty=len(empty), ending=len(ending)),
-                             notify.page_url("community.roster"))
-        told += 1
+        told += kernel_notify("community.vacancies", url=notify.page_url("community.roster"), tenant_id=code,
+                              empty=len(empty), ending=len(ending))
     return told
 
 

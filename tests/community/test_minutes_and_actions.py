@@ -100,14 +100,22 @@ def test_action_waits_for_owner_admin_and_closes_with_a_case_link(app, client, l
     assert "RPA導入事例の共有" not in client.get("/community/").get_data(as_text=True).split("今後の会議")[0]
 
 
-def test_action_owner_is_notified(app, forum) -> None:  # type: ignore[no-untyped-def]
-    from casebook.models import Notification
+def test_action_owner_admins_are_notified_and_it_waits_for_them(app, client, login_as, forum) -> None:  # type: ignore[no-untyped-def]
+    from kernel.notifications import Notification, render_text
     from tenants.context import bind_tenant
+    from tenants.models import User
 
     with app.app_context():
         bind_tenant("132055")
-        messages = list(db.session.scalars(select(Notification.message).where(Notification.tenant_id == "132055")))
-    assert any("RPA導入事例の共有" in m for m in messages)
+        rows = list(db.session.scalars(select(Notification).where(Notification.kind == "community.action_assigned")))
+        admin = db.session.scalar(select(User.id).where(User.email == "admin@ome.example.jp"))
+        member = db.session.scalar(select(User.id).where(User.email == "member@ome.example.jp"))
+        assert [r.user_id for r in rows] == [admin]  # the municipality's admins, not every member
+        assert member not in [r.user_id for r in rows]
+        assert "RPA導入事例の共有" in render_text(rows[0].kind, rows[0].params, "ja")
+    login_as("tenant_admin")
+    home = client.get("/").get_data(as_text=True)
+    assert "CIOフォーラムのフォローアップ事項" in home
 
 
 def test_tracker_counts_across_the_series(client, login_as, forum) -> None:  # type: ignore[no-untyped-def]
@@ -136,9 +144,9 @@ def test_meeting_reminders_are_sent_once(app, forum) -> None:  # type: ignore[no
         bind_tenant(None)
         assert send_meeting_reminders(now=meeting.starts_at - timedelta(hours=20)) == 1
         assert send_meeting_reminders(now=meeting.starts_at - timedelta(hours=19)) == 0
-        from casebook.models import Notification
+        from kernel.notifications import Notification
 
         bind_tenant("131083")
-        assert db.session.scalar(select(Notification.message).where(
-            Notification.user_id == koto.id, Notification.message.like("リマインダー%"))) is not None
+        assert db.session.scalar(select(Notification.id).where(
+            Notification.user_id == koto.id, Notification.kind == "community.meeting_reminder")) is not None
         db.session.rollback()

@@ -62,15 +62,17 @@ def test_vacancies_are_listed_and_reminded(app, client, login_as, in_app) -> Non
     login_as("tenant_admin")
     page = client.get("/community/roster").get_data(as_text=True)
     assert "子育て支援課 にはDX推進員がいません" in page
-    from casebook.models import Notification
     from community.services.talent import send_vacancy_reminders
+    from kernel.notifications import Notification
     from tenants.context import bind_tenant
 
     with app.app_context():
-        assert send_vacancy_reminders(date(2026, 3, 1)) >= 1
+        today = date.today()
+        assert send_vacancy_reminders(today) >= 1
+        assert send_vacancy_reminders(today) == 0  # once a day
         bind_tenant(OME)
         assert db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.message.like("DX推進員：%"))) >= 1
+            Notification.kind == "community.vacancies")) == 1  # 青梅市 has one administrator
         db.session.rollback()
 
 
