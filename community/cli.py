@@ -13,7 +13,7 @@ def remind_command() -> None:
     """Only the community's reminders (``flask notifications remind`` runs them with every domain's)."""
     from community.services.meetings import send_meeting_reminders
     from community.services.talent import send_vacancy_reminders
-    from portal.extensions import db
+    from kernel.extensions import db
 
     meetings = send_meeting_reminders()
     vacancies = send_vacancy_reminders()

@@ -25,7 +25,7 @@ from community.models import (
     TrainingPlan,
 )
 from community.models.actions import OPEN_STATUSES
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.models import Tenant, User
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, or_, select
 from community import access
 from community.models import Action, Amendment
 from community.models.actions import OPEN_STATUSES
+from kernel.extensions import db
 from kernel.reminders import register_reminders
 from kernel.waiting import WaitingItem, register_waiting
-from portal.extensions import db
 
 
 def _at(day: Any) -> Any:
@@ -39,7 +39,7 @@ def community_waiting(user: Any) -> list[WaitingItem]:
                                  url_for("community.index") + "#waiting", _at(first_due)))
     if access.can_manage_own(user):
         from community.services.talent import vacancies
-        from portal.i18n import today_tokyo
+        from kernel.i18n import today_tokyo
 
         empty, ending = vacancies(user.tenant_id, today_tokyo())
         items.append(WaitingItem("community.vacancies", _("DX promoter posts to fill"), len(empty) + len(ending),

@@ -10,7 +10,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from procurement.models import Project
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from kernel.extensions import db
 
 BODY_KINDS = ("forum", "roundtable", "working_group")
 MEMBER_ROLES = ("chair", "vice_chair", "member", "secretariat", "observer")

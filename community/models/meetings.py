@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Larg
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.models.bodies import Body
-from portal.extensions import db
+from kernel.extensions import db
 
 VISIBILITIES = ("public", "closed")
 ATTENDANCE = ("in_person", "online", "declined")

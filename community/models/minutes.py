@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Stri
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from kernel.extensions import db
 
 MINUTES_STATUSES = ("draft", "review", "published")
 

@@ -7,8 +7,8 @@ from typing import Optional
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKeyConstraint, Identity, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 
 class RosterDepartment(TenantOwned, db.Model):  # type: ignore[name-defined]

@@ -19,8 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models_base import TenantOwned
+from kernel.extensions import db
+from kernel.models_base import TenantOwned
 
 
 class SkillAssessment(TenantOwned, db.Model):  # type: ignore[name-defined]

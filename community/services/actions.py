@@ -12,11 +12,11 @@ from community import access, links, notify
 from community.models import ACTION_STATUSES, LINK_KINDS, Action, ActionLink, ActionUpdate, Meeting, Registration
 from community.models.actions import OPEN_STATUSES
 from community.services.common import clean, denied, stale, utcnow
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify as kernel_notify
-from portal import audit
-from portal.extensions import db
 from tenants.models import Tenant, is_tenant_code
-from tenants.services import ServiceError
 
 
 @dataclass

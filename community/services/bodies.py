@@ -9,10 +9,10 @@ from sqlalchemy import select
 from community import access
 from community.models import BODY_KINDS, MEMBER_ROLES, Body, BodyMember
 from community.services.common import clean, denied
-from portal import audit
-from portal.extensions import db
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from tenants.models import Tenant, is_tenant_code
-from tenants.services import ServiceError
 
 
 def create_body(actor: Any, name: str, kind: str, description: str) -> Body:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from tenants.services import ServiceError
+from kernel.errors import ServiceError
 
 
 def utcnow() -> datetime:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from community import access, notify
 from community.models import ATTENDANCE, VISIBILITIES, AgendaItem, Body, Material, Meeting, Registration
 from community.services.common import clean, denied, utcnow
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify as kernel_notify
-from portal import audit
-from portal.extensions import db
-from tenants.services import ServiceError
 
 
 @dataclass
@@ -218,7 +218,7 @@ def send_meeting_reminders(now: Optional[datetime] = None, ahead: timedelta = ti
     for meeting in meetings:
         rows = db.session.scalars(select(Registration).where(Registration.meeting_id == meeting.id,
                                                              Registration.attendance != "declined"))
-        from portal.i18n import format_datetime_tokyo
+        from kernel.i18n import format_datetime_tokyo
 
         people = [(row.attendee_tenant, row.attendee_user_id) for row in rows]
         told = kernel_notify("community.meeting_reminder", url=notify.page_url("community.meeting",

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from community import access, notify
 from community.models import AgendaItem, Amendment, Meeting, Minutes, MinuteSection, Registration
 from community.services.common import clean, denied, stale, utcnow
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify as kernel_notify
-from portal import audit
-from portal.extensions import db
-from tenants.services import ServiceError
 
 MAX_REVIEW_DAYS = 30
 
@@ -89,7 +89,7 @@ def open_review(actor: Any, meeting: Meeting, days: int) -> Minutes:
 
 
 def _day(minutes: Minutes) -> str:
-    from portal.i18n import format_datetime_tokyo
+    from kernel.i18n import format_datetime_tokyo
 
     return format_datetime_tokyo(minutes.review_closes_at)
 

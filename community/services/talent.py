@@ -25,11 +25,11 @@ from community.models import (
 from community.services.actions import move_person_actions
 from community.services.common import clean, denied, utcnow
 from community.skills import DIRECTORY_LEVEL, SKILLS, TARGET_ROLES
+from kernel import audit
+from kernel.errors import ServiceError
+from kernel.extensions import db
 from kernel.notifications import notify as kernel_notify
-from portal import audit
-from portal.extensions import db
 from tenants.models import User
-from tenants.services import ServiceError
 
 TERM_WARNING_DAYS = 45
 
@@ -178,9 +178,9 @@ def send_vacancy_reminders(today: Optional[date] = None) -> int:
 
     Run by ``flask community remind`` (daily from cron); each run reminds again while a vacancy stays.
     """
+    from kernel.i18n import TOKYO, today_tokyo
     from kernel.notifications import Notification
     from kernel.notifications.directory import directory
-    from portal.i18n import TOKYO, today_tokyo
     from tenants.models import Tenant
 
     today = today or today_tokyo()

@@ -11,10 +11,10 @@ from community.services import actions as action_services
 from community.services.common import StaleError
 from community.views.common import act, load_action, load_meeting, require_forum
 from community.views.meetings import _action_choices
-from portal.i18n import today_tokyo
+from kernel.errors import ServiceError
+from kernel.i18n import today_tokyo
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 @bp.post("/meetings/<int:meeting_id>/actions")

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from community import access, queries
 from community.models import Action, Body, Meeting
-from portal.i18n import TOKYO
+from kernel.errors import ServiceError
+from kernel.i18n import TOKYO
 from tenants.auth import not_found_or_denied
-from tenants.services import ServiceError
 
 
 def require_forum() -> None:

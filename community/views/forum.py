@@ -10,10 +10,10 @@ from community.forms import BodyForm, MemberForm, choices
 from community.services import bodies as body_services
 from community.services.common import utcnow
 from community.views.common import act, form_errors, load_body, require_forum
-from portal.i18n import current_lang, today_tokyo
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang, today_tokyo
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 @bp.get("/")

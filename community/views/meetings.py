@@ -14,10 +14,10 @@ from community.models import Meeting
 from community.services import meetings as meeting_services
 from community.services.common import utcnow
 from community.views.common import act, aware, form_errors, load_body, load_meeting, local, require_forum
-from portal.i18n import current_lang, today_tokyo
+from kernel.errors import ServiceError
+from kernel.i18n import current_lang, today_tokyo
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def _data(form: MeetingForm) -> meeting_services.MeetingData:

@@ -13,9 +13,9 @@ from community.models import Meeting
 from community.services import minutes as minute_services
 from community.services.common import StaleError, utcnow
 from community.views.common import act, load_meeting, require_forum
+from kernel.errors import ServiceError
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def _context(meeting: Meeting) -> dict[str, Any]:

@@ -24,10 +24,10 @@ from community.models import Promoter, RosterDepartment
 from community.services import talent
 from community.skills import LEVELS, SKILLS, TARGET_ROLES
 from community.views.common import act, form_errors
-from portal.i18n import today_tokyo
+from kernel.errors import ServiceError
+from kernel.i18n import today_tokyo
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
-from tenants.services import ServiceError
 
 
 def _people(form: Any, blank: Optional[str] = None) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from portal.i18n import TOKYO
+from kernel.i18n import TOKYO
 from tests.browser.conftest import dev_login
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from portal.extensions import db
+from kernel.extensions import db
 
 
 @pytest.fixture

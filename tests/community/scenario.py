@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE, User
 

@@ -30,7 +30,7 @@ def test_register_is_idempotent_and_changeable(app, client, login_as, forum) -> 
     from sqlalchemy import func, select
 
     from community.models import Registration
-    from portal.extensions import db
+    from kernel.extensions import db
 
     login_as("other_admin")
     for _ in range(2):
@@ -87,7 +87,7 @@ def test_meeting_with_end_before_start_is_refused_and_nothing_written(app, clien
     from sqlalchemy import func, select
 
     from community.models import Meeting
-    from portal.extensions import db
+    from kernel.extensions import db
 
     login_as("curator")
     response = client.post(f"/community/bodies/{forum.body_id}/meetings/new", data={

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from portal.config import normalise_url
+from kernel.config import normalise_url
 from tests.community.scenario import KOTO, OME
 
 pytestmark = pytest.mark.no_rollback

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from kernel.extensions import db
 
 
 def test_draft_is_secretariat_only_and_review_is_for_attendees(client, login_as, forum) -> None:  # type: ignore[no-untyped-def]

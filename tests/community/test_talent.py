@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
+from kernel.extensions import db
 from tests.community.scenario import KOTO, OME, user
 
 
