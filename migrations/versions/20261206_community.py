@@ -1,7 +1,7 @@
 """The CIO forum (bodies, meetings, minutes, actions) and the DX talent network (promoters, skills, training).
 
 Revision ID: 20261206_community
-Revises: 20261206_awards_shortlist
+Revises: 20261206_reminder_days
 Create Date: 2026-12-06
 
 The forum is a cross-tenant space run by TMG, like procurement projects and award programmes: its
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.rls import enable_tenant_rls, grant_app
 
 revision = "20261206_community"
-down_revision = "20261206_awards_shortlist"
+down_revision = "20261206_reminder_days"
 branch_labels = None
 depends_on = None
 
