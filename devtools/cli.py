@@ -17,7 +17,7 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 demo_cli.add_command(generate_command)
 
 # Each domain that has demo data has `load_demo() -> str` (a one-line summary) in `devtools.demo.<domain>`.
-DEMO_MODULES = ("devtools.demo.casebook", "devtools.demo.procurement", "devtools.demo.awards")
+DEMO_MODULES = ("devtools.demo.casebook", "devtools.demo.procurement", "devtools.demo.awards", "devtools.demo.workload")
 
 
 def load_all_demo() -> list[str]:

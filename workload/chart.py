@@ -11,6 +11,8 @@ from typing import Optional
 
 from markupsafe import Markup, escape
 
+from kernel.i18n import lang_attr
+
 WIDTH, LABEL_W, BAR_H, GAP = 640, 170, 18, 10
 CORE, NON_CORE, OWN, PEER = "#0031d8", "#e25100", "#e25100", "#7f7f7f"
 
@@ -37,8 +39,8 @@ def stacked_hours(rows: Sequence[tuple[str, Decimal, Decimal]], chart_id: str, t
     y = 40
     for label, core, non_core in rows:
         core_w, non_w = int(float(core) * scale), int(float(non_core) * scale)
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 4}" text-anchor="end" font-size="13">'
-                     f'{escape(label)}</text>')
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 4}" text-anchor="end" font-size="13"'
+                     f'{lang_attr(label)}>{escape(label)}</text>')
         parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(core_w, 0)}" height="{BAR_H}" fill="{CORE}"/>')
         parts.append(f'<rect x="{LABEL_W + core_w}" y="{y}" width="{max(non_w, 0)}" height="{BAR_H}" '
                      f'fill="{NON_CORE}"/>')
@@ -71,8 +73,8 @@ def peer_boxes(rows: Sequence[tuple[str, Optional[Decimal], Optional[Decimal], O
              f'<text x="{LABEL_W + 240}" y="20" font-size="13">{escape(own_label)}</text>']
     y = 40
     for label, q1, median, q3, own in rows:
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 4}" text-anchor="end" font-size="13">'
-                     f'{escape(label)}</text>')
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 4}" text-anchor="end" font-size="13"'
+                     f'{lang_attr(label)}>{escape(label)}</text>')
         if q1 is not None and q3 is not None and median is not None:
             x1, x3, xm = (LABEL_W + int(float(v) * scale) for v in (q1, q3, median))
             parts.append(f'<rect x="{x1}" y="{y + 3}" width="{max(x3 - x1, 2)}" height="{BAR_H - 6}" fill="{PEER}"/>')

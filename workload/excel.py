@@ -32,7 +32,9 @@ FORMULA_START = spreadsheets.FORMULA_START
 MAX_ROWS = 2000
 SHEET = "業務量"
 INFO = "info"
-PERIODS = {"year": "year", "month": "month", "年": "year", "月": "month", "年間": "year", "月間": "month"}
+# The template writes the period in the user's language; either language (and the bare words) is read.
+PERIODS = {"year": "year", "month": "month", "per year": "year", "per month": "month", "年": "year", "月": "month",
+           "年間": "year", "月間": "month"}
 EDITABLE = PatternFill("solid", fgColor="FFF2CC")
 
 
@@ -48,7 +50,7 @@ def _save(workbook: Workbook) -> bytes:
 
 
 def _headers() -> list[str]:
-    return [_("Task key"), _("Task group"), _("Task"), _("Class"), _("Hours"), _("Per (year / month)"),
+    return [_("Task key"), _("Task group"), _("Task"), _("Class"), _("Hours"), _("Per"),
             _("Cases per year"), _("Paper / in person (percent)")]
 
 
@@ -65,7 +67,8 @@ def department_template(round_: Round, department: Department, tasks: Sequence[T
     ws.title = SHEET
     for column, header in enumerate(_headers(), start=1):
         _text_cell(ws, 1, column, header).font = Font(bold=True)
-    periods = DataValidation(type="list", formula1='"year,month"', allow_blank=True)
+    per = {"year": _("per year"), "month": _("per month")}
+    periods = DataValidation(type="list", formula1=f'"{per["year"]},{per["month"]}"', allow_blank=True)
     ws.add_data_validation(periods)
     for row, task in enumerate(tasks, start=2):
         entry = entries.get(task.key)
@@ -73,9 +76,9 @@ def department_template(round_: Round, department: Department, tasks: Sequence[T
                              _class_label(task.task_class)]
         if entry is not None:
             hours = entry.hours_per_year / (12 if entry.entered_per == "month" else 1)
-            values += [float(hours), entry.entered_per, entry.cases_per_year, entry.paper_share]
+            values += [float(hours), per[entry.entered_per], entry.cases_per_year, entry.paper_share]
         else:
-            values += [None, "year", None, None]
+            values += [None, per["year"], None, None]
         for column, value in enumerate(values, start=1):
             cell = _text_cell(ws, row, column, value)
             if column >= 5:

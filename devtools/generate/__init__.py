@@ -38,7 +38,8 @@ from flask import current_app
 from tenants.models import TMG_CODE
 from tenants.services import read_municipalities
 
-DOMAIN_GENERATORS = ("devtools.generate.casebook", "devtools.generate.procurement", "devtools.generate.awards")
+DOMAIN_GENERATORS = ("devtools.generate.casebook", "devtools.generate.procurement", "devtools.generate.awards",
+                     "devtools.generate.workload")
 # ``--cases-per-tenant`` is the number of cases of each municipality. The other modules get the
 # volume a real year would have: a municipality enters a few award entries per programme, not
 # thousands (2,000 entries × 62 municipalities × 20 judges would be 7 million score rows).
@@ -47,6 +48,7 @@ DOMAIN_VOLUME: dict[str, Callable[[int], int]] = {
     "devtools.generate.casebook": lambda n: n,
     "devtools.generate.procurement": lambda n: n,
     "devtools.generate.awards": lambda n: min(n, AWARD_ENTRIES_PER_TENANT),
+    "devtools.generate.workload": lambda n: n,  # three rounds of every municipality whatever the volume
 }
 TOKYO_COUNT = 62
 NATIONAL_COUNT = 1741

@@ -62,6 +62,17 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
                        WHERE v.note = 'generated'""")
         distinct, ordered, past, in_year, published, versioned = cur.fetchone()
         assert distinct > 1 and ordered and past and in_year and published and versioned
+        # workload: three closed rounds per municipality, each year's benchmark published from them
+        from kernel.i18n import fiscal_year_of, today_tokyo
+
+        year = fiscal_year_of(today_tokyo())
+        cur.execute("SELECT count(DISTINCT tenant_id), min(n), max(n) FROM (SELECT tenant_id, count(*) AS n "
+                    "FROM workload_rounds WHERE fiscal_year BETWEEN %s AND %s GROUP BY tenant_id) AS r",
+                    (year - 3, year - 1))
+        assert cur.fetchone() == (63, 3, 3)
+        cur.execute("SELECT count(*) FROM workload_benchmark_cells WHERE published AND peer_group = 'all' "
+                    "AND fiscal_year BETWEEN %s AND %s", (year - 3, year - 1))
+        assert cur.fetchone()[0] == 3 * 7
         cur.execute("SELECT count(*) FROM tenants WHERE region = 'simulated'")
         assert cur.fetchone()[0] == 1
         cur.execute("SELECT count(*) FROM memberships m JOIN users u USING (tenant_id) "

@@ -63,7 +63,7 @@ def test_excel_template_round_trip_report_and_formula_escape(app, client, login_
     with app.app_context(), bind_as(OWN_TENANT):
         assert db.session.scalar(select(Entry.hours_per_year).where(
             Entry.department_id == citizens, Entry.standard_task_id == int(mad01[1:]))) == Decimal(3000)
-    own[4].value, rows[mad01][5].value, rows[mad01][7].value = 12, "month", 40
+    own[4].value, rows[mad01][5].value, rows[mad01][7].value = 12, "月間", 40
     buffer = io.BytesIO()
     book.save(buffer)
     good = client.post(base + "/upload", data={"file": (io.BytesIO(buffer.getvalue()), "h.xlsx")},
@@ -163,3 +163,18 @@ def test_a_closed_round_refuses_entries_and_reopens(app, client, login_as) -> No
         assert round_ is not None and round_.share_benchmark
     assert actor is not None
     assert client.post(f"/workload/rounds/{round_id}/reopen", data={}).status_code == 302
+
+
+def test_demo_data_publishes_the_current_years_benchmark(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    from kernel.i18n import fiscal_year_of, today_tokyo
+    from workload import queries
+
+    year = fiscal_year_of(today_tokyo())
+    with app.app_context():
+        cities, everyone = queries.benchmark_cells(year, "city"), queries.benchmark_cells(year, "all")
+        assert queries.benchmark_cells(year, "town_village") == {}
+    assert len(cities) == 7 and all(c.published and c.contributors == 5 for c in cities.values())
+    assert all(c.published and c.contributors == 11 for c in everyone.values())
+    login_as("tenant_admin")
+    rounds = client.get("/workload/").get_data(as_text=True)
+    assert f"{year - 1}" in rounds or "令和" in rounds
