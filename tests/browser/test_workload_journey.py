@@ -19,9 +19,9 @@ FUCHU = "132063"  # 府中市, one of the five demo cities
 
 def _set_fuchu_sharing(live_app, share: bool) -> None:  # type: ignore[no-untyped-def]
     """府中市's admin (no demo account: a stand-in with the admin's permissions) gives or withdraws consent."""
-    from portal.extensions import db
-    from portal.i18n import fiscal_year_of, today_tokyo
-    from tenants.context import bind_tenant
+    from kernel.extensions import db
+    from kernel.i18n import fiscal_year_of, today_tokyo
+    from tenants.context import as_tenant
     from tenants.roles import Role, permissions_for
     from workload import services
     from workload.models import Round
@@ -29,11 +29,11 @@ def _set_fuchu_sharing(live_app, share: bool) -> None:  # type: ignore[no-untype
     granted = permissions_for({Role.MEMBER.value, Role.TENANT_ADMIN.value})
     actor = SimpleNamespace(is_authenticated=True, tenant_id=FUCHU, id=None, can=lambda p: p in granted)
     with live_app.app_context():
-        bind_tenant(FUCHU)
-        round_ = db.session.scalar(select(Round).where(Round.tenant_id == FUCHU,
-                                                       Round.fiscal_year == fiscal_year_of(today_tokyo())))
-        assert round_ is not None
-        services.set_sharing(actor, round_, share, round_.share_with_tmg, round_.version)
+        with as_tenant(FUCHU):
+            round_ = db.session.scalar(select(Round).where(Round.tenant_id == FUCHU,
+                                                           Round.fiscal_year == fiscal_year_of(today_tokyo())))
+            assert round_ is not None
+            services.set_sharing(actor, round_, share, round_.share_with_tmg, round_.version)
         db.session.commit()
         db.session.remove()
 

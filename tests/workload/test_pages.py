@@ -143,6 +143,11 @@ def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, 
     login_as("tenant_admin")
     response = client.post(f"/workload/rounds/{round_id}/reminders", follow_redirects=True)
     assert "1 人に督促を送りました" in response.get_data(as_text=True)
+    with app.app_context(), bind_as(OWN_TENANT):
+        reminders = db.session.execute(text(
+            "SELECT url, params FROM notifications WHERE user_id = :u AND kind = 'workload.submission_reminder'"),
+            {"u": member_id}).all()
+    assert [(url, params.get("year")) for url, params in reminders] == [(f"/workload/rounds/{round_id}", 2033)]
     login_as("member")  # the reminder is a notification rendered from the workload catalogue (kernel.notifications)
     page = client.get("/notifications").get_data(as_text=True)
     assert "業務量調査 2033：部署の時間を入力し、提出してください。" in page
