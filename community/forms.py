@@ -131,8 +131,8 @@ class PromoterForm(FlaskForm):
 class HandoverForm(PromoterForm):
     effective_on = DateField(_l("Hand-over date"), validators=[InputRequired()])
     # The department is the predecessor's, and the successor's term starts on the hand-over date.
-    department_id = None  # type: ignore[assignment]
-    term_starts_on = None  # type: ignore[assignment]
+    department_id = None
+    term_starts_on = None
 
 
 class ContactForm(FlaskForm):
