@@ -1,6 +1,7 @@
 """The application factory: configuration, extensions, blueprints, request lifecycle."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -21,11 +22,23 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     if not app.config.get("WTF_CSRF_TIME_LIMIT"):
         app.config["WTF_CSRF_TIME_LIMIT"] = app.config["PERMANENT_SESSION_LIFETIME"]
 
+    install_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_lifecycle(app)
     register_cli(app)
     return app
+
+
+def install_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS reverse proxies, take the client address, scheme and host from their
+    X-Forwarded-* headers (Werkzeug ProxyFix). 0 (default): the headers are ignored, since a client
+    could otherwise forge its address for the rate limits and the audit log."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or os.environ.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

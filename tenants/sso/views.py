@@ -68,18 +68,49 @@ MAX_PENDING = 5
 ID_TOKEN_HINT_MAX = 4000
 
 
+# Rate limits of the login and callback pages (one login = two requests), sized for a city hall whose
+# 2,000 staff arrive at 8:30 behind one NAT address: about 100 logins a minute from one address into
+# one municipality. The storage is Redis when REDIS_URL is set (shared by every worker), else memory.
+DEFAULT_LIMITS = {
+    "SSO_RATELIMIT_PER_ADDRESS": "200/minute",  # one client address into one municipality
+    "SSO_RATELIMIT_PER_IP": "300/minute",  # one client address across every municipality
+    "SSO_RATELIMIT_PER_TENANT": "600/minute",  # one municipality from every address
+}
+
+
+def _limit(name: str) -> str:
+    return str(current_app.config.get(name) or os.environ.get(name) or DEFAULT_LIMITS[name])
+
+
 def _ip_limit() -> str:
-    return str(current_app.config.get("SSO_RATELIMIT_PER_IP") or os.environ.get("SSO_RATELIMIT_PER_IP")
-               or "30/minute")
+    return _limit("SSO_RATELIMIT_PER_IP")
 
 
 def _tenant_limit() -> str:
-    return str(current_app.config.get("SSO_RATELIMIT_PER_TENANT") or os.environ.get("SSO_RATELIMIT_PER_TENANT")
-               or "300/minute")
+    return _limit("SSO_RATELIMIT_PER_TENANT")
+
+
+def _address_limit() -> str:
+    return _limit("SSO_RATELIMIT_PER_ADDRESS")
 
 
 def _tenant_key() -> str:
     return "sso-tenant:" + str((request.view_args or {}).get("code", ""))
+
+
+def _tenant_address_key() -> str:
+    # The client address is the proxy-corrected one when TRUSTED_PROXY_HOPS is set (ProxyFix).
+    return f"sso-tenant-address:{(request.view_args or {}).get('code', '')}:{request.remote_addr or '-'}"
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL of the portal: PORTAL_BASE_URL when configured (behind a reverse proxy the
+    request's own host and scheme may be internal ones, and the IdP refuses an http:// callback), else
+    the request's own root."""
+    base = str(current_app.config.get("PORTAL_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 def _messages() -> dict[str, str]:
@@ -158,10 +189,11 @@ def _take_pending(code: str, state: str) -> bool:
 
 
 def _redirect_uri(code: str) -> str:
-    return url_for("sso.callback", code=code, _external=True)
+    return absolute_url("sso.callback", code=code)
 
 
 @bp.get("/login/<code>")
+@limiter.shared_limit(_address_limit, scope="sso-login-tenant-address", key_func=_tenant_address_key)
 @limiter.shared_limit(_ip_limit, scope="sso-login-ip")
 @limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
 def start(code: str) -> Any:
@@ -191,6 +223,7 @@ def start(code: str) -> Any:
 
 
 @bp.get("/login/<code>/callback")
+@limiter.shared_limit(_address_limit, scope="sso-login-tenant-address", key_func=_tenant_address_key)
 @limiter.shared_limit(_ip_limit, scope="sso-login-ip")
 @limiter.shared_limit(_tenant_limit, scope="sso-login-tenant", key_func=_tenant_key)
 def callback(code: str) -> Any:
@@ -302,7 +335,7 @@ def settings() -> Any:
                            operator_mapping=format_role_mapping(valid_operator),
                            operator_mapping_inactive=bool(stored_operator) and not valid_operator,
                            redirect_uri=_redirect_uri(code),
-                           logout_uri=url_for("portal.login", _external=True),
+                           logout_uri=absolute_url("portal.login"),
                            roles=sorted(mappable_roles(code, False))), status
 
 
@@ -403,7 +436,7 @@ def logout_redirect(ended: AuthSession) -> Optional[str]:
         return None
     if not metadata.end_session_endpoint:
         return None
-    params = {"client_id": provider.client_id, "post_logout_redirect_uri": url_for("portal.login", _external=True)}
+    params = {"client_id": provider.client_id, "post_logout_redirect_uri": absolute_url("portal.login")}
     if ended.id_token_hint:
         params["id_token_hint"] = ended.id_token_hint
     separator = "&" if "?" in metadata.end_session_endpoint else "?"
