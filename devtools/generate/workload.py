@@ -19,7 +19,8 @@ DEPARTMENTS = ("市民課", "課税課", "保険年金課", "福祉課", "子育
 GROUP_DEPARTMENT = {"madoguchi": 0, "zeimu": 1, "kokuho": 2, "fukushi": 3, "kosodate": 4, "somu": 5, "zaimu": 6}
 
 
-def _insert(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple], returning: str = "") -> list[Any]:  # type: ignore[type-arg]
+def _insert(cur: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+            returning: str = "") -> list[Any]:
     from psycopg2.extras import execute_values
 
     if not rows:

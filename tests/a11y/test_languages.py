@@ -80,7 +80,7 @@ def test_japanese_catalogue_is_japanese(po: Path) -> None:
             continue
         for msgid, msgstr in _texts(message):
             if not msgstr:
-                continue  # tests/test_i18n_catalogues.py reports missing translations
+                continue  # tests/kernel/test_i18n_catalogues.py reports missing translations
             if JAPANESE.search(msgid) and not english_leftovers(msgid) and msgid not in ALLOWED_ENGLISH_IDS:
                 problems.append(f"message id is not English (the English UI shows it): {msgid!r}")
             if leftovers := untranslated(msgstr):

@@ -23,6 +23,6 @@ def in_app(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def scenario(in_app):  # type: ignore[no-untyped-def]
-    from tests.awards.scenario import build
+    from tests.factories.awards import build
 
     return in_app(build)

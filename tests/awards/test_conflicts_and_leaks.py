@@ -13,8 +13,8 @@ from devtools.demo import CHIYODA
 from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.models import TMG_CODE
-from tests.awards.scenario import jp, user
 from tests.conftest import login
+from tests.factories.awards import jp, user
 
 CIO = f"{CHIYODA}:cio@chiyoda.example.jp"
 

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.awards.scenario import jp
 from tests.conftest import login
+from tests.factories.awards import jp
 
 JAPANESE = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆〇]")
 CHROME = {"button", "label", "legend", "caption", "th", "dt", "summary", "nav"}

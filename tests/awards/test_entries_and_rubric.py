@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from awards import services
 from awards.models import Criterion, Entry, Programme, Submission
 from kernel.extensions import db
-from tests.awards.scenario import jp
 from tests.conftest import login
+from tests.factories.awards import jp
 
 
 def _close_entries(scenario):  # type: ignore[no-untyped-def]
@@ -108,7 +108,7 @@ def test_print_sheet_names_the_municipality_and_dates(client, scenario):  # type
 
 def test_rubric_is_editable_until_judging_starts(app, client, in_app, scenario):  # type: ignore[no-untyped-def]
     def fresh() -> int:
-        from tests.awards.scenario import user
+        from tests.factories.awards import user
 
         now = services.utcnow()
         curator = user("130001", "curator@metro.tokyo.example.jp")

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from awards.models import Programme, Submission
 from kernel.extensions import db
-from tests.awards.scenario import jp
 from tests.conftest import login
+from tests.factories.awards import jp
 
 
 def test_shortlist_moves_to_the_final_and_judges_see_only_the_shortlist(client, scenario):  # type: ignore[no-untyped-def]

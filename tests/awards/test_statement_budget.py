@@ -10,7 +10,7 @@ def _more_judges_and_entries(scenario) -> None:  # type: ignore[no-untyped-def]
     """Add 千代田区's CIO as a second judge with a declared conflict, and a third entry."""
     from awards import judging, services
     from awards.models import Programme, Submission
-    from tests.awards.scenario import user
+    from tests.factories.awards import user
 
     programme = db.session.get(Programme, scenario.programme_id)
     member = user("131016", "member@chiyoda.example.jp")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kernel.extensions import db
 from tenants.tokens import create_token
-from tests.casebook.conftest import user_of
+from tests.factories.tenants import user_of
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_other_tenant_case_is_404_and_curator_cannot_write(client, token, app) -
     with app.app_context():
         user = user_of("131083", "member@koto.example.jp")
         from casebook.services import create_case
-        from tests.casebook.conftest import content
+        from tests.factories.casebook import content
 
         other_id = create_case("131083", user.id, content()).id
         curator = user_of("130001", "curator@metro.tokyo.example.jp")

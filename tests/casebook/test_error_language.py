@@ -7,8 +7,8 @@ import pytest
 
 from casebook.services import add_attachment
 from kernel.errors import ServiceError
-from tests.casebook.conftest import make_case
 from tests.casebook.test_cases import _create
+from tests.factories.casebook import make_case
 
 
 def _attach_empty_file(client, case_id: int) -> str:  # type: ignore[no-untyped-def]

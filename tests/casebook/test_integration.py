@@ -7,7 +7,8 @@ from casebook.integration import case_prefill, create_case_from_award
 from casebook.models import Case, CaseVersion, Submission
 from kernel.extensions import db
 from tenants.context import bind_tenant, current_tenant_id
-from tests.casebook.conftest import make_case, user_of
+from tests.factories.casebook import make_case
+from tests.factories.tenants import user_of
 
 
 def test_case_prefill_returns_strings_for_the_bound_tenant_only(app_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 
 from kernel.extensions import db
 from tenants.tokens import create_token
-from tests.casebook.conftest import user_of
+from tests.factories.tenants import user_of
 
 
 @pytest.fixture

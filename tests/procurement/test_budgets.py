@@ -5,7 +5,7 @@ import pytest
 
 from kernel.extensions import db
 from tests.conftest import login
-from tests.procurement.factories import declare, make_project
+from tests.factories.procurement import declare, make_project
 
 
 @pytest.fixture

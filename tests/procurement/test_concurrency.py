@@ -13,7 +13,7 @@ from procurement import common
 from procurement.models import Declaration, DemandTotal, Participation
 from tenants.context import bind_tenant
 from tests.conftest import BASE_CONFIG
-from tests.procurement.factories import declare, make_project, user
+from tests.factories.procurement import declare, make_project, user
 
 pytestmark = pytest.mark.no_rollback
 

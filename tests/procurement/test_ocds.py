@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT4
 
 from kernel.extensions import db
 from procurement import exports, services
-from tests.procurement.factories import declare, make_project, user
+from tests.factories.procurement import declare, make_project, user
 
 OCDS = Path(__file__).parent / "ocds"
 RELEASE_URI = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"

@@ -17,7 +17,7 @@ from kernel.extensions import db
 from procurement import exports, services
 from procurement.confidential import CONFIDENTIAL_FIELDS, UNPUBLISHED_DECLARATION_STATUSES
 from procurement.models import Declaration
-from tests.procurement.factories import SETUP_FEE, TIERS, declare, make_project, user
+from tests.factories.procurement import SETUP_FEE, TIERS, declare, make_project, user
 
 ACCOUNTS = {"132055": ("tenant_admin", "member"), "131083": ("other_admin", "other_member"),
             "131016": ("chiyoda_cio", "chiyoda_member")}

@@ -12,7 +12,7 @@ from kernel.extensions import db
 from procurement import common, declarations, queries, services
 from procurement.models import Allocation, Declaration, DemandTotal, Participation, StatusEvent
 from tenants.context import bind_tenant
-from tests.procurement.factories import declare, make_project, user
+from tests.factories.procurement import declare, make_project, user
 
 
 def _totals(project):  # type: ignore[no-untyped-def]

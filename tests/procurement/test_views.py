@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from kernel.extensions import db
 from procurement.models import Declaration, Project
 from tests.conftest import login
-from tests.procurement.factories import declare, make_project, user
+from tests.factories.procurement import declare, make_project, user
 
 
 def _ready(app, **kwargs) -> Project:  # type: ignore[no-untyped-def]

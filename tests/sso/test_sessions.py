@@ -28,7 +28,7 @@ def test_cookie_flags_after_sso_login(app, client, two_tenants) -> None:  # type
     idp_a.set_user("pia", email="pia@ome.example.jp")
     response = sso_login(client, OME, "pia")
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie  # Secure: production (tests/test_shell.py)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie  # Secure: production (tests/portal/test_shell.py)
 
 
 def test_idle_timeout_ends_the_login(app, client, two_tenants) -> None:  # type: ignore[no-untyped-def]

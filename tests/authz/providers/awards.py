@@ -1,4 +1,4 @@
-"""Objects of the awards for the authorization matrix: one scenario per test (tests/awards/scenario.py)."""
+"""Objects of the awards for the authorization matrix: one scenario per test (tests/factories/awards.py)."""
 from __future__ import annotations
 
 from flask import g
@@ -8,7 +8,7 @@ from tests.authz.providers import provides
 
 def _scenario():  # type: ignore[no-untyped-def]
     if "awards_scenario" not in g:
-        from tests.awards.scenario import build
+        from tests.factories.awards import build
 
         g.awards_scenario = build()
     return g.awards_scenario

@@ -6,7 +6,7 @@ own = a project organised by 青梅市 (lead municipality); other = a TMG draft 
 from __future__ import annotations
 
 from tests.authz.providers import provides
-from tests.procurement.factories import declare, make_project
+from tests.factories.procurement import declare, make_project
 
 
 @provides("procurement_project")
@@ -28,7 +28,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def procurement_document(owner: str) -> str:
     """``<project id>/documents/<document id>``: of a shared TMG project, or of a TMG draft (other)."""
     from procurement import services
-    from tests.procurement.factories import user
+    from tests.factories.procurement import user
 
     project = make_project(status="draft" if owner == "other" else "demand_survey", title="マトリクス資料")
     document = services.add_document(user("curator"), project, "仕様書", "spec.pdf", PDF)

@@ -261,7 +261,7 @@ def _scope_rows() -> list[dict]:
 
     import yaml
 
-    return yaml.safe_load((Path(__file__).parent / "authz" / "token_scopes.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load((Path(__file__).parents[1] / "authz" / "token_scopes.yml").read_text(encoding="utf-8"))
 
 
 def test_every_api_route_has_a_scope_row(app) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # A production-like app, built and asked for a page's worth of work (its CLI listed, a request
 # served), in a fresh interpreter so nothing the tests imported counts.

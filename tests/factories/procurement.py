@@ -4,29 +4,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import select
-
-from kernel.extensions import db
 from procurement import declarations, services
 from procurement.allocation import Tier
 from procurement.models import Project
-from tenants.context import bind_tenant
-from tenants.models import User
-from tests.conftest import ROLE_ACCOUNTS
+from tests.factories.tenants import user
 
 CURATOR = "curator"
 TIERS = [Tier(1, 1000), Tier(100, 800), Tier(250, 700)]  # yen per licence
 SETUP_FEE = 100_000
 
 
-def user(who: str) -> User:
-    """A demo user by role-account name (tests/conftest.py ROLE_ACCOUNTS), bound as the current tenant."""
-    tenant, email = ROLE_ACCOUNTS[who]
-    bind_tenant(tenant)
-    found = db.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
-    assert found is not None, who
-    bind_tenant(tenant, found.id)
-    return found
 
 
 def make_project(organiser: str = CURATOR, status: str = "demand_survey", title: str = "テスト案件",

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from kernel.extensions import db
 from tenants.context import bind_tenant
-from tenants.models import TMG_CODE, User
+from tenants.models import TMG_CODE
+from tests.factories.tenants import user_of as user
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
@@ -36,12 +35,6 @@ class Scenario:
     sheet_id: int
 
 
-def user(tenant: str, email: str) -> User:
-    bind_tenant(tenant)
-    found = db.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
-    assert found is not None, email
-    bind_tenant(tenant, found.id)
-    return found
 
 
 def pdf_bytes(title: str = "", author: str = "") -> bytes:
