@@ -139,7 +139,22 @@ def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, 
     client.post(f"/workload/rounds/{round_id}/departments/{citizens}/contact", data={"contact_user_id": member_id})
     client.post(f"/workload/rounds/{round_id}/departments/{tax}/contact", data={"contact_user_id": member_id})
     login_as("member")
+    waiting = client.get("/workload/").get_data(as_text=True).split('data-testid="waiting-departments"')[1]
+    assert "市民課" in waiting.split("</ul>")[0] and "課税課" in waiting.split("</ul>")[0]
     assert client.post(f"/workload/rounds/{round_id}/departments/{tax}/submit").status_code == 302
+    waiting = client.get("/workload/").get_data(as_text=True).split('data-testid="waiting-departments"')[1]
+    assert "市民課" in waiting.split("</ul>")[0] and "課税課" not in waiting.split("</ul>")[0]
+    with app.test_request_context():
+        from flask_login import login_user
+
+        from kernel.waiting import waiting_for
+        from tenants.models import User
+
+        with bind_as(OWN_TENANT):
+            member = db.session.get(User, (OWN_TENANT, member_id))
+            login_user(member)
+            items = [i for i in waiting_for(member) if i.key == "workload.departments_due"]
+        assert [(i.count, i.url) for i in items] == [(1, "/workload/#waiting")]
     login_as("tenant_admin")
     response = client.post(f"/workload/rounds/{round_id}/reminders", follow_redirects=True)
     assert "1 人に督促を送りました" in response.get_data(as_text=True)

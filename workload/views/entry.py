@@ -27,7 +27,10 @@ def _render(round_: Round, department: Department, values: dict[str, dict[str, A
             errors: dict[str, list[RowError]], status: int = 200,
             report: list[excel.CellError] | None = None) -> ResponseReturnValue:
     tasks = queries.task_list(current_user.tenant_id, current_lang())
-    return render_template("workload/department.html", round=round_, department=department, tasks=tasks,
+    grouped: dict[str, list[queries.TaskRow]] = {}
+    for task in tasks:  # in the list's order (Jinja's groupby would sort the groups by their code)
+        grouped.setdefault(task.group_code, []).append(task)
+    return render_template("workload/department.html", round=round_, department=department, grouped=grouped,
                            groups=queries.group_names(current_lang()), values=values, errors=errors,
                            form=PostForm(formdata=None, version=str(department.version)),
                            upload_form=UploadForm(formdata=None), report=report or []), status

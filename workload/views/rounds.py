@@ -17,6 +17,7 @@ from workload import access, bp, queries, services
 from workload.forms import CloseForm, ContactForm, DepartmentsForm, PostForm, RoundForm
 from workload.models import Round
 from workload.views.common import load_department, load_round, refused, require_manage, version_of
+from workload.waiting import waiting_departments
 
 
 @bp.get("/")
@@ -27,7 +28,7 @@ def index() -> ResponseReturnValue:
     if not access.can_enter(current_user):
         abort(403)
     return render_template("workload/index.html", rounds=queries.rounds(current_user.tenant_id),
-                           can_manage=access.can_manage(current_user))
+                           can_manage=access.can_manage(current_user), waiting=waiting_departments(current_user))
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])

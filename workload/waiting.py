@@ -1,0 +1,47 @@
+""""Waiting for you" of workload surveys: the departments whose hours a person was named to enter.
+
+A department's contact (named by the municipality's admin) sees, until the department submits, the
+count of such departments in open rounds, with the oldest round's opening date; the link leads to the
+survey list, which shows them first.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from kernel.extensions import db
+from kernel.i18n import service_gettext as _
+from kernel.waiting import WaitingItem, register_waiting
+from workload import access
+from workload.models import Department, Round
+
+
+def _pending(user: Any, *columns: Any) -> Any:
+    return (select(*columns).select_from(Department)
+            .join(Round, (Round.tenant_id == Department.tenant_id) & (Round.id == Department.round_id))
+            .where(Department.tenant_id == user.tenant_id, Department.contact_user_id == user.id,
+                   Department.submitted_at.is_(None), Round.status == "open"))
+
+
+@register_waiting
+def workload_waiting(user: Any) -> list[WaitingItem]:
+    if not access.can_enter(user):
+        return []
+    row = db.session.execute(_pending(user, func.count(), func.min(Round.opened_at))).one()
+    count: int = row[0]
+    oldest: Optional[datetime] = row[1]
+    if not count:
+        return []
+    return [WaitingItem("workload.departments_due", _("Departments whose hours you were asked to enter"),
+                        int(count), url_for("workload.index") + "#waiting", oldest)]
+
+
+def waiting_departments(user: Any) -> list[tuple[Department, Round]]:
+    """The departments behind the "waiting for you" item, oldest round first."""
+    if not access.can_enter(user):
+        return []
+    rows = db.session.execute(_pending(user, Department, Round).order_by(Round.opened_at, Department.id))
+    return [(row[0], row[1]) for row in rows]
