@@ -45,7 +45,7 @@ WRONG_HEADER = "1行目の見出しがテンプレートと違います。テン
 
 def stage_labels() -> dict[str, str]:
     """code → the label the web form shows, in Japanese (the files are Japanese whatever the UI)."""
-    from casebook.forms import STAGE_LABELS
+    from casebook.labels import STAGE_LABELS
 
     with force_locale("ja"):
         return {code: str(label) for code, label in STAGE_LABELS.items()}
@@ -53,7 +53,7 @@ def stage_labels() -> dict[str, str]:
 
 def _stage_code(value: Any) -> Optional[str]:
     """A stage from a cell: the code, the Japanese or the English label; None when unknown."""
-    from casebook.forms import STAGE_LABELS
+    from casebook.labels import STAGE_LABELS
 
     text = str(value or "").strip()
     if not text:

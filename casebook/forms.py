@@ -9,22 +9,8 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from casebook.labels import ADOPTION_LABELS, FIELD_LABELS, STAGE_LABELS
 from casebook.validation import kpi_lines
-
-STAGE_LABELS = {"idea": _l("Idea"), "pilot": _l("Pilot"), "implemented": _l("Implemented"),
-                "spreading": _l("Spreading")}
-ADOPTION_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done")}
-KIND_LABELS = {"special_ward": _l("Special ward"), "city": _l("City"), "town": _l("Town"), "village": _l("Village"),
-               "prefecture": _l("Tokyo Metropolitan Government")}
-REGION_LABELS = {"ku_area": _l("23 wards"), "tama": _l("Tama area"), "islands": _l("Islands"), "tmg": _l("TMG")}
-FIELD_LABELS = {
-    "title": _l("Title"), "summary": _l("Summary"), "problem": _l("Problem"), "approach": _l("Approach"),
-    "outcomes": _l("Outcomes"), "themes": _l("Themes"), "tools": _l("Tools"), "fiscal_year": _l("Fiscal year"),
-    "cost_jpy": _l("Cost (yen)"), "department": _l("Department"), "stage": _l("Stage"), "kpis": _l("KPIs"),
-    "vendors": _l("Vendors"), "products": _l("Products"), "ordinances": _l("Related ordinances and rules"),
-    "lessons": _l("Lessons learned"), "replication_conditions": _l("Conditions for replication"),
-    "contact": _l("Contact"), "successor_contact": _l("Successor contact"),
-}
 
 
 class CaseForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from casebook.forms import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LABELS, STAGE_LABELS
+from casebook.labels import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LABELS, STAGE_LABELS
 from casebook.rendering import render_markdown
 from kernel.dashboard import Figure, register_figures
 from kernel.i18n import format_fiscal_year

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from typing import Any, Optional
 
+from casebook.labels import japanese_label
 from casebook.models import CONTENT_FIELDS, LIST_FIELDS, MARKDOWN_FIELDS, PLAIN_FIELDS, STAGES
 
 MAX_TEXT = 20000
@@ -16,15 +17,6 @@ MAX_LIST = 30
 MAX_ITEM = 100
 MAX_KPIS = 20
 MAX_COST = 10**13
-FIELD_LABELS_JA = {
-    "title": "タイトル", "summary": "概要", "problem": "課題", "approach": "取組内容", "outcomes": "効果",
-    "themes": "テーマ", "tools": "ツール", "fiscal_year": "年度", "cost_jpy": "費用（円）", "department": "担当部署",
-    "stage": "段階", "kpis": "KPI", "vendors": "事業者", "products": "製品", "ordinances": "関連する条例・要綱・規則",
-    "lessons": "教訓", "replication_conditions": "横展開の条件", "contact": "連絡先",
-    "successor_contact": "後任の連絡先", "external_id": "外部ID", "version": "版", "limit": "件数（limit）",
-    "page": "ページ（page）",
-}
-
 
 class ContentError(ValueError):
     """Invalid content: ``errors`` maps each field to its Japanese message."""
@@ -39,7 +31,7 @@ class ContentError(ValueError):
         # gets no prefix, and a field without a Japanese label (body) is never named in English.
         parts = []
         for key, text in self.errors.items():
-            label = FIELD_LABELS_JA.get(key)
+            label = japanese_label(key)
             parts.append(text if label is None or text.startswith(label) else f"{label}: {text}")
         return " ".join(parts)
 
