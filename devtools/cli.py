@@ -17,7 +17,8 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 demo_cli.add_command(generate_command)
 
 # Each domain that has demo data has `load_demo() -> str` (a one-line summary) in `devtools.demo.<domain>`.
-DEMO_MODULES = ("devtools.demo.casebook", "devtools.demo.procurement", "devtools.demo.awards", "devtools.demo.workload")
+DEMO_MODULES = ("devtools.demo.casebook", "devtools.demo.procurement", "devtools.demo.awards", "devtools.demo.workload",
+                "devtools.demo.community")
 
 
 def load_all_demo() -> list[str]:

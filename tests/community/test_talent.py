@@ -48,7 +48,11 @@ def test_hand_over_moves_contacts_and_open_actions(app, client, login_as, in_app
         new = db.session.get(Promoter, (OME, old.successor_id))
         assert old.ended_on == date(2026, 4, 1) and new.user_id == ids["admin"]
         assert new.term_starts_on == date(2026, 4, 1)
-        assert [c.promoter_id for c in db.session.scalars(select(PromoterContact))] == [new.id]
+        moved = [c.name for c in db.session.scalars(
+            select(PromoterContact).where(PromoterContact.promoter_id == new.id))]
+        assert moved == ["都 デジタル担当"]
+        assert db.session.scalar(select(func.count()).select_from(PromoterContact).where(
+            PromoterContact.promoter_id == old.id)) == 0
         action = db.session.get(Action, ids["action"])
         assert action.owner_user_id == ids["admin"] and "引き継ぎ" in action.updates[-1].note
     # Handing over the same (ended) term again is refused: nothing doubles.
@@ -86,26 +90,26 @@ def test_roster_is_the_municipalitys_own(client, login_as, in_app) -> None:  # t
 
 
 def test_skills_are_private_and_the_directory_is_opt_in(app, client, login_as, forum) -> None:  # type: ignore[no-untyped-def]
-    login_as("member")
+    login_as("tenant_admin")
     client.post("/community/skills", data={"skill-data_use": "3", "skill-ai_use": "2", "dir-department": "企画課"})
     login_as("other_member")
-    assert "青梅 花子" not in client.get("/community/directory").get_data(as_text=True)  # not opted in
-    login_as("member")
+    assert "青梅 太郎" not in client.get("/community/directory").get_data(as_text=True)  # not opted in
+    login_as("tenant_admin")
     client.post("/community/skills", data={"skill-data_use": "4", "skill-ai_use": "2", "dir-opt_in": "y",
                                            "dir-department": "企画課", "dir-note": "データ分析の相談に乗れます"})
     login_as("other_member")
     page = client.get("/community/directory?skill=data_use").get_data(as_text=True)
     row = page.split('data-testid="directory"')[1]
-    assert "青梅 花子" in row and "データ活用・EBPM" in row and "生成AI" not in row
-    assert "4" not in row.split("青梅 花子")[1].split("</tr>")[0]  # no level is ever shown
-    assert "青梅 花子" not in client.get("/community/directory?skill=ai_use").get_data(as_text=True)
+    assert "青梅 太郎" in row and "データ活用・EBPM" in row and "生成AI" not in row
+    assert "4" not in row.split("青梅 太郎")[1].split("</tr>")[0]  # no level is ever shown
+    assert "青梅 太郎" not in client.get("/community/directory?skill=ai_use").get_data(as_text=True)
     login_as("tenant_admin")
     counts = client.get("/community/training").get_data(as_text=True).split('data-testid="skill-counts"')[1]
-    assert "青梅 花子" not in counts
-    login_as("member")
+    assert "青梅 太郎" not in counts
+    login_as("tenant_admin")
     client.post("/community/skills", data={"skill-data_use": "4"})  # opt out (box unticked)
     login_as("other_member")
-    assert "青梅 花子" not in client.get("/community/directory").get_data(as_text=True)
+    assert "青梅 太郎" not in client.get("/community/directory").get_data(as_text=True)
 
 
 def test_training_plan_courses_and_completion(app, client, login_as, forum) -> None:  # type: ignore[no-untyped-def]
