@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +20,7 @@ from tenants.roles import Permission
 
 @bp.post("/meetings/<int:meeting_id>/actions")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def action_add(meeting_id: int):  # type: ignore[no-untyped-def]
+def action_add(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = ActionForm(prefix="action")
     _action_choices(form, meeting, queries.registrations(meeting), queries.tenant_names())
@@ -43,7 +44,7 @@ def _link_form() -> LinkForm:
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 @require_login
-def action(action_id: int):  # type: ignore[no-untyped-def]
+def action(action_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_action(action_id)
     can_update = access.can_update_action(current_user, found)
@@ -80,7 +81,7 @@ def action(action_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/actions/<int:action_id>/links")
 @require_login
-def action_link(action_id: int):  # type: ignore[no-untyped-def]
+def action_link(action_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_action(action_id)
     back = url_for("community.action", action_id=found.id) + "#links"

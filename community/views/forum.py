@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +19,7 @@ from tenants.roles import Permission
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     require_forum()
     return render_template("community/index.html", bodies=queries.list_bodies(),
                            upcoming=queries.upcoming_meetings(utcnow()),
@@ -28,7 +29,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/bodies/new", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def body_new():  # type: ignore[no-untyped-def]
+def body_new() -> ResponseReturnValue:
     form = BodyForm()
     status = 200
     if request.method == "POST":
@@ -47,7 +48,7 @@ def body_new():  # type: ignore[no-untyped-def]
 
 @bp.get("/bodies/<int:body_id>")
 @require_login
-def body(body_id: int):  # type: ignore[no-untyped-def]
+def body(body_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_body(body_id)
     organiser = access.is_organiser(current_user)
@@ -67,7 +68,7 @@ def _tenant_choices() -> list[tuple[str, str]]:
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def body_edit(body_id: int):  # type: ignore[no-untyped-def]
+def body_edit(body_id: int) -> ResponseReturnValue:
     found = load_body(body_id)
     form = BodyForm(obj=found) if request.method == "GET" else BodyForm()
     status = 200
@@ -87,7 +88,7 @@ def body_edit(body_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/bodies/<int:body_id>/members")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def member_set(body_id: int):  # type: ignore[no-untyped-def]
+def member_set(body_id: int) -> ResponseReturnValue:
     found = load_body(body_id)
     form = MemberForm(prefix="member")
     form.tenant.choices = choices(_tenant_choices())
@@ -102,7 +103,7 @@ def member_set(body_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/bodies/<int:body_id>/members/<tenant_code>/remove")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def member_remove(body_id: int, tenant_code: str):  # type: ignore[no-untyped-def]
+def member_remove(body_id: int, tenant_code: str) -> ResponseReturnValue:
     found = load_body(body_id)
     return act(lambda: body_services.remove_member(current_user, found, tenant_code),
                _("The member was removed."), url_for("community.body", body_id=found.id) + "#members")
@@ -110,7 +111,7 @@ def member_remove(body_id: int, tenant_code: str):  # type: ignore[no-untyped-de
 
 @bp.get("/bodies/<int:body_id>/actions")
 @require_login
-def tracker(body_id: int):  # type: ignore[no-untyped-def]
+def tracker(body_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_body(body_id)
     if not access.can_see_actions(current_user, found):

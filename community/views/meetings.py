@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,7 +29,7 @@ def _data(form: MeetingForm) -> meeting_services.MeetingData:
 
 @bp.route("/bodies/<int:body_id>/meetings/new", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def meeting_new(body_id: int):  # type: ignore[no-untyped-def]
+def meeting_new(body_id: int) -> ResponseReturnValue:
     body = load_body(body_id)
     form = MeetingForm()
     status = 200
@@ -49,7 +50,7 @@ def meeting_new(body_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def meeting_edit(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting_edit(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = MeetingForm(obj=meeting) if request.method == "GET" else MeetingForm()
     if request.method == "GET":
@@ -112,7 +113,7 @@ def _closed(meeting: Meeting, item_id: int) -> bool:
 
 @bp.get("/meetings/<int:meeting_id>")
 @require_login
-def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting(meeting_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_meeting(meeting_id)
     register_form = RegisterForm(prefix="rsvp")
@@ -124,7 +125,7 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/items")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def item_add(meeting_id: int):  # type: ignore[no-untyped-def]
+def item_add(meeting_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
     form = ItemForm(prefix="item")
     if not form.validate_on_submit():
@@ -138,7 +139,7 @@ def item_add(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/items/<int:item_id>")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def item_edit(meeting_id: int, item_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
     item = queries.get_item(found, item_id)
     if item is None:
@@ -155,7 +156,7 @@ def item_edit(meeting_id: int, item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/register")
 @require_permission(Permission.COMMUNITY_PARTICIPATE)
-def register(meeting_id: int):  # type: ignore[no-untyped-def]
+def register(meeting_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
     form = RegisterForm(prefix="rsvp")
     back = url_for("community.meeting", meeting_id=found.id) + "#rsvp"
@@ -171,7 +172,7 @@ def register(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/meetings/<int:meeting_id>/calendar.ics")
 @require_login
-def meeting_calendar(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting_calendar(meeting_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_meeting(meeting_id)
     lines = []
@@ -186,7 +187,7 @@ def meeting_calendar(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/materials")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def material_add(meeting_id: int):  # type: ignore[no-untyped-def]
+def material_add(meeting_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
     form = MaterialForm(prefix="material")
     form.agenda_item_id.choices = choices([(0, "")] + [(i.id, i.title) for i in found.items])
@@ -203,7 +204,7 @@ def material_add(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/meetings/<int:meeting_id>/materials/<int:material_id>")
 @require_login
-def material(meeting_id: int, material_id: int):  # type: ignore[no-untyped-def]
+def material(meeting_id: int, material_id: int) -> ResponseReturnValue:
     require_forum()
     found = load_meeting(meeting_id)
     row = queries.get_material(found, material_id)
@@ -221,7 +222,7 @@ def material(meeting_id: int, material_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/materials/<int:material_id>/delete")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def material_delete(meeting_id: int, material_id: int):  # type: ignore[no-untyped-def]
+def material_delete(meeting_id: int, material_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
     row = queries.get_material(found, material_id)
     if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +40,7 @@ def _context(meeting: Meeting) -> dict[str, Any]:
 
 @bp.get("/meetings/<int:meeting_id>/minutes")
 @require_login
-def minutes(meeting_id: int):  # type: ignore[no-untyped-def]
+def minutes(meeting_id: int) -> ResponseReturnValue:
     require_forum()
     meeting = load_meeting(meeting_id)
     context = _context(meeting)
@@ -55,7 +56,7 @@ def minutes(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def minutes_edit(meeting_id: int):  # type: ignore[no-untyped-def]
+def minutes_edit(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     found = queries.minutes_of(meeting)
     error = None
@@ -80,7 +81,7 @@ def minutes_edit(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/minutes/review")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def minutes_review(meeting_id: int):  # type: ignore[no-untyped-def]
+def minutes_review(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = ReviewForm(prefix="review")
     back = url_for("community.minutes", meeting_id=meeting.id)
@@ -93,7 +94,7 @@ def minutes_review(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/minutes/amendments")
 @require_permission(Permission.COMMUNITY_PARTICIPATE)
-def amendment_propose(meeting_id: int):  # type: ignore[no-untyped-def]
+def amendment_propose(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = AmendmentForm(prefix="amend")
     form.agenda_item_id.choices = choices([(i.id, i.title) for i in meeting.items])
@@ -111,7 +112,7 @@ def amendment_propose(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/meetings/<int:meeting_id>/minutes/amendments/<int:amendment_id>/<any(accept,reject):decision>")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def amendment_decide(meeting_id: int, amendment_id: int, decision: str):  # type: ignore[no-untyped-def]
+def amendment_decide(meeting_id: int, amendment_id: int, decision: str) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     amendment = queries.get_amendment(meeting, amendment_id)
     if amendment is None:
@@ -127,7 +128,7 @@ def amendment_decide(meeting_id: int, amendment_id: int, decision: str):  # type
 
 @bp.post("/meetings/<int:meeting_id>/minutes/publish")
 @require_permission(Permission.COMMUNITY_ORGANISE)
-def minutes_publish(meeting_id: int):  # type: ignore[no-untyped-def]
+def minutes_publish(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = PublishForm(prefix="publish")
     form.validate_on_submit()

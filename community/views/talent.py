@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,7 +41,7 @@ def _people(form: Any, blank: Optional[str] = None) -> None:
 
 @bp.route("/skills", methods=["GET", "POST"])
 @require_permission(Permission.COMMUNITY_PARTICIPATE)
-def skills():  # type: ignore[no-untyped-def]
+def skills() -> ResponseReturnValue:
     profile = queries.directory_profile(current_user)
     form = DirectoryForm(prefix="dir")
     if request.method == "GET" and profile is not None:
@@ -68,7 +69,7 @@ def skills():  # type: ignore[no-untyped-def]
 
 @bp.get("/directory")
 @require_permission(Permission.COMMUNITY_PARTICIPATE)
-def directory():  # type: ignore[no-untyped-def]
+def directory() -> ResponseReturnValue:
     skill = request.args.get("skill") or None
     if skill is not None and skill not in SKILLS:
         skill = None
@@ -96,7 +97,7 @@ def _promoter(promoter_id: int) -> Promoter:
 
 @bp.get("/roster")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def roster():  # type: ignore[no-untyped-def]
+def roster() -> ResponseReturnValue:
     today = today_tokyo()
     empty, ending = talent.vacancies(current_user.tenant_id, today)
     appoint_form = PromoterForm(prefix="appoint")
@@ -110,7 +111,7 @@ def roster():  # type: ignore[no-untyped-def]
 
 @bp.post("/roster/departments")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def department_add():  # type: ignore[no-untyped-def]
+def department_add() -> ResponseReturnValue:
     form = DepartmentForm(prefix="dept")
     if not form.validate_on_submit():
         flash(_("Enter the name of the department."), "error")
@@ -121,7 +122,7 @@ def department_add():  # type: ignore[no-untyped-def]
 
 @bp.post("/roster/promoters")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def promoter_appoint():  # type: ignore[no-untyped-def]
+def promoter_appoint() -> ResponseReturnValue:
     form = PromoterForm(prefix="appoint")
     _people(form, "")
     form.department_id.choices = choices((d.id, d.name) for d in queries.departments(current_user.tenant_id))
@@ -137,7 +138,7 @@ def promoter_appoint():  # type: ignore[no-untyped-def]
 
 @bp.get("/roster/promoters/<int:promoter_id>")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def promoter(promoter_id: int):  # type: ignore[no-untyped-def]
+def promoter(promoter_id: int) -> ResponseReturnValue:
     found = _promoter(promoter_id)
     handover_form = HandoverForm(prefix="handover")
     _people(handover_form, _("(not a user: type the name below)"))
@@ -151,7 +152,7 @@ def promoter(promoter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/roster/promoters/<int:promoter_id>/handover")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def promoter_handover(promoter_id: int):  # type: ignore[no-untyped-def]
+def promoter_handover(promoter_id: int) -> ResponseReturnValue:
     found = _promoter(promoter_id)
     form = HandoverForm(prefix="handover")
     _people(form, "")
@@ -171,7 +172,7 @@ def promoter_handover(promoter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/roster/promoters/<int:promoter_id>/end")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def promoter_end(promoter_id: int):  # type: ignore[no-untyped-def]
+def promoter_end(promoter_id: int) -> ResponseReturnValue:
     found = _promoter(promoter_id)
     form = EndTermForm(prefix="end")
     back = url_for("community.promoter", promoter_id=found.id)
@@ -183,7 +184,7 @@ def promoter_end(promoter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/roster/promoters/<int:promoter_id>/contacts")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def contact_add(promoter_id: int):  # type: ignore[no-untyped-def]
+def contact_add(promoter_id: int) -> ResponseReturnValue:
     found = _promoter(promoter_id)
     form = ContactForm(prefix="contact")
     back = url_for("community.promoter", promoter_id=found.id) + "#contacts"
@@ -198,7 +199,7 @@ def contact_add(promoter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/training")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def training():  # type: ignore[no-untyped-def]
+def training() -> ResponseReturnValue:
     form = PlanForm(prefix="plan")
     today = today_tokyo()
     form.fiscal_year.data = today.year if today.month >= 4 else today.year - 1
@@ -208,7 +209,7 @@ def training():  # type: ignore[no-untyped-def]
 
 @bp.post("/training/plans")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def plan_add():  # type: ignore[no-untyped-def]
+def plan_add() -> ResponseReturnValue:
     form = PlanForm(prefix="plan")
     if not form.validate_on_submit():
         flash(_("Enter the fiscal year and a title."), "error")
@@ -224,7 +225,7 @@ def plan_add():  # type: ignore[no-untyped-def]
 
 @bp.get("/training/plans/<int:plan_id>")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def plan(plan_id: int):  # type: ignore[no-untyped-def]
+def plan(plan_id: int) -> ResponseReturnValue:
     found = queries.get_plan(current_user.tenant_id, plan_id)
     if found is None:
         abort(404)
@@ -240,7 +241,7 @@ def plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/training/plans/<int:plan_id>/courses")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def course_add(plan_id: int):  # type: ignore[no-untyped-def]
+def course_add(plan_id: int) -> ResponseReturnValue:
     found = queries.get_plan(current_user.tenant_id, plan_id)
     if found is None:
         abort(404)
@@ -256,7 +257,7 @@ def course_add(plan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/training/plans/<int:plan_id>/completions")
 @require_permission(Permission.COMMUNITY_MANAGE)
-def completion_add(plan_id: int):  # type: ignore[no-untyped-def]
+def completion_add(plan_id: int) -> ResponseReturnValue:
     found = queries.get_plan(current_user.tenant_id, plan_id)
     if found is None:
         abort(404)
