@@ -67,6 +67,9 @@ def register_extensions(app: Flask) -> None:
     from tenants.roles import role_label
 
     app.jinja_env.globals["role_label"] = role_label
+    from kernel.printing import init_printing
+
+    init_printing(app)  # approval_labels() for the stamp block of print/sheet.html
     import tenants.auth  # noqa: F401  (registers the Flask-Login loaders)
     from kernel.notifications.outbox import init_app as init_outbox
 
@@ -78,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from casebook import bp as casebook_bp
     from community import bp as community_bp
     from portal.api import init_api
+    from portal.print_settings import bp as print_settings_bp
     from portal.profile import bp as profile_bp
     from portal.views import bp as portal_bp
     from procurement import bp as procurement_bp
@@ -85,8 +89,8 @@ def register_blueprints(app: Flask) -> None:
     from tenants.sso.views import bp as sso_bp
     from workload import bp as workload_bp
 
-    for blueprint in (portal_bp, profile_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp, awards_bp,
-                      workload_bp, community_bp):
+    for blueprint in (portal_bp, profile_bp, print_settings_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp,
+                      awards_bp, workload_bp, community_bp):
         app.register_blueprint(blueprint)
     init_api(app)  # the API blueprints the domains registered at import
     from portal.notification_views import init_app as init_notification_views

@@ -373,8 +373,13 @@ def ocds(project_id: int) -> ResponseReturnValue:
 def print_sheet(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     tenant = current_user.tenant_id if access.can_declare(current_user) else None
+    organiser = access.is_organiser(current_user, project)
+    # The organiser's 決裁 sheet carries every participant's allocation; anyone else only the totals
+    # and (a participant) its own row — the same rule as the savings page and organiser_read.
+    allocated = queries.allocations(project, current_user) if project.contract_total_yen is not None else []
     return render_template("procurement/print.html", project=project, aggregate=queries.aggregate(project, tenant),
-                           now=datetime.now(TOKYO))
+                           organiser=organiser, can_declare=access.can_declare(current_user),
+                           allocations=allocated if organiser else [], now=datetime.now(TOKYO))
 
 
 @bp.context_processor

@@ -126,3 +126,9 @@ def test_award_programme_from_rubric_to_published_results(page, new_page) -> Non
     entry_id = koto.url.rstrip("/").rsplit("/", 1)[-1]
     text, pages = page_pdf_text(koto, f"/awards/entries/{entry_id}/print")
     assert "江東区" in text and "令和" in text and "取組概要" in text and f"1 / {pages}" in text
+    assert text.count("起案者") == 1 and "回覧・決裁" in text  # one stamp block (there used to be two)
+    last_page = text.rsplit(f"{pages - 1} / {pages}", 1)[-1] if pages > 1 else text
+    assert "職員の工夫" in last_page and "決裁" in last_page  # the boxes stay with the sheet's last section
+    koto.emulate_media(media="screen")  # the way back is a screen-only control
+    koto.goto(f"/awards/entries/{entry_id}/print")
+    assert koto.get_by_role("link", name="戻る").get_attribute("href").endswith(f"/awards/entries/{entry_id}")
