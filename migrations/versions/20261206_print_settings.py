@@ -1,7 +1,7 @@
 """A tenant's print settings: the number of boxes of the 回覧・決裁 stamp block.
 
 Revision ID: 20261206_print_settings
-Revises: 20261206_awards_shortlist
+Revises: 20261206_community
 Create Date: 2026-12-06
 
 Tenant-owned (tenant_id is the primary key): RLS enabled and forced with the standard policy; the
@@ -13,7 +13,7 @@ from alembic import op
 from tenants.rls import enable_tenant_rls, grant_app
 
 revision = "20261206_print_settings"
-down_revision = "20261206_awards_shortlist"
+down_revision = "20261206_community"
 branch_labels = None
 depends_on = None
 
