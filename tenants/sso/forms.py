@@ -22,3 +22,5 @@ class SsoSettingsForm(FlaskForm):
     allowed_domains = TextAreaField(_l("Allowed e-mail domains"), validators=[Optional(), Length(max=4000)])
     role_mapping = TextAreaField(_l("Groups and roles"), validators=[Optional(), Length(max=10000)])
     is_enabled = BooleanField(_l("Staff log in through this provider"), default=True)
+    roles_from_idp = BooleanField(_l("Roles follow the provider's groups at every login (else: managed in the portal "
+                                     "after the first login)"), default=False)

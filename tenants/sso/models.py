@@ -39,6 +39,9 @@ class SsoProvider(Model):
     # Origin of the token endpoint the stored secret was first sent to (None: not sent yet).
     token_endpoint_pin: Mapped[Optional[str]] = mapped_column(String(500))
     is_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # True: at every login the roles named in the mappings follow the IdP's groups; False: roles are
+    # set at the first login and then managed in the portal.
+    roles_from_idp: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -22,7 +22,7 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from tenants.context import bind_tenant
-from tenants.models import TMG_CODE, Tenant, User
+from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
 from tenants.services import NewUser, create_user, get_tenant
 from tenants.sso.crypto import SecretKeyError, encrypt_secret
@@ -56,6 +56,7 @@ class ProviderSettings:
     allowed_domains: list[str] = field(default_factory=list)
     role_mapping: dict[str, list[str]] = field(default_factory=dict)
     is_enabled: bool = True
+    roles_from_idp: bool = False
     # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
     verified_domains: Optional[list[str]] = None
 
@@ -186,6 +187,7 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "email_claim": provider.email_claim, "name_claim": provider.name_claim,
         "groups_claim": provider.groups_claim, "allowed_domains": list(provider.allowed_domains or []),
         "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
+        "roles_from_idp": provider.roles_from_idp,
         "operator_role_mapping": dict(provider.operator_role_mapping or {}),
         "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
@@ -229,7 +231,8 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     if provider is None:
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)
-    for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled"):
+    for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled",
+                 "roles_from_idp"):
         setattr(provider, name, getattr(data, name))
     provider.allowed_domains = list(data.allowed_domains)
     if by_operator:
@@ -344,6 +347,17 @@ def _claim(claims: dict[str, Any], name: str) -> str:
 
 def roles_from_claims(provider: SsoProvider, claims: dict[str, Any]) -> set[str]:
     """Roles mapped from the groups claim; member when no group matches."""
+    return _mapped_roles(provider, claims) or {Role.MEMBER.value}
+
+
+def managed_roles(provider: SsoProvider) -> set[str]:
+    """The roles the mappings can grant: with roles_from_idp, exactly these follow the IdP's groups."""
+    own = {r for roles in (provider.role_mapping or {}).values() for r in roles} & TENANT_MAPPABLE_ROLES
+    operators = {r for roles in operator_mapping(provider).values() for r in roles}
+    return (own | operators) & mappable_roles(provider.tenant_id, by_operator=True)
+
+
+def _mapped_roles(provider: SsoProvider, claims: dict[str, Any]) -> set[str]:
     groups = claims.get(provider.groups_claim)
     if isinstance(groups, str):
         groups = [groups]
@@ -356,8 +370,27 @@ def roles_from_claims(provider: SsoProvider, claims: dict[str, Any]) -> set[str]
                 # The tenant's own mapping grants the tenant roles only, whatever is stored in it.
                 roles |= set(own.get(group, [])) & TENANT_MAPPABLE_ROLES
                 roles |= set(operators.get(group, []))
-    allowed = mappable_roles(provider.tenant_id, by_operator=True)
-    return (roles & allowed) or {Role.MEMBER.value}
+    return roles & mappable_roles(provider.tenant_id, by_operator=True)
+
+
+def sync_roles(provider: SsoProvider, user: User, claims: dict[str, Any]) -> None:
+    """roles_from_idp: the user's roles that the mappings name follow the groups of this login (the
+    others, given in the portal, stay); audited, and the tenant admins are told."""
+    managed = managed_roles(provider)
+    if not provider.roles_from_idp or not managed:
+        return
+    current = set(user.roles)
+    wanted = (current - managed) | (_mapped_roles(provider, claims) & managed) or {Role.MEMBER.value}
+    if wanted == current:
+        return
+    user.memberships = [Membership(tenant_id=user.tenant_id, role=role) for role in sorted(wanted)]
+    db.session.flush()
+    audit.record("user.sso_roles", "user", user.id, before={"roles": sorted(current)},
+                 after={"roles": sorted(wanted)}, tenant_id=user.tenant_id)
+    from kernel.notifications import notify
+
+    notify("tenants.sso_roles_changed", url=f"/admin/users/{user.id}", tenant_id=user.tenant_id,
+           name=user.display_name, roles=", ".join(sorted(wanted)))
 
 
 def _check_domain(provider: SsoProvider, email: str, claims: dict[str, Any]) -> None:
@@ -382,6 +415,7 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
     if user is not None:
         if not user.is_active:
             raise SsoError("user_deactivated", f"user {user.id}")
+        sync_roles(provider, user, claims)
         if name and user.display_name != name:
             audit.record("user.sso_profile", "user", user.id, before={"display_name": user.display_name},
                          after={"display_name": name}, tenant_id=tenant_code)

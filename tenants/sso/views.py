@@ -27,7 +27,7 @@ from tenants.context import bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import get_tenant
-from tenants.sso import breaker
+from tenants.sso import breaker, events  # noqa: F401  (events: registers the SSO notifications)
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import SsoSettingsForm
 from tenants.sso.oidc import (
@@ -295,6 +295,7 @@ def _form_from_provider(provider: Any) -> SsoSettingsForm:
         "email_claim": provider.email_claim, "name_claim": provider.name_claim,
         "groups_claim": provider.groups_claim, "allowed_domains": "\n".join(provider.allowed_domains or []),
         "role_mapping": format_role_mapping(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
+        "roles_from_idp": provider.roles_from_idp,
     })
 
 
@@ -318,7 +319,7 @@ def settings() -> Any:
                     groups_claim=(form.groups_claim.data or "").strip(),
                     allowed_domains=parse_domains(form.allowed_domains.data or ""),
                     role_mapping=parse_role_mapping(form.role_mapping.data or "", mappable_roles(code, False)),
-                    is_enabled=bool(form.is_enabled.data))
+                    is_enabled=bool(form.is_enabled.data), roles_from_idp=bool(form.roles_from_idp.data))
                 save_provider(code, data)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None)
