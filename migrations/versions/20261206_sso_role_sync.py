@@ -1,7 +1,7 @@
 """SSO: a municipality's choice whether roles follow the IdP's groups at every login (issue 23, point 1).
 
 Revision ID: 20261206_sso_role_sync
-Revises: 20261206_community
+Revises: 20261206_print_settings
 Create Date: 2026-12-06
 
 ``roles_from_idp`` false (the default, and what every existing provider keeps): roles are set at the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261206_sso_role_sync"
-down_revision = "20261206_community"
+down_revision = "20261206_print_settings"
 branch_labels = None
 depends_on = None
 
