@@ -66,15 +66,31 @@ class ProjectForm(FlaskForm):
         for raw in (self.items.data or "").splitlines():
             if not raw.strip():
                 continue
-            name, _sep, unit = raw.rpartition("|")
-            unit = unit.strip().lower()
-            if not name.strip() or unit not in UNITS:
+            name, _sep, typed = raw.replace("｜", "|").rpartition("|")
+            unit = unit_code(typed)
+            if not name.strip() or unit is None:
                 self.items.errors = [*self.items.errors, str(_l(
                     "Write one item per line as “name | unit”; the unit is one of: %(units)s.",
-                    units=", ".join(UNITS)))]
+                    units="、".join(str(UNIT_LABELS[u]) for u in UNITS)))]
                 return None
             result.append((name.strip(), unit))
         return tuple(result)
+
+
+def unit_code(typed: str) -> str | None:
+    """A unit as people type it: the label the form shows (台, ライセンス, … or device, licence in English) or
+    the code; None when unknown."""
+    from flask_babel import force_locale
+
+    text = typed.strip()
+    if text.lower() in UNITS:
+        return text.lower()
+    for locale in ("ja", "en"):
+        with force_locale(locale):
+            for code, label in UNIT_LABELS.items():
+                if text.lower() == str(label).lower():
+                    return code
+    return None
 
 
 class TransitionForm(FlaskForm):

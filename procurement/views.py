@@ -18,6 +18,7 @@ from procurement import access, bp, common, exports, queries, services
 from procurement import declarations as demand
 from procurement.chart import savings_chart
 from procurement.forms import (
+    UNIT_LABELS,
     ApproveForm,
     AwardForm,
     DocumentForm,
@@ -112,7 +113,7 @@ def project_edit(project_id: int) -> ResponseReturnValue:
         form = ProjectForm(obj=project, formdata=None)
         form.survey_opens_at.data = project.survey_opens_at.astimezone(TOKYO).replace(tzinfo=None)
         form.survey_closes_at.data = project.survey_closes_at.astimezone(TOKYO).replace(tzinfo=None)
-        form.items.data = "\n".join(f"{i.name} | {i.unit}" for i in project.items)
+        form.items.data = "\n".join(f"{i.name} | {UNIT_LABELS.get(i.unit, i.unit)}" for i in project.items)
         form.version.data = str(project.version)
         return render_template("procurement/project_form.html", form=form, project=project)
     form = ProjectForm()

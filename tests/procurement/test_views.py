@@ -232,7 +232,7 @@ def test_specification_documents(app, client) -> None:  # type: ignore[no-untype
 def _project_form(**extra: str) -> dict[str, str]:
     return {"title": "RPA 共同調達", "category": "rpa", "survey_opens_at": "2026-12-01T09:00",
             "survey_closes_at": "2027-01-15T17:00", "contract_start_fy": "2027", "contract_end_fy": "2029",
-            "items": "RPA ライセンス | licence\n研修 | set", **extra}
+            "items": "RPA ライセンス | ライセンス\n研修 | set\n端末 ｜ 台", **extra}
 
 
 def test_organiser_forms_refuse_bad_input_without_500(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -269,7 +269,9 @@ def test_create_edit_and_stale_edit_of_a_project(app, client) -> None:  # type: 
     assert response.status_code == 302
     project_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     page = client.get(f"/procurement/{project_id}/edit").get_data(as_text=True)
-    assert "RPA ライセンス | licence" in page and "2026-12-01T09:00" in page
+    # units as the form shows them (Japanese label, code or full-width bar all accepted on input)
+    assert "RPA ライセンス | ライセンス" in page and "研修 | 式" in page and "端末 | 台" in page
+    assert "2026-12-01T09:00" in page
     edited = client.post(f"/procurement/{project_id}/edit", data=_project_form(title="改題", version="1"))
     assert edited.status_code == 302
     stale = client.post(f"/procurement/{project_id}/edit", data=_project_form(title="古い", version="1"))
