@@ -51,13 +51,17 @@ sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the 
                    "without a TMG-only role may be linked by its address in it")
 @click.option("--clear-verified-domains", is_flag=True, help="no verified domain: only pre-provisioned accounts link")
 @click.option("--enable/--disable", "enabled", default=None, help="offer (or stop offering) this login")
+@click.option("--required-acr", default=None, help='acr values the ID token must carry one of ("" for none)')
+@click.option("--require-mfa/--no-require-mfa", "require_mfa", default=None,
+              help="the ID token's amr must name a second factor (mfa, otp, hwk …)")
 @click.option("--roles-from-idp/--roles-in-portal", "roles_from_idp", default=None,
               help="roles follow the IdP's groups at every login, or are managed in the portal")
 def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
                 public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
                 groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
                 mappings: tuple[str, ...], clear_mapping: bool, verified: tuple[str, ...],
-                clear_verified_domains: bool, enabled: Optional[bool], roles_from_idp: Optional[bool]) -> None:
+                clear_verified_domains: bool, enabled: Optional[bool], required_acr: Optional[str],
+                require_mfa: Optional[bool], roles_from_idp: Optional[bool]) -> None:
     """Create or change a tenant's provider; options not given keep their current value."""
     secret: Optional[str] = None
     if client_secret_env:
@@ -89,6 +93,10 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                 is_enabled=enabled if enabled is not None else (current.is_enabled if current else True),
                 roles_from_idp=(roles_from_idp if roles_from_idp is not None
                                 else bool(current.roles_from_idp) if current else False),
+                required_acr=(required_acr if required_acr is not None
+                              else current.required_acr if current else ""),
+                require_mfa_amr=(require_mfa if require_mfa is not None
+                                 else bool(current.require_mfa_amr) if current else False),
             )
             save_provider(tenant_code, data, by_operator=True)
     except ServiceError as error:

@@ -22,5 +22,9 @@ class SsoSettingsForm(FlaskForm):
     allowed_domains = TextAreaField(_l("Allowed e-mail domains"), validators=[Optional(), Length(max=4000)])
     role_mapping = TextAreaField(_l("Groups and roles"), validators=[Optional(), Length(max=10000)])
     is_enabled = BooleanField(_l("Staff log in through this provider"), default=True)
+    required_acr = StringField(_l("Required authentication context (acr values)"),
+                               validators=[Optional(), Length(max=500)])
+    require_mfa_amr = BooleanField(_l("Require multi-factor authentication (the ID token's amr names a second "
+                                      "factor: mfa, otp, hwk …)"), default=False)
     roles_from_idp = BooleanField(_l("Roles follow the provider's groups at every login (else: managed in the portal "
                                      "after the first login)"), default=False)

@@ -42,6 +42,10 @@ class SsoProvider(Model):
     # True: at every login the roles named in the mappings follow the IdP's groups; False: roles are
     # set at the first login and then managed in the portal.
     roles_from_idp: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # MFA policy: acr values of which the ID token must carry one (space-separated; "" = none), and
+    # whether its amr must name a second factor.
+    required_acr: Mapped[str] = mapped_column(String(500), server_default="")
+    require_mfa_amr: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -154,12 +154,15 @@ def fetch_keys(jwks_uri: str) -> KeySet:
 
 
 def authorization_url(metadata: ProviderMetadata, client_id: str, scopes: str, redirect_uri: str,
-                      state: str, nonce: str, code_verifier: str, ui_locales: str = "ja") -> str:
-    """The authorization request: code flow, S256 PKCE, state and nonce."""
+                      state: str, nonce: str, code_verifier: str, ui_locales: str = "ja",
+                      acr_values: Optional[str] = None) -> str:
+    """The authorization request: code flow, S256 PKCE, state and nonce (and acr_values when required)."""
+    extra = {"acr_values": acr_values} if acr_values else {}
     with OutboundOAuth2Session(client_id, scope=scopes, redirect_uri=redirect_uri,
                                code_challenge_method="S256") as client:
         url, _state = client.create_authorization_url(metadata.authorization_endpoint, state=state,
-                                                      code_verifier=code_verifier, nonce=nonce, ui_locales=ui_locales)
+                                                      code_verifier=code_verifier, nonce=nonce, ui_locales=ui_locales,
+                                                      **extra)
     return str(url)
 
 

@@ -57,6 +57,8 @@ class ProviderSettings:
     role_mapping: dict[str, list[str]] = field(default_factory=dict)
     is_enabled: bool = True
     roles_from_idp: bool = False
+    required_acr: str = ""
+    require_mfa_amr: bool = False
     # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
     verified_domains: Optional[list[str]] = None
 
@@ -162,6 +164,9 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
     scopes = data.scopes.split()
     if "openid" not in scopes or len(data.scopes) > 500 or any(not re.match(r"^[\x21-\x7e]+$", s) for s in scopes):
         raise ServiceError(_("The scopes must include openid (separated by spaces)."), "scopes")
+    if len(data.required_acr or "") > 500 or any(not re.match(r"^[\x21-\x7e]+$", v)
+                                                 for v in (data.required_acr or "").split()):
+        raise ServiceError(_("The acr values are separated by spaces (at most 500 characters)."), "required_acr")
     for name in ("email_claim", "name_claim", "groups_claim"):
         if not _CLAIM_NAME.match(getattr(data, name)):
             raise ServiceError(_("A claim name has at most 100 letters, digits and _ : . / -"), name)
@@ -187,7 +192,8 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "email_claim": provider.email_claim, "name_claim": provider.name_claim,
         "groups_claim": provider.groups_claim, "allowed_domains": list(provider.allowed_domains or []),
         "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
-        "roles_from_idp": provider.roles_from_idp,
+        "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
+        "require_mfa_amr": provider.require_mfa_amr,
         "operator_role_mapping": dict(provider.operator_role_mapping or {}),
         "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
@@ -218,6 +224,7 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     data.issuer = data.issuer.strip()
     data.client_id = data.client_id.strip()
     data.scopes = " ".join(data.scopes.split())
+    data.required_acr = " ".join((data.required_acr or "").split())
     validate_settings(tenant_code, data, by_operator)
     provider = get_provider(tenant_code)
     before = _public_view(provider) if provider is not None else None
@@ -232,7 +239,7 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled",
-                 "roles_from_idp"):
+                 "roles_from_idp", "required_acr", "require_mfa_amr"):
         setattr(provider, name, getattr(data, name))
     provider.allowed_domains = list(data.allowed_domains)
     if by_operator:
@@ -391,6 +398,22 @@ def sync_roles(provider: SsoProvider, user: User, claims: dict[str, Any]) -> Non
 
     notify("tenants.sso_roles_changed", url=f"/admin/users/{user.id}", tenant_id=user.tenant_id,
            name=user.display_name, roles=", ".join(sorted(wanted)))
+
+
+# amr values (RFC 8176) that name a second factor or a strong single one.
+MFA_AMR = frozenset({"mfa", "otp", "hwk", "sms", "tel", "fpt", "face", "iris", "retina", "sc", "vbm"})
+
+
+def check_mfa(provider: SsoProvider, claims: dict[str, Any]) -> None:
+    """The municipality's MFA policy against the ID token's acr and amr; SsoError("mfa_required")."""
+    accepted = provider.required_acr.split() if provider.required_acr else []
+    if accepted and claims.get("acr") not in accepted:
+        raise SsoError("mfa_required", f"acr {str(claims.get('acr'))[:100]!r} not in {accepted}")
+    if provider.require_mfa_amr:
+        amr = claims.get("amr")
+        methods = {m for m in amr if isinstance(m, str)} if isinstance(amr, list) else set()
+        if not methods & MFA_AMR:
+            raise SsoError("mfa_required", f"amr {sorted(methods)[:10]} names no second factor")
 
 
 def _check_domain(provider: SsoProvider, email: str, claims: dict[str, Any]) -> None:

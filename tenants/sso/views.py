@@ -44,6 +44,7 @@ from tenants.sso.oidc import (
 from tenants.sso.services import (
     ProviderSettings,
     begin_login,
+    check_mfa,
     consume_login,
     forget_login,
     format_role_mapping,
@@ -134,6 +135,10 @@ def _messages() -> dict[str, str]:
                                 "operators of the portal."),
         "link_not_allowed": _("An account with this e-mail address exists already, but it has not been prepared for "
                               "login through this identity provider. Ask your municipality's administrator."),
+        "mfa_required": _("Your municipality requires multi-factor authentication for this portal, and the identity "
+                          "provider did not report one. Log in again with your second factor; if this persists, "
+                          "tell your IT department that the ID token must carry the required acr value or an amr "
+                          "naming a second factor (mfa, otp …)."),
         "endpoint_changed": _("The identity provider's token endpoint moved to another server, so the stored client "
                               "secret was removed for safety. Your municipality's administrator must enter the "
                               "client secret again."),
@@ -215,7 +220,8 @@ def start(code: str) -> Any:
     earlier = [p for p in session.get(PENDING_KEY) or [] if isinstance(p, dict)][-(MAX_PENDING - 1):]
     session[PENDING_KEY] = [*earlier, {"tenant": code, "state": pending.state}]
     target = authorization_url(metadata, provider.client_id, provider.scopes, _redirect_uri(code), pending.state,
-                               pending.nonce, pending.code_verifier, ui_locales=session.get("lang") or "ja")
+                               pending.nonce, pending.code_verifier, ui_locales=session.get("lang") or "ja",
+                               acr_values=provider.required_acr or None)
     response = redirect(target)
     response.set_cookie(LAST_TENANT_COOKIE, code, max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
                         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
@@ -259,6 +265,7 @@ def callback(code: str) -> Any:
         token = exchange_code(metadata, provider.client_id, secret, _redirect_uri(code),
                               request.args.get("code", "")[:2000], row.code_verifier)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
+        check_mfa(provider, claims)
         if not claims.get(provider.email_claim):
             extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])
             claims = {**extra, **claims} if extra else claims
@@ -295,7 +302,8 @@ def _form_from_provider(provider: Any) -> SsoSettingsForm:
         "email_claim": provider.email_claim, "name_claim": provider.name_claim,
         "groups_claim": provider.groups_claim, "allowed_domains": "\n".join(provider.allowed_domains or []),
         "role_mapping": format_role_mapping(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
-        "roles_from_idp": provider.roles_from_idp,
+        "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
+        "require_mfa_amr": provider.require_mfa_amr,
     })
 
 
@@ -319,7 +327,9 @@ def settings() -> Any:
                     groups_claim=(form.groups_claim.data or "").strip(),
                     allowed_domains=parse_domains(form.allowed_domains.data or ""),
                     role_mapping=parse_role_mapping(form.role_mapping.data or "", mappable_roles(code, False)),
-                    is_enabled=bool(form.is_enabled.data), roles_from_idp=bool(form.roles_from_idp.data))
+                    is_enabled=bool(form.is_enabled.data), roles_from_idp=bool(form.roles_from_idp.data),
+                    required_acr=(form.required_acr.data or "").strip(),
+                    require_mfa_amr=bool(form.require_mfa_amr.data))
                 save_provider(code, data)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None)
