@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.notifications import notify as kernel_notify
+from kernel.uploads import IMAGES, OFFICE, PDF, take_upload
 
 
 @dataclass
@@ -138,34 +138,8 @@ def register(actor: Any, meeting: Meeting, attendance: str) -> Registration:
 
 # Materials ---------------------------------------------------------------------------------------
 
-ALLOWED_MATERIALS = {
-    "application/pdf": "pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-    "image/png": "png", "image/jpeg": "jpg",
-}
-
-
-def _sniff(data: bytes) -> Optional[str]:
-    """The type from the bytes (never the file name); office files are zips told apart by their parts."""
-    import io
-    import zipfile
-
-    import filetype
-
-    kind = filetype.guess(data[:8192])
-    if kind is not None and kind.mime in ALLOWED_MATERIALS:
-        return str(kind.mime)
-    if data[:4] == b"PK\x03\x04":
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return None
-        for prefix, ext in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
-            if any(n.startswith(prefix) for n in names):
-                return next(m for m, e in ALLOWED_MATERIALS.items() if e == ext)
-    return None
+# Meeting materials: PDF, office files and images, recognised by their content (kernel/uploads).
+ALLOWED_MATERIALS = {**PDF, **OFFICE, **IMAGES}
 
 
 def add_material(actor: Any, meeting: Meeting, item: Optional[AgendaItem], title: str, filename: str,
@@ -176,17 +150,11 @@ def add_material(actor: Any, meeting: Meeting, item: Optional[AgendaItem], title
     if item is not None and item.meeting_id != meeting.id:
         raise denied()
     title = clean(title, 200, "title")
-    if not data:
-        raise ServiceError(_("Choose a file."), "file")
-    if len(data) > int(current_app.config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024:
-        raise ServiceError(_("The file is too large."), "file")
-    mime = _sniff(data)
-    if mime is None:
-        raise ServiceError(_("Choose a PDF, an office file or an image."), "file")
-    stem = "".join(c for c in (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-                   if c.isalnum() or c in "-_ ()（）・")[:150].strip() or "material"
+    upload = take_upload(filename, data, ALLOWED_MATERIALS, _("Choose a PDF, an office file or an image."))
+    stem = upload.filename.rsplit(".", 1)[0] or "material"
     material = Material(meeting_id=meeting.id, agenda_item_id=item.id if item else None, title=title,
-                        filename=f"{stem}.{ALLOWED_MATERIALS[mime]}", content_type=mime, size=len(data), data=data)
+                        filename=f"{stem}.{upload.extension}"[:255], content_type=upload.content_type,
+                        size=upload.size, data=upload.data)
     db.session.add(material)
     db.session.flush()
     audit.record("community.material.add", "community_meeting", meeting.id,

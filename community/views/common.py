@@ -1,16 +1,19 @@
 """Loading and refusal helpers shared by the community views: every object is checked before use."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Optional
 
-from flask import abort, flash, redirect
+__all__ = ["act", "aware", "form_errors", "load_action", "load_body", "load_meeting", "local",
+           "require_forum"]
+
+from flask import abort
 from flask_login import current_user
 
 from community import access, queries
 from community.models import Action, Body, Meeting
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO
+from kernel.views import act, show_refusal
 from tenants.auth import not_found_or_denied
 
 
@@ -54,20 +57,5 @@ def aware(value: Any) -> Any:
 
 
 def form_errors(form: Any, error: ServiceError) -> None:
-    """Put a ServiceError on its field (or on the form) so the page shows it next to the input."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def act(change: Callable[[], object], done: str, back: str) -> Any:
-    """Run one service action of a button: its refusal is flashed and the user sent back (303)."""
-    try:
-        change()
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(back, 303)
-    flash(done, "success")
-    return redirect(back, 303)
+    """A service's refusal beside its field (kernel.views.show_refusal), else flashed at the top."""
+    show_refusal(error, form)

@@ -17,6 +17,7 @@ from community.services.common import utcnow
 from community.views.common import act, aware, form_errors, load_body, load_meeting, local, require_forum
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang, today_tokyo
+from kernel.uploads import read_upload
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.roles import Permission
 
@@ -197,8 +198,8 @@ def material_add(meeting_id: int) -> ResponseReturnValue:
         flash(_("Enter a title and choose a file."), "error")
         return redirect(back, 303)
     item = queries.get_item(found, form.agenda_item_id.data) if form.agenda_item_id.data else None
-    return act(lambda: meeting_services.add_material(current_user, found, item, form.title.data,
-                                                     upload.filename or "", upload.read()),
+    filename, data = read_upload(upload)  # at most one byte past the limit is read
+    return act(lambda: meeting_services.add_material(current_user, found, item, form.title.data, filename, data),
                _("The material was added."), back)
 
 
