@@ -347,9 +347,34 @@ def forget_login(tenant_code: str, state: str) -> None:
 
 # Provisioning --------------------------------------------------------------------------------
 
+def claim_value(claims: dict[str, Any], path: str) -> Any:
+    """A claim by name, or by a dotted path into nested objects when no claim has that exact name
+    (Keycloak: ``realm_access.roles``, ``resource_access.<client>.roles``; a URI-named claim with dots
+    is found by its exact name first)."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
 def _claim(claims: dict[str, Any], name: str) -> str:
-    value = claims.get(name)
+    value = claim_value(claims, name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def check_groups_overage(provider: SsoProvider, claims: dict[str, Any]) -> None:
+    """Entra ID leaves the groups out of the token when a person has too many (over 200) and names a
+    Graph source instead (``_claim_names``/``hasgroups``): the roles cannot be decided from the token,
+    so a municipality that maps groups refuses the login instead of silently making a member."""
+    if not (provider.role_mapping or operator_mapping(provider)) or claim_value(claims, provider.groups_claim):
+        return
+    names = claims.get("_claim_names")
+    if (isinstance(names, dict) and provider.groups_claim in names) or claims.get("hasgroups") is True:
+        raise SsoError("groups_overage", "the provider sent a groups overage reference instead of the groups")
 
 
 def roles_from_claims(provider: SsoProvider, claims: dict[str, Any]) -> set[str]:
@@ -365,7 +390,7 @@ def managed_roles(provider: SsoProvider) -> set[str]:
 
 
 def _mapped_roles(provider: SsoProvider, claims: dict[str, Any]) -> set[str]:
-    groups = claims.get(provider.groups_claim)
+    groups = claim_value(claims, provider.groups_claim)
     if isinstance(groups, str):
         groups = [groups]
     roles: set[str] = set()
@@ -386,6 +411,7 @@ def sync_roles(provider: SsoProvider, user: User, claims: dict[str, Any]) -> Non
     managed = managed_roles(provider)
     if not provider.roles_from_idp or not managed:
         return
+    check_groups_overage(provider, claims)
     current = set(user.roles)
     wanted = (current - managed) | (_mapped_roles(provider, claims) & managed) or {Role.MEMBER.value}
     if wanted == current:
@@ -455,6 +481,7 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
         audit.record("user.sso_link", "user", existing.id, after={"issuer": issuer, "subject": subject, "via": how},
                      tenant_id=tenant_code)
         return existing
+    check_groups_overage(provider, claims)  # the roles of a new account come from its groups
     roles = roles_from_claims(provider, claims)
     nested = db.session.begin_nested()
     try:

@@ -45,6 +45,7 @@ from tenants.sso.services import (
     ProviderSettings,
     begin_login,
     check_mfa,
+    claim_value,
     consume_login,
     forget_login,
     format_role_mapping,
@@ -135,6 +136,10 @@ def _messages() -> dict[str, str]:
                                 "operators of the portal."),
         "link_not_allowed": _("An account with this e-mail address exists already, but it has not been prepared for "
                               "login through this identity provider. Ask your municipality's administrator."),
+        "groups_overage": _("You are in too many groups for the identity provider to list them in the login token "
+                            "(Entra ID groups overage), so your roles cannot be decided. Your IT department should "
+                            "send only the groups assigned to this application (token configuration: groups "
+                            "assigned to the application)."),
         "mfa_required": _("Your municipality requires multi-factor authentication for this portal, and the identity "
                           "provider did not report one. Log in again with your second factor; if this persists, "
                           "tell your IT department that the ID token must carry the required acr value or an amr "
@@ -266,7 +271,7 @@ def callback(code: str) -> Any:
                               request.args.get("code", "")[:2000], row.code_verifier)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
         check_mfa(provider, claims)
-        if not claims.get(provider.email_claim):
+        if not claim_value(claims, provider.email_claim):
             extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])
             claims = {**extra, **claims} if extra else claims
         user = provision_user(provider, claims)
