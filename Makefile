@@ -11,7 +11,7 @@ ISOLATION_TESTS = tests/test_rls.py tests/ops/test_pgbouncer.py tests/tenants/te
 test:
 	@scripts/bootstrap.sh --browser
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools community
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools community support
 	@.venv/bin/lint-imports
 	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
 	@# The isolation tests again with every application connection through PgBouncer (transaction pooling).
@@ -32,7 +32,7 @@ bench:
 
 lint:
 	@.venv/bin/ruff check .
-	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools community
+	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools community support
 	@.venv/bin/lint-imports
 
 # Re-extract the catalogue template and update every domain's Japanese catalogue.

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casebook import search
-from casebook.models import CONTENT_FIELDS, Case, Entry, Submission, Synonym
+from casebook.models import CONTENT_FIELDS, SUPPORT_ORIGIN, Case, Entry, Submission, Synonym
 from casebook.rendering import find_pii
 from casebook.services import author_of
 from casebook.validation import check_content
@@ -94,6 +94,7 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
     for name in CONTENT_FIELDS:
         setattr(entry, name, content[name])
     entry.source_version = submission.source_version
+    entry.supported_by_tmg = entry.supported_by_tmg or submission.origin == SUPPORT_ORIGIN
     entry.status = "published"
     entry.published_by = actor_id
     entry.updated_at = now

@@ -2,6 +2,7 @@
 
     case_prefill(case_id) -> dict[str, str] | None
     create_case_from_award(tenant_id, fields, source_label, actor_user_id) -> int
+    create_case_from_support(fields, kpis, actor_user_id) -> int
 
 Field keys: "title", "summary", "problem", "approach", "outcomes", "themes", "tools" (strings;
 lists joined with "、").
@@ -13,7 +14,7 @@ from typing import Optional
 
 from flask_babel import gettext as _
 
-from casebook.models import Case
+from casebook.models import SUPPORT_ORIGIN, Case
 from casebook.services import create_case, queue_submission
 from casebook.validation import ContentError, check_content, empty_content
 from kernel import audit
@@ -74,3 +75,38 @@ def create_case_from_award(tenant_id: str, fields: dict[str, str], source_label:
                      tenant_id=tenant_id, user_id=actor_user_id)
         db.session.flush()
         return case.id
+
+
+SUPPORT_KEYS = ("title", "summary", "problem", "approach", "outcomes", "themes", "tools", "lessons", "cost_jpy")
+
+
+def create_case_from_support(fields: dict[str, str], kpis: list[dict[str, object]], actor_user_id: int) -> int:
+    """A support engagement hands over a draft case to the bound municipality's own cases; returns its id.
+
+    The case is an ordinary draft of the municipality (under its RLS binding, nothing rebinds): it then
+    follows the usual proposal → admin approval → curation → casebook path. Raises ServiceError on
+    invalid fields.
+    """
+    tenant = current_tenant_id()
+    if tenant is None:
+        raise ServiceError(_("The municipality code is not valid."))
+    content = empty_content()
+    for key in SUPPORT_KEYS:
+        value = fields.get(key, "") if isinstance(fields, dict) else ""
+        if not isinstance(value, str):
+            raise ServiceError(_("%(key)s must be a string.", key=key))
+        if key == "cost_jpy":
+            digits = value.replace(",", "").strip()
+            if digits and not digits.isdigit():
+                raise ServiceError(_("Enter the cost as a whole number of yen."))
+            content[key] = int(digits) if digits else None
+        else:
+            content[key] = _split(value) if key in LIST_KEYS else value
+    content["kpis"] = kpis
+    try:
+        content = check_content(content)
+    except ContentError as error:
+        raise ServiceError(error.message) from error
+    case = create_case(tenant, actor_user_id, content, origin=SUPPORT_ORIGIN, note="伴走支援から")
+    audit.record("case.from_support", "case", case.id, after={"origin": SUPPORT_ORIGIN})
+    return case.id

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKeyConstraint,
     Identity,
@@ -35,6 +36,9 @@ RELEASE_STATES = ("draft", "proposed", "approved")
 SUBMISSION_STATES = ("queued", "changes_requested", "published", "superseded")
 ENTRY_STATES = ("published", "retired")
 ADOPTION_STATES = ("planned", "in_progress", "done")
+# The origin of a case handed over by a support engagement (casebook.integration): its published copy
+# shows "supported by TMG" (casebook_entries.supported_by_tmg) and nothing else of the engagement.
+SUPPORT_ORIGIN = "東京都の伴走型支援"
 
 # Text fields rendered as Markdown (long text) and plain ones; both are part of a version.
 MARKDOWN_FIELDS = ("summary", "problem", "approach", "outcomes", "lessons", "replication_conditions")
@@ -165,6 +169,8 @@ class Entry(CaseContent, Model):
     status: Mapped[str] = mapped_column(String(20), server_default="published")
     adoption_count: Mapped[int] = mapped_column(Integer, server_default="0")
     rank_vector: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
+    # Set when the case came out of a TMG support engagement (casebook.integration.SUPPORT_ORIGIN).
+    supported_by_tmg: Mapped[bool] = mapped_column(Boolean, server_default="false")
     published_by: Mapped[Optional[int]] = mapped_column(BigInteger)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

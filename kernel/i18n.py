@@ -24,7 +24,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 ROOT = Path(__file__).resolve().parent.parent
 # Packages with a catalogue. The kernel comes last: merged first, its entries never win over a domain's
 # (see domain_for); a new domain goes before it.
-PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload", "community", "kernel")
+PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload", "community", "support", "kernel")
 
 JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々〆]")
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")

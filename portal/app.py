@@ -85,12 +85,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.profile import bp as profile_bp
     from portal.views import bp as portal_bp
     from procurement import bp as procurement_bp
+    from support import bp as support_bp
     from tenants import bp as tenants_bp
     from tenants.sso.views import bp as sso_bp
     from workload import bp as workload_bp
 
     for blueprint in (portal_bp, profile_bp, print_settings_bp, tenants_bp, sso_bp, casebook_bp, procurement_bp,
-                      awards_bp, workload_bp, community_bp):
+                      awards_bp, workload_bp, community_bp, support_bp):
         app.register_blueprint(blueprint)
     init_api(app)  # the API blueprints the domains registered at import
     from portal.notification_views import init_app as init_notification_views
@@ -121,11 +122,13 @@ def register_cli(app: Flask) -> None:
     from portal.cli import register as register_portal_cli
     from portal.notifications_cli import register as register_notifications_cli
     from portal.ops_cli import register as register_ops_cli
+    from support.cli import register as register_support_cli
     from tenants.cli import register as register_tenant_cli
     from workload.cli import register as register_workload_cli
 
     for register in (register_portal_cli, register_tenant_cli, register_casebook_cli, register_workload_cli,
-                     register_community_cli, register_ops_cli, register_notifications_cli):
+                     register_community_cli, register_support_cli, register_ops_cli,
+                     register_notifications_cli):
         register(app)
 
 

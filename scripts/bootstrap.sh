@@ -55,7 +55,7 @@ if [ "$want_browser" = "--browser" ]; then
 fi
 
 # Compile every domain's message catalogue (.mo files are build output, not committed).
-for po in $(find kernel portal tenants casebook procurement awards workload community -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null); do
+for po in $(find kernel portal tenants casebook procurement awards workload community support -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null); do
   mo="${po%.po}.mo"
   if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
     .venv/bin/pybabel compile -i "$po" -o "$mo" >/dev/null 2>&1

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(kernel portal tenants casebook procurement awards workload community)
+[ ${#packages[@]} -gt 0 ] || packages=(kernel portal tenants casebook procurement awards workload community support)
 for pkg in "${packages[@]}"; do
   dir="$pkg/translations"
   mkdir -p "$dir"

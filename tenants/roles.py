@@ -15,6 +15,7 @@ class Role(StrEnum):
     CURATOR = "curator"
     JUDGE = "judge"
     OPERATOR = "operator"
+    SUPPORTER = "supporter"
 
 
 class Permission(StrEnum):
@@ -38,6 +39,8 @@ class Permission(StrEnum):
     COMMUNITY_PARTICIPATE = "community.participate"
     COMMUNITY_MANAGE = "community.manage"
     COMMUNITY_ORGANISE = "community.organise"
+    SUPPORT_REQUEST = "support.request"
+    SUPPORT_DESK = "support.desk"
 
 
 _MEMBER = {
@@ -50,6 +53,7 @@ _MEMBER = {
     # The CIO forum and the talent network: read meetings, register, propose amendments to minutes
     # they attended, keep their own skills and opt in to the directory.
     Permission.COMMUNITY_PARTICIPATE,
+    Permission.SUPPORT_REQUEST,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -81,6 +85,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Judges score the award entries assigned to them — never one from their own municipality
     # (enforced by the awards service, not by this table).
     Role.JUDGE: frozenset({Permission.CASEBOOK_READ, Permission.AWARDS_JUDGE}),
+    # TMG / GovTech Tokyo support desk (伴走型支援): triage the requests municipalities sent, staff
+    # them, work in the engagements, keep the skills and themes, see the management figures. It reads a
+    # municipality's engagement only once that municipality's admin released it, and never its cases
+    # (the support_desk RLS policy admits exactly this role, see docs/support.md).
+    Role.SUPPORTER: frozenset({Permission.CASEBOOK_READ, Permission.SUPPORT_DESK}),
     # The service's administrators: health and audit, nothing of a municipality's content.
     Role.OPERATOR: frozenset({Permission.OPS_VIEW, Permission.TENANT_VIEW_AUDIT}),
 }
@@ -103,6 +112,7 @@ ROLE_LABELS = {
     "curator": _l("Curator"),
     "judge": _l("Judge"),
     "operator": _l("Operator"),
+    "supporter": _l("Supporter"),
 }
 
 

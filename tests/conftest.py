@@ -37,6 +37,7 @@ ROLE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "curator": (TMG_CODE, "curator@metro.tokyo.example.jp"),
     "judge": (TMG_CODE, "judge@metro.tokyo.example.jp"),
     "operator": (TMG_CODE, "operator@metro.tokyo.example.jp"),
+    "supporter": (TMG_CODE, "supporter@metro.tokyo.example.jp"),
     "other_member": (KOTO, "member@koto.example.jp"),
     "other_admin": (KOTO, "admin@koto.example.jp"),
     "chiyoda_member": (CHIYODA, "member@chiyoda.example.jp"),

@@ -19,6 +19,8 @@ DEMO_USERS: tuple[NewUser, ...] = (
     NewUser(TMG_CODE, "curator@metro.tokyo.example.jp", "都庁 キュレーター", (Role.CURATOR,)),
     NewUser(TMG_CODE, "judge@metro.tokyo.example.jp", "都庁 審査員", (Role.JUDGE,)),
     NewUser(TMG_CODE, "operator@metro.tokyo.example.jp", "運用 担当", (Role.OPERATOR,)),
+    NewUser(TMG_CODE, "supporter@metro.tokyo.example.jp", "都庁 伴走 支援", (Role.SUPPORTER,)),
+    NewUser(TMG_CODE, "supporter2@metro.tokyo.example.jp", "GovTech 伴走 データ", (Role.SUPPORTER,)),
 )
 
 

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from tests.a11y.survey import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload")
+PACKAGES = ("portal", "tenants", "casebook", "procurement", "awards", "workload", "support")
 CATALOGUES = sorted(ROOT.glob("*/translations/ja/LC_MESSAGES/messages.po"))
 TEMPLATES = sorted(p for pkg in PACKAGES for p in (ROOT / pkg).glob("templates/**/*.html"))
 SOURCES = sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py") if "translations" not in p.parts)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-ROLES = ("anonymous", "member", "tenant_admin", "curator", "judge", "operator")
+ROLES = ("anonymous", "member", "tenant_admin", "curator", "judge", "operator", "supporter")
 HERE = Path(__file__).parent
 PLACEHOLDER = re.compile(r"\{([a-z_]+):(own|other|shared)\}")
 

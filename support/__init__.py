@@ -1,0 +1,21 @@
+"""Support engagements (伴走型支援): requests, TMG's triage and staffing, the shared workspace,
+measured outcomes, the closing survey and the hand-over to the casebook."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from kernel.navigation import register_nav_entry
+from tenants.roles import Permission
+
+bp = Blueprint("support", __name__, template_folder="templates", url_prefix="/support")
+register_nav_entry(57, _l("Support"), "support.index",
+                   lambda u: u.can(Permission.SUPPORT_REQUEST) or u.can(Permission.SUPPORT_DESK))
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    from support.labels import template_globals
+
+    return template_globals()
+
+
+from support import api, events, views, waiting  # noqa: E402,F401
