@@ -8,9 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flask_babel import gettext as _
-
 from kernel.errors import ServiceError
+from kernel.i18n import service_gettext as _
 
 
 def create_case_from_support(fields: dict[str, str], kpis: list[dict[str, Any]], actor_user_id: int) -> int:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Optional
 
-from flask_babel import gettext as _
-
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from support import access, notify, queries
 from support.integration import create_case_from_support
 from support.labels import INDICATOR_LABELS

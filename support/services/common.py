@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from flask_babel import gettext as _
-
 from kernel.errors import ServiceError
+from kernel.i18n import service_gettext as _
 from support.models import Engagement
 
 

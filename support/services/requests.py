@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from support import access, notify
 from support.models import PRIORITIES, STAGES, TRANSITIONS, Engagement, StageEvent, StageSla, Theme
 from support.services.common import actor_name, bump, check_version, clean_token, now, text

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from support import access, notify
 from support.models import LEVELS, Engagement, Skill, Supporter, SupporterAssignment, SupporterSkill, Theme
 from support.services.common import actor_name, bump, check_version, now, text

@@ -10,13 +10,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kernel import audit
+from kernel import audit, uploads
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import service_gettext as _
 from support import access, queries
 from support.models import (
     ACTIVITIES,
@@ -137,34 +136,8 @@ def log_time(actor: Any, engagement: Engagement, logged_on: Optional[date], acti
     return row
 
 
-# Files: the same rules as every upload of the portal (size from MAX_UPLOAD_MB, type by content).
-_ALLOWED = {
-    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-_OOXML = {"word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
-
-
-def _sniff(data: bytes) -> Optional[str]:
-    import io
-    import zipfile
-
-    import filetype
-
-    kind = filetype.guess(data[:8192])
-    mime = kind.mime if kind is not None else None
-    if mime == "application/zip" or (mime is None and data[:4] == b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return None
-        return next((office for prefix, office in _OOXML.items()
-                     if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names)), None)
-    return mime if mime in _ALLOWED else None
+# Files: the portal's one upload intake (size from MAX_UPLOAD_MB, type from the bytes, a safe name).
+ALLOWED_FILES = {**uploads.PDF, **uploads.OFFICE, **uploads.IMAGES}
 
 
 def add_file(actor: Any, engagement: Engagement, filename: str, data: bytes, *, kind: str = "deliverable",
@@ -175,23 +148,17 @@ def add_file(actor: Any, engagement: Engagement, filename: str, data: bytes, *, 
             raise ServiceError(_("Files of the request can be added while it is a draft."))
     else:
         _may_work(actor, engagement)
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")[:255]
-    if not name or not data:
-        raise ServiceError(_("Choose a file."), "file")
-    limit = int(current_app.config.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024
-    if len(data) > limit:
-        raise ServiceError(_("The file is too large (limit %(limit)s MB).", limit=limit // (1024 * 1024)), "file")
-    mime = _sniff(data)
-    if mime is None:
-        raise ServiceError(_("You can attach PDF files, Office documents (Word, Excel, PowerPoint) and images "
-                             "(PNG, JPEG, GIF, WebP). The content of this file is not one of these formats."), "file")
+    upload = uploads.take_upload(filename, data, ALLOWED_FILES, _(
+        "You can attach PDF files, Office documents (Word, Excel, PowerPoint) and images (PNG, JPEG, GIF, WebP). "
+        "The content of this file is not one of these formats."))
     row = SupportFile(tenant_id=engagement.tenant_id, engagement_id=engagement.id, kind=kind,
-                      title=text(title, 200, "title") or name, filename=name, content_type=mime, size=len(data),
-                      data=data, created_by_tenant=actor.tenant_id, created_by=actor.id,
-                      created_by_name=actor_name(actor))
+                      title=text(title, 200, "title") or upload.filename, filename=upload.filename,
+                      content_type=upload.content_type, size=upload.size, data=upload.data,
+                      created_by_tenant=actor.tenant_id, created_by=actor.id, created_by_name=actor_name(actor))
     db.session.add(row)
     db.session.flush()
-    _audit("support.file_add", engagement, file=row.id, filename=name, size=len(data), content_type=mime)
+    _audit("support.file_add", engagement, file=row.id, filename=upload.filename, size=upload.size,
+           content_type=upload.content_type)
     return row
 
 

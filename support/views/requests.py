@@ -62,10 +62,11 @@ def new():  # type: ignore[no-untyped-def]
             engagement = request_services.create_request(current_user, _request_data(form), form.form_token.data)
             upload = request.files.get("attachment")
             if upload is not None and upload.filename:
+                from kernel.uploads import read_upload
                 from support.services import workspace
 
-                workspace.add_file(current_user, engagement, upload.filename, upload.read(), kind="request",
-                                   title="")
+                name, data = read_upload(upload)
+                workspace.add_file(current_user, engagement, name, data, kind="request", title="")
         except ServiceError as error:
             field_error(form, error)
         else:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kernel import uploads
 from kernel.errors import ServiceError
 from support import access, bp, queries
 from support.forms import (
@@ -110,9 +111,7 @@ def time_add(engagement_id: int):  # type: ignore[no-untyped-def]
 def file_add(engagement_id: int):  # type: ignore[no-untyped-def]
     engagement = load(engagement_id)
     form = FileForm()
-    upload = request.files.get("file")
-    data = upload.read() if upload is not None else b""
-    name = upload.filename if upload is not None else ""
+    name, data = uploads.read_upload(request.files.get("file"))
     return _submit(engagement, form, "#files", _("The file was added."), lambda: workspace.add_file(
         current_user, engagement, name or "", data, kind="deliverable", title=form.title.data or ""))
 
