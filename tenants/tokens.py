@@ -37,7 +37,7 @@ MAX_ACTIVE_TOKENS = 20
 API_PREFIX = "/api/v1/"
 SCOPE_AREAS = {"casebook": _l("Casebook"), "cases": _l("Your municipality's cases"),
                "procurement": _l("Joint procurement"), "awards": _l("Awards"),
-               "workload": _l("Workload surveys")}
+               "workload": _l("Workload surveys"), "support": _l("Support engagements")}
 SCOPES = tuple(f"{area}:{mode}" for area in SCOPE_AREAS for mode in ("read", "write"))
 UNSCOPED_PATHS = frozenset({"me", "openapi.json"})  # who the caller is; the public API description
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
