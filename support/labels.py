@@ -29,7 +29,7 @@ KIND_LABELS = {"special_ward": _l("Special ward"), "city": _l("City"), "town": _
 REGION_LABELS = {"ku_area": _l("23 wards"), "tama": _l("Tama"), "islands": _l("Islands")}
 
 
-def label(table: dict, code: object) -> str:  # type: ignore[type-arg]
+def label(table: dict, code: object) -> str:
     value = table.get(code)
     return str(value) if value is not None else str(code or "")
 
