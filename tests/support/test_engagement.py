@@ -13,8 +13,8 @@ from kernel.extensions import db
 from support import queries, reports
 from support.models import Skill
 from support.services import closing, requests, staffing, workspace
-from tests.procurement.factories import user
-from tests.support.factories import released, supporter_profile
+from tests.factories.support import released, supporter_profile
+from tests.factories.tenants import user
 
 
 def _skill(category: str) -> Skill:

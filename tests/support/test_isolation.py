@@ -12,8 +12,8 @@ from kernel.config import normalise_url
 from kernel.extensions import db
 from support.services import requests, workspace
 from tests.conftest import login
-from tests.procurement.factories import user
-from tests.support.factories import PDF, draft, released
+from tests.factories.support import PDF, draft, released
+from tests.factories.tenants import user
 
 SECRET = "青梅市の内部メモ：学童クラブの待機児童データ"
 

@@ -12,8 +12,8 @@ from support import queries
 from support.models import Engagement, StageEvent
 from support.services import requests
 from support.services.common import StaleVersion
-from tests.procurement.factories import user
-from tests.support.factories import draft, released, theme_id
+from tests.factories.support import draft, released, theme_id
+from tests.factories.tenants import user
 
 
 def test_member_drafts_admin_releases_desk_receives(app_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ TMG's supporter (support_desk policy) and to nobody else outside the municipalit
 from __future__ import annotations
 
 from tests.authz.providers import provides
-from tests.support.factories import PDF, released
+from tests.factories.support import PDF, released
 
 
 def _engagement(owner: str):  # type: ignore[no-untyped-def]
@@ -24,7 +24,7 @@ def support_engagement(owner: str) -> str:
 def support_file(owner: str) -> str:
     """``<engagement id>/files/<file id>``: a deliverable uploaded by the municipality's member."""
     from support.services import workspace
-    from tests.procurement.factories import user
+    from tests.factories.tenants import user
 
     engagement = _engagement(owner)
     who = "other_member" if owner == "other" else "member"
@@ -37,7 +37,7 @@ def support_outcome(owner: str) -> str:
     from datetime import date
 
     from support.services import workspace
-    from tests.procurement.factories import user
+    from tests.factories.tenants import user
 
     engagement = _engagement(owner)
     who = "other_member" if owner == "other" else "member"
@@ -49,6 +49,6 @@ def support_outcome(owner: str) -> str:
 
 @provides("support_supporter")
 def support_supporter(owner: str) -> str:
-    from tests.procurement.factories import user
+    from tests.factories.tenants import user
 
     return str(user("supporter").id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kernel.extensions import db
 from support.models import Engagement, Supporter, Theme
 from support.services import requests, staffing
-from tests.procurement.factories import user
+from tests.factories.tenants import user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
