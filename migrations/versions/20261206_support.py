@@ -22,7 +22,7 @@ from alembic import op
 from tenants.rls import TENANT_EXPR, USER_EXPR, enable_tenant_rls, grant_app, q
 
 revision = "20261206_support"
-down_revision = "20261206_sso_role_sync"
+down_revision = "20261206_sso_mfa"
 branch_labels = None
 depends_on = None
 
