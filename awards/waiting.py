@@ -10,13 +10,14 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from awards.judging import snapshot
 from awards.models import Entry, Judge, Programme
 from awards.services import judging_window_open
 from kernel.extensions import db
-from kernel.i18n import TOKYO, format_day
+from kernel.i18n import TOKYO, format_day, in_own_lang
 from kernel.i18n import service_gettext as _
 from kernel.notifications import notify
 from kernel.reminders import register_reminders
@@ -42,8 +43,10 @@ def awards_waiting(user: Any) -> list[WaitingItem]:
             progress = snapshot(programme).progress(judge)
             left = progress.total - progress.done
             if left:
-                items.append(WaitingItem(f"awards.sheets.{programme.id}",
-                                         _("Score sheets to submit in “%(title)s”", title=programme.title), left,
+                # The title keeps its own language (lang attribute) inside the translated sentence.
+                label = Markup(escape(_("Score sheets to submit in “%(title)s”"))) % {
+                    "title": in_own_lang(programme.title)}
+                items.append(WaitingItem(f"awards.sheets.{programme.id}", label, left,
                                          url_for("awards.judging", programme_id=programme.id),
                                          programme.judging_opens_at))
     return items

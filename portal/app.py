@@ -26,6 +26,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_lifecycle(app)
+    from portal import idempotency
+
+    idempotency.init_app(app)  # after the lifecycle hooks: its answer is recorded before the request's commit
     register_cli(app)
     return app
 
