@@ -1,7 +1,7 @@
 """Idempotency keys: a repeated or concurrent state-changing request runs once (portal/idempotency.py).
 
 Revision ID: 20261206_idempotency_keys
-Revises: 20261206_sso_role_sync
+Revises: 20261206_support
 Create Date: 2026-12-06
 
 Tenant-owned (tenant_id first in the key) with the standard RLS policy: a key and the answer it
@@ -13,7 +13,7 @@ from alembic import op
 from tenants.rls import disable_tenant_rls, enable_tenant_rls, grant_app
 
 revision = "20261206_idempotency_keys"
-down_revision = "20261206_sso_role_sync"
+down_revision = "20261206_support"
 branch_labels = None
 depends_on = None
 
