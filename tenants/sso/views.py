@@ -299,6 +299,24 @@ def _check_token_endpoint(provider: Any, token_endpoint: str) -> None:
 
 # The settings page of a tenant's administrators -----------------------------------------------
 
+# Presets of the settings page: the claim names each product sends (the issuer stays the admin's own:
+# its pattern is shown beside the field). Keycloak's realm roles reach the ID token only when the
+# "realm roles" mapper has "Add to ID token" on (docs/sso.md).
+PRESETS: dict[str, dict[str, str]] = {
+    "entra": {"scopes": "openid email profile", "email_claim": "email", "name_claim": "name",
+              "groups_claim": "groups"},
+    "keycloak": {"scopes": "openid email profile", "email_claim": "email", "name_claim": "name",
+                 "groups_claim": "realm_access.roles"},
+}
+PRESET_ISSUERS = {"entra": "https://login.microsoftonline.com/<tenant id>/v2.0",
+                  "keycloak": "https://<host>/realms/<realm>"}
+
+
+def _apply_preset(form: SsoSettingsForm, preset: str) -> None:
+    for name, value in PRESETS.get(preset, {}).items():
+        getattr(form, name).data = value
+
+
 def _form_from_provider(provider: Any) -> SsoSettingsForm:
     if provider is None:
         return SsoSettingsForm(formdata=None)
@@ -319,6 +337,9 @@ def settings() -> Any:
     code = current_user.tenant_id
     provider = get_provider(code)
     form = SsoSettingsForm() if request.method == "POST" else _form_from_provider(provider)
+    preset = request.args.get("preset", "") if request.method == "GET" else ""
+    if preset in PRESETS:
+        _apply_preset(form, preset)
     status = 200
     if request.method == "POST":
         status = 400
@@ -348,6 +369,7 @@ def settings() -> Any:
     valid_operator = operator_mapping(provider) if provider is not None else {}
     stored_operator = (provider.operator_role_mapping or {}) if provider is not None else {}
     return render_template("tenants/sso_settings.html", form=form, provider=provider,
+                           preset=preset if preset in PRESETS else "", preset_issuer=PRESET_ISSUERS.get(preset, ""),
                            operator_mapping=format_role_mapping(valid_operator),
                            operator_mapping_inactive=bool(stored_operator) and not valid_operator,
                            redirect_uri=_redirect_uri(code),

@@ -53,3 +53,14 @@ def test_entra_groups_overage_is_refused_with_a_clear_message(app: Flask, idp_a:
     configure(app, OME, idp_a.url)
     assert sso_login(app.test_client(), OME, "many-groups").status_code == 302
     assert _roles(app, "many-groups") == ["member"]
+
+
+def test_admin_page_presets_fill_the_claim_names(app: Flask, login_as) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("tenant_admin")
+    page = client.get("/admin/sso?preset=keycloak").get_data(as_text=True)
+    assert 'value="realm_access.roles"' in page and "https://&lt;host&gt;/realms/&lt;realm&gt;" in page
+    assert "まだ保存していません" in page
+    page = client.get("/admin/sso?preset=entra").get_data(as_text=True)
+    assert 'name="groups_claim" type="text" value="groups"' in page or 'value="groups"' in page
+    assert "login.microsoftonline.com/&lt;tenant id&gt;/v2.0" in page
+    assert "まだ保存していません" not in client.get("/admin/sso?preset=unknown").get_data(as_text=True)
