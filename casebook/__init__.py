@@ -14,6 +14,9 @@ register_nav_entry(20, _l("Cases"), "casebook.cases_index", lambda u: u.can(Perm
                    section="cases")
 register_nav_entry(30, _l("Casebook"), "casebook.casebook_index", lambda u: u.can(Permission.CASEBOOK_READ),
                    section="casebook")
+# The curators' review queue: their daily work, one click from every page (issue 17.6).
+register_nav_entry(35, _l("Review queue"), "casebook.curation_queue", lambda u: u.can(Permission.CASEBOOK_CURATE),
+                   section="curation")
 
 
 @bp.record_once

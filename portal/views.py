@@ -54,8 +54,17 @@ def login() -> ResponseReturnValue:
             Tenant.code.in_({u.tenant_code for u in DEMO_USERS})))}
         dev_users = [(u, names.get(u.tenant_code)) for u in DEMO_USERS]
     providers = current_app.extensions.get("yokoten_login_options", [])
+    reason = session.pop("login_reason", None)
     return render_template("portal/login.html", dev_users=dev_users, next=request.args.get("next", ""),
-                           login_options=providers)
+                           login_options=providers, reason=LOGIN_REASONS.get(reason or ""))
+
+
+# Why the person is on the login page (set where the session ended), said in their language.
+LOGIN_REASONS = {
+    "expired": _l("Your session ended because nothing happened for a while. Log in again to continue."),
+    "ended": _l("You were logged out (for example in another tab). Log in again to continue."),
+    "logged_out": _l("You have logged out."),
+}
 
 
 @bp.post("/dev-login")
@@ -86,6 +95,7 @@ def logout() -> ResponseReturnValue:
         # The ID token was kept only as the hint for the provider's logout (just used): a full
         # identity token has no business in the database once the session is over.
         ended.id_token_hint = None
+    session["login_reason"] = "logged_out"
     return redirect(target or url_for("portal.login"))
 
 

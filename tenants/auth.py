@@ -95,6 +95,8 @@ def _load_from_session() -> Optional[User]:
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     if auth is None or auth.ended_at is not None or now - auth.last_seen_at > idle \
             or now - auth.created_at > absolute:
+        # The login page says why the person is there (issue 17.3): logged out elsewhere, or timed out.
+        session["login_reason"] = "ended" if auth is not None and auth.ended_at is not None else "expired"
         session.pop("sid", None)
         bind_tenant(None)
         return None
