@@ -5,7 +5,8 @@ run:
 	@scripts/bootstrap.sh
 	@.venv/bin/python -m devtools.devserver
 
-ISOLATION_TESTS = tests/test_rls.py tests/ops/test_pgbouncer.py tests/tenants/test_tenants.py tests/sso/test_sessions.py \
+ISOLATION_TESTS = tests/test_rls.py tests/ops/test_pgbouncer.py tests/tenants/test_tenants.py tests/tenants/test_binding.py \
+	tests/sso/test_sessions.py \
 	tests/casebook/test_cases.py tests/awards/test_conflicts_and_leaks.py
 
 test:

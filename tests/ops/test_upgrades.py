@@ -207,7 +207,8 @@ print(json.dumps({"login": login.status_code, "cases": cases.status_code, "home"
 
 def test_the_previous_release_serves_the_upgraded_schema(scratch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The code before the newest migration, run against a database migrated to head (rolling upgrade)."""
-    newest = _git("log", "-1", "--format=%H", "--", "migrations/versions")
+    # the last commit that ADDED a migration: its parent is a release that does not know that revision
+    newest = _git("log", "-1", "--diff-filter=A", "--format=%H", "--", "migrations/versions")
     previous = _git("rev-parse", f"{newest}^")
     checkout = tmp_path / "previous"
     checkout.mkdir()
@@ -224,6 +225,8 @@ def test_the_previous_release_serves_the_upgraded_schema(scratch, tmp_path) -> N
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["login"] == 302 and probe["cases"] == 200 and probe["home"] == 200, probe
+    if (checkout / "portal" / "upgrades.py").exists():  # releases since the rolling-upgrade /readyz
+        assert probe["readyz"] == 200, probe
     # the previous release imported its own modules, not this checkout's
     where = subprocess.run([sys.executable, "-c", "import portal; print(portal.__file__)"], cwd=checkout, env=env,
                            capture_output=True, text=True, check=True).stdout
