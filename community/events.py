@@ -23,6 +23,8 @@ def _owner_or_admins() -> Recipients:
 
 register_event("community.meeting_scheduled", role_in_tenant("tenant_admin", "tenant_id"),
                N_("New meeting of %(body)s: %(title)s"), catalogue="community")
+register_event("community.meeting_cancelled", people_in_param("people"),
+               N_("%(title)s was cancelled."), catalogue="community")
 register_event("community.meeting_reminder", people_in_param("people"),
                N_("Reminder: %(title)s starts at %(when)s"), catalogue="community")
 register_event("community.minutes_review", people_in_param("people"),

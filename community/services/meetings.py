@@ -70,6 +70,25 @@ def update_meeting(actor: Any, meeting: Meeting, data: MeetingData) -> None:
                      after=_state(meeting))
 
 
+def cancel_meeting(actor: Any, meeting: Meeting) -> None:
+    """Cancel a meeting that has not ended (SEQUENCE rises: calendars mark the event cancelled)."""
+    if not access.is_organiser(actor):
+        raise denied()
+    if meeting.status == "cancelled":
+        return  # a repeated click
+    if meeting.ends_at <= utcnow():
+        raise ServiceError(_("A meeting that is over cannot be cancelled."))
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    db.session.flush()
+    audit.record("community.meeting.cancel", "community_meeting", meeting.id, after={"status": "cancelled"})
+    url = notify.page_url("community.meeting", meeting_id=meeting.id)
+    people = [(r.attendee_tenant, r.attendee_user_id) for r in db.session.scalars(select(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.attendance != "declined"))]
+    kernel_notify("community.meeting_cancelled", url=url, actor=(actor.tenant_id, actor.id), people=people,
+                  title=meeting.title)
+
+
 def announce(meeting: Meeting) -> None:
     """Tell every member municipality's administrators about the meeting (after the commit is fine too)."""
     url = notify.page_url("community.meeting", meeting_id=meeting.id)

@@ -124,6 +124,15 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
     return render_template("community/meeting.html", register_form=register_form, **context)
 
 
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@require_permission(Permission.COMMUNITY_ORGANISE)
+def meeting_cancel(meeting_id: int) -> ResponseReturnValue:
+    found = load_meeting(meeting_id)
+    return act(lambda: meeting_services.cancel_meeting(current_user, found),
+               _("The meeting was cancelled and the registered people were told."),
+               url_for("community.meeting", meeting_id=found.id))
+
+
 @bp.post("/meetings/<int:meeting_id>/items")
 @require_permission(Permission.COMMUNITY_ORGANISE)
 def item_add(meeting_id: int) -> ResponseReturnValue:

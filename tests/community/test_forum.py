@@ -107,3 +107,29 @@ def test_material_type_is_checked_by_content(app, client, login_as, forum) -> No
         "material-file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "x.pdf")}, content_type="multipart/form-data",
         follow_redirects=True)
     assert "PDF、Office ファイルまたは画像を選んでください" in response.get_data(as_text=True)
+
+
+def test_cancelling_marks_the_calendar_and_tells_the_registered(app, client, login_as, forum) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from kernel.extensions import db
+    from kernel.notifications import Notification
+    from tenants.context import bind_tenant
+
+    login_as("other_admin")
+    client.post(f"/community/meetings/{forum.future_id}/register", data={"rsvp-attendance": "online"})
+    login_as("curator")
+    assert client.post(f"/community/meetings/{forum.future_id}/cancel").status_code == 302
+    assert client.post(f"/community/meetings/{forum.future_id}/cancel").status_code == 302  # again: no change
+    event = next(iter(Calendar.from_ical(
+        client.get(f"/community/meetings/{forum.future_id}/calendar.ics").data).walk("VEVENT")))
+    assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 1
+    with app.app_context():
+        bind_tenant("131083")
+        kinds = list(db.session.scalars(select(Notification.kind).where(
+            Notification.kind == "community.meeting_cancelled")))
+        assert len(kinds) == 1
+    login_as("other_admin")
+    response = client.post(f"/community/meetings/{forum.future_id}/register", data={"rsvp-attendance": "online"},
+                           follow_redirects=True)
+    assert "この会議は中止になりました" in response.get_data(as_text=True)
