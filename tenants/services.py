@@ -114,6 +114,24 @@ def get_user(tenant_id: str, user_id: int) -> Optional[User]:
     return db.session.get(User, (tenant_id, user_id))
 
 
+def end_all_sessions(actor: User, user: User) -> int:
+    """End every login session of a user of the actor's own tenant (a leaver, a lost laptop): effective
+    at their next request; the ID tokens kept as logout hints go too. Audited; returns how many ended."""
+    from sqlalchemy import update
+
+    from tenants.models import AuthSession
+
+    if user.tenant_id != actor.tenant_id:
+        raise ServiceError(_("Users of another municipality cannot be changed."))
+    result = db.session.execute(
+        update(AuthSession).where(AuthSession.tenant_id == user.tenant_id, AuthSession.user_id == user.id,
+                                  AuthSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC), id_token_hint=None))
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    audit.record("user.sessions_ended", "user", user.id, after={"sessions": ended})
+    return int(ended)
+
+
 def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate or reactivate a user of the actor's own tenant (effective at their next request)."""
     if user.tenant_id != actor.tenant_id:

@@ -13,7 +13,7 @@ from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.forms import AuditFilterForm, RolesForm
 from tenants.models import User
 from tenants.roles import Permission
-from tenants.services import get_user, list_users, set_active, set_roles
+from tenants.services import end_all_sessions, get_user, list_users, set_active, set_roles
 
 
 @bp.get("/")
@@ -57,6 +57,20 @@ def user_detail(user_id: int) -> ResponseReturnValue:
         else:
             status = 400
     return render_template("tenants/user_detail.html", user=user, form=form), status
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@require_permission(Permission.TENANT_MANAGE_USERS)
+def user_end_sessions(user_id: int) -> ResponseReturnValue:
+    """A tenant admin logs a person out everywhere (their next request needs a new login)."""
+    user = _load_user(user_id)
+    try:
+        count = end_all_sessions(current_user, user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("tenants.user_detail", user_id=user.id))
+    flash(_("%(count)s session(s) of this person were ended.", count=count), "success")
+    return redirect(url_for("tenants.user_detail", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/active")

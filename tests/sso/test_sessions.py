@@ -86,3 +86,21 @@ def test_the_cookie_is_written_when_the_session_changes_not_on_every_request(app
     # ... a change to the session does (the language switch)
     switched = client.post("/lang", data={"lang": "en", "next": "/"})
     assert switched.status_code in (302, 303) and "yokoten_session=" in switched.headers["Set-Cookie"]
+
+
+def test_tenant_admin_ends_all_sessions_of_a_person(app, login_as) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23, point 2 (part): a leaver's or a lost laptop's sessions end at once, from the users page."""
+    import re
+
+    from tests.conftest import login as _login
+
+    member = app.test_client()
+    _login(member, "member")
+    assert member.get("/profile/").status_code == 200
+    admin = login_as("tenant_admin")
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    member_id = re.search(r'/admin/users/(\d+)">青梅 花子', listing).group(1)
+    response = admin.post(f"/admin/users/{member_id}/sessions/end", follow_redirects=True)
+    assert response.status_code == 200 and "セッションを 1 件終了しました" in response.get_data(as_text=True)
+    assert member.get("/profile/").status_code == 302  # logged out at the next request
+    assert admin.get("/profile/").status_code == 200  # the admin's own session is untouched
