@@ -26,6 +26,7 @@ MAX_PAGE = 500
 CANDIDATES = 400  # strong matches (title, summary, themes, tools) ranked with ts_rank
 COUNT_CAP = 500  # "500+" beyond: counting every match of a common word costs more than it tells
 FACET_CAP = 500
+FACETS_SHOWN = 15  # values of a facet shown before its "more" link
 SORTS = ("relevance", "newest", "adopted")
 
 
@@ -100,8 +101,9 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
 
 
 def synonym_table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """The curators' synonyms beside the shipped municipal-DX vocabulary (both OR-ed into a query)."""
     groups = tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
-    return _synonym_map(groups)
+    return _synonym_map(groups + search.dx_vocabulary())
 
 
 @lru_cache(maxsize=8)
@@ -190,7 +192,9 @@ def _first_matches(conditions: list[Any], with_facets: bool) -> tuple[int, dict[
             facets[name] = sorted(items, reverse=True)
             continue
         items.sort(key=lambda item: (-item[1], item[0]))
-        facets[name] = items[:15] if name in ("theme", "tool") else items
+        # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
+        # them and a "more" link for the rest.
+        facets[name] = items
     return total, facets
 
 
@@ -243,7 +247,13 @@ def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_
     strong_conditions = [c for c in _entry_conditions(f, None)] + [strong_match]
     cand = select(Entry.id, Entry.rank_vector, Entry.published_at).where(*strong_conditions) \
         .limit(CANDIDATES).subquery()
-    rank = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1).label("rank")
+    # The words as typed count again, so a case with the user's own word ranks above one found only
+    # through a synonym or the DX vocabulary (a lower weight for the expansions).
+    exact_text = search.build_tsquery(f.q)[0] if f.q.strip() else ""
+    rank_expr = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1)
+    if exact_text and exact_text != tsq_text:
+        rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam("exact", exact_text), TSQUERY), 1)
+    rank = rank_expr.label("rank")
     strong = db.session.execute(select(cand.c.id, rank).order_by(
         rank.desc(), cand.c.published_at.desc(), cand.c.id.desc())).all()
     rank_of.update({r.id: float(r.rank) for r in strong})

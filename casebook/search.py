@@ -14,6 +14,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 _local = threading.local()
@@ -39,11 +40,41 @@ def normalize_text(text: str) -> str:
 
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_HIRA_TO_KATA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30f6ー]+")
+_HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
+
+
+def fold_kana(text: str) -> str:
+    """Katakana folded to hiragana (ゴミ → ごみ): the one kana fold of the casebook's search."""
+    return text.translate(_KATA_TO_HIRA)
+
+
+def kana_alternative(word: str) -> list[str]:
+    """The lexemes of a pure-kana word written in the other kana, when they differ ([] otherwise).
+
+    Sudachi analyses the two spellings differently (そだいごみ → 粗大 + ごみ, ソダイゴミ → one unknown
+    word), so folding the lexemes is not enough: the query also searches for the other spelling's
+    analysis. Rejected when that analysis contains particles or auxiliaries (ちゃっとぼっと is no word).
+    """
+    from sudachipy import SplitMode
+
+    if _KATAKANA_WORD.fullmatch(word):
+        other = fold_kana(word)
+    elif _HIRAGANA_WORD.fullmatch(word):
+        other = word.translate(_HIRA_TO_KATA)
+    else:
+        return []
+    morphs = list(_tokenizer().tokenize(other, SplitMode.A))
+    if any(m.part_of_speech()[0] in _SKIP_POS for m in morphs):
+        return []
+    alt = lexemes(other)
+    return alt if alt and alt != lexemes(word) else []
 
 
 def _clean(lexeme: str) -> str:
     """Letters and digits only, katakana folded to hiragana (ゴミ = ごみ, サーバー = さーばー)."""
-    return "".join(ch for ch in lexeme if ch.isalnum() or ch == "ー").translate(_KATA_TO_HIRA)
+    return fold_kana("".join(ch for ch in lexeme if ch.isalnum() or ch == "ー"))
 
 
 _INFLECTED = {"動詞", "形容詞"}
@@ -155,6 +186,20 @@ def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[t
     return table
 
 
+_VOCABULARY = Path(__file__).parent / "data" / "dx_vocabulary.tsv"
+
+
+@lru_cache(maxsize=1)
+def dx_vocabulary() -> tuple[tuple[str, ...], ...]:
+    """The municipal-DX vocabulary shipped with the code: groups of terms staff use for one thing."""
+    groups = []
+    for line in _VOCABULARY.read_text(encoding="utf-8").splitlines():
+        terms = tuple(t.strip() for t in line.split("\t") if t.strip())
+        if terms and not terms[0].startswith("#") and len(terms) > 1:
+            groups.append(terms)
+    return tuple(groups)
+
+
 # Words people add to a query that say nothing about the case ("…の事例", "…の方法を知りたい"):
 # dropped from a query as long as something else remains.
 # So are the words nearly every case of this casebook contains (導入, 効果, 活用, …).
@@ -168,11 +213,21 @@ def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ..
 
     Every word is required (``any_word``: at least one of them, the fallback when no case has all).
     """
-    synonyms = synonyms or {}
+    synonyms = dict(synonyms or {})
     words = [w for w in _SPLIT.split(normalize_text(query)[:500]) if w]
     lex_seq: list[str] = []
     for word in words[:20]:
-        lex_seq.extend(lexemes(word))
+        own = lexemes(word)
+        lex_seq.extend(own)
+        alt = kana_alternative(word) if own else []
+        if alt:
+            # The other kana spelling's analysis joins the word's synonyms (and theirs join it).
+            key = tuple(own)
+            group = list(synonyms.get(key, [key]))
+            for seq in [tuple(alt), *synonyms.get(tuple(alt), [])]:
+                if seq not in group:
+                    group.append(seq)
+            synonyms[key] = group
     meaningful = [lex for lex in lex_seq if lex not in _QUERY_STOP]
     lex_seq = meaningful or lex_seq
     if not lex_seq:

@@ -35,7 +35,8 @@ def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
 def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
     result = queries.search_casebook(filters)
-    return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result)
+    return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
+                           facets_shown=queries.FACETS_SHOWN)
 
 
 @bp.get("/casebook/export.xlsx")

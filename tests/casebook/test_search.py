@@ -144,8 +144,7 @@ def test_facet_counts_are_exact_over_every_match(bound) -> None:  # type: ignore
             expected["fiscal_year"][str(entry.fiscal_year)] += 1
     for name, counter in expected.items():
         got = dict(result.facets[name])
-        limit = 15 if name in ("theme", "tool") else None
-        assert got == dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]), name
+        assert got == dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))), name
     assert [v for v, _n in result.facets["fiscal_year"]] == sorted(expected["fiscal_year"], reverse=True)
 
 
@@ -156,3 +155,43 @@ def test_words_found_only_in_the_title_are_marked_there(client, login_as) -> Non
     page = client.get("/casebook?q=こども 手続き").get_data(as_text=True)
     assert "<mark>子供</mark>医療費助成の申請<mark>手続</mark>のオンライン化" in page
     assert "<mark>" not in client.get("/casebook").get_data(as_text=True)
+
+
+def test_katakana_and_hiragana_queries_find_the_same_cases(bound) -> None:  # type: ignore[no-untyped-def]
+    # Sudachi reads そだいごみ as 粗大 + ごみ but ソダイゴミ as one word: the query searches both analyses.
+    hiragana = set(_ids("そだいごみ"))
+    assert hiragana and hiragana == set(_ids("ソダイゴミ")) == set(_ids("ｿﾀﾞｲｺﾞﾐ"))
+    assert hiragana <= set(_ids("粗大ごみ"))
+    # A katakana word whose hiragana spelling is no word keeps its own analysis only.
+    assert search.build_tsquery("チャットボット")[0] == "'ちゃっとぼっと'"
+    assert search.fold_kana("サーバー") == "さーばー"
+
+
+def test_facets_keep_every_value_with_exact_counts(bound) -> None:  # type: ignore[no-untyped-def]
+    tools = queries.search_casebook(queries.Filters(), per_page=1, with_facets=True).facets["tool"]
+    assert len(tools) > queries.FACETS_SHOWN  # the demo corpus has more tools than the page shows at first
+    for value, count in (tools[0], tools[queries.FACETS_SHOWN], tools[-1]):
+        # The count beside a value, also one behind "more", is exactly what choosing it finds.
+        assert queries.search_casebook(queries.Filters(tool=value), with_facets=False).total == count, value
+
+
+def test_facets_show_fifteen_values_and_a_more_link_without_script(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as("member")
+    page = client.get("/casebook").get_data(as_text=True)
+    assert 'data-testid="facet-more-tool"' in page and 'data-testid="facet-fewer-tool"' not in page
+    more = client.get("/casebook?more=tool").get_data(as_text=True)
+    assert 'data-testid="facet-fewer-tool"' in more and 'data-testid="facet-more-tool"' not in more
+    # The expanded tool facet lists more values than the first page did; the others are unchanged.
+    assert more.count("<li>") > page.count("<li>")
+    assert 'data-testid="facet-more-theme"' in more or page.count("facet-more-theme") == 0
+
+
+def test_dx_vocabulary_widens_the_query_below_the_exact_word(bound) -> None:  # type: ignore[no-untyped-def]
+    assert len(search.dx_vocabulary()) >= 80 and all(len(g) > 1 for g in search.dx_vocabulary())
+    cloud = set(_ids("ガバメントクラウド"))
+    assert cloud and cloud <= set(_ids("ガバクラ"))  # nobody wrote the abbreviation in the corpus
+    assert set(_ids("LGWAN")) <= set(_ids("総合行政ネットワーク"))
+    # A case with the word as typed ranks above those found only through the vocabulary.
+    exact = _ids("ChatGPT")
+    widened = _ids("ChatGPT 生成AI".split()[0])
+    assert exact and widened[0] in exact
