@@ -250,7 +250,7 @@ def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_
     # The words as typed count again, so a case with the user's own word ranks above one found only
     # through a synonym or the DX vocabulary (a lower weight for the expansions).
     exact_text = search.build_tsquery(f.q)[0] if f.q.strip() else ""
-    rank_expr = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1)
+    rank_expr: Any = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1)
     if exact_text and exact_text != tsq_text:
         rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam("exact", exact_text), TSQUERY), 1)
     rank = rank_expr.label("rank")
