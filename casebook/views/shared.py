@@ -35,8 +35,11 @@ def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
 def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
     result = queries.search_casebook(filters)
+    # Each chosen filter can be removed on its own: the page's arguments without that one.
+    without = {name: {k: v for k, v in request.args.items() if k not in (name, "page")}
+               for name in filters.active() if name != "q"}
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
-                           facets_shown=queries.FACETS_SHOWN)
+                           facets_shown=queries.FACETS_SHOWN, without=without)
 
 
 @bp.get("/casebook/export.xlsx")

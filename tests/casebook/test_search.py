@@ -195,3 +195,17 @@ def test_dx_vocabulary_widens_the_query_below_the_exact_word(bound) -> None:  # 
     exact = _ids("ChatGPT")
     widened = _ids("ChatGPT 生成AI".split()[0])
     assert exact and widened[0] in exact
+
+
+def test_each_chosen_filter_is_removed_on_its_own(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    import html
+    import re
+
+    login_as("member")
+    page = client.get("/casebook?q=窓口&kind=special_ward&stage=implemented&sort=newest").get_data(as_text=True)
+    links = {m.group(2): html.unescape(m.group(1)) for m in re.finditer(
+        r'<a href="([^"]+)" data-testid="remove-(\w+)">', page)}
+    assert set(links) == {"kind", "stage"}
+    assert "kind=" not in links["kind"] and "stage=implemented" in links["kind"] and "sort=newest" in links["kind"]
+    assert "stage=" not in links["stage"] and "kind=special_ward" in links["stage"]
+    assert "q=" in links["kind"] and "q=" in links["stage"]  # the words stay
