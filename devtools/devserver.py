@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,12 +121,45 @@ def _start_mail_sink() -> list[str]:
     from devtools.mail_sink import MailSink
 
     folder = VAR / "mail"
-    sink = MailSink(folder, int(os.environ.get("DEV_SMTP_PORT", "8025"))).start()
+    sink = MailSink(folder, _mail_sink_port()).start()
     _extras.append(sink)
     os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port), DEV_MAIL_DIR=str(folder))
     _extras.append(_Worker([sys.executable, "-m", "flask", "--app", "wsgi", "notifications", "send", "--loop", "30"]))
     port = os.environ.get("PORT", "8000")
     return [f"Mail sink on 127.0.0.1:{sink.port}; caught mails: http://127.0.0.1:{port}/dev/mail"]
+
+
+DEFAULT_SMTP_SINK_PORT = 8025
+
+
+def _mail_sink_port() -> int:
+    """DEV_SMTP_PORT if set (refused clearly when taken), else 8025, else a free port with a clear note.
+
+    The port is probed first: aiosmtpd's own failure on a taken port is a thread traceback that does
+    not say which setting to change.
+    """
+    from devtools.mail_sink import free_port
+
+    wanted = os.environ.get("DEV_SMTP_PORT")
+    port = int(wanted) if wanted else DEFAULT_SMTP_SINK_PORT
+    if _port_is_free(port):
+        return port
+    if wanted:
+        raise SystemExit(f"The mail sink's port 127.0.0.1:{port} (DEV_SMTP_PORT) is already taken by another "
+                         "program: stop it, or set DEV_SMTP_PORT to a free port (or SMTP_HOST for a real server).")
+    other = free_port()
+    print(f"Port 127.0.0.1:{port}, the mail sink's default, is already taken by another program: "
+          f"using {other} instead (set DEV_SMTP_PORT to choose one).", flush=True)
+    return other
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _start_extras() -> list[str]:

@@ -40,7 +40,10 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
     var.chmod(0o755)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+    # The mail sink too gets a free port: its default 8025 may be taken (another `make run`, a test's sink).
+    mail_port = _free_port()
     env.update({"YOKOTEN_VAR": str(var), "PORT": str(port), "SSO_DEV_PROVIDER_PORT": str(_free_port()),
+                "DEV_SMTP_PORT": str(mail_port),
                 "GUNICORN_ACCESS_LOG": str(var / "access.log")})
     log = (var / "devserver.log").open("wb")
     # start_new_session: the signal goes to the devserver process alone, never to a process group.
@@ -69,6 +72,7 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
         assert ready is not None and ready.status_code == 200, output[-3000:]
         assert migration_head() in ready.text
         assert "Yokoten is running" in output and "132055" in output  # the demo accounts are listed
+        assert f"Mail sink on 127.0.0.1:{mail_port}" in output
         login = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert login.status_code == 200 and "ログイン" in login.text
 
@@ -93,3 +97,22 @@ def test_make_run_starts_the_portal_and_a_signal_stops_everything(stop_signal: s
                 pass
             time.sleep(1)
         shutil.rmtree(var, ignore_errors=True)
+
+
+def test_a_taken_mail_sink_port_is_said_clearly(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from devtools import devserver
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        # The default taken, nothing chosen: a free port instead, and the developer is told why.
+        monkeypatch.delenv("DEV_SMTP_PORT", raising=False)
+        monkeypatch.setattr(devserver, "DEFAULT_SMTP_SINK_PORT", taken)
+        other = devserver._mail_sink_port()
+        assert other != taken
+        assert f"127.0.0.1:{taken}, the mail sink's default, is already taken" in capsys.readouterr().out
+        # A port the developer chose and that is taken: refused, naming the setting to change.
+        monkeypatch.setenv("DEV_SMTP_PORT", str(taken))
+        with pytest.raises(SystemExit, match=f"127.0.0.1:{taken} \\(DEV_SMTP_PORT\\) is already taken"):
+            devserver._mail_sink_port()
