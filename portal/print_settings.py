@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +28,7 @@ class PrintSettingsForm(FlaskForm):
 
 @bp.route("/", methods=["GET", "POST"])
 @require_permission(Permission.TENANT_MANAGE_USERS)
-def edit():  # type: ignore[no-untyped-def]
+def edit() -> ResponseReturnValue:
     form = PrintSettingsForm()
     if form.validate_on_submit():
         printing.set_box_count(current_user.tenant_id, int(form.approval_boxes.data or 0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -69,7 +70,7 @@ def _visible() -> list[Engagement]:
     "description": "The caller's municipality's engagements, or (TMG's support desk) the released ones",
     "content": {"application/json": {"schema": {"type": "object", "required": ["engagements"], "properties": {
         "engagements": {"type": "array", "items": ENGAGEMENT_SCHEMA}}}}}}})
-def engagements():  # type: ignore[no-untyped-def]
+def engagements() -> ResponseReturnValue:
     rows = _visible()
     themes = {t.id: t for t in queries.themes(active_only=False)}
     names = queries.supporters_by_engagement(rows)
@@ -80,7 +81,7 @@ def engagements():  # type: ignore[no-untyped-def]
 @api_auth()
 @openapi("One support engagement with its measured outcomes", tags=["support"], responses={"200": {
     "description": "The engagement", "content": {"application/json": {"schema": DETAIL_SCHEMA}}}})
-def engagement(engagement_id: int):  # type: ignore[no-untyped-def]
+def engagement(engagement_id: int) -> ResponseReturnValue:
     row = queries.get_engagement(engagement_id)
     if row is None or not access.can_see(current_user, row):
         return api_error(404, "支援案件が見つかりません。")

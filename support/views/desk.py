@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,7 +51,7 @@ def _filter_context(filters: queries.DeskFilters) -> dict[str, Any]:
 
 @bp.get("/desk")
 @require_login
-def desk_board():  # type: ignore[no-untyped-def]
+def desk_board() -> ResponseReturnValue:
     _desk()
     filters = _filters()
     rows = queries.desk_rows(filters)
@@ -60,7 +61,7 @@ def desk_board():  # type: ignore[no-untyped-def]
 
 @bp.get("/desk/list")
 @require_login
-def desk_list():  # type: ignore[no-untyped-def]
+def desk_list() -> ResponseReturnValue:
     _desk()
     filters = _filters()
     return render_template("support/desk_list.html", rows=queries.desk_rows(filters), **_filter_context(filters))
@@ -68,7 +69,7 @@ def desk_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/service-levels", methods=["GET", "POST"])
 @require_login
-def service_levels():  # type: ignore[no-untyped-def]
+def service_levels() -> ResponseReturnValue:
     _desk()
     form = VersionForm()
     editable = [s for s in STAGES if s not in ("done", "declined")]
@@ -88,7 +89,7 @@ def service_levels():  # type: ignore[no-untyped-def]
 
 @bp.get("/desk/supporters")
 @require_login
-def supporters():  # type: ignore[no-untyped-def]
+def supporters() -> ResponseReturnValue:
     _desk()
     return render_template("support/supporters.html", loads=queries.supporter_loads(),
                            skills={s.id: s for s in queries.skills(active_only=False)}, candidates=_candidates())
@@ -105,7 +106,7 @@ def _candidates() -> list[User]:
 
 @bp.route("/desk/supporters/<int:user_id>", methods=["GET", "POST"])
 @require_login
-def supporter_edit(user_id: int):  # type: ignore[no-untyped-def]
+def supporter_edit(user_id: int) -> ResponseReturnValue:
     _desk()
     user = db.session.get(User, (TMG_CODE, user_id))
     if user is None or not user.has_role(Role.SUPPORTER.value):
@@ -139,7 +140,7 @@ def supporter_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/vocabulary", methods=["GET", "POST"])
 @require_login
-def vocabulary():  # type: ignore[no-untyped-def]
+def vocabulary() -> ResponseReturnValue:
     _desk()
     skill_form, theme_form = SkillForm(prefix="skill"), ThemeForm(prefix="theme")
     status = 200
@@ -164,7 +165,7 @@ def vocabulary():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:engagement_id>/staffing")
 @require_login
-def staffing_page(engagement_id: int):  # type: ignore[no-untyped-def]
+def staffing_page(engagement_id: int) -> ResponseReturnValue:
     _desk()
     engagement = load(engagement_id)
     form = AssignForm()
@@ -176,7 +177,7 @@ def staffing_page(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/assign")
 @require_login
-def assign(engagement_id: int):  # type: ignore[no-untyped-def]
+def assign(engagement_id: int) -> ResponseReturnValue:
     _desk()
     engagement = load(engagement_id)
     form = AssignForm()
@@ -202,7 +203,7 @@ def assign(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/unassign/<int:user_id>")
 @require_login
-def unassign(engagement_id: int, user_id: int):  # type: ignore[no-untyped-def]
+def unassign(engagement_id: int, user_id: int) -> ResponseReturnValue:
     _desk()
     engagement = load(engagement_id)
     form = VersionForm()

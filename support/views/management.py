@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from flask import render_template, send_file
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from kernel.i18n import current_lang
@@ -18,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.get("/desk/management")
 @require_login
-def management():  # type: ignore[no-untyped-def]
+def management() -> ResponseReturnValue:
     require(access.is_desk(current_user))
     report = reports.build_report()
     lang = current_lang()
@@ -31,7 +32,7 @@ def management():  # type: ignore[no-untyped-def]
 
 @bp.get("/desk/management.xlsx")
 @require_login
-def management_export():  # type: ignore[no-untyped-def]
+def management_export() -> ResponseReturnValue:
     require(access.is_desk(current_user))
     data = reports.workbook(reports.build_report(), lambda s: label(STAGE_LABELS, s), current_lang())
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="support-management.xlsx",

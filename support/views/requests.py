@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +28,7 @@ from tenants.auth import require_login
 
 @bp.get("/")
 @require_login
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if access.is_desk(current_user):
         return redirect(url_for("support.desk_board"))
     require(access.can_request(current_user))
@@ -51,7 +52,7 @@ def _request_form(engagement: Engagement | None = None) -> RequestForm:
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_login
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     require(access.can_request(current_user))
     form = _request_form()
     if request.method == "GET":
@@ -78,7 +79,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:engagement_id>/edit", methods=["GET", "POST"])
 @require_login
-def edit(engagement_id: int):  # type: ignore[no-untyped-def]
+def edit(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     require(access.is_requester_side(current_user, engagement) and engagement.release_state != "submitted")
     form = _request_form(engagement)
@@ -101,7 +102,7 @@ def edit(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:engagement_id>")
 @require_login
-def detail(engagement_id: int):  # type: ignore[no-untyped-def]
+def detail(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     from support.views.workspace import workspace_context
 
@@ -147,7 +148,7 @@ def _button(engagement_id: int, action: Any, done: str, form: Any = None) -> Any
 
 @bp.post("/<int:engagement_id>/propose")
 @require_login
-def propose(engagement_id: int):  # type: ignore[no-untyped-def]
+def propose(engagement_id: int) -> ResponseReturnValue:
     require(access.can_request(current_user))
     return _button(engagement_id, lambda e, v: request_services.propose_request(current_user, e, v),
                    _("The request was sent to your administrator for approval."))
@@ -155,7 +156,7 @@ def propose(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/approve")
 @require_login
-def approve(engagement_id: int):  # type: ignore[no-untyped-def]
+def approve(engagement_id: int) -> ResponseReturnValue:
     require(access.can_release(current_user))
     return _button(engagement_id, lambda e, v: request_services.approve_request(current_user, e, v),
                    _("The request was approved and sent to TMG's support desk."))
@@ -163,7 +164,7 @@ def approve(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/return")
 @require_login
-def send_back(engagement_id: int):  # type: ignore[no-untyped-def]
+def send_back(engagement_id: int) -> ResponseReturnValue:
     require(access.can_release(current_user))
     form = ReasonForm()
     return _button(engagement_id, lambda e, v: request_services.return_request(
@@ -172,7 +173,7 @@ def send_back(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/stage")
 @require_login
-def stage(engagement_id: int):  # type: ignore[no-untyped-def]
+def stage(engagement_id: int) -> ResponseReturnValue:
     require(access.is_desk(current_user))
     form = StageForm()
     return _button(engagement_id, lambda e, v: request_services.move_stage(
@@ -181,7 +182,7 @@ def stage(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/priority")
 @require_login
-def priority(engagement_id: int):  # type: ignore[no-untyped-def]
+def priority(engagement_id: int) -> ResponseReturnValue:
     require(access.is_desk(current_user))
     form = PriorityForm()
     return _button(engagement_id, lambda e, v: request_services.set_priority(
@@ -190,7 +191,7 @@ def priority(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/plan")
 @require_login
-def plan(engagement_id: int):  # type: ignore[no-untyped-def]
+def plan(engagement_id: int) -> ResponseReturnValue:
     require(access.is_desk(current_user))
     form = PlanForm()
     raw = request.form.getlist("skill_ids")

@@ -5,6 +5,7 @@ import io
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -70,7 +71,7 @@ def _submit(engagement: Engagement, form: Any, anchor: str, done: str, write: An
 
 @bp.post("/<int:engagement_id>/meetings")
 @require_login
-def meeting_add(engagement_id: int):  # type: ignore[no-untyped-def]
+def meeting_add(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = MeetingForm()
     return _submit(engagement, form, "#meetings", _("The meeting was recorded."), lambda: workspace.add_meeting(
@@ -80,7 +81,7 @@ def meeting_add(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/actions")
 @require_login
-def action_add(engagement_id: int):  # type: ignore[no-untyped-def]
+def action_add(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = ActionForm()
     return _submit(engagement, form, "#actions", _("The next action was added."), lambda: workspace.add_action(
@@ -90,7 +91,7 @@ def action_add(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/actions/<int:action_id>/done")
 @require_login
-def action_done(engagement_id: int, action_id: int):  # type: ignore[no-untyped-def]
+def action_done(engagement_id: int, action_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     return _submit(engagement, VersionForm(), "#actions", _("The action was marked done."),
                    lambda: workspace.complete_action(current_user, engagement, action_id))
@@ -98,7 +99,7 @@ def action_done(engagement_id: int, action_id: int):  # type: ignore[no-untyped-
 
 @bp.post("/<int:engagement_id>/time")
 @require_login
-def time_add(engagement_id: int):  # type: ignore[no-untyped-def]
+def time_add(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = TimeLogForm()
     return _submit(engagement, form, "#time", _("The time was logged."), lambda: workspace.log_time(
@@ -108,7 +109,7 @@ def time_add(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:engagement_id>/files")
 @require_login
-def file_add(engagement_id: int):  # type: ignore[no-untyped-def]
+def file_add(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = FileForm()
     name, data = uploads.read_upload(request.files.get("file"))
@@ -118,7 +119,7 @@ def file_add(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:engagement_id>/files/<int:file_id>")
 @require_login
-def file_download(engagement_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def file_download(engagement_id: int, file_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     row = queries.get_file(engagement, file_id)
     if row is None:
@@ -136,7 +137,7 @@ def _outcome_values(form: OutcomeForm) -> dict[str, Any]:
 
 @bp.post("/<int:engagement_id>/outcomes")
 @require_login
-def outcome_add(engagement_id: int):  # type: ignore[no-untyped-def]
+def outcome_add(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = OutcomeForm()
     return _submit(engagement, form, "#outcomes", _("The indicator was saved."), lambda: workspace.save_outcome(
@@ -145,7 +146,7 @@ def outcome_add(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:engagement_id>/outcomes/<int:outcome_id>", methods=["GET", "POST"])
 @require_login
-def outcome_edit(engagement_id: int, outcome_id: int):  # type: ignore[no-untyped-def]
+def outcome_edit(engagement_id: int, outcome_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     outcome = next((o for o in queries.outcomes(engagement) if o.id == outcome_id), None)
     if outcome is None:
@@ -175,7 +176,7 @@ def outcome_edit(engagement_id: int, outcome_id: int):  # type: ignore[no-untype
 
 @bp.post("/<int:engagement_id>/survey")
 @require_login
-def survey(engagement_id: int):  # type: ignore[no-untyped-def]
+def survey(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     form = SurveyForm()
     return _submit(engagement, form, "#survey", _("Thank you for answering the survey."), lambda: closing.answer_survey(
@@ -184,7 +185,7 @@ def survey(engagement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:engagement_id>/handover", methods=["GET", "POST"])
 @require_login
-def handover(engagement_id: int):  # type: ignore[no-untyped-def]
+def handover(engagement_id: int) -> ResponseReturnValue:
     engagement = load(engagement_id)
     require(access.is_requester_side(current_user, engagement) and engagement.stage == "done")
     if engagement.case_id is not None:
