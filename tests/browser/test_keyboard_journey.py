@@ -91,6 +91,11 @@ def test_keyboard_only_journey(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
     tab_to(page, lambda i: i["id"] == "name")
     page.keyboard.type("キーボード操作の確認")
+    # A token carries the scopes ticked for it: tick the first with Space, then submit from the button.
+    tab_to(page, lambda i: i["tag"] == "input" and i["id"].startswith("scopes"))
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
+    tab_to(page, lambda i: i["tag"] == "button" and "トークンを作成" in i["text"])
     submit(page)
     assert page.get_by_test_id("new-token").is_visible()
 
