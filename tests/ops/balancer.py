@@ -27,9 +27,13 @@ class RoundRobinBalancer:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _connect(self) -> socket.socket | None:
-        for _ in range(len(self.backends)):
-            with self._lock:
-                port = self.backends[next(self._next)]
+        # Take the starting backend once and then try every backend in turn from there: drawing each try
+        # from the shared cycle let concurrent connections skip the live node (two threads each drawing
+        # the dead one twice) and close the client although a node was up.
+        with self._lock:
+            start = next(self._next)
+        for offset in range(len(self.backends)):
+            port = self.backends[(start + offset) % len(self.backends)]
             try:
                 upstream = socket.create_connection(("127.0.0.1", port), timeout=2)
             except OSError:
