@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kernel.text import fold_kana
+
 _local = threading.local()
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _STOP = {"為る", "有る", "居る", "成る", "れる", "られる", "ます", "です", "こと", "もの", "よう", "など", "等", "ー"}
@@ -39,15 +41,9 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
-_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _HIRA_TO_KATA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30f6ー]+")
 _HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
-
-
-def fold_kana(text: str) -> str:
-    """Katakana folded to hiragana (ゴミ → ごみ): the one kana fold of the casebook's search."""
-    return text.translate(_KATA_TO_HIRA)
 
 
 def kana_alternative(word: str) -> list[str]:

@@ -21,6 +21,7 @@ from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db, limiter
 from kernel.navigation import register_admin_link
+from kernel.text import fold_kana
 from kernel.urls import safe_next
 from tenants.auth import require_permission, start_session
 from tenants.context import bind_tenant
@@ -412,7 +413,7 @@ def check_provider() -> Any:
 def _normalise(text: str) -> str:
     """NFKC, lower case, katakana → hiragana, no spaces: 「オウメ」「おうめ」「ｵｳﾒ」 all match."""
     text = unicodedata.normalize("NFKC", text).lower().replace(" ", "").replace("\u3000", "")
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+    return fold_kana(text)
 
 
 @dataclass(frozen=True)
