@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="yk-xdg-"))
@@ -98,6 +98,19 @@ def app_ctx(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
+
+
+@pytest.fixture
+def in_app(app: Flask) -> Callable[[Callable[[], Any]], Any]:
+    """Run a factory in an app context and make its writes visible to the test client's requests
+    (the commit releases the savepoint; the outer transaction of ``_rollback`` still rolls it back)."""
+    def _run(fn: Callable[[], Any]) -> Any:
+        with app.app_context():
+            result = fn()
+            db.session.commit()
+            db.session.remove()
+        return result
+    return _run
 
 
 @pytest.fixture

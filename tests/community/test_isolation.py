@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from kernel.config import normalise_url
-from tests.community.scenario import KOTO, OME
+from tests.factories.community import KOTO, OME
 
 pytestmark = pytest.mark.no_rollback
 

@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from kernel.extensions import db
-from tests.community.scenario import KOTO, OME, user
+from tests.factories.community import KOTO, OME, user
 
 
 def _roster(in_app):  # type: ignore[no-untyped-def]
     """青梅市: 情報政策課 with 青梅 花子 (member) as promoter holding one contact and one open forum action."""
     def build():  # type: ignore[no-untyped-def]
         from community.services import talent
-        from tests.community.scenario import build as build_forum
+        from tests.factories.community import build as build_forum
 
         forum = build_forum()
         admin = user(OME, "admin@ome.example.jp")

@@ -8,8 +8,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from kernel.extensions import db
+from tenants.context import as_tenant
 from tests.conftest import OWN_TENANT
-from tests.workload.factories import admin_of, bind_as, make_round, task_id
+from tests.factories.workload import admin_of, make_round, task_id
 from workload import services
 from workload.models import Entry
 
@@ -60,7 +61,7 @@ def test_excel_template_round_trip_report_and_formula_escape(app, client, login_
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
     assert "何も保存されていません" in page and "abc" in page and "week" in page and "150" in page
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         assert db.session.scalar(select(Entry.hours_per_year).where(
             Entry.department_id == citizens, Entry.standard_task_id == int(mad01[1:]))) == Decimal(3000)
     own[4].value, rows[mad01][5].value, rows[mad01][7].value = 12, "月間", 40
@@ -69,7 +70,7 @@ def test_excel_template_round_trip_report_and_formula_escape(app, client, login_
     good = client.post(base + "/upload", data={"file": (io.BytesIO(buffer.getvalue()), "h.xlsx")},
                        content_type="multipart/form-data")
     assert good.status_code == 302
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         entry = db.session.scalar(select(Entry).where(Entry.department_id == citizens,
                                                       Entry.standard_task_id == int(mad01[1:])))
         assert entry is not None and (entry.hours_per_year, entry.paper_share) == (Decimal(120), 40)
@@ -124,7 +125,7 @@ def test_tmg_sees_only_what_was_shared_with_it_and_the_read_is_audited(app, clie
     page = client.get(f"/workload/shared?fiscal_year={FY}").get_data(as_text=True)
     assert "八王子市" in page and "10.00" in page
     assert "立川市" not in page
-    with app.app_context(), bind_as("130001"):
+    with app.app_context(), as_tenant("130001"):
         assert db.session.scalar(text(
             "SELECT count(*) FROM audit_log WHERE action = 'workload.shared_figures_read'")) >= 1
     login_as("member")
@@ -133,7 +134,7 @@ def test_tmg_sees_only_what_was_shared_with_it_and_the_read_is_audited(app, clie
 
 def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
     round_id, (citizens, tax) = _own_round(app)
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         member_id = db.session.scalar(text("SELECT id FROM users WHERE email = 'member@ome.example.jp'"))
     login_as("tenant_admin")
     client.post(f"/workload/rounds/{round_id}/departments/{citizens}/contact", data={"contact_user_id": member_id})
@@ -150,7 +151,7 @@ def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, 
         from kernel.waiting import waiting_for
         from tenants.models import User
 
-        with bind_as(OWN_TENANT):
+        with as_tenant(OWN_TENANT):
             member = db.session.get(User, (OWN_TENANT, member_id))
             login_user(member)
             items = [i for i in waiting_for(member) if i.key == "workload.departments_due"]
@@ -158,7 +159,7 @@ def test_reminders_reach_the_contacts_of_departments_not_submitted(app, client, 
     login_as("tenant_admin")
     response = client.post(f"/workload/rounds/{round_id}/reminders", follow_redirects=True)
     assert "1 人に督促を送りました" in response.get_data(as_text=True)
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         reminders = db.session.execute(text(
             "SELECT url, params FROM notifications WHERE user_id = :u AND kind = 'workload.submission_reminder'"),
             {"u": member_id}).all()
@@ -177,7 +178,7 @@ def test_a_closed_round_refuses_entries_and_reopens(app, client, login_as) -> No
     refused = client.post(f"/workload/rounds/{round_id}/departments/{citizens}",
                           data={f"hours-S{mad01}": "1"})
     assert refused.status_code == 400 and "締め切られています" in refused.get_data(as_text=True)
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         actor = admin_of(OWN_TENANT)
         round_ = services.queries.get_round(OWN_TENANT, round_id)
         assert round_ is not None and round_.share_benchmark

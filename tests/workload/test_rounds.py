@@ -6,8 +6,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from kernel.extensions import db
+from tenants.context import as_tenant
 from tests.conftest import OWN_TENANT
-from tests.workload.factories import bind_as, task_id
+from tests.factories.workload import task_id
 from workload.models import Department, Entry, Round
 
 FY = 2031
@@ -25,7 +26,7 @@ def test_admin_opens_a_round_and_a_member_enters_hours(app, client, login_as) ->
     assert _open(client) == round_id  # a double submit returns the same round
     page = client.get(f"/workload/rounds/{round_id}").get_data(as_text=True)
     assert "市民課" in page and "課税課" in page and "未着手" in page
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         departments = list(db.session.scalars(select(Department).where(Department.round_id == round_id)
                                               .order_by(Department.id)))
         mad01 = task_id("MAD01")
@@ -35,7 +36,7 @@ def test_admin_opens_a_round_and_a_member_enters_hours(app, client, login_as) ->
     response = client.post(url, data={"version": "1", f"hours-S{mad01}": "１２０.５", f"per-S{mad01}": "month",
                                       f"cases-S{mad01}": "3,000", f"paper-S{mad01}": "80"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         entry = db.session.scalar(select(Entry).where(Entry.department_id == departments[0].id))
         assert entry is not None
         assert (entry.hours_per_year, entry.entered_per, entry.cases_per_year, entry.paper_share) == \
@@ -47,7 +48,7 @@ def test_admin_opens_a_round_and_a_member_enters_hours(app, client, login_as) ->
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "何も保存されていません" in text
-    with app.app_context(), bind_as(OWN_TENANT):
+    with app.app_context(), as_tenant(OWN_TENANT):
         assert db.session.scalar(select(Entry.hours_per_year).where(Entry.department_id == departments[0].id)) \
             == Decimal("1446.0")
         assert db.session.scalar(select(Round.status).where(Round.id == round_id)) == "open"

@@ -1,4 +1,4 @@
-"""Objects of the CIO forum for the authorization matrix: one forum per test (tests/community/scenario.py)."""
+"""Objects of the CIO forum for the authorization matrix: one forum per test (tests/factories/community.py)."""
 from __future__ import annotations
 
 from flask import g
@@ -8,7 +8,7 @@ from tests.authz.providers import provides
 
 def _forum():  # type: ignore[no-untyped-def]
     if "community_forum" not in g:
-        from tests.community.scenario import build
+        from tests.factories.community import build
 
         g.community_forum = build()
     return g.community_forum
@@ -57,7 +57,7 @@ def _talent():  # type: ignore[no-untyped-def]
 
         from community.services import talent
         from tenants.context import bind_tenant
-        from tests.community.scenario import KOTO, OME, user
+        from tests.factories.community import KOTO, OME, user
 
         made = {}
         for owner, tenant, email in (("own", OME, "admin@ome.example.jp"), ("other", KOTO, "admin@koto.example.jp")):

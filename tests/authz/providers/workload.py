@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.authz.providers import provides
 from tests.conftest import OTHER_TENANT, OWN_TENANT
-from tests.workload.factories import make_round, task_id
+from tests.factories.workload import make_round, task_id
 
 FY = 2032
 

@@ -1,20 +1,19 @@
 """Workload objects for tests: rounds with departments and entries, in any municipality.
 
 Each municipality's rows are written under its own tenant binding (as the services would for its
-users); ``bind_as`` restores the previous binding.
+users); ``tenants.context.as_tenant`` restores the previous binding.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import select
 
 from kernel.extensions import db
-from tenants.context import bind_tenant, current_tenant_id, current_user_id
+from tenants.context import as_tenant
 from tenants.models import User
 from tenants.roles import Role
 from workload import services
@@ -22,19 +21,9 @@ from workload.models import Round, StandardTask
 from workload.validation import EntryInput
 
 
-@contextmanager
-def bind_as(tenant_id: str, user_id: Optional[int] = None) -> Iterator[None]:
-    previous = (current_tenant_id(), current_user_id())
-    bind_tenant(tenant_id, user_id)
-    try:
-        yield
-    finally:
-        bind_tenant(*previous)
-
-
 def admin_of(tenant_id: str) -> Any:
     """The tenant's demo admin when there is one, otherwise a stand-in actor with the admin's roles."""
-    with bind_as(tenant_id):
+    with as_tenant(tenant_id):
         user = db.session.scalar(select(User).where(User.tenant_id == tenant_id).order_by(User.id))
     if user is not None and user.has_role(Role.TENANT_ADMIN):
         return user
@@ -54,7 +43,7 @@ def make_round(tenant_id: str, fiscal_year: int, figures: Mapping[str, Mapping[s
                close: bool = False, share_benchmark: bool = False, share_with_tmg: bool = False) -> Round:
     """A round with departments → {standard task code: (hours per year, cases)}."""
     actor = admin_of(tenant_id)
-    with bind_as(tenant_id, actor.id):
+    with as_tenant(tenant_id, actor.id):
         round_, _created = services.open_round(actor, fiscal_year, list(figures))
         for department in round_.departments:
             rows = [EntryInput(f"S{task_id(code)}", Decimal(str(hours)), "year", cases, 0)
