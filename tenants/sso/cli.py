@@ -56,12 +56,15 @@ sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the 
               help="the ID token's amr must name a second factor (mfa, otp, hwk …)")
 @click.option("--roles-from-idp/--roles-in-portal", "roles_from_idp", default=None,
               help="roles follow the IdP's groups at every login, or are managed in the portal")
+@click.option("--groups-overage-host", default=None,
+              help='host asked for the groups of an Entra ID overage token, e.g. graph.microsoft.com ("" = refuse)')
 def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
                 public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
                 groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
                 mappings: tuple[str, ...], clear_mapping: bool, verified: tuple[str, ...],
                 clear_verified_domains: bool, enabled: Optional[bool], required_acr: Optional[str],
-                require_mfa: Optional[bool], roles_from_idp: Optional[bool]) -> None:
+                require_mfa: Optional[bool], roles_from_idp: Optional[bool],
+                groups_overage_host: Optional[str]) -> None:
     """Create or change a tenant's provider; options not given keep their current value."""
     secret: Optional[str] = None
     if client_secret_env:
@@ -97,6 +100,8 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                               else current.required_acr if current else ""),
                 require_mfa_amr=(require_mfa if require_mfa is not None
                                  else bool(current.require_mfa_amr) if current else False),
+                groups_overage_host=(groups_overage_host if groups_overage_host is not None
+                                     else current.groups_overage_host if current else ""),
             )
             save_provider(tenant_code, data, by_operator=True)
     except ServiceError as error:

@@ -26,5 +26,7 @@ class SsoSettingsForm(FlaskForm):
                                validators=[Optional(), Length(max=500)])
     require_mfa_amr = BooleanField(_l("Require multi-factor authentication (the ID token's amr names a second "
                                       "factor: mfa, otp, hwk …)"), default=False)
+    groups_overage_host = StringField(_l("Host asked for the groups when the token has too many (Entra ID groups "
+                                         "overage)"), validators=[Optional(), Length(max=260)])
     roles_from_idp = BooleanField(_l("Roles follow the provider's groups at every login (else: managed in the portal "
                                      "after the first login)"), default=False)

@@ -46,6 +46,9 @@ class SsoProvider(Model):
     # whether its amr must name a second factor.
     required_acr: Mapped[str] = mapped_column(String(500), server_default="")
     require_mfa_amr: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Entra ID groups overage: the one host ("graph.microsoft.com") the portal may ask for a person's
+    # groups with their access token when the token names a groups source instead ("" = refuse).
+    groups_overage_host: Mapped[str] = mapped_column(String(260), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -356,5 +356,21 @@ def get_json(url: str, headers: Optional[dict[str, str]] = None, policy: Optiona
     return data
 
 
+def post_json(url: str, body: dict[str, Any], headers: Optional[dict[str, str]] = None,
+              policy: Optional[Policy] = None) -> dict[str, Any]:
+    """POST a JSON object through the same guards as ``get_json``; raises OutboundError likewise."""
+    with OutboundSession(policy) as session:
+        response = session.post(url, json=body, headers={"Accept": "application/json", **(headers or {})})
+    if response.status_code >= 400:
+        raise OutboundError("http_error", f"HTTP {response.status_code} from {url[:200]}")
+    try:
+        data = response.json()
+    except ValueError as error:
+        raise OutboundError("not_json", f"answer of {url[:200]} is not JSON") from error
+    if not isinstance(data, dict):
+        raise OutboundError("not_json", f"answer of {url[:200]} is not a JSON object")
+    return data
+
+
 def describe_allow_list(networks: Iterable[IPNetwork]) -> str:
     return ", ".join(str(n) for n in networks) or "(empty)"

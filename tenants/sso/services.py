@@ -29,6 +29,7 @@ from tenants.sso.crypto import SecretKeyError, encrypt_secret
 from tenants.sso.models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
 from tenants.sso.oidc import SsoError
 from tenants.sso.outbound import OutboundError, check_url, current_policy
+from tenants.sso.overage import valid_host as valid_overage_host
 
 LOGIN_STATE_TTL = timedelta(minutes=10)
 # What a municipality's own settings may grant; curator and operator exist only at TMG and are
@@ -59,6 +60,7 @@ class ProviderSettings:
     roles_from_idp: bool = False
     required_acr: str = ""
     require_mfa_amr: bool = False
+    groups_overage_host: str = ""
     # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
     verified_domains: Optional[list[str]] = None
 
@@ -170,6 +172,9 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
     for name in ("email_claim", "name_claim", "groups_claim"):
         if not _CLAIM_NAME.match(getattr(data, name)):
             raise ServiceError(_("A claim name has at most 100 letters, digits and _ : . / -"), name)
+    if data.groups_overage_host and not valid_overage_host(data.groups_overage_host):
+        raise ServiceError(_("Enter a host name only (e.g. graph.microsoft.com), without https:// or a path."),
+                           "groups_overage_host")
     allowed = mappable_roles(tenant_code, by_operator)
     for group, roles in data.role_mapping.items():
         if not group or set(roles) - allowed or not roles:
@@ -194,6 +199,7 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
         "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
         "require_mfa_amr": provider.require_mfa_amr,
+        "groups_overage_host": provider.groups_overage_host,
         "operator_role_mapping": dict(provider.operator_role_mapping or {}),
         "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
@@ -239,7 +245,7 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled",
-                 "roles_from_idp", "required_acr", "require_mfa_amr"):
+                 "roles_from_idp", "required_acr", "require_mfa_amr", "groups_overage_host"):
         setattr(provider, name, getattr(data, name))
     provider.allowed_domains = list(data.allowed_domains)
     if by_operator:

@@ -42,6 +42,7 @@ from tenants.sso.oidc import (
     provider_metadata,
     validate_id_token,
 )
+from tenants.sso.overage import resolve_overage
 from tenants.sso.services import (
     ProviderSettings,
     begin_login,
@@ -272,6 +273,7 @@ def callback(code: str) -> Any:
                               request.args.get("code", "")[:2000], row.code_verifier)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
         check_mfa(provider, claims)
+        claims = resolve_overage(provider, claims, str(token.get("access_token") or ""))
         if not claim_value(claims, provider.email_claim):
             extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])
             claims = {**extra, **claims} if extra else claims
@@ -327,7 +329,7 @@ def _form_from_provider(provider: Any) -> SsoSettingsForm:
         "groups_claim": provider.groups_claim, "allowed_domains": "\n".join(provider.allowed_domains or []),
         "role_mapping": format_role_mapping(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
         "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
-        "require_mfa_amr": provider.require_mfa_amr,
+        "require_mfa_amr": provider.require_mfa_amr, "groups_overage_host": provider.groups_overage_host,
     })
 
 
@@ -356,7 +358,8 @@ def settings() -> Any:
                     role_mapping=parse_role_mapping(form.role_mapping.data or "", mappable_roles(code, False)),
                     is_enabled=bool(form.is_enabled.data), roles_from_idp=bool(form.roles_from_idp.data),
                     required_acr=(form.required_acr.data or "").strip(),
-                    require_mfa_amr=bool(form.require_mfa_amr.data))
+                    require_mfa_amr=bool(form.require_mfa_amr.data),
+                    groups_overage_host=(form.groups_overage_host.data or "").strip().lower())
                 save_provider(code, data)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None)
