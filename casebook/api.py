@@ -98,7 +98,10 @@ def search_casebook() -> ResponseReturnValue:
                          "fiscal_year": h.entry.fiscal_year, "stage": h.entry.stage, "themes": h.entry.themes,
                          "tools": h.entry.tools, "adoption_count": h.entry.adoption_count,
                          "score": round(h.rank, 6),
-                         "snippet": "".join(f"<<{p}>>" if hit else p for p, hit in h.snippet)}
+                         "snippet": "".join(f"<<{p}>>" if hit else p for p, hit in h.snippet),
+                         # Query words this case matched only through a synonym, and the thesaurus layer.
+                         "matched_through_synonyms": [{"word": m.word, "found": m.found, "layer": m.layer}
+                                                      for m in h.synonyms]}
                         for h in result.hits]})
 
 

@@ -8,7 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from casebook.labels import ADOPTION_LABELS, FIELD_LABELS, KIND_LABELS, REGION_LABELS, STAGE_LABELS
+from casebook.labels import (
+    ADOPTION_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
+    REGION_LABELS,
+    STAGE_LABELS,
+    SYNONYM_LAYER_LABELS,
+)
 from casebook.rendering import render_markdown
 from kernel.dashboard import Figure, register_figures
 from kernel.i18n import format_fiscal_year
@@ -50,6 +57,7 @@ def init_templates(app: Flask) -> None:
         submission_label=lambda k: _label(SUBMISSION_LABELS, k),
         adoption_label=lambda k: _label(ADOPTION_LABELS, k),
         field_label=lambda k: _label(FIELD_LABELS, k),
+        synonym_layer_label=lambda k: _label(SYNONYM_LAYER_LABELS, k),
         facet_label=facet_label,
         permission=lambda name: Permission[name],
     )

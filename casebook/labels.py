@@ -19,6 +19,10 @@ STAGE_LABELS = {"idea": _l("Idea"), "pilot": _l("Pilot"), "implemented": _l("Imp
 ADOPTION_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done")}
 KIND_LABELS = {"special_ward": _l("Special ward"), "city": _l("City"), "town": _l("Town"), "village": _l("Village"),
                "prefecture": _l("Tokyo Metropolitan Government")}
+# The thesaurus layer that produced a match (casebook.thesaurus.LAYERS), named on the search results.
+SYNONYM_LAYER_LABELS = {"curator": _l("curators' synonyms"), "dx": _l("municipal-DX vocabulary"),
+                        "sudachi": _l("general synonyms, SudachiDict"),
+                        "sudachi_near": _l("related words, SudachiDict")}
 REGION_LABELS = {"ku_area": _l("23 wards"), "tama": _l("Tama area"), "islands": _l("Islands"), "tmg": _l("TMG")}
 
 _FIELDS = {

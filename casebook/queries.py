@@ -8,13 +8,13 @@ Snippets are computed in Python for the page's rows only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import undefer
 
-from casebook import search
+from casebook import search, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
@@ -55,6 +55,8 @@ class Hit:
     # The title as (piece, is_hit) parts when a query is given: a case found by words of its title
     # alone shows them marked there, where the summary has none to mark.
     title: list[tuple[str, bool]] = field(default_factory=list)
+    # The query words this case matched only through a synonym, and which thesaurus layer said so.
+    synonyms: list[thesaurus.SynonymMatch] = field(default_factory=list)
 
 
 @dataclass
@@ -100,16 +102,14 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
     return f, errors
 
 
-def synonym_table() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """The curators' synonyms beside the shipped municipal-DX vocabulary (both OR-ed into a query)."""
-    groups = tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
-    return _synonym_map(groups + search.dx_vocabulary())
+def curator_synonyms() -> tuple[tuple[str, ...], ...]:
+    """The curators' synonym groups (the third thesaurus layer; the other two ship with the code)."""
+    return tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
 
 
-@lru_cache(maxsize=8)
-def _synonym_map(groups: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    # Analysing every term costs SudachiPy calls: done once per distinct list (curators edit it rarely).
-    return search.synonym_map(groups)
+def expand_query(q: str, any_word: bool = False) -> thesaurus.Expanded:
+    """The query through the three thesaurus layers (one statement: the curators' synonyms)."""
+    return thesaurus.expand(q, curator_synonyms(), any_word=any_word)
 
 
 def _tsquery(text: str) -> Any:
@@ -212,7 +212,8 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
-    tsq_text, terms = search.build_tsquery(f.q, synonym_table(), any_word=any_word) if f.q.strip() else ("", [])
+    expanded = expand_query(f.q, any_word) if f.q.strip() else None
+    tsq_text, terms = (expanded.tsquery, expanded.terms) if expanded else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     tsq = _tsquery(tsq_text) if tsq_text else None
@@ -232,27 +233,29 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     sort = f.sort if (f.sort != "relevance" or tsq is not None) else "newest"
     rank_of: dict[int, float] = {}
     if sort == "relevance":
-        ids = _relevance_page(f, tsq_text, offset, per_page, rank_of)
+        ids = _relevance_page(f, expanded, offset, per_page, rank_of)
     else:
         order: list[Any] = [Entry.published_at.desc(), Entry.id.desc()] if sort == "newest" else \
             [Entry.adoption_count.desc(), Entry.published_at.desc(), Entry.id.desc()]
         ids = list(db.session.scalars(select(Entry.id).where(*conditions).order_by(*order)
                                       .limit(per_page).offset(offset)))
-    hits = _load_hits(ids, rank_of, terms if with_snippets else None)
+    hits = _load_hits(ids, rank_of, terms if with_snippets else None, expanded if with_snippets else None)
     return Result(hits, total, capped, page, pages, terms, facets, any_word)
 
 
-def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_of: dict[int, float]) -> list[int]:
+def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
+                    rank_of: dict[int, float]) -> list[int]:
+    tsq_text = expanded.tsquery if expanded else ""
     strong_match = Entry.rank_vector.op("@@")(_tsquery(tsq_text))
     strong_conditions = [c for c in _entry_conditions(f, None)] + [strong_match]
     cand = select(Entry.id, Entry.rank_vector, Entry.published_at).where(*strong_conditions) \
         .limit(CANDIDATES).subquery()
-    # The words as typed count again, so a case with the user's own word ranks above one found only
-    # through a synonym or the DX vocabulary (a lower weight for the expansions).
-    exact_text = search.build_tsquery(f.q)[0] if f.q.strip() else ""
+    # Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
+    # a case with the user's own word ranks above one found through a strict synonym, and that above
+    # one found only through a near synonym.
     rank_expr: Any = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1)
-    if exact_text and exact_text != tsq_text:
-        rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam("exact", exact_text), TSQUERY), 1)
+    for n, tier in enumerate(expanded.rank_tiers() if expanded else []):
+        rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", tier), TSQUERY), 1)
     rank = rank_expr.label("rank")
     strong = db.session.execute(select(cand.c.id, rank).order_by(
         rank.desc(), cand.c.published_at.desc(), cand.c.id.desc())).all()
@@ -272,11 +275,16 @@ def _relevance_page(f: Filters, tsq_text: str, offset: int, per_page: int, rank_
     return ids
 
 
-def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]]) -> list[Hit]:
+def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]],
+               expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
     if not ids:
         return []
-    rows = db.session.execute(select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id)
-                              .where(Entry.id.in_(ids))).all()
+    stmt = select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id).where(Entry.id.in_(ids))
+    explain = expanded is not None and bool(expanded.alternatives)
+    if explain:
+        # Same statement: the page's rows bring their lexemes to say which synonym matched.
+        stmt = stmt.options(undefer(Entry.search_vector))
+    rows = db.session.execute(stmt).all()
     by_id = {entry.id: (entry, tenant) for entry, tenant in rows}
     hits = []
     for entry_id in ids:
@@ -293,7 +301,8 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
                         snip = other
                         break
         title = search.mark_terms(entry.title, terms) if terms else []
-        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title))
+        via = thesaurus.synonym_matches(expanded, entry.search_vector) if explain and expanded else []
+        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title, via))
     return hits
 
 
@@ -303,7 +312,8 @@ OWN_CASE_FILTERS = ("draft", "proposed", "approved", "changes_requested")
 
 def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE, state: str = "") -> Result:
     """The municipality's own cases, by relevance when a query is given, else most recently updated."""
-    tsq_text, terms = search.build_tsquery(q, synonym_table()) if q.strip() else ("", [])
+    expanded = expand_query(q) if q.strip() else None
+    tsq_text, terms = (expanded.tsquery, expanded.terms) if expanded else ("", [])
     if q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     conditions: list[Any] = [Case.tenant_id == tenant_id]

@@ -14,7 +14,6 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from kernel.text import fold_kana
@@ -180,20 +179,6 @@ def synonym_map(groups: Iterable[Sequence[str]]) -> dict[tuple[str, ...], list[t
                 if other not in bucket:
                     bucket.append(other)
     return table
-
-
-_VOCABULARY = Path(__file__).parent / "data" / "dx_vocabulary.tsv"
-
-
-@lru_cache(maxsize=1)
-def dx_vocabulary() -> tuple[tuple[str, ...], ...]:
-    """The municipal-DX vocabulary shipped with the code: groups of terms staff use for one thing."""
-    groups = []
-    for line in _VOCABULARY.read_text(encoding="utf-8").splitlines():
-        terms = tuple(t.strip() for t in line.split("\t") if t.strip())
-        if terms and not terms[0].startswith("#") and len(terms) > 1:
-            groups.append(terms)
-    return tuple(groups)
 
 
 # Words people add to a query that say nothing about the case ("…の事例", "…の方法を知りたい"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from casebook import queries, search
+from casebook import queries, search, thesaurus
 from kernel.extensions import db
 from tenants.context import bind_tenant
 
@@ -187,7 +187,7 @@ def test_facets_show_fifteen_values_and_a_more_link_without_script(client, login
 
 
 def test_dx_vocabulary_widens_the_query_below_the_exact_word(bound) -> None:  # type: ignore[no-untyped-def]
-    assert len(search.dx_vocabulary()) >= 80 and all(len(g) > 1 for g in search.dx_vocabulary())
+    assert len(thesaurus.dx_vocabulary()) >= 80 and all(len(g) > 1 for g in thesaurus.dx_vocabulary())
     cloud = set(_ids("ガバメントクラウド"))
     assert cloud and cloud <= set(_ids("ガバクラ"))  # nobody wrote the abbreviation in the corpus
     assert set(_ids("LGWAN")) <= set(_ids("総合行政ネットワーク"))
