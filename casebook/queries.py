@@ -30,20 +30,39 @@ FACETS_SHOWN = 15  # values of a facet shown before its "more" link
 SORTS = ("relevance", "newest", "adopted")
 
 
+FACETS = ("theme", "tool", "kind", "region", "fiscal_year", "stage")
+MAX_VALUES = 20  # values chosen per facet (a longer list is cut: each becomes a condition)
+
+
 @dataclass
 class Filters:
+    """A search: its words, the chosen facet values (OR within a facet, AND across facets), sort, page."""
+
     q: str = ""
-    theme: str = ""
-    tool: str = ""
-    kind: str = ""
-    region: str = ""
-    fiscal_year: Optional[int] = None
-    stage: str = ""
+    theme: list[str] = field(default_factory=list)
+    tool: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    fiscal_year: list[int] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
     sort: str = "relevance"
     page: int = 1
 
+    def __post_init__(self) -> None:
+        # One value may be given as such (Filters(theme="窓口")): it is that facet's only value.
+        for name in FACETS:
+            value = getattr(self, name)
+            if value is None or value == "":
+                setattr(self, name, [])
+            elif not isinstance(value, list):
+                setattr(self, name, [value])
+
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in ("", None) and k not in ("sort", "page")}
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None, []) and k not in ("sort", "page")}
+
+    def chosen(self) -> list[tuple[str, str]]:
+        """Every chosen (facet, value), in the facets' order."""
+        return [(name, str(value)) for name in FACETS for value in getattr(self, name)]
 
 
 @dataclass
@@ -72,20 +91,25 @@ class Result:
 
 
 def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
-    """Filters from query-string arguments; invalid values are dropped with a message."""
+    """Filters from query-string arguments (a facet may be repeated); invalid values are dropped with a message."""
     errors: dict[str, str] = {}
     f = Filters()
     f.q = str(args.get("q", "") or "")[:200]
-    for name in ("theme", "tool", "kind", "region", "stage"):
-        setattr(f, name, str(args.get(name, "") or "")[:100])
-    if f.stage and f.stage not in STAGES:
+
+    def values(name: str) -> list[str]:
+        given = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
+        return list(dict.fromkeys(str(v)[:100] for v in given if v not in ("", None)))[:MAX_VALUES]
+
+    for name in ("theme", "tool", "kind", "region"):
+        setattr(f, name, values(name))
+    stages = values("stage")
+    f.stage = [s for s in stages if s in STAGES]
+    if len(f.stage) < len(stages):
         errors["stage"] = _("The stage given is not valid.")
-        f.stage = ""
-    year = str(args.get("fiscal_year", "") or "")
-    if year:
+    for year in values("fiscal_year"):
         number = parse_whole(year)
         if number is not None and 1900 < number < 2200:
-            f.fiscal_year = number
+            f.fiscal_year.append(number)
         else:
             errors["fiscal_year"] = _("Give the fiscal year as a four-digit Western year.")
     sort = str(args.get("sort", "") or "relevance")
@@ -116,25 +140,32 @@ def _tsquery(text: str) -> Any:
     return cast(bindparam("tsq", text), TSQUERY)
 
 
-def _entry_conditions(f: Filters, tsq: Any) -> list[Any]:
+def _facet_condition(f: Filters, name: str) -> Any:
+    """The condition of one facet's chosen values (any of them), None when none is chosen."""
+    chosen = getattr(f, name)
+    if not chosen:
+        return None
+    if name == "theme":
+        return Entry.themes.overlap(chosen)  # && : served by the GIN index on themes
+    if name == "tool":
+        return Entry.tools.overlap(chosen)
+    if name == "fiscal_year":
+        return Entry.fiscal_year.in_(chosen)
+    if name == "stage":
+        return Entry.stage.in_(chosen)
+    column = Tenant.kind if name == "kind" else Tenant.region
+    return Entry.source_tenant_id.in_(select(Tenant.code).where(column.in_(chosen)))
+
+
+def _entry_conditions(f: Filters, tsq: Any, *, without: str = "") -> list[Any]:
+    """The search's conditions; ``without`` leaves one facet's out (to count that facet's other values)."""
     conditions: list[Any] = [Entry.status == "published"]
     if tsq is not None:
         conditions.append(Entry.search_vector.op("@@")(tsq))
-    if f.theme:
-        conditions.append(Entry.themes.contains([f.theme]))
-    if f.tool:
-        conditions.append(Entry.tools.contains([f.tool]))
-    if f.fiscal_year is not None:
-        conditions.append(Entry.fiscal_year == f.fiscal_year)
-    if f.stage:
-        conditions.append(Entry.stage == f.stage)
-    if f.kind or f.region:
-        tenants = select(Tenant.code)
-        if f.kind:
-            tenants = tenants.where(Tenant.kind == f.kind)
-        if f.region:
-            tenants = tenants.where(Tenant.region == f.region)
-        conditions.append(Entry.source_tenant_id.in_(tenants))
+    for name in FACETS:
+        condition = _facet_condition(f, name) if name != without else None
+        if condition is not None:
+            conditions.append(condition)
     return conditions
 
 
@@ -148,38 +179,49 @@ def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
     return _capped(int(db.session.scalar(select(func.count()).select_from(sub)) or 0))
 
 
-def _first_matches(conditions: list[Any], with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+def _first_matches(f: Filters, tsq: Any, with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     """How many entries match (up to COUNT_CAP + 1) and the facet counts over the first FACET_CAP.
 
     ONE statement: each statement with ``@@`` builds the GIN bitmap of every matching row whatever
     its LIMIT, which at national scale is most of a search's time for a common word, so the count
     and the facets share one scan. The facets are counted in PostgreSQL (a few dozen rows come
-    back, not five hundred).
+    back, not five hundred). A facet with chosen values is counted over the matches of the other
+    facets' conditions (its own left out), so its other values show what adding them (OR) would
+    find; only such a facet costs a scan of its own.
     """
-    sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
-        .where(*conditions).limit(COUNT_CAP + 1).subquery()
+    conditions = _entry_conditions(f, tsq)
     if not with_facets:
+        sub = select(Entry.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
         return int(db.session.scalar(select(func.count()).select_from(sub)) or 0), {}
-    m = select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
-        .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte("m")
-    counted = m.c.n <= FACET_CAP
 
-    def per_value(name: str, value: Any, *joined: Any) -> Any:
+    def first(conds: list[Any], name: str, limit: int) -> Any:
+        sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
+            .where(*conds).limit(limit).subquery()
+        return select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
+            .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte(name)
+
+    def per_value(m: Any, name: str) -> Any:
+        joined: Any = None
+        if name in ("theme", "tool"):
+            joined = func.unnest(m.c.themes if name == "theme" else m.c.tools).table_valued("value").render_derived()
+            value = joined.c.value
+        else:
+            value = m.c[name]
         stmt = select(literal(name).label("facet"), cast(value, Text).label("value"), func.count().label("n"))
         stmt = stmt.select_from(m)
-        for fn in joined:
-            stmt = stmt.join(fn, true())
-        return stmt.where(counted, value.is_not(None)).group_by(value)
+        if joined is not None:
+            stmt = stmt.join(joined, true())
+        return stmt.where(m.c.n <= FACET_CAP, value.is_not(None)).group_by(value)
 
-    themes = func.unnest(m.c.themes).table_valued("value").render_derived()
-    tools = func.unnest(m.c.tools).table_valued("value").render_derived()
-    parts: list[Any] = [select(literal("_total"), cast(None, Text), func.count()).select_from(m),
-             per_value("theme", themes.c.value, themes), per_value("tool", tools.c.value, tools),
-             per_value("kind", m.c.kind), per_value("region", m.c.region),
-             per_value("fiscal_year", m.c.fiscal_year), per_value("stage", m.c.stage)]
+    m = first(conditions, "m", COUNT_CAP + 1)
+    parts: list[Any] = [select(literal("_total"), cast(None, Text), func.count()).select_from(m)]
+    for name in FACETS:
+        source = m
+        if getattr(f, name):
+            source = first(_entry_conditions(f, tsq, without=name), f"m_{name}", FACET_CAP)
+        parts.append(per_value(source, name))
     total = 0
-    counts: dict[str, list[tuple[str, int]]] = {k: [] for k in ("theme", "tool", "kind", "region", "fiscal_year",
-                                                                 "stage")}
+    counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
     rows: list[tuple[str, str, int]] = [tuple(r) for r in db.session.execute(union_all(*parts))]  # type: ignore[misc]
     for facet, value, n in rows:
         if facet == "_total":
@@ -220,7 +262,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     if tsq is not None and not any_word:
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
-    matched, facets = _first_matches(conditions, with_facets)
+    matched, facets = _first_matches(f, tsq, with_facets)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases

@@ -14,6 +14,7 @@ from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, Comme
 from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
+from casebook.views.links import SearchLinks
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.views import show_refusal
@@ -35,11 +36,9 @@ def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
 def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
     result = queries.search_casebook(filters)
-    # Each chosen filter can be removed on its own: the page's arguments without that one.
-    without = {name: {k: v for k, v in request.args.items() if k not in (name, "page")}
-               for name in filters.active() if name != "q"}
+    # Each chosen value can be removed on its own: the page's arguments without that one value.
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
-                           facets_shown=queries.FACETS_SHOWN, without=without)
+                           facets_shown=queries.FACETS_SHOWN, links=SearchLinks(request.args))
 
 
 @bp.get("/casebook/export.xlsx")

@@ -197,15 +197,62 @@ def test_dx_vocabulary_widens_the_query_below_the_exact_word(bound) -> None:  # 
     assert exact and widened[0] in exact
 
 
-def test_each_chosen_filter_is_removed_on_its_own(client, login_as) -> None:  # type: ignore[no-untyped-def]
+def _remove_links(page: str) -> list[tuple[str, str, str]]:
+    """(facet, href, accessible name) of every chip's ✕ link on a page."""
     import html
     import re
 
+    return [(m.group(2), html.unescape(m.group(1)), html.unescape(m.group(3))) for m in re.finditer(
+        r'<a href="([^"]+)" class="chip__remove" data-testid="remove-(\w+)" aria-label="([^"]+)">✕</a>', page)]
+
+
+def test_each_chosen_filter_is_removed_on_its_own(client, login_as) -> None:  # type: ignore[no-untyped-def]
     login_as("member")
     page = client.get("/casebook?q=窓口&kind=special_ward&stage=implemented&sort=newest").get_data(as_text=True)
-    links = {m.group(2): html.unescape(m.group(1)) for m in re.finditer(
-        r'<a href="([^"]+)" data-testid="remove-(\w+)">', page)}
+    links = {name: href for name, href, _label in _remove_links(page)}
     assert set(links) == {"kind", "stage"}
     assert "kind=" not in links["kind"] and "stage=implemented" in links["kind"] and "sort=newest" in links["kind"]
     assert "stage=" not in links["stage"] and "kind=special_ward" in links["stage"]
     assert "q=" in links["kind"] and "q=" in links["stage"]  # the words stay
+
+
+def test_several_values_of_one_facet_are_or_and_facets_are_and(bound) -> None:  # type: ignore[no-untyped-def]
+    from casebook.models import Entry
+    from tenants.models import Tenant
+
+    rows = db.session.execute(db.select(Entry, Tenant.kind).join(Tenant, Tenant.code == Entry.source_tenant_id)
+                              .where(Entry.status == "published")).all()
+    themes = queries.search_casebook(queries.Filters(), with_facets=True).facets["theme"]
+    first, second = themes[0][0], themes[1][0]
+    either = queries.search_casebook(queries.Filters(theme=[first, second]), per_page=100, with_facets=True)
+    expected = {e.id for e, _k in rows if first in e.themes or second in e.themes}
+    assert either.total == len(expected) > themes[0][1]
+    assert {h.entry.id for h in either.hits} == expected
+    wards = queries.search_casebook(queries.Filters(theme=[first, second], kind="special_ward"), per_page=100,
+                                    with_facets=True)
+    assert {h.entry.id for h in wards.hits} == {e.id for e, k in rows if e.id in expected and k == "special_ward"}
+    # A facet with a chosen value still lists its other values, counted without its own condition
+    # (what adding them would find), while the other facets count the result itself.
+    kinds = dict(wards.facets["kind"])
+    assert kinds["special_ward"] == wards.total and len(kinds) > 1
+    assert kinds["city"] == sum(1 for e, k in rows if e.id in expected and k == "city")
+    stages = dict(wards.facets["stage"])
+    assert sum(stages.values()) == wards.total
+
+
+def test_chosen_values_show_as_chips_each_removable(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import parse_qs, urlsplit
+
+    login_as("member")
+    themes = client.get("/casebook").get_data(as_text=True)
+    assert "OR" in themes and "AND" in themes  # the page says how values combine
+    page = client.get("/casebook?q=窓口&theme=住民サービス向上&theme=窓口改革&stage=implemented").get_data(as_text=True)
+    links = _remove_links(page)
+    assert [name for name, _h, _l in links] == ["theme", "theme", "stage"]
+    kept = [parse_qs(urlsplit(href).query) for _n, href, _l in links]
+    assert kept[0]["theme"] == ["窓口改革"] and kept[1]["theme"] == ["住民サービス向上"]
+    assert all(k["q"] == ["窓口"] for k in kept) and kept[2]["theme"] == ["住民サービス向上", "窓口改革"]
+    assert "stage" not in kept[2] and all(k["stage"] == ["implemented"] for k in kept[:2])
+    assert links[0][2] == "絞り込みを外す: テーマ: 住民サービス向上"  # each ✕ has its own accessible name
+    # The form keeps every chosen value, and a facet's value link adds to the chosen ones.
+    assert page.count('<input type="hidden" name="theme"') == 2

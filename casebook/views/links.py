@@ -1,0 +1,42 @@
+"""Links of the casebook search page: each keeps every other argument (repeated facet values included)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+
+class SearchLinks:
+    """URLs derived from the page's own query string (a MultiDict: a facet may be given several times)."""
+
+    def __init__(self, args: Any, endpoint: str = "casebook.casebook_index") -> None:
+        self._params: dict[str, list[str]] = {k: args.getlist(k) for k in args}
+        self._endpoint = endpoint
+
+    def _url(self, endpoint: str = "", **changes: list[str]) -> str:
+        params: dict[str, Any] = {k: v for k, v in {**self._params, **changes}.items() if v}
+        return url_for(endpoint or self._endpoint, **params)
+
+    def toggle(self, name: str, value: str) -> str:
+        """Adds the value to its facet's chosen ones (OR), or takes it away when chosen; back to page 1."""
+        chosen = self._params.get(name, [])
+        values = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        changes: dict[str, list[str]] = {name: values, "page": []}
+        return self._url("", **changes)
+
+    def more(self, name: str) -> str:
+        return self._url(more=[name])
+
+    def fewer(self) -> str:
+        return self._url(more=[])
+
+    def page(self, number: int) -> str:
+        return self._url(page=[str(number)])
+
+    def export(self) -> str:
+        return self._url("casebook.casebook_export", more=[])
+
+    def clear(self) -> str:
+        """The words and sort order kept, every chosen filter gone."""
+        kept: dict[str, Any] = {k: v for k, v in self._params.items() if k in ("q", "sort") and v}
+        return url_for(self._endpoint, **kept)
