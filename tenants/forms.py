@@ -14,11 +14,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice("member", _l("Member")), SelectChoice("tenant_admin", _l("Administrator")),
+            SelectChoice("judge", _l("Judge"))]
+
+
 class RolesForm(FlaskForm):
-    roles = MultiCheckboxField(_l("Roles"), choices=[
-        SelectChoice("member", _l("Member")), SelectChoice("tenant_admin", _l("Administrator")),
-        SelectChoice("judge", _l("Judge")),
-    ])
+    roles = MultiCheckboxField(_l("Roles"), choices=_role_choices())
+
+
+class InviteForm(FlaskForm):
+    """Invite a person: the service checks everything (its refusal is shown beside the field)."""
+
+    email = StringField(_l("E-mail"))
+    display_name = StringField(_l("Name"))
+    # Unknown values are refused by the service with a message naming them (not by WTForms' generic one).
+    roles = MultiCheckboxField(_l("Roles"), choices=_role_choices(), validate_choice=False, default=["member"])
+    language = SelectField(_l("Language of the mails"), choices=[
+        SelectChoice("ja", "日本語"), SelectChoice("en", "English")], validate_choice=False, default="ja")
 
 
 class AuditFilterForm(FlaskForm):

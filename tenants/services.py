@@ -117,33 +117,56 @@ def get_user(tenant_id: str, user_id: int) -> Optional[User]:
 def end_all_sessions(actor: User, user: User) -> int:
     """End every login session of a user of the actor's own tenant (a leaver, a lost laptop): effective
     at their next request; the ID tokens kept as logout hints go too. Audited; returns how many ended."""
-    from sqlalchemy import update
-
-    from tenants.models import AuthSession
-
     if user.tenant_id != actor.tenant_id:
         raise ServiceError(_("Users of another municipality cannot be changed."))
-    result = db.session.execute(
-        update(AuthSession).where(AuthSession.tenant_id == user.tenant_id, AuthSession.user_id == user.id,
-                                  AuthSession.ended_at.is_(None))
-        .values(ended_at=datetime.now(UTC), id_token_hint=None))
-    ended = int(getattr(result, "rowcount", 0) or 0)
+    ended = _end_sessions(user)
     audit.record("user.sessions_ended", "user", user.id, after={"sessions": ended})
     return int(ended)
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate or reactivate a user of the actor's own tenant (effective at their next request)."""
+    """Deactivate or reactivate a user of the actor's own tenant; a deactivation ends their sessions at once."""
     if user.tenant_id != actor.tenant_id:
         raise ServiceError(_("Users of another municipality cannot be changed."))
     if user.id == actor.id and not active:
         raise ServiceError(_("You cannot deactivate yourself."))
     if user.is_active == active:
         return
+    if not active and Role.TENANT_ADMIN.value in user.roles and _active_admins(user.tenant_id) <= 1:
+        # Nobody could manage the municipality's users any more (only the operators' CLI could help).
+        raise ServiceError(_("%(name)s is the last active administrator of the municipality and cannot be "
+                             "deactivated.", name=user.display_name))
     user.is_active = active
     db.session.flush()
+    after: dict[str, object] = {"is_active": active}
+    if not active:
+        # The loader refuses an inactive user anyway; ending the server sessions too keeps the session list
+        # true and drops the ID tokens kept as logout hints.
+        after["sessions_ended"] = _end_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", "user", user.id,
-                 before={"is_active": not active}, after={"is_active": active})
+                 before={"is_active": not active}, after=after)
+
+
+def _active_admins(tenant_id: str) -> int:
+    from sqlalchemy import func
+
+    return int(db.session.scalar(
+        select(func.count()).select_from(User).join(
+            Membership, (Membership.tenant_id == User.tenant_id) & (Membership.user_id == User.id))
+        .where(User.tenant_id == tenant_id, User.is_active.is_(True), Membership.role == Role.TENANT_ADMIN.value)
+    ) or 0)
+
+
+def _end_sessions(user: User) -> int:
+    from sqlalchemy import update
+
+    from tenants.models import AuthSession
+
+    result = db.session.execute(
+        update(AuthSession).where(AuthSession.tenant_id == user.tenant_id, AuthSession.user_id == user.id,
+                                  AuthSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC), id_token_hint=None))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 ASSIGNABLE_BY_TENANT_ADMIN = {Role.MEMBER.value, Role.TENANT_ADMIN.value, Role.JUDGE.value}

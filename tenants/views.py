@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kernel.errors import ServiceError
+from kernel.views import act, show_refusal
 from tenants import bp
 from tenants.audit_queries import PAGE_SIZE, AuditFilter, search_audit
 from tenants.auth import not_found_or_denied, require_login, require_permission
-from tenants.forms import AuditFilterForm, RolesForm
+from tenants.forms import AuditFilterForm, InviteForm, RolesForm
+from tenants.invitations import invite_user, sso_issuer
 from tenants.models import User
 from tenants.roles import Permission
 from tenants.services import end_all_sessions, get_user, list_users, set_active, set_roles
@@ -73,20 +75,48 @@ def user_end_sessions(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("tenants.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.route("/users/invite", methods=["GET", "POST"])
 @require_permission(Permission.TENANT_MANAGE_USERS)
-def user_set_active(user_id: int) -> ResponseReturnValue:
-    user = _load_user(user_id)
-    wanted = request.form.get("active")
+def user_invite() -> ResponseReturnValue:
+    """Invite a person to the admin's own municipality (account made now, mail after the commit)."""
+    form = InviteForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = invite_user(current_user, form.email.data or "", form.display_name.data or "",
+                                   set(form.roles.data or []), form.language.data or "ja")
+            except ServiceError as error:
+                show_refusal(error, form)
+                status = 400
+            else:
+                flash(_("%(name)s was invited; the invitation mail is on its way.", name=user.display_name),
+                      "success")
+                return redirect(url_for("tenants.user_detail", user_id=user.id))
+        else:
+            status = 400
+    sso_ready = sso_issuer(current_user.tenant_id) is not None
+    return render_template("tenants/user_invite.html", form=form, sso_ready=sso_ready), status
+
+
+def _wanted_active() -> bool:
+    wanted = request.values.get("active")
     if wanted not in ("0", "1"):
         abort(400)
-    try:
-        set_active(current_user, user, wanted == "1")
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("tenants.user_detail", user_id=user.id))
-    flash(_("The account was reactivated.") if wanted == "1" else _("The account was deactivated."), "success")
-    return redirect(url_for("tenants.user_detail", user_id=user.id))
+    return wanted == "1"
+
+
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
+@require_permission(Permission.TENANT_MANAGE_USERS)
+def user_set_active(user_id: int) -> ResponseReturnValue:
+    """GET: the confirmation page (a plain form, no script needed); POST: deactivate or reactivate."""
+    user = _load_user(user_id)
+    active = _wanted_active()
+    if request.method == "GET":
+        return render_template("tenants/user_confirm_active.html", user=user, active=active)
+    done = _("The account was reactivated.") if active else _("The account was deactivated; its sessions ended.")
+    back = url_for("tenants.user_detail", user_id=user.id)
+    return act(lambda: set_active(current_user, user, active), done, back)
 
 
 @bp.get("/audit")

@@ -508,18 +508,25 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
 def _link_allowed(provider: SsoProvider, user: User, email: str, claims: dict[str, Any]) -> str:
     """Whether an existing account (same e-mail, no identity yet) may be linked to this login; how.
 
-    Only (1) an account an administrator pre-provisioned for this very issuer, or (2) one whose e-mail
+    Only (1) an account an administrator pre-provisioned (or invited) for this very issuer, when the provider
+    verified the address or its domain is verified for the tenant, or (2) one whose e-mail
     domain the operators verified for the tenant, with a verified address, holding no TMG-only role.
     A tenant's own IdP vouching for an address is not enough: its admin could point the settings at an
     IdP they control and take over any account of the tenant (the operator accounts of TMG included).
     """
     if user.subject is not None:
         raise SsoError("account_conflict", f"user {user.id} is linked to another identity")
+    domain = email.rsplit("@", 1)[1]
     if user.issuer is not None:
         if user.issuer != provider.issuer:
             raise SsoError("account_conflict", f"user {user.id} is expected at another issuer")
+        # Prepared (invited) for this issuer: the e-mail claim is what picks the account, so it must be one the
+        # provider verified — or in a domain the operators verified for the tenant (its policy: the provider is
+        # authoritative there, e.g. Entra ID, which sends no email_verified). Otherwise an identity whose
+        # address is self-asserted would take over an invited account before its owner logs in.
+        if claims.get("email_verified") is not True and domain not in (provider.verified_domains or []):
+            raise SsoError("link_not_allowed", f"user {user.id}: prepared, but e-mail not verified by the provider")
         return "pre-provisioned"
-    domain = email.rsplit("@", 1)[1]
     if claims.get("email_verified") is not True:
         raise SsoError("link_not_allowed", f"user {user.id}: e-mail not verified by the provider")
     if domain not in (provider.verified_domains or []):
