@@ -35,6 +35,7 @@ class Result:
     measured: bool = True
     statements: int | None = None  # SQL statements of one request (in-process, same data)
     sql_ms: float | None = None  # their summed time, client side
+    round_trips: int | None = None  # round trips to PostgreSQL of one request (statements, BEGIN, COMMIT)
     request_ms: float | None = None  # the whole request in-process (no HTTP, no contention with wrk)
 
     @classmethod
@@ -98,6 +99,7 @@ def profile_page(db: BenchDatabase, result: Result, page: Page, judge_email: str
     best = min(runs, key=lambda r: r["request_ms"])
     result.statements = len(best["statements"])
     result.sql_ms = sum(ms for _s, ms in best["statements"])
+    result.round_trips = best["round_trips"]
     result.request_ms = best["request_ms"]
 
 
@@ -127,11 +129,13 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
         sess.update(saved)
     statements: list[tuple[str, float]] = []
     started: dict[int, float] = {}
+    trips = RoundTrips()
 
     with app.app_context():
         engine = sqla.engine
 
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        trips.before_statement(cursor.connection)
         started[id(cursor)] = time.perf_counter()
 
     def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -142,6 +146,7 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
     client.get(path)  # warm
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    trips.listen(engine)
     try:
         t0 = time.perf_counter()
         response = client.get(path)
@@ -149,10 +154,55 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
+        trips.remove(engine)
     with app.app_context():
         sqla.engine.dispose()
     return {"tenant": tenant, "status": response.status_code, "request_ms": total, "statements": statements,
-            "client": client}
+            "round_trips": trips.count, "client": client}
+
+
+class RoundTrips:
+    """Round trips to PostgreSQL, counted at the driver: each statement sent, and the BEGIN, COMMIT and
+    ROLLBACK that psycopg2 sends on its own (BEGIN before the first statement of a transaction, unless the
+    connection is in autocommit; COMMIT/ROLLBACK only when a transaction is open). A deterministic measure,
+    unlike timings on a shared machine."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def before_statement(self, dbapi_connection: Any) -> None:
+        import psycopg2.extensions as ext
+
+        if not dbapi_connection.autocommit and dbapi_connection.status == ext.STATUS_READY:
+            self.count += 1  # psycopg2's own BEGIN
+        self.count += 1
+
+    def _ending(self, conn: Any, *_args: Any) -> None:
+        import psycopg2.extensions as ext
+
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is not None and dbapi_connection.status == ext.STATUS_BEGIN:
+            self.count += 1
+
+    def _reset(self, dbapi_connection: Any, *_args: Any) -> None:
+        import psycopg2.extensions as ext
+
+        if dbapi_connection.status == ext.STATUS_BEGIN:
+            self.count += 1  # the pool's rollback on return
+
+    def listen(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        event.listen(engine, "commit", self._ending)
+        event.listen(engine, "rollback", self._ending)
+        event.listen(engine.pool, "reset", self._reset)
+
+    def remove(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        event.remove(engine, "commit", self._ending)
+        event.remove(engine, "rollback", self._ending)
+        event.remove(engine.pool, "reset", self._reset)
 
 
 def explain_ms(cur: Any, sql: str) -> float:

@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     db = BenchDatabase.prepare(server, f"yokoten_t{args.tenants}_{args.cases_per_tenant}_{schema_fingerprint()}",
                                args.tenants, args.cases_per_tenant)
     captured = capture_statements(db, args.path, args.email_like)
-    print(f"one request: {captured['request_ms']:.2f} ms, {len(captured['statements'])} statements")
+    print(f"one request: {captured['request_ms']:.2f} ms, {len(captured['statements'])} statements, "
+          f"{captured['round_trips']} round trips to PostgreSQL")
     for text, ms in captured["statements"]:
         print(f"  {ms:6.2f} ms  {' '.join(text.split())[:160]}")
     client, path = captured["client"], args.path

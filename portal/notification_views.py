@@ -4,7 +4,7 @@ Thin views over kernel.notifications; the unread count of the header comes from 
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
              if key in AREA_LABELS]
     return render_template("notifications/index.html", rows=rows, areas=areas, area=area, unread_only=unread_only,
                            page=page, has_next=len(items) > PAGE, action=ActionForm(),
-                           unread=service.unread_count(current_user.tenant_id, current_user.id))
+                           unread=service.cached_unread_count(current_user.tenant_id, current_user.id))
 
 
 @bp.get("/<int:notification_id>")
@@ -102,12 +102,10 @@ def settings() -> ResponseReturnValue:
 
 
 def unread_badge() -> int:
-    """The header's unread count (one indexed count per page, cached for the request)."""
+    """The header's unread count (read by the session check's own statement, cached for the request)."""
     if not current_user.is_authenticated:
         return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = service.unread_count(current_user.tenant_id, current_user.id)
-    return int(g.unread_notifications)
+    return service.cached_unread_count(current_user.tenant_id, current_user.id)
 
 
 def init_app(app: Flask) -> None:

@@ -16,12 +16,14 @@ from typing import Any, NoReturn, Optional, TypeVar
 
 from flask import abort, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from kernel import audit
 from kernel.api import MUTATING, api_error
 from kernel.extensions import csrf, db, login_manager
+from kernel.notifications.models import Notification
+from kernel.notifications.service import set_unread_count
 from tenants.context import bind_tenant
 from tenants.models import AuthSession, User
 from tenants.roles import Permission
@@ -31,10 +33,18 @@ from tenants.tokens import API_PREFIX, authenticate, required_scope
 F = TypeVar("F", bound=Callable[..., Any])
 _TOUCH_EVERY = timedelta(seconds=60)
 
+# The header's unread-notification count, read in the session check's own statement: every page shows it,
+# and a statement of its own would be a round trip more on every request (issue 25.5).
+_UNREAD = (
+    select(func.count()).select_from(Notification)
+    .where(Notification.tenant_id == AuthSession.tenant_id, Notification.user_id == AuthSession.user_id,
+           Notification.read_at.is_(None))
+    .scalar_subquery()
+)
 # The session check runs on every request: its statement is built once (with bind parameters) rather
 # than per request, which saves SQLAlchemy's construction work; the compiled form is cached anyway.
 _SESSION_CHECK = (
-    select(AuthSession, User)
+    select(AuthSession, User, _UNREAD)
     .join(User, (User.tenant_id == AuthSession.tenant_id) & (User.id == AuthSession.user_id))
     .options(joinedload(User.memberships))
     .where(AuthSession.tenant_id == bindparam("tenant"), AuthSession.id == bindparam("session_hash"))
@@ -89,7 +99,7 @@ def _load_from_session() -> Optional[User]:
     # undone below unless the server-side session really belongs to that user.
     bind_tenant(tenant_id, claimed if isinstance(claimed, int) else None)
     row = db.session.execute(_SESSION_CHECK, {"tenant": tenant_id, "session_hash": _hash(secret)}).unique().first()
-    auth, user = (row[0], row[1]) if row is not None else (None, None)
+    auth, user, unread = (row[0], row[1], row[2]) if row is not None else (None, None, 0)
     now = datetime.now(UTC)
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
@@ -113,6 +123,7 @@ def _load_from_session() -> Optional[User]:
     if now - auth.last_seen_at > _TOUCH_EVERY:
         auth.last_seen_at = now
     g.auth_session = auth
+    set_unread_count(int(unread or 0))
     return user
 
 

@@ -5,11 +5,14 @@ import pytest
 
 
 @pytest.mark.parametrize(("who", "path", "limit"), [
-    # The dashboard: the session, the counts, and one statement per "waiting for you" provider (casebook
-    # approvals and questions, support surveys, workload departments, community actions).
-    ("member", "/", 9),
-    ("tenant_admin", "/admin/users", 10),
-    ("tenant_admin", "/admin/audit", 10),
+    # The dashboard: the session (with the header's unread count), the counts, and one statement per
+    # "waiting for you" provider (casebook approvals and questions, support surveys, workload departments,
+    # community actions).
+    ("member", "/", 8),
+    # The lightest page: the session check (with the unread count) and the person's tokens.
+    ("member", "/profile/", 2),
+    ("tenant_admin", "/admin/users", 9),
+    ("tenant_admin", "/admin/audit", 9),
 ])
 def test_page_statement_budget(client, login_as, count_queries, who, path, limit) -> None:  # type: ignore[no-untyped-def]
     login_as(who)
@@ -32,3 +35,6 @@ def test_session_check_is_one_binding_and_one_statement(client, login_as, count_
     assert len(bindings) == 1, "\n".join(statements)
     assert len(session_reads) == 1, "\n".join(statements)
     assert not [s for s in statements if s.lstrip().startswith("SELECT memberships")], "\n".join(statements)
+    # The header's unread count is part of the session check, not a statement of its own.
+    assert not [s for s in statements if "FROM notifications" in s and "auth_sessions" not in s], \
+        "\n".join(statements)

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
@@ -52,6 +52,8 @@ def notify(kind: str, *, url: str = "", actor: Optional[Recipient] = None, **par
                 db.session.add(note)
                 told += 1
             db.session.flush()
+    if told:
+        _forget_unread_count()
     return told
 
 
@@ -135,6 +137,32 @@ def unread_count(tenant_id: str, user_id: int) -> int:
         Notification.read_at.is_(None))) or 0)
 
 
+# The header's count of the request's own person, cached for the request. The session check reads it in its
+# statement (tenants.auth) and stores it here; whatever changes a person's unread notifications in the
+# request forgets it, so the header then counts again instead of showing a stale figure.
+_UNREAD_CACHE = "unread_notifications"
+
+
+def set_unread_count(count: int) -> None:
+    """Remember the request's person's unread count (read by the session check)."""
+    if has_request_context():
+        setattr(g, _UNREAD_CACHE, count)
+
+
+def cached_unread_count(tenant_id: str, user_id: int) -> int:
+    """The request's person's unread count: remembered for the request, counted when not known."""
+    if not has_request_context():
+        return unread_count(tenant_id, user_id)
+    if _UNREAD_CACHE not in g:
+        setattr(g, _UNREAD_CACHE, unread_count(tenant_id, user_id))
+    return int(getattr(g, _UNREAD_CACHE))
+
+
+def _forget_unread_count() -> None:
+    if has_request_context():
+        g.pop(_UNREAD_CACHE, None)
+
+
 def notifications_of(tenant_id: str, user_id: int, *, unread_only: bool = False, area: str = "",
                      limit: int = 50, offset: int = 0) -> list[Notification]:
     """A person's notifications, newest first; ``area`` filters by the event kind's domain (e.g. "casebook")."""
@@ -161,6 +189,7 @@ def open_notification(tenant_id: str, user_id: int, notification_id: int) -> Opt
     if note is not None and note.read_at is None:
         note.read_at = datetime.now(UTC)
         db.session.flush()
+        _forget_unread_count()
     return note
 
 
@@ -169,6 +198,7 @@ def mark_all_read(tenant_id: str, user_id: int) -> int:
     result = db.session.execute(update(Notification).where(
         Notification.tenant_id == tenant_id, Notification.user_id == user_id,
         Notification.read_at.is_(None)).values(read_at=datetime.now(UTC)))
+    _forget_unread_count()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
