@@ -22,10 +22,15 @@ def normalise_pdf_text(text: str) -> str:
     return _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text.translate(_RADICAL_SUPPLEMENT))
 
 
-def page_pdf_text(page, path: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
-    """Open ``path`` in the (logged-in) page, print it to PDF, return (text of all pages, page count)."""
+def page_pdf_pages(page, path: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Open ``path`` in the (logged-in) page, print it to PDF, return the text of each page."""
     page.goto(path)
     page.emulate_media(media="print")
     data = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
-    reader = PdfReader(io.BytesIO(data))
-    return normalise_pdf_text("\n".join(p.extract_text() or "" for p in reader.pages)), len(reader.pages)
+    return [normalise_pdf_text(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
+
+
+def page_pdf_text(page, path: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """Open ``path`` in the (logged-in) page, print it to PDF, return (text of all pages, page count)."""
+    pages = page_pdf_pages(page, path)
+    return "\n".join(pages), len(pages)
