@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from casebook import curation, queries, services
+from casebook import curation, queries, services, suggest
 from casebook.models import CONTENT_FIELDS, Case, Entry
 from casebook.validation import ContentError, from_json
 from kernel.api import api_error, openapi, register_api_blueprint
@@ -89,8 +89,9 @@ def search_casebook() -> ResponseReturnValue:
     except ContentError as error:
         return api_error(400, error.message)
     result = queries.search_casebook(filters, per_page=limit, with_facets=False, with_snippets=True)
+    suggestions = suggest.did_you_mean(filters.q) if filters.q.strip() and result.total == 0 else []
     return jsonify({"total": result.total, "total_is_capped": result.capped, "page": result.page,
-                    "matched_all_words": not result.any_word,
+                    "matched_all_words": not result.any_word, "did_you_mean": suggestions,
                     "pages": result.pages, "results": [
                         {"id": h.entry.id, "external_id": h.entry.external_id, "title": h.entry.title,
                          "summary": h.entry.summary, "municipality": {"code": h.entry.source_tenant_id,

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casebook import search
-from casebook.models import CONTENT_FIELDS, SUPPORT_ORIGIN, Case, Entry, Submission, Synonym
+from casebook.models import CONTENT_FIELDS, SUPPORT_ORIGIN, Case, Entry, Submission, Synonym, VocabularyWord
 from casebook.rendering import find_pii
 from casebook.services import author_of
 from casebook.validation import check_content
@@ -102,6 +102,7 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
         entry.external_id = external_id
     entry.search_vector = search.content_vector(content)
     entry.rank_vector = search.rank_vector(content)
+    _remember_words(content)
     db.session.flush()
     submission.status = "published"
     submission.entry_id = entry.id
@@ -114,6 +115,22 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
     if submission.origin != "import":
         _tell_author("casebook.published", submission, actor_id, url=f"/casebook/{entry.id}")
     return entry
+
+
+def _remember_words(content: dict[str, Any]) -> None:
+    """Add the published copy's words (those of its rank vector) to the vocabulary "did you mean" draws on.
+
+    Only published content comes here, never a private case. Words are never removed: a suggestion is
+    checked against the published entries when it is offered, so a retired case's words are not shown.
+    """
+    from sqlalchemy.dialects.postgresql import insert
+
+    from casebook.suggest import vocabulary_words
+
+    words = vocabulary_words(content)
+    if words:
+        db.session.execute(insert(VocabularyWord).values(
+            [{"lexeme": lexeme, "surface": surface} for lexeme, surface in words.items()]).on_conflict_do_nothing())
 
 
 def _tell_author(kind: str, submission: Submission, actor_id: Optional[int], url: str = "") -> None:
@@ -135,6 +152,7 @@ def edit_entry(entry: Entry, actor_id: int, content: dict[str, Any]) -> None:
     entry.updated_at = datetime.now(UTC)
     entry.search_vector = search.content_vector(content)
     entry.rank_vector = search.rank_vector(content)
+    _remember_words(content)
     db.session.flush()
     audit.record("casebook.edit", "casebook_entry", entry.id, before={k: before[k] for k in changed},
                  after={k: content[k] for k in changed})

@@ -228,3 +228,12 @@ class Synonym(Model):
     terms: Mapped[list[str]] = mapped_column(ARRAY(Text))
     created_by: Mapped[Optional[int]] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VocabularyWord(Model):
+    """A word of the published casebook (never of a private case): what "did you mean" may offer."""
+
+    __tablename__ = "casebook_vocabulary"
+
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    surface: Mapped[str] = mapped_column(Text)

@@ -24,6 +24,10 @@ class SearchLinks:
         changes: dict[str, list[str]] = {name: values, "page": []}
         return self._url("", **changes)
 
+    def query(self, words: str) -> str:
+        """The same filters with other words (a "did you mean" suggestion); back to page 1."""
+        return self._url("", q=[words], page=[])
+
     def more(self, name: str) -> str:
         return self._url(more=[name])
 

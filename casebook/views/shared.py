@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from casebook import bp, community, curation, excel, queries
+from casebook import bp, community, curation, excel, queries, suggest
 from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, CommentForm, QuestionForm, SynonymForm
 from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
@@ -36,9 +36,12 @@ def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
 def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
     result = queries.search_casebook(filters)
+    # Nothing found for the words: the nearest words of the published casebook.
+    suggestions = suggest.did_you_mean(filters.q) if filters.q.strip() and result.total == 0 else []
     # Each chosen value can be removed on its own: the page's arguments without that one value.
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
-                           facets_shown=queries.FACETS_SHOWN, links=SearchLinks(request.args))
+                           facets_shown=queries.FACETS_SHOWN, links=SearchLinks(request.args),
+                           suggestions=suggestions)
 
 
 @bp.get("/casebook/export.xlsx")
@@ -62,7 +65,8 @@ def _entry_page(entry: Entry, status: int = 200, **forms: Any) -> ResponseReturn
         data={"status": mine.status, "outcome": mine.outcome} if mine else None)
     return render_template(
         "casebook/entry_detail.html", entry=entry, source=source, adopters=adopters, mine=mine, similar=similar,
-        questions=community.questions_of(entry), action=ActionForm(), adoption_form=adoption_form,
+        questions=community.questions_of(entry), action=ActionForm(),
+        related=suggest.related_entries(entry.id), adoption_form=adoption_form,
         question_form=forms.get("question_form") or QuestionForm(), answer_form=forms.get("answer_form")
         or AnswerForm(), answer_error=forms.get("answer_error"),
         can_answer=current_user.tenant_id == entry.source_tenant_id and current_user.can(Permission.CASES_WRITE_OWN),
