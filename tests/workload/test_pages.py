@@ -199,3 +199,26 @@ def test_demo_data_publishes_the_current_years_benchmark(app, client, login_as) 
     login_as("tenant_admin")
     rounds = client.get("/workload/").get_data(as_text=True)
     assert f"{year - 1}" in rounds or "令和" in rounds
+
+
+def test_the_template_of_a_department_reads_back_unchanged(app, client, login_as) -> None:  # type: ignore[no-untyped-def]
+    """Export → import → identical data (issue 18.3): a department's filled template, uploaded as it
+    came, changes none of its entries (hours, how they were entered, cases, paper share)."""
+    round_id, (citizens, _tax) = _own_round(app)
+
+    def entries() -> list[tuple[object, ...]]:
+        with app.app_context(), as_tenant(OWN_TENANT):
+            return [tuple(row) for row in db.session.execute(
+                select(Entry.standard_task_id, Entry.own_task_id, Entry.group_code, Entry.hours_per_year,
+                       Entry.entered_per, Entry.cases_per_year, Entry.paper_share)
+                .where(Entry.department_id == citizens).order_by(Entry.standard_task_id, Entry.own_task_id))]
+
+    login_as("member")
+    base = f"/workload/rounds/{round_id}/departments/{citizens}"
+    before = entries()
+    assert len(before) == 2
+    template = client.get(base + "/template.xlsx")
+    back = client.post(base + "/upload", data={"file": (io.BytesIO(template.data), "t.xlsx")},
+                       content_type="multipart/form-data")
+    assert back.status_code == 302
+    assert entries() == before
