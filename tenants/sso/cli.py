@@ -14,7 +14,7 @@ from kernel.errors import ServiceError
 from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.sso.crypto import SecretKeyError, rotate_secret
-from tenants.sso.models import SsoProvider
+from tenants.sso.models import SsoProvider, SsoStandbyProvider
 from tenants.sso.services import (
     ProviderSettings,
     expect_identity,
@@ -166,11 +166,18 @@ def rekey_command() -> None:
         with owner_session():
             for code in _configured_codes():
                 provider = get_provider(code)
-                if provider is None or not provider.client_secret_enc:
-                    continue
-                provider.client_secret_enc = rotate_secret(provider.client_secret_enc)
-                audit.record("sso.rekey", "sso_provider", code, tenant_id=code)
-                count += 1
+                if provider is not None and provider.client_secret_enc:
+                    provider.client_secret_enc = rotate_secret(provider.client_secret_enc)
+                    audit.record("sso.rekey", "sso_provider", code, tenant_id=code)
+                    count += 1
+                # The candidate and previous providers keep their secrets too (a switch or rollback uses them).
+                standbys = select(SsoStandbyProvider).where(SsoStandbyProvider.tenant_id == code)
+                for standby in db.session.scalars(standbys):
+                    if (standby.settings or {}).get("client_secret_enc"):
+                        standby.settings = {**standby.settings,
+                                            "client_secret_enc": rotate_secret(standby.settings["client_secret_enc"])}
+                        audit.record("sso.rekey", "sso_provider", f"{code}:{standby.slot}", tenant_id=code)
+                        count += 1
             db.session.flush()
     except SecretKeyError as error:
         raise click.ClickException(str(error)) from error

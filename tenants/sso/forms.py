@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -30,3 +31,15 @@ class SsoSettingsForm(FlaskForm):
                                          "overage)"), validators=[Optional(), Length(max=260)])
     roles_from_idp = BooleanField(_l("Roles follow the provider's groups at every login (else: managed in the portal "
                                      "after the first login)"), default=False)
+
+
+class RelinkForm(FlaskForm):
+    """The dry run (and its confirmation) of a re-link plan: by e-mail, or by an employee-id claim."""
+
+    mode = RadioField(_l("Re-link by"), choices=[
+        SelectChoice("email", _l("the e-mail address (the provider must send email_verified: true)")),
+        SelectChoice("claim", _l("an employee-id claim"))], default="email")
+    claim = StringField(_l("Name of the employee-id claim"), validators=[Optional(), Length(max=100)])
+    id_list = TextAreaField(_l("E-mail address and employee id, one account per line"),
+                            validators=[Optional(), Length(max=2_000_000)])
+    fingerprint = HiddenField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, ForeignKeyConstraint, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,6 +68,9 @@ class SsoLoginState(TenantOwned, Model):
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
+    # "login", or "test": an administrator's test login against the candidate provider (shows the
+    # claims received; nobody is logged in, nothing is linked).
+    purpose: Mapped[str] = mapped_column(String(10), server_default="login")
     next_url: Mapped[str] = mapped_column(String(2000), server_default="/")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -79,3 +82,40 @@ class SsoDirectoryEntry(Model):
 
     tenant_code: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SsoStandbyProvider(TenantOwned, Model):
+    """A provider beside the active one (tenant-owned, RLS): the ``candidate`` being set up and tested
+    before a switch, or the ``previous`` one kept disabled after a switch for a rollback.
+
+    ``settings`` holds the values of every settings column of ``SsoProvider`` (the secret still
+    encrypted), so that a switch moves a provider whole, whatever columns the settings gain.
+    """
+
+    __tablename__ = "sso_standby_providers"
+
+    tenant_id: Mapped[str] = mapped_column(String(6), ForeignKey("tenants.code"), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(10), primary_key=True)  # candidate | previous
+    settings: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    # Last successful test login (candidate): a switch needs one after the last change of the settings.
+    tested_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SsoRelinkPlan(TenantOwned, Model):
+    """An administrator's confirmed plan: this account re-links to the identity at ``issuer`` whose
+    verified claim carries ``value`` (e-mail with email_verified, or the named claim), at that
+    person's first login there. One row per account; ``linked_at`` once done."""
+
+    __tablename__ = "sso_relink_plans"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    claim: Mapped[str] = mapped_column(String(100))  # "" = the e-mail claim (email_verified required)
+    value: Mapped[str] = mapped_column(String(254))
+    planned_by: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    linked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -318,15 +318,17 @@ class PendingLogin:
     code_verifier: str
 
 
-def begin_login(tenant_code: str, next_url: str) -> PendingLogin:
-    """Remember a new login on the server: random state, nonce and PKCE verifier."""
+def begin_login(tenant_code: str, next_url: str, purpose: str = "login") -> PendingLogin:
+    """Remember a new login on the server: random state, nonce and PKCE verifier (``purpose`` "test": an
+    administrator's test login against the candidate provider)."""
     bind_tenant(tenant_code)
     now = datetime.now(UTC)
     db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
                                                    SsoLoginState.created_at < now - LOGIN_STATE_TTL))
     pending = PendingLogin(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64))
     db.session.add(SsoLoginState(tenant_id=tenant_code, state_hash=_hash(pending.state), nonce=pending.nonce,
-                                 code_verifier=pending.code_verifier, next_url=next_url[:2000], created_at=now))
+                                 code_verifier=pending.code_verifier, next_url=next_url[:2000], created_at=now,
+                                 purpose=purpose))
     db.session.flush()
     return pending
 
@@ -476,6 +478,11 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
                          after={"display_name": name}, tenant_id=tenant_code)
             user.display_name = name
         return user
+    from tenants.sso.migration import relink_at_login  # the re-link plans of a provider change
+
+    relinked = relink_at_login(provider, claims)
+    if relinked is not None:
+        return relinked
     if not email or "@" not in email:
         raise SsoError("email_missing", f"claim {provider.email_claim!r} missing")
     existing = db.session.scalar(select(User).where(User.tenant_id == tenant_code, User.email == email))

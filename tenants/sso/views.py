@@ -255,6 +255,10 @@ def callback(code: str) -> Any:
     row = consume_login(code, state)
     if row is None:
         return _refuse(code, SsoError("state_invalid", "state unknown, used or expired"))
+    if row.purpose == "test":  # an administrator's test of the candidate provider: nobody logs in
+        from tenants.sso.change_views import finish_test_login
+
+        return finish_test_login(code, row)
     returned_issuer = request.args.get("iss")
     provider = get_provider(code)
     if provider is None or not provider.is_enabled:
@@ -526,3 +530,6 @@ def _require_secret_key(app: Flask) -> None:
     if not keys:
         app.logger.warning("SSO_SECRET_KEY is not set or invalid: SSO client secrets can be neither stored nor "
                            "read, so SSO logins of confidential clients are refused (docs/sso.md).")
+
+
+from tenants.sso import change_views  # noqa: E402,F401  (the provider-change pages, on this blueprint)

@@ -63,3 +63,30 @@ def test_disabling_removes_the_municipality_from_the_picker(app, client, idp_a) 
     configure(app, OME, idp_a.url, is_enabled=False)
     assert 'href="/login/132055"' not in client.get("/login").get_data(as_text=True)
     assert client.get("/login/132055").status_code == 400
+
+
+@pytest.mark.parametrize("table", ["sso_standby_providers", "sso_relink_plans"])
+def test_provider_change_tables_are_per_tenant(app, app_role, table: str) -> None:  # type: ignore[no-untyped-def]
+    """The candidate/previous providers and the re-link plans (issue 23.3): one tenant neither sees nor
+    writes another's rows, also as the application role with raw SQL."""
+    insert = {"sso_standby_providers": "INSERT INTO sso_standby_providers (tenant_id, slot) VALUES (:t, 'candidate')",
+              "sso_relink_plans": "INSERT INTO sso_relink_plans (tenant_id, user_id, issuer, claim, value) "
+                                  "SELECT :t, id, 'https://idp', '', email FROM users WHERE tenant_id = :t LIMIT 1"}
+    with app_role.connect() as conn:
+        with conn.begin() as tx:
+            for code in (OME, KOTO):
+                _as(conn, code)
+                assert conn.execute(text(insert[table]), {"t": code}).rowcount == 1
+            _as(conn, OME)
+            assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == 1  # noqa: S608 (a table name of the parameter list)
+            assert conn.scalar(text(f"SELECT tenant_id FROM {table}")) == OME  # noqa: S608 (a table name of the parameter list)
+            assert conn.execute(text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": KOTO}).rowcount == 0  # noqa: S608 (a table name of the parameter list)
+            _as(conn, "")
+            assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0  # noqa: S608 (a table name of the parameter list)
+            tx.rollback()
+        with conn.begin() as tx:
+            _as(conn, OME)
+            with pytest.raises(DBAPIError):
+                conn.execute(text("INSERT INTO sso_standby_providers (tenant_id, slot) VALUES (:t, 'previous')"),
+                             {"t": KOTO})
+            tx.rollback()
