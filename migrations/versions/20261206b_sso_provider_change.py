@@ -1,7 +1,7 @@
 """SSO: a second provider (candidate / previous) and re-link plans (issue 23, point 3).
 
 Revision ID: 20261206b_sso_provider_change
-Revises: 20261206b_sso_groups_overage
+Revises: 20261206b_casebook_vocabulary
 Create Date: 2026-12-06
 
 ``sso_standby_providers``: the candidate provider a municipality tests before switching, and the
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.rls import enable_tenant_rls, grant_app
 
 revision = "20261206b_sso_provider_change"
-down_revision = "20261206b_sso_groups_overage"
+down_revision = "20261206b_casebook_vocabulary"
 branch_labels = None
 depends_on = None
 
