@@ -50,6 +50,23 @@ def _request_form(engagement: Engagement | None = None) -> RequestForm:
     return form
 
 
+# Pages that lead here with a request already half-written (the workload benchmark's 「支援を依頼する」)
+# pass its title and problem in the query string; nothing is saved until the person presses 保存.
+PREFILL_SOURCES = {"workload"}
+
+
+def _prefill(form: RequestForm) -> str | None:
+    """Fill the new request's title and problem from the link that led here; the source's name or None."""
+    title = " ".join((request.args.get("title") or "").split())[:200]
+    problem = (request.args.get("problem") or "")[:20000]
+    if title:
+        form.title.data = title
+    if problem.strip():
+        form.problem.data = problem
+    source = request.args.get("source")
+    return source if source in PREFILL_SOURCES and (title or problem.strip()) else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require_login
 def new() -> ResponseReturnValue:
@@ -57,7 +74,8 @@ def new() -> ResponseReturnValue:
     form = _request_form()
     if request.method == "GET":
         form.fill_token()
-        return render_template("support/request_form.html", form=form, engagement=None)
+        prefilled = _prefill(form)
+        return render_template("support/request_form.html", form=form, engagement=None, prefilled=prefilled)
     if form.validate_on_submit():
         try:
             engagement = request_services.create_request(current_user, _request_data(form), form.form_token.data)

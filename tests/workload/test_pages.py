@@ -1,7 +1,9 @@
 """Excel in and out, the benchmark page, the way from a gap to help, TMG's shared view, reminders."""
 from __future__ import annotations
 
+import html
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -112,6 +114,16 @@ def test_benchmark_shows_medians_with_five_peers_and_hides_with_four(app, client
     gaps = five.split('data-testid="gaps"')[1]
     assert 'href="/casebook?q=%E7%AA%93%E5%8F%A3"' in gaps
     assert 'href="/support/new?title=' in gaps and "source=workload" in gaps
+    # … and the support request opens filled in from the gap, saved only when the person presses 保存
+    def engagements() -> int:
+        with app.app_context(), as_tenant(OWN_TENANT):
+            return int(db.session.scalar(text("SELECT count(*) FROM support_engagements")) or 0)
+
+    before = engagements()
+    link = html.unescape(re.search(r'href="(/support/new\?[^"]+)"', gaps).group(1))  # type: ignore[union-attr]
+    form = client.get(link).get_data(as_text=True)
+    assert 'data-testid="prefilled"' in form and "窓口の業務量の削減" in form and "比較団体の中央値" in form
+    assert engagements() == before
     everyone = client.get(f"/workload/rounds/{round_id}/benchmark?peer=all").get_data(as_text=True)
     assert 'data-testid="median-madoguchi">1.20<' in everyone
 
