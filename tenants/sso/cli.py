@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Optional
 
 import click
@@ -14,6 +15,7 @@ from kernel.errors import ServiceError
 from kernel.extensions import db
 from tenants.context import bind_tenant
 from tenants.sso.crypto import SecretKeyError, rotate_secret
+from tenants.sso.keys import rekey_private_keys
 from tenants.sso.models import SsoProvider, SsoStandbyProvider
 from tenants.sso.services import (
     ProviderSettings,
@@ -58,13 +60,19 @@ sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the 
               help="roles follow the IdP's groups at every login, or are managed in the portal")
 @click.option("--groups-overage-host", default=None,
               help='host asked for the groups of an Entra ID overage token, e.g. graph.microsoft.com ("" = refuse)')
+@click.option("--token-auth-method", type=click.Choice(["client_secret_basic", "private_key_jwt"]), default=None,
+              help="client authentication at the token endpoint (private_key_jwt: the portal's key, `sso keys`)")
+@click.option("--secret-expires", default=None, metavar="YYYY-MM-DD",
+              help='expiry date of the client secret at the IdP ("" for none): admins are reminded 60 and 14 days '
+                   "before")
 def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
                 public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
                 groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
                 mappings: tuple[str, ...], clear_mapping: bool, verified: tuple[str, ...],
                 clear_verified_domains: bool, enabled: Optional[bool], required_acr: Optional[str],
                 require_mfa: Optional[bool], roles_from_idp: Optional[bool],
-                groups_overage_host: Optional[str]) -> None:
+                groups_overage_host: Optional[str], token_auth_method: Optional[str],
+                secret_expires: Optional[str]) -> None:
     """Create or change a tenant's provider; options not given keep their current value."""
     secret: Optional[str] = None
     if client_secret_env:
@@ -102,11 +110,24 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                                  else bool(current.require_mfa_amr) if current else False),
                 groups_overage_host=(groups_overage_host if groups_overage_host is not None
                                      else current.groups_overage_host if current else ""),
+                token_auth_method=(token_auth_method or (current.token_auth_method if current
+                                                         else "client_secret_basic")),
+                client_secret_expires_on=(_expiry_date(secret_expires) if secret_expires is not None
+                                          else current.client_secret_expires_on if current else None),
             )
             save_provider(tenant_code, data, by_operator=True)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"SSO settings of {tenant_code} saved.")
+
+
+def _expiry_date(text: str) -> Optional[date]:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise click.ClickException(f"--secret-expires: not a date (YYYY-MM-DD): {text[:40]}") from error
 
 
 @sso_cli.command("show")
@@ -124,6 +145,10 @@ def show_command(tenant_code: Optional[str]) -> None:
             click.echo(f"  issuer         {provider.issuer}")
             click.echo(f"  client id      {provider.client_id}")
             click.echo(f"  client secret  {'stored (encrypted)' if provider.client_secret_enc else 'none'}")
+            auth = provider.token_auth_method
+            if provider.client_secret_expires_on is not None:
+                auth += f", secret expires {provider.client_secret_expires_on.isoformat()}"
+            click.echo(f"  client auth    {auth}")
             click.echo(f"  scopes         {provider.scopes}")
             click.echo(f"  claims         e-mail={provider.email_claim} name={provider.name_claim} "
                        f"groups={provider.groups_claim}")
@@ -179,8 +204,14 @@ def rekey_command() -> None:
                         audit.record("sso.rekey", "sso_provider", f"{code}:{standby.slot}", tenant_id=code)
                         count += 1
             db.session.flush()
+            keys = rekey_private_keys()
     except SecretKeyError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{count} client secret(s) re-encrypted with the primary key.")
+    click.echo(f"{count} client secret(s) and {keys} signing key(s) re-encrypted with the primary key.")
 
 
+
+
+from tenants.sso.keys_cli import keys_cli  # noqa: E402  (the `flask sso keys` subgroup)
+
+sso_cli.add_command(keys_cli)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -13,6 +13,11 @@ class SsoSettingsForm(FlaskForm):
     client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
     client_secret = PasswordField(_l("Client secret"), validators=[Optional(), Length(max=1000)])
     clear_secret = BooleanField(_l("Remove the stored client secret (public client)"))
+    client_secret_expires_on = DateField(_l("Expiry date of the client secret"), validators=[Optional()])
+    token_auth_method = RadioField(
+        _l("Client authentication at the token endpoint"), default="client_secret_basic", validate_choice=False,
+        choices=[SelectChoice("client_secret_basic", _l("Client secret (client_secret_basic)")),
+                 SelectChoice("private_key_jwt", _l("The portal's signing key (private_key_jwt)"))])
     scopes = StringField(_l("Scopes"), validators=[DataRequired(), Length(max=500)], default="openid email profile")
     email_claim = StringField(_l("Claim with the e-mail address"), validators=[DataRequired(), Length(max=100)],
                               default="email")

@@ -1,10 +1,21 @@
 """SSO models: a tenant's OpenID Connect provider, logins in progress, the public login directory."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +60,14 @@ class SsoProvider(Model):
     # Entra ID groups overage: the one host ("graph.microsoft.com") the portal may ask for a person's
     # groups with their access token when the token names a groups source instead ("" = refuse).
     groups_overage_host: Mapped[str] = mapped_column(String(260), server_default="")
+    # How the portal authenticates at the token endpoint: "client_secret_basic" (the stored secret) or
+    # "private_key_jwt" (an assertion signed with the portal's key, tenants.sso.keys; no secret needed).
+    token_auth_method: Mapped[str] = mapped_column(String(30), server_default="client_secret_basic")
+    # When the client secret expires at the IdP (Entra ID: at most 24 months): the admins are reminded
+    # 60 and 14 days before. ``secret_expiry_reminded`` is the smallest threshold (days) already told
+    # for this date (None: none yet); a new date starts again.
+    client_secret_expires_on: Mapped[Optional[date]] = mapped_column(Date)
+    secret_expiry_reminded: Mapped[Optional[int]] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -119,3 +138,19 @@ class SsoRelinkPlan(TenantOwned, Model):
     planned_by: Mapped[Optional[int]] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     linked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+class SsoSigningKey(Model):
+    """One of the portal's own signing keys (private_key_jwt client assertions); portal-wide, not a
+    tenant's. The private key is stored encrypted like the client secrets (Fernet, SSO_SECRET_KEY);
+    the public key (with its self-signed certificate for Entra ID) is served at /.well-known/jwks.json.
+    The application role may only read this table: keys are made and rotated by the operators (CLI)."""
+
+    __tablename__ = "sso_signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)  # RFC 7638 thumbprint of the public key
+    alg: Mapped[str] = mapped_column(String(10), server_default="RS256")
+    public_jwk: Mapped[dict] = mapped_column(JSONB)
+    private_key_enc: Mapped[str] = mapped_column(Text)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Signing starts here (a rotated key is published ahead, so IdPs that pin keys can be given it first).
+    activates_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -167,10 +167,17 @@ def authorization_url(metadata: ProviderMetadata, client_id: str, scopes: str, r
 
 
 def exchange_code(metadata: ProviderMetadata, client_id: str, client_secret: str, redirect_uri: str,
-                  code: str, code_verifier: str) -> dict[str, Any]:
-    """Trade the authorization code (with the PKCE verifier) for tokens at the token endpoint."""
-    client = OutboundOAuth2Session(client_id, client_secret or None, redirect_uri=redirect_uri,
-                                   token_endpoint_auth_method="client_secret_basic" if client_secret else "none")
+                  code: str, code_verifier: str, client_auth: Optional[Any] = None) -> dict[str, Any]:
+    """Trade the authorization code (with the PKCE verifier) for tokens at the token endpoint.
+
+    ``client_auth``: a ``tenants.sso.client_auth.AssertionAuth`` (private_key_jwt) instead of the secret.
+    """
+    if client_auth is not None:
+        client = OutboundOAuth2Session(client_id, client_auth.key, redirect_uri=redirect_uri,
+                                       token_endpoint_auth_method=client_auth.method)
+    else:
+        client = OutboundOAuth2Session(client_id, client_secret or None, redirect_uri=redirect_uri,
+                                       token_endpoint_auth_method="client_secret_basic" if client_secret else "none")
     try:
         with client:
             token = client.fetch_token(metadata.token_endpoint, grant_type="authorization_code", code=code,

@@ -9,7 +9,7 @@ import ipaddress
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -63,6 +63,9 @@ class ProviderSettings:
     groups_overage_host: str = ""
     # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
     verified_domains: Optional[list[str]] = None
+    # "client_secret_basic" or "private_key_jwt" (tenants.sso.client_auth); the secret's expiry date.
+    token_auth_method: str = "client_secret_basic"
+    client_secret_expires_on: Optional[date] = None
 
 
 def mappable_roles(tenant_code: str, by_operator: bool) -> frozenset[str]:
@@ -166,6 +169,8 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
     scopes = data.scopes.split()
     if "openid" not in scopes or len(data.scopes) > 500 or any(not re.match(r"^[\x21-\x7e]+$", s) for s in scopes):
         raise ServiceError(_("The scopes must include openid (separated by spaces)."), "scopes")
+    if data.token_auth_method not in ("client_secret_basic", "private_key_jwt"):
+        raise ServiceError(_("Choose how the portal authenticates at the token endpoint."), "token_auth_method")
     if len(data.required_acr or "") > 500 or any(not re.match(r"^[\x21-\x7e]+$", v)
                                                  for v in (data.required_acr or "").split()):
         raise ServiceError(_("The acr values are separated by spaces (at most 500 characters)."), "required_acr")
@@ -203,6 +208,9 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "operator_role_mapping": dict(provider.operator_role_mapping or {}),
         "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
+        "token_auth_method": provider.token_auth_method,
+        "client_secret_expires_on": (provider.client_secret_expires_on.isoformat()
+                                     if provider.client_secret_expires_on else None),
     }
 
 
@@ -245,8 +253,12 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled",
-                 "roles_from_idp", "required_acr", "require_mfa_amr", "groups_overage_host"):
+                 "roles_from_idp", "required_acr", "require_mfa_amr", "groups_overage_host", "token_auth_method"):
         setattr(provider, name, getattr(data, name))
+    if provider.client_secret_expires_on != data.client_secret_expires_on:
+        # A new expiry date (usually with a new secret): its 60- and 14-day reminders are due again.
+        provider.client_secret_expires_on = data.client_secret_expires_on
+        provider.secret_expiry_reminded = None
     provider.allowed_domains = list(data.allowed_domains)
     if by_operator:
         # The operators' entries naming a TMG-only role are kept apart, bound to this issuer: the tenant

@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from typing import Any, Optional
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,8 +42,10 @@ from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import get_tenant
 from tenants.sso import breaker, events  # noqa: F401  (events: registers the SSO notifications)
+from tenants.sso.client_auth import private_key_jwt_auth
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import SsoSettingsForm
+from tenants.sso.keys import public_jwks
 from tenants.sso.oidc import (
     SsoError,
     authorization_url,
@@ -146,6 +161,8 @@ def _messages() -> dict[str, str]:
                           "provider did not report one. Log in again with your second factor; if this persists, "
                           "tell your IT department that the ID token must carry the required acr value or an amr "
                           "naming a second factor (mfa, otp …)."),
+        "signing_key_missing": _("The portal has no signing key for this municipality's login yet (private_key_jwt). "
+                                 "Please tell the operators of the portal."),
         "endpoint_changed": _("The identity provider's token endpoint moved to another server, so the stored client "
                               "secret was removed for safety. Your municipality's administrator must enter the "
                               "client secret again."),
@@ -265,16 +282,19 @@ def callback(code: str) -> Any:
         return _refuse(code, SsoError("not_configured"), state)
     if returned_issuer is not None and returned_issuer != provider.issuer:  # RFC 9207 mix-up defence
         return _refuse(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"), state)
+    assertion = provider.token_auth_method == "private_key_jwt"
     try:
-        secret = decrypt_secret(provider.client_secret_enc)
+        secret = "" if assertion else decrypt_secret(provider.client_secret_enc)
     except SecretKeyError as error:
         return _refuse(code, SsoError("secret_unavailable", str(error)), state)
     try:
         metadata = provider_metadata(code, provider.issuer)
         if secret:
             _check_token_endpoint(provider, metadata.token_endpoint)
+        # private_key_jwt: a one-use assertion for this token endpoint (aud), signed with the portal's key.
+        client_auth = private_key_jwt_auth(metadata.token_endpoint) if assertion else None
         token = exchange_code(metadata, provider.client_id, secret, _redirect_uri(code),
-                              request.args.get("code", "")[:2000], row.code_verifier)
+                              request.args.get("code", "")[:2000], row.code_verifier, client_auth)
         claims = validate_id_token(metadata, provider.client_id, token["id_token"], row.nonce)
         check_mfa(provider, claims)
         claims = resolve_overage(provider, claims, str(token.get("access_token") or ""))
@@ -334,6 +354,8 @@ def _form_from_provider(provider: Any) -> SsoSettingsForm:
         "role_mapping": format_role_mapping(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
         "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
         "require_mfa_amr": provider.require_mfa_amr, "groups_overage_host": provider.groups_overage_host,
+        "token_auth_method": provider.token_auth_method,
+        "client_secret_expires_on": provider.client_secret_expires_on,
     })
 
 
@@ -363,7 +385,9 @@ def settings() -> Any:
                     is_enabled=bool(form.is_enabled.data), roles_from_idp=bool(form.roles_from_idp.data),
                     required_acr=(form.required_acr.data or "").strip(),
                     require_mfa_amr=bool(form.require_mfa_amr.data),
-                    groups_overage_host=(form.groups_overage_host.data or "").strip().lower())
+                    groups_overage_host=(form.groups_overage_host.data or "").strip().lower(),
+                    token_auth_method=form.token_auth_method.data or "client_secret_basic",
+                    client_secret_expires_on=form.client_secret_expires_on.data)
                 save_provider(code, data)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None)
@@ -381,7 +405,7 @@ def settings() -> Any:
                            operator_mapping=format_role_mapping(valid_operator),
                            operator_mapping_inactive=bool(stored_operator) and not valid_operator,
                            redirect_uri=_redirect_uri(code),
-                           logout_uri=absolute_url("portal.login"),
+                           logout_uri=absolute_url("portal.login"), jwks_uri=absolute_url("sso.jwks"),
                            roles=sorted(mappable_roles(code, False))), status
 
 
@@ -530,6 +554,15 @@ def _require_secret_key(app: Flask) -> None:
     if not keys:
         app.logger.warning("SSO_SECRET_KEY is not set or invalid: SSO client secrets can be neither stored nor "
                            "read, so SSO logins of confidential clients are refused (docs/sso.md).")
+
+
+@bp.get("/.well-known/jwks.json")
+@limiter.exempt
+def jwks() -> Any:
+    """The portal's public signing keys (private_key_jwt), for the IdPs; public, cacheable for 10 minutes."""
+    response = jsonify(public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
 
 
 from tenants.sso import change_views  # noqa: E402,F401  (the provider-change pages, on this blueprint)

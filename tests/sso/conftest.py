@@ -154,3 +154,27 @@ def failures(app: Flask, tenant: Optional[str]) -> list[dict]:
         result = [dict(r.after or {}) for r in rows]
         db.session.remove()
     return result
+
+
+@pytest.fixture
+def portal_key(app: Flask) -> Iterator[str]:
+    """The portal's signing key (private_key_jwt), made as the operators do (owner role, committed:
+    the application role may only read the table); deleted again afterwards. Returns its kid."""
+    from sqlalchemy import delete
+
+    from kernel.db_admin import owner_session
+    from tenants.sso.keys import rotate_keys
+    from tenants.sso.models import SsoSigningKey
+
+    with app.app_context():
+        with owner_session():
+            db.session.execute(delete(SsoSigningKey))
+            kid = rotate_keys(immediately=True).kid
+        db.session.remove()
+    try:
+        yield kid
+    finally:
+        with app.app_context():
+            with owner_session():
+                db.session.execute(delete(SsoSigningKey))
+            db.session.remove()
