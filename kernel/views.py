@@ -8,12 +8,14 @@ that only changes something uses ``act``, which sends the person back with the m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Optional
+from typing import Any, TypeVar, Union
 
 from flask import flash, redirect
 from flask.typing import ResponseReturnValue
 
 from kernel.errors import ServiceError
+
+T = TypeVar("T")
 
 
 def show_refusal(error: Exception, form: Any = None) -> None:
@@ -31,13 +33,17 @@ def show_refusal(error: Exception, form: Any = None) -> None:
             flash(message, "error")
 
 
-def act(change: Callable[[], object], done: str, back: str, onward: Optional[str] = None) -> ResponseReturnValue:
+def act(change: Callable[[], T], done: str, back: str,
+        onward: Union[str, Callable[[T], str], None] = None, status: int = 302) -> ResponseReturnValue:
     """Run one service action of a button: its refusal is flashed and the person sent back (303), its
-    success flashed and the person sent on (to ``onward``, else back)."""
+    success flashed and the person sent on — to ``onward`` (a URL, or a function of what the service
+    returned: the new object's page), else back — with ``status`` (303 where a domain answers every
+    POST with See Other)."""
     try:
-        change()
+        result = change()
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(back), 303
     flash(done, "success")
-    return redirect(onward or back)
+    target = onward(result) if callable(onward) else onward
+    return redirect(target or back), status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-__all__ = ["act", "aware", "form_errors", "load_action", "load_body", "load_meeting", "local",
+__all__ = ["act", "aware", "load_action", "load_body", "load_meeting", "local",
            "require_forum"]
 
 from flask import abort
@@ -11,9 +11,8 @@ from flask_login import current_user
 
 from community import access, queries
 from community.models import Action, Body, Meeting
-from kernel.errors import ServiceError
 from kernel.i18n import TOKYO
-from kernel.views import act, show_refusal
+from kernel.views import act
 from tenants.auth import not_found_or_denied
 
 
@@ -55,7 +54,3 @@ def aware(value: Any) -> Any:
     """A naive Tokyo time from a datetime-local input as an aware datetime."""
     return value.replace(tzinfo=TOKYO) if value is not None else None
 
-
-def form_errors(form: Any, error: ServiceError) -> None:
-    """A service's refusal beside its field (kernel.views.show_refusal), else flashed at the top."""
-    show_refusal(error, form)

@@ -10,9 +10,10 @@ from community import access, bp, queries
 from community.forms import BodyForm, MemberForm, choices
 from community.services import bodies as body_services
 from community.services.common import utcnow
-from community.views.common import act, form_errors, load_body, require_forum
+from community.views.common import act, load_body, require_forum
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang, today_tokyo
+from kernel.views import show_refusal
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
 
@@ -39,7 +40,7 @@ def body_new() -> ResponseReturnValue:
                 body = body_services.create_body(current_user, form.name.data, form.kind.data,
                                                  form.description.data or "")
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The body was created. Add its member municipalities."), "success")
                 return redirect(url_for("community.body", body_id=body.id))
@@ -79,7 +80,7 @@ def body_edit(body_id: int) -> ResponseReturnValue:
                 body_services.update_body(current_user, found, form.name.data, form.kind.data,
                                           form.description.data or "")
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The body was saved."), "success")
                 return redirect(url_for("community.body", body_id=found.id))

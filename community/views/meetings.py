@@ -14,10 +14,11 @@ from community.forms import ActionForm, ItemForm, MaterialForm, MeetingForm, Reg
 from community.models import Meeting
 from community.services import meetings as meeting_services
 from community.services.common import utcnow
-from community.views.common import act, aware, form_errors, load_body, load_meeting, local, require_forum
+from community.views.common import act, aware, load_body, load_meeting, local, require_forum
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang, today_tokyo
 from kernel.uploads import read_upload
+from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.roles import Permission
 
@@ -41,7 +42,7 @@ def meeting_new(body_id: int) -> ResponseReturnValue:
                 meeting = meeting_services.create_meeting(current_user, body, _data(form))
                 meeting_services.announce(meeting)
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The meeting was scheduled and the member municipalities were told. Add its agenda."),
                       "success")
@@ -63,7 +64,7 @@ def meeting_edit(meeting_id: int) -> ResponseReturnValue:
             try:
                 meeting_services.update_meeting(current_user, meeting, _data(form))
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The meeting was saved."), "success")
                 return redirect(url_for("community.meeting", meeting_id=meeting.id))

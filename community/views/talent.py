@@ -24,9 +24,10 @@ from community.forms import (
 from community.models import Promoter, RosterDepartment
 from community.services import talent
 from community.skills import LEVELS, SKILLS, TARGET_ROLES
-from community.views.common import act, form_errors
+from community.views.common import act
 from kernel.errors import ServiceError
 from kernel.i18n import today_tokyo
+from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
 
@@ -59,7 +60,7 @@ def skills() -> ResponseReturnValue:
                 talent.set_directory(current_user, bool(form.opt_in.data), form.department.data or "",
                                      form.note.data or "")
             except ServiceError as error:
-                form_errors(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("Your skills were saved."), "success")
                 return redirect(url_for("community.skills"))
@@ -160,14 +161,10 @@ def promoter_handover(promoter_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Choose the successor (or enter a name) and the hand-over date."), "error")
         return redirect(back, 303)
-    try:
-        successor = talent.hand_over(current_user, found, form.user_id.data or None, form.name.data or "",
-                                     form.email.data or "", form.effective_on.data, form.term_ends_on.data)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(back, 303)
-    flash(_("The hand-over was recorded: contacts and open actions moved to the successor."), "success")
-    return redirect(url_for("community.promoter", promoter_id=successor.id), 303)
+    return act(lambda: talent.hand_over(current_user, found, form.user_id.data or None, form.name.data or "",
+                                        form.email.data or "", form.effective_on.data, form.term_ends_on.data),
+               _("The hand-over was recorded: contacts and open actions moved to the successor."), back=back,
+               onward=lambda successor: url_for("community.promoter", promoter_id=successor.id), status=303)
 
 
 @bp.post("/roster/promoters/<int:promoter_id>/end")
@@ -214,13 +211,9 @@ def plan_add() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Enter the fiscal year and a title."), "error")
         return redirect(url_for("community.training"), 303)
-    try:
-        plan = talent.create_plan(current_user, form.fiscal_year.data, form.title.data or "")
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for("community.training"), 303)
-    flash(_("The training plan was created. Add its courses."), "success")
-    return redirect(url_for("community.plan", plan_id=plan.id), 303)
+    return act(lambda: talent.create_plan(current_user, form.fiscal_year.data, form.title.data or ""),
+               _("The training plan was created. Add its courses."), back=url_for("community.training"),
+               onward=lambda plan: url_for("community.plan", plan_id=plan.id), status=303)
 
 
 @bp.get("/training/plans/<int:plan_id>")

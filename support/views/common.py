@@ -1,9 +1,7 @@
 """Loading and refusal helpers shared by the support pages."""
 from __future__ import annotations
 
-from typing import Any
-
-from flask import abort, flash, redirect, url_for
+from flask import abort
 from flask_login import current_user
 
 from kernel.errors import ServiceError
@@ -27,19 +25,6 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
-def refused(error: ServiceError, engagement: Engagement, anchor: str = "") -> Any:
-    """A service's refusal on a button: flash it and go back to the engagement (409 for a stale page)."""
-    flash(error.message, "error")
-    return redirect(url_for("support.detail", engagement_id=engagement.id) + anchor, 303)
-
-
-def field_error(form: Any, error: ServiceError) -> None:
-    """Put a ServiceError next to its field (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def status_of(error: ServiceError) -> int:

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.i18n import current_lang
+from kernel.views import act, show_refusal
 from support import access, bp, queries
 from support.forms import AssignForm, ProfileForm, SkillForm, ThemeForm, VersionForm, version_of
 from support.models import LEVELS, STAGES, Supporter
 from support.services import requests as request_services
 from support.services import staffing
-from support.views.common import field_error, load, refused, require
+from support.views.common import load, require
 from tenants.auth import require_login
 from tenants.models import TMG_CODE, Membership, User
 from tenants.roles import Role
@@ -126,7 +127,7 @@ def supporter_edit(user_id: int) -> ResponseReturnValue:
                 staffing.update_profile(current_user, profile, form.capacity_hours.data, levels,
                                         version_of(form.version.data) if form.version.data else profile.version)
             except ServiceError as error:
-                field_error(form, error)
+                show_refusal(error, form)
             else:
                 flash(_("The supporter profile was saved."), "success")
                 return redirect(url_for("support.supporters"), 303)
@@ -157,7 +158,7 @@ def vocabulary() -> ResponseReturnValue:
                 flash(_("The theme was added."), "success")
                 return redirect(url_for("support.vocabulary"), 303)
         except ServiceError as error:
-            field_error(skill_form if request.form.get("what") == "skill" else theme_form, error)
+            show_refusal(error, skill_form if request.form.get("what") == "skill" else theme_form)
         status = 400
     return render_template("support/vocabulary.html", skill_form=skill_form, theme_form=theme_form,
                            skills=queries.skills(active_only=False), themes=queries.themes(active_only=False)), status
@@ -207,11 +208,9 @@ def unassign(engagement_id: int, user_id: int) -> ResponseReturnValue:
     _desk()
     engagement = load(engagement_id)
     form = VersionForm()
-    try:
+    def change() -> None:
         if not form.validate_on_submit():
             raise ServiceError(_("The form has expired. Reload the page and try again."))
         staffing.unassign(current_user, engagement, user_id, version_of(form.version.data))
-    except ServiceError as error:
-        return refused(error, engagement)
-    flash(_("The supporter was taken off the engagement."), "success")
-    return redirect(url_for("support.detail", engagement_id=engagement.id), 303)
+    return act(change, _("The supporter was taken off the engagement."),
+               back=url_for("support.detail", engagement_id=engagement.id), status=303)

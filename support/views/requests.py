@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang
+from kernel.views import act, show_refusal
 from support import access, bp, queries
 from support.forms import (
     PlanForm,
@@ -22,7 +23,7 @@ from support.forms import (
 )
 from support.models import TRANSITIONS, Engagement
 from support.services import requests as request_services
-from support.views.common import field_error, load, refused, require, status_of
+from support.views.common import load, require, status_of
 from tenants.auth import require_login
 
 
@@ -87,7 +88,7 @@ def new() -> ResponseReturnValue:
                 name, data = read_upload(upload)
                 workspace.add_file(current_user, engagement, name, data, kind="request", title="")
         except ServiceError as error:
-            field_error(form, error)
+            show_refusal(error, form)
         else:
             flash(_("The request was saved as a draft. Send it to your administrator for approval when ready."),
                   "success")
@@ -110,7 +111,7 @@ def edit(engagement_id: int) -> ResponseReturnValue:
             request_services.update_request(current_user, engagement, _request_data(form),
                                             version_of(form.version.data))
         except ServiceError as error:
-            field_error(form, error)
+            show_refusal(error, form)
             status = status_of(error)
         else:
             flash(_("The request was saved."), "success")
@@ -156,12 +157,8 @@ def _button(engagement_id: int, action: Any, done: str, form: Any = None) -> Any
     if not form.validate_on_submit():
         flash(_("The form has expired. Reload the page and try again."), "error")
         return redirect(url_for("support.detail", engagement_id=engagement.id), 303)
-    try:
-        action(engagement, version_of(form.version.data))
-    except ServiceError as error:
-        return refused(error, engagement)
-    flash(done, "success")
-    return redirect(url_for("support.detail", engagement_id=engagement.id), 303)
+    return act(lambda: action(engagement, version_of(form.version.data)), done,
+               back=url_for("support.detail", engagement_id=engagement.id), status=303)
 
 
 @bp.post("/<int:engagement_id>/propose")

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from kernel import uploads
 from kernel.errors import ServiceError
+from kernel.views import act, show_refusal
 from support import access, bp, queries
 from support.forms import (
     ActionForm,
@@ -25,7 +26,7 @@ from support.forms import (
 )
 from support.models import Engagement
 from support.services import closing, workspace
-from support.views.common import field_error, load, require
+from support.views.common import load, require
 from tenants.auth import require_login
 
 
@@ -60,13 +61,7 @@ def _submit(engagement: Engagement, form: Any, anchor: str, done: str, write: An
             text = " ".join(str(m) for m in messages)
             flash(f"{label.text}: {text}" if label else text, "error")
         return _back(engagement, anchor)
-    try:
-        write()
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _back(engagement, anchor)
-    flash(done, "success")
-    return _back(engagement, anchor)
+    return act(write, done, back=url_for("support.detail", engagement_id=engagement.id) + anchor, status=303)
 
 
 @bp.post("/<int:engagement_id>/meetings")
@@ -166,7 +161,7 @@ def outcome_edit(engagement_id: int, outcome_id: int) -> ResponseReturnValue:
             workspace.save_outcome(current_user, engagement, _outcome_values(form), outcome,
                                    version_of(form.version.data))
         except ServiceError as error:
-            field_error(form, error)
+            show_refusal(error, form)
             status = 409 if error.__class__.__name__ == "StaleVersion" else 400
         else:
             flash(_("The indicator was saved."), "success")
@@ -204,7 +199,7 @@ def handover(engagement_id: int) -> ResponseReturnValue:
         try:
             case_id = closing.hand_over(current_user, engagement, fields, version_of(form.version.data))
         except ServiceError as error:
-            field_error(form, error)
+            show_refusal(error, form)
         else:
             flash(_("The draft case was created in your municipality's cases. Check it and send it for approval."),
                   "success")
