@@ -88,6 +88,7 @@ def _form_of(settings: Optional[dict[str, Any]]) -> SsoSettingsForm:
         "roles_from_idp": bool(settings.get("roles_from_idp")), "required_acr": settings.get("required_acr", ""),
         "require_mfa_amr": bool(settings.get("require_mfa_amr")),
         "groups_overage_host": settings.get("groups_overage_host", ""),
+        "inactivity_days": settings.get("inactivity_days", 90),
     })
 
 
@@ -101,7 +102,8 @@ def _settings_of_form(form: SsoSettingsForm, code: str) -> ProviderSettings:
         role_mapping=parse_role_mapping(form.role_mapping.data or "", mappable_roles(code, False)),
         is_enabled=True, roles_from_idp=bool(form.roles_from_idp.data),
         required_acr=(form.required_acr.data or "").strip(), require_mfa_amr=bool(form.require_mfa_amr.data),
-        groups_overage_host=(form.groups_overage_host.data or "").strip().lower())
+        groups_overage_host=(form.groups_overage_host.data or "").strip().lower(),
+        inactivity_days=form.inactivity_days.data if form.inactivity_days.data is not None else 90)
 
 
 @bp.route("/admin/sso/change", methods=["GET", "POST"])

@@ -65,6 +65,8 @@ sso_cli = AppGroup("sso", help="Single sign-on (OpenID Connect) settings of the 
 @click.option("--secret-expires", default=None, metavar="YYYY-MM-DD",
               help='expiry date of the client secret at the IdP ("" for none): admins are reminded 60 and 14 days '
                    "before")
+@click.option("--inactivity-days", type=int, default=None,
+              help="deactivate a person not seen at the provider for this many days (0: never; default 90)")
 def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str], client_secret_env: Optional[str],
                 public_client: bool, scopes: Optional[str], email_claim: Optional[str], name_claim: Optional[str],
                 groups_claim: Optional[str], domains: tuple[str, ...], clear_domains: bool,
@@ -72,7 +74,7 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                 clear_verified_domains: bool, enabled: Optional[bool], required_acr: Optional[str],
                 require_mfa: Optional[bool], roles_from_idp: Optional[bool],
                 groups_overage_host: Optional[str], token_auth_method: Optional[str],
-                secret_expires: Optional[str]) -> None:
+                secret_expires: Optional[str], inactivity_days: Optional[int]) -> None:
     """Create or change a tenant's provider; options not given keep their current value."""
     secret: Optional[str] = None
     if client_secret_env:
@@ -114,6 +116,8 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
                                                          else "client_secret_basic")),
                 client_secret_expires_on=(_expiry_date(secret_expires) if secret_expires is not None
                                           else current.client_secret_expires_on if current else None),
+                inactivity_days=(inactivity_days if inactivity_days is not None
+                                 else current.inactivity_days if current else 90),
             )
             save_provider(tenant_code, data, by_operator=True)
     except ServiceError as error:
@@ -210,6 +214,27 @@ def rekey_command() -> None:
     click.echo(f"{count} client secret(s) and {keys} signing key(s) re-encrypted with the primary key.")
 
 
+@sso_cli.command("deactivate-inactive")
+@click.option("--tenant", "tenant_code", default=None, help="one tenant (default: every tenant with a provider)")
+@click.option("--dry-run", is_flag=True, help="only list who would be deactivated")
+def deactivate_inactive_command(tenant_code: Optional[str], dry_run: bool) -> None:
+    """Deactivate the people not seen at their provider for the tenant's inactivity_days (also run daily by
+    `flask notifications remind`); their sessions end, the tenant admins are told."""
+    from datetime import UTC, datetime
+
+    from tenants.context import as_tenant
+    from tenants.sso.inactivity import deactivate_inactive, inactive_users, tenants_with_provider
+
+    now = datetime.now(UTC)
+    total = 0
+    for code in [tenant_code] if tenant_code else tenants_with_provider():
+        with as_tenant(code):
+            people = inactive_users(code, now) if dry_run else deactivate_inactive(code, now)
+        for person in people:
+            click.echo(f"{code}\t{person.email}\tlast seen {person.last_seen:%Y-%m-%d}")
+        total += len(people)
+    db.session.commit()
+    click.echo(f"{total} account(s) {'would be ' if dry_run else ''}deactivated.")
 
 
 from tenants.sso.keys_cli import keys_cli  # noqa: E402  (the `flask sso keys` subgroup)

@@ -12,3 +12,7 @@ register_event("tenants.sso_provider_switched", role_in_tenant("tenant_admin"),
 register_event("tenants.sso_relink_planned", role_in_tenant("tenant_admin"),
                N_("A re-link plan was confirmed: %(count)s account(s) re-link at their first login through "
                   "%(issuer)s"), catalogue="tenants")
+# Inactivity (issue 23, point 2): ``count`` accounts deactivated, ``days`` the period, ``names`` (the first ten).
+register_event("tenants.inactive_deactivated", role_in_tenant("tenant_admin"),
+               N_("%(count)s account(s) not seen at the identity provider for %(days)s days were deactivated: "
+                  "%(names)s"), catalogue="tenants")

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -32,6 +41,8 @@ class SsoSettingsForm(FlaskForm):
                                validators=[Optional(), Length(max=500)])
     require_mfa_amr = BooleanField(_l("Require multi-factor authentication (the ID token's amr names a second "
                                       "factor: mfa, otp, hwk …)"), default=False)
+    inactivity_days = IntegerField(_l("Deactivate a person not seen at the provider (no login) for this many days "
+                                      "(0: never)"), validators=[Optional()], default=90)
     groups_overage_host = StringField(_l("Host asked for the groups when the token has too many (Entra ID groups "
                                          "overage)"), validators=[Optional(), Length(max=260)])
     roles_from_idp = BooleanField(_l("Roles follow the provider's groups at every login (else: managed in the portal "

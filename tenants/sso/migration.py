@@ -145,7 +145,7 @@ def save_candidate(tenant_code: str, data: ProviderSettings) -> SsoStandbyProvid
                              "be removed. Enter the client secret issued by the new provider (or tick "
                              "\"Remove the stored client secret\" for a public client)."), "client_secret")
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "roles_from_idp",
-                 "required_acr", "require_mfa_amr", "groups_overage_host"):
+                 "required_acr", "require_mfa_amr", "groups_overage_host", "inactivity_days"):
         if hasattr(data, name):
             settings[name] = getattr(data, name)
     settings["allowed_domains"] = list(data.allowed_domains)

@@ -68,6 +68,9 @@ class SsoProvider(Model):
     # for this date (None: none yet); a new date starts again.
     client_secret_expires_on: Mapped[Optional[date]] = mapped_column(Date)
     secret_expiry_reminded: Mapped[Optional[int]] = mapped_column(Integer)
+    # A person not seen at this provider (no login) for this many days is deactivated by the daily job
+    # (tenants.sso.inactivity); 0 = never.
+    inactivity_days: Mapped[int] = mapped_column(Integer, server_default="90")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

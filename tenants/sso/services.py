@@ -61,6 +61,7 @@ class ProviderSettings:
     required_acr: str = ""
     require_mfa_amr: bool = False
     groups_overage_host: str = ""
+    inactivity_days: int = 90
     # Operators only (None keeps the stored value): e-mail domains verified for the tenant.
     verified_domains: Optional[list[str]] = None
     # "client_secret_basic" or "private_key_jwt" (tenants.sso.client_auth); the secret's expiry date.
@@ -180,6 +181,8 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
     if data.groups_overage_host and not valid_overage_host(data.groups_overage_host):
         raise ServiceError(_("Enter a host name only (e.g. graph.microsoft.com), without https:// or a path."),
                            "groups_overage_host")
+    if not isinstance(data.inactivity_days, int) or not 0 <= data.inactivity_days <= 3650:
+        raise ServiceError(_("Enter a number of days from 0 (never) to 3650."), "inactivity_days")
     allowed = mappable_roles(tenant_code, by_operator)
     for group, roles in data.role_mapping.items():
         if not group or set(roles) - allowed or not roles:
@@ -204,7 +207,7 @@ def _public_view(provider: SsoProvider) -> dict[str, Any]:
         "role_mapping": dict(provider.role_mapping or {}), "is_enabled": provider.is_enabled,
         "roles_from_idp": provider.roles_from_idp, "required_acr": provider.required_acr,
         "require_mfa_amr": provider.require_mfa_amr,
-        "groups_overage_host": provider.groups_overage_host,
+        "groups_overage_host": provider.groups_overage_host, "inactivity_days": provider.inactivity_days,
         "operator_role_mapping": dict(provider.operator_role_mapping or {}),
         "verified_domains": list(provider.verified_domains or []),
         "has_secret": bool(provider.client_secret_enc),
@@ -253,7 +256,8 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
         provider = SsoProvider(tenant_id=tenant_code, client_secret_enc="")
         db.session.add(provider)
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "is_enabled",
-                 "roles_from_idp", "required_acr", "require_mfa_amr", "groups_overage_host", "token_auth_method"):
+                 "roles_from_idp", "required_acr", "require_mfa_amr", "groups_overage_host", "token_auth_method",
+                 "inactivity_days"):
         setattr(provider, name, getattr(data, name))
     if provider.client_secret_expires_on != data.client_secret_expires_on:
         # A new expiry date (usually with a new secret): its 60- and 14-day reminders are due again.

@@ -41,7 +41,7 @@ from tenants.context import bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import get_tenant
-from tenants.sso import breaker, events  # noqa: F401  (events: registers the SSO notifications)
+from tenants.sso import breaker, events, inactivity  # noqa: F401  (registers the SSO notifications and the daily job)
 from tenants.sso.client_auth import private_key_jwt_auth
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import SsoSettingsForm
@@ -356,6 +356,7 @@ def _form_from_provider(provider: Any) -> SsoSettingsForm:
         "require_mfa_amr": provider.require_mfa_amr, "groups_overage_host": provider.groups_overage_host,
         "token_auth_method": provider.token_auth_method,
         "client_secret_expires_on": provider.client_secret_expires_on,
+        "inactivity_days": provider.inactivity_days,
     })
 
 
@@ -387,7 +388,8 @@ def settings() -> Any:
                     require_mfa_amr=bool(form.require_mfa_amr.data),
                     groups_overage_host=(form.groups_overage_host.data or "").strip().lower(),
                     token_auth_method=form.token_auth_method.data or "client_secret_basic",
-                    client_secret_expires_on=form.client_secret_expires_on.data)
+                    client_secret_expires_on=form.client_secret_expires_on.data,
+                    inactivity_days=form.inactivity_days.data if form.inactivity_days.data is not None else 90)
                 save_provider(code, data)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None)
