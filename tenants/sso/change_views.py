@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from kernel.extensions import db
 from kernel.views import act
 from tenants.auth import require_permission
 from tenants.roles import Permission
+from tenants.sso.client_auth import private_key_jwt_auth
 from tenants.sso.crypto import SecretKeyError, decrypt_secret
 from tenants.sso.forms import RelinkForm, SsoSettingsForm
 from tenants.sso.migration import (
@@ -89,6 +91,9 @@ def _form_of(settings: Optional[dict[str, Any]]) -> SsoSettingsForm:
         "require_mfa_amr": bool(settings.get("require_mfa_amr")),
         "groups_overage_host": settings.get("groups_overage_host", ""),
         "inactivity_days": settings.get("inactivity_days", 90),
+        "token_auth_method": settings.get("token_auth_method") or "client_secret_basic",
+        "client_secret_expires_on": (date.fromisoformat(settings["client_secret_expires_on"])
+                                     if settings.get("client_secret_expires_on") else None),
     })
 
 
@@ -103,7 +108,9 @@ def _settings_of_form(form: SsoSettingsForm, code: str) -> ProviderSettings:
         is_enabled=True, roles_from_idp=bool(form.roles_from_idp.data),
         required_acr=(form.required_acr.data or "").strip(), require_mfa_amr=bool(form.require_mfa_amr.data),
         groups_overage_host=(form.groups_overage_host.data or "").strip().lower(),
-        inactivity_days=form.inactivity_days.data if form.inactivity_days.data is not None else 90)
+        inactivity_days=form.inactivity_days.data if form.inactivity_days.data is not None else 90,
+        token_auth_method=form.token_auth_method.data or "client_secret_basic",
+        client_secret_expires_on=form.client_secret_expires_on.data)
 
 
 @bp.route("/admin/sso/change", methods=["GET", "POST"])
@@ -181,8 +188,9 @@ def finish_test_login(code: str, row: SsoLoginState) -> ResponseReturnValue:
         return _test_failed(code, SsoError("provider_error", request.args.get("error", "")[:100]))
     if returned_issuer is not None and returned_issuer != candidate.issuer:
         return _test_failed(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"))
+    assertion = getattr(candidate, "token_auth_method", "") == "private_key_jwt"
     try:
-        secret = decrypt_secret(candidate.client_secret_enc)
+        secret = "" if assertion else decrypt_secret(candidate.client_secret_enc)
     except SecretKeyError as error:
         return _test_failed(code, SsoError("secret_unavailable", str(error)))
     notes: list[str] = []
@@ -191,8 +199,10 @@ def finish_test_login(code: str, row: SsoLoginState) -> ResponseReturnValue:
         pin = _pin(metadata.token_endpoint)
         if secret and candidate.token_endpoint_pin and candidate.token_endpoint_pin != pin:
             raise SsoError("endpoint_changed", "token endpoint moved")
+        # private_key_jwt: a one-use assertion signed with the portal's key, as for the active provider.
+        client_auth = private_key_jwt_auth(metadata.token_endpoint) if assertion else None
         token = exchange_code(metadata, candidate.client_id, secret, _redirect_uri(code),
-                              request.args.get("code", "")[:2000], row.code_verifier)
+                              request.args.get("code", "")[:2000], row.code_verifier, client_auth)
         claims = validate_id_token(metadata, candidate.client_id, token["id_token"], row.nonce)
         if not claim_value(claims, candidate.email_claim):
             extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])

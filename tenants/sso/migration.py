@@ -145,9 +145,11 @@ def save_candidate(tenant_code: str, data: ProviderSettings) -> SsoStandbyProvid
                              "be removed. Enter the client secret issued by the new provider (or tick "
                              "\"Remove the stored client secret\" for a public client)."), "client_secret")
     for name in ("issuer", "client_id", "scopes", "email_claim", "name_claim", "groups_claim", "roles_from_idp",
-                 "required_acr", "require_mfa_amr", "groups_overage_host", "inactivity_days"):
+                 "required_acr", "require_mfa_amr", "groups_overage_host", "inactivity_days", "token_auth_method",
+                 "client_secret_expires_on"):
         if hasattr(data, name):
-            settings[name] = getattr(data, name)
+            value = getattr(data, name)
+            settings[name] = value.isoformat() if isinstance(value, (date, datetime)) else value
     settings["allowed_domains"] = list(data.allowed_domains)
     settings["role_mapping"] = {k: list(v) for k, v in data.role_mapping.items()}
     settings["is_enabled"] = True

@@ -199,3 +199,22 @@ def test_bad_input_is_refused_in_japanese_and_writes_nothing(app: Flask, login_a
     assert _read(app, OME, select(func.count()).select_from(SsoRelinkPlan))[0][0] == 0
     assert admin.post("/admin/sso/change/switch").status_code == 303  # no candidate: refused
     assert _read(app, OME, select(SsoProvider.issuer))[0][0] == idp_a.url
+
+
+def test_candidate_keeps_the_secret_expiry_and_client_authentication(app: Flask, login_as: Any, idp_a: Provider,
+                                                                     idp_b: Provider) -> None:
+    admin = login_as("tenant_admin")
+    configure(app, OME, idp_a.url)
+    response = admin.post("/admin/sso/change", data=_candidate_form(
+        idp_b.url, client_secret_expires_on="2027-03-31", token_auth_method="client_secret_basic"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    settings = _read(app, OME, select(SsoStandbyProvider.settings))[0][0]
+    assert settings["client_secret_expires_on"] == "2027-03-31"
+    assert settings["token_auth_method"] == "client_secret_basic"
+    assert 'value="2027-03-31"' in admin.get("/admin/sso/change").get_data(as_text=True)
+    # A switch carries them to the active provider.
+    idp_b.set_user("cand-9", email="cand9@ome.example.jp")
+    assert _test_login(admin, "cand-9").status_code == 200
+    assert admin.post("/admin/sso/change/switch").status_code == 302
+    expiry = _read(app, OME, select(SsoProvider.client_secret_expires_on))[0][0]
+    assert expiry is not None and expiry.isoformat() == "2027-03-31"
