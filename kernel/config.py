@@ -59,6 +59,11 @@ def from_environment() -> dict[str, Any]:
         "DEV_LOGIN_ENABLED": _bool("DEV_LOGIN_ENABLED", False),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
+        # The idle warning shows this many seconds before the idle limit (portal/static/js/session.js).
+        "SESSION_WARN_SECONDS": _int("SESSION_WARN_SECONDS", 180),
+        # Server-side drafts of long forms (kernel/drafts.py): kept this many days, saved this long after typing stops.
+        "DRAFT_KEEP_DAYS": _int("DRAFT_KEEP_DAYS", 14),
+        "DRAFT_SAVE_DELAY_MS": _int("DRAFT_SAVE_DELAY_MS", 1500),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

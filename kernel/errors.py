@@ -62,11 +62,16 @@ def render_error(status: int, detail: str | None = None, database: bool = True) 
     return response
 
 
+def csrf_refused() -> Response:
+    """A POST without a valid CSRF token: refused and audited (portal.drafts first keeps a long form's text)."""
+    audit.record_always("access.csrf_rejected", "request", request.path)
+    return render_error(400, _("The security token of the form was missing or expired. Reload the page."))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
-        audit.record_always("access.csrf_rejected", "request", request.path)
-        return render_error(400, _("The security token of the form was missing or expired. Reload the page."))
+        return csrf_refused()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

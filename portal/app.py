@@ -29,6 +29,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     from portal import idempotency
 
     idempotency.init_app(app)  # after the lifecycle hooks: its answer is recorded before the request's commit
+    from portal import drafts
+
+    drafts.init_app(app)  # likewise: a saved form's draft is deleted before the commit
     register_cli(app)
     return app
 

@@ -25,6 +25,7 @@ def send_command(interval: float) -> None:
     from kernel.notifications.outbox import mail_enabled, send_pending
 
     if not mail_enabled():
+        _forget_old_idempotency_keys()  # the housekeeping runs with or without a mail server
         click.echo("SMTP_HOST is not set: no mail is sent (notifications stay in the portal).")
         return
     while True:
@@ -39,13 +40,16 @@ def send_command(interval: float) -> None:
 
 
 def _forget_old_idempotency_keys() -> None:
-    """Housekeeping of portal.idempotency: keys older than a day are deleted (tenant by tenant, under RLS)."""
+    """Housekeeping of portal.idempotency (keys older than a day) and kernel.drafts (drafts older than
+    DRAFT_KEEP_DAYS), tenant by tenant under RLS."""
+    from kernel import drafts
     from kernel.notifications.directory import directory
     from portal.idempotency import forget_old
 
     for tenant_id in directory().tenant_codes():
         with directory().bound(tenant_id):
             forget_old(tenant_id)
+            drafts.forget_old(tenant_id)
     db.session.commit()
 
 

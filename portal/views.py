@@ -64,6 +64,8 @@ LOGIN_REASONS = {
     "expired": _l("Your session ended because nothing happened for a while. Log in again to continue."),
     "ended": _l("You were logged out (for example in another tab). Log in again to continue."),
     "logged_out": _l("You have logged out."),
+    "kept": _l("Your session had ended, so the form you sent was not saved. What you typed is kept: log in again "
+               "to get it back."),
 }
 
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kernel import audit, uploads
+from kernel import audit, drafts, uploads
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO, current_lang
 from kernel.views import act, show_refusal
@@ -31,6 +31,9 @@ from procurement.forms import (
 )
 from procurement.models import TRANSITIONS, Project
 from tenants.auth import not_found_or_denied, require_login
+
+# Long forms keep a server-side draft (kernel/drafts.py).
+drafts.register_draft_form("procurement.project_new", "procurement.project_edit", "procurement.declaration")
 
 
 def _load(project_id: int) -> Project:
@@ -89,7 +92,8 @@ def _project_data(form: ProjectForm) -> services.ProjectData | None:
 def project_new() -> ResponseReturnValue:
     if not access.can_organise(current_user):
         abort(403)
-    form = ProjectForm()
+    restored = drafts.restored_formdata()
+    form = ProjectForm(formdata=restored) if restored is not None else ProjectForm()
     if request.method == "POST":
         data = _project_data(form) if form.validate_on_submit() else None
         if data is not None:
@@ -109,6 +113,9 @@ def project_new() -> ResponseReturnValue:
 def project_edit(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     _require_organiser(project)
+    restored = drafts.restored_formdata()
+    if restored is not None:
+        return render_template("procurement/project_form.html", form=ProjectForm(formdata=restored), project=project)
     if request.method == "GET":
         form = ProjectForm(obj=project, formdata=None)
         form.survey_opens_at.data = project.survey_opens_at.astimezone(TOKYO).replace(tzinfo=None)
@@ -258,7 +265,8 @@ def declaration(project_id: int) -> ResponseReturnValue:
         abort(403)
     current = demand.own_declaration(project, current_user.tenant_id)
     if request.method == "GET":
-        form = _declaration_form_for(project, current)
+        restored = drafts.restored_formdata()
+        form = _declaration_form_for(project, current) if restored is None else declaration_form(project, restored)
         return render_template("procurement/declaration_form.html", form=form, project=project, declaration=current,
                                survey_open=demand.survey_is_open(project))
     form = declaration_form(project, formdata=request.form)

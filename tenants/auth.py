@@ -24,14 +24,17 @@ from kernel.api import MUTATING, api_error
 from kernel.extensions import csrf, db, login_manager
 from kernel.notifications.models import Notification
 from kernel.notifications.service import set_unread_count
-from tenants.context import bind_tenant
-from tenants.models import AuthSession, User
+from tenants.context import as_tenant, bind_tenant
+from tenants.models import AuthSession, User, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import mark_login
 from tenants.tokens import API_PREFIX, authenticate, required_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _TOUCH_EVERY = timedelta(seconds=60)
+# Requests a page's script sends by itself (the idle warning asking how long is left): they must not
+# count as activity, or an unattended page would keep its session alive for ever.
+PASSIVE_ENDPOINTS = frozenset({"drafts.session_status"})
 
 # The header's unread-notification count, read in the session check's own statement: every page shows it,
 # and a statement of its own would be a round trip more on every request (issue 25.5).
@@ -82,11 +85,54 @@ def end_session() -> Optional[AuthSession]:
     if auth is not None and auth.ended_at is None:
         auth.ended_at = datetime.now(UTC)
         audit.record("auth.logout", "user", auth.user_id)
-    lang = session.get("lang")
+    lang, secret = session.get("lang"), session.get("sid")
     session.clear()
     if lang:
         session["lang"] = lang
+    if auth is not None and isinstance(secret, str):
+        _remember_ended(auth.tenant_id, secret)
     return auth
+
+
+def _remember_ended(tenant_id: str, secret: str) -> None:
+    # The ended session's secret stays in the signed cookie (it authenticates nobody any more): a form
+    # sent from another tab afterwards can still be kept as a draft of the person it proves
+    # (``proven_identity``). The next login clears the cookie, and with it this.
+    session["ended"] = [tenant_id, secret]
+
+
+def proven_identity() -> Optional[tuple[str, int]]:
+    """(tenant, user) that this browser's cookie proves, live or not: the server-side session its secret
+    names, even when that session has ended (logged out in another tab) or expired. Used only to keep a
+    form sent after the session ended as that person's draft, never to authenticate."""
+    tenant_id, secret = session.get("tid"), session.get("sid")
+    if not isinstance(secret, str):
+        tenant_id, secret = (session.get("ended") or [None, None])[:2]
+    if not isinstance(tenant_id, str) or not isinstance(secret, str) or not is_tenant_code(tenant_id):
+        return None
+    with as_tenant(tenant_id):
+        auth = db.session.get(AuthSession, (tenant_id, _hash(secret)))
+        return (auth.tenant_id, auth.user_id) if auth is not None else None
+
+
+def session_expires_in() -> Optional[int]:
+    """Seconds until this request's session ends by the idle or absolute limit (None when not logged in)."""
+    auth = g.get("auth_session")
+    if auth is None:
+        return None
+    now = datetime.now(UTC)
+    idle = auth.last_seen_at + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    absolute = auth.created_at + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    return max(0, int((min(idle, absolute) - now).total_seconds()))
+
+
+def extend_session() -> Optional[int]:
+    """The person asked to stay logged in: restart the idle limit now (never past the absolute one)."""
+    auth = g.get("auth_session")
+    if auth is None:
+        return None
+    auth.last_seen_at = datetime.now(UTC)
+    return session_expires_in()
 
 
 def _load_from_session() -> Optional[User]:
@@ -107,6 +153,8 @@ def _load_from_session() -> Optional[User]:
             or now - auth.created_at > absolute:
         # The login page says why the person is there (issue 17.3): logged out elsewhere, or timed out.
         session["login_reason"] = "ended" if auth is not None and auth.ended_at is not None else "expired"
+        if auth is not None:
+            _remember_ended(tenant_id, secret)
         session.pop("sid", None)
         bind_tenant(None)
         return None
@@ -120,7 +168,7 @@ def _load_from_session() -> Optional[User]:
         # A cookie from before the user id was kept in it (or none): bind the user now.
         bind_tenant(tenant_id, user.id)
         session["uid"] = user.id
-    if now - auth.last_seen_at > _TOUCH_EVERY:
+    if now - auth.last_seen_at > _TOUCH_EVERY and request.endpoint not in PASSIVE_ENDPOINTS:
         auth.last_seen_at = now
     g.auth_session = auth
     set_unread_count(int(unread or 0))

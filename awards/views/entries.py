@@ -23,12 +23,14 @@ from awards.services import (
     withdraw_entry,
 )
 from awards.views.common import denied, download, load_programme
-from kernel import uploads
+from kernel import drafts, uploads
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
 from kernel.views import act, show_refusal
 from tenants.auth import require_permission
 from tenants.roles import Permission
+
+drafts.register_draft_form("awards.entry_new", "awards.entry")  # long forms keep a server-side draft
 
 # Case fields (casebook/integration.py) → entry-sheet fields.
 PREFILL = {"title": "title", "summary": "summary", "problem": "background", "approach": "activities",
@@ -50,12 +52,13 @@ def _fields(form: EntryForm) -> dict[str, str]:
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
 def entry_new(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
-    form = EntryForm()
+    restored = drafts.restored_formdata()
+    form = EntryForm(formdata=restored) if restored is not None else EntryForm()
     form.category_id.choices = [(c.id, c.name) for c in programme.categories]
     casebook = casebook_available()
     status = 200
     case_id = parse_whole(request.args.get("case", ""))
-    if request.method == "GET" and casebook and case_id is not None:
+    if request.method == "GET" and casebook and case_id is not None and restored is None:
         fields = case_prefill(case_id)
         if fields is None:
             flash(_("No case with that number in your municipality."), "error")
@@ -85,7 +88,11 @@ def entry_new(programme_id: int) -> ResponseReturnValue:
 def entry(entry_id: int) -> ResponseReturnValue:
     entry = _load_entry(entry_id)
     programme = load_programme(entry.programme_id)
-    form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
+    restored = drafts.restored_formdata()
+    if restored is not None:
+        form = EntryForm(formdata=restored)
+    else:
+        form = EntryForm(obj=entry) if request.method == "GET" else EntryForm()
     form.category_id.choices = [(c.id, c.name) for c in programme.categories]
     status = 200
     if request.method == "POST":

@@ -14,13 +14,14 @@ from casebook.forms import ActionForm, AttachmentForm, CaseForm, ImportForm
 from casebook.models import CONTENT_FIELDS, Case
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, empty_content, from_form
-from kernel import uploads
+from kernel import drafts, uploads
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
 from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.roles import Permission
 
+drafts.register_draft_form("casebook.cases_new", "casebook.cases_edit")  # long forms keep a server-side draft
 
 def load_case(case_id: int, *, for_update: bool = False) -> Case:
     case = services.get_case(current_user.tenant_id, case_id, for_update=for_update)
@@ -53,9 +54,11 @@ def cases_questions() -> ResponseReturnValue:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @require_permission(Permission.CASES_WRITE_OWN)
 def cases_new() -> ResponseReturnValue:
-    form = CaseForm()
+    restored = drafts.restored_formdata()
+    form = CaseForm(formdata=restored) if restored is not None else CaseForm()
     if request.method == "GET":
-        form.fill(empty_content())
+        if restored is None:
+            form.fill(empty_content())
         return render_template("casebook/case_form.html", form=form, case=None)
     if not form.validate_on_submit():
         abort(400)
@@ -84,9 +87,11 @@ def cases_detail(case_id: int) -> ResponseReturnValue:
 @require_permission(Permission.CASES_WRITE_OWN)
 def cases_edit(case_id: int) -> ResponseReturnValue:
     case = load_case(case_id)
-    form = CaseForm()
+    restored = drafts.restored_formdata()
+    form = CaseForm(formdata=restored) if restored is not None else CaseForm()
     if request.method == "GET":
-        form.fill(case.content(), case.version)
+        if restored is None:
+            form.fill(case.content(), case.version)
         return render_template("casebook/case_form.html", form=form, case=case)
     if not form.validate_on_submit():
         abort(400)
