@@ -1,7 +1,7 @@
 """Server-side drafts of long forms (kernel/drafts.py, issue 17.3).
 
 Revision ID: 20261206b_form_drafts
-Revises: 20261206b_sso_provider_change
+Revises: 20261206b_sso_inactivity
 Create Date: 2026-12-06
 
 Tenant-owned (tenant_id first in the key) with the standard RLS policy: a draft belongs to one person
@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from tenants.rls import disable_tenant_rls, enable_tenant_rls, grant_app
 
 revision = "20261206b_form_drafts"
-down_revision = "20261206b_sso_provider_change"
+down_revision = "20261206b_sso_inactivity"
 branch_labels = None
 depends_on = None
 
