@@ -1,4 +1,5 @@
-"""Two app nodes behind a load balancer, sharing PostgreSQL and Redis (issue 25.3).
+"""Two app nodes behind a load balancer, sharing PostgreSQL and Redis (issue 25.3): logins, rate limits, form
+drafts and idempotency keys hold whichever node answers.
 
 Each node is a gunicorn as in production; a round-robin balancer sends consecutive requests to
 alternate nodes. A login made on one node holds on the other (sessions in PostgreSQL, one
@@ -6,6 +7,7 @@ SECRET_KEY), a rate limit counts requests across both (Redis), and killing one n
 no acknowledged write: the balancer skips the dead node."""
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import time
@@ -105,3 +107,53 @@ def test_a_node_killed_mid_load_loses_no_acknowledged_write(two_nodes, live_db, 
     # only requests in flight on the killed node may have failed (the balancer skips it afterwards)
     late = [f for f in log.failures() if f.started > killed_at]
     assert not late, late[:5]
+
+
+def _form_token(page: str, action: str) -> str:
+    """The one-time token (portal.idempotency) of the POST form sent to ``action``."""
+    match = re.search(r'<form method="post" action="' + re.escape(action) + r'"[^>]*><input type="hidden" '
+                      r'name="_once" value="([^"]+)"', page)
+    assert match, "the form has no one-time token"
+    return match.group(1)
+
+
+def test_drafts_and_idempotency_keys_hold_whichever_node_answers(two_nodes, live_db, reader_url) -> None:  # type: ignore[no-untyped-def]
+    nodes, balancer = two_nodes
+    http = login_session(balancer.url, "132055", "member@ome.example.jp")
+    first, second = nodes[0].url, nodes[1].url  # the same browser (cookie), each node addressed directly
+    title = f"二台構成の下書き {uuid.uuid4().hex[:8]}"
+    page = http.get(first + "/cases/new", timeout=10).text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    marker = re.search(r'name="_draft" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    # a draft autosaved through one node …
+    saved = http.post(first + "/drafts/save", data={"_draft": marker, "title": title, "summary": "二台目でも"},
+                      headers={"X-CSRFToken": csrf, "Accept": "application/json"}, timeout=10)
+    assert saved.status_code == 200 and saved.json()["saved"] is True, saved.text[:300]
+    # … is offered and restored by the other
+    assert "下書きを復元しますか" in http.get(second + "/cases/new", timeout=10).text
+    restored = http.get(second + "/cases/new?draft=restore", timeout=10).text
+    assert f'value="{title}"' in restored and "二台目でも" in restored
+
+    # the same form (one one-time token) sent to one node, then again to the other: one case, one answer
+    form = {"csrf_token": csrf, "_once": _form_token(restored, "/cases/new"), "_draft": marker, "title": title,
+            "summary": "二台目でも", "stage": "implemented"}
+    answers = [http.post(node + "/cases/new", data=form, allow_redirects=False, timeout=10) for node in (second, first)]
+    assert [a.status_code for a in answers] == [302, 302], [a.text[:200] for a in answers]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]  # the second shows the first's result
+    with psycopg2.connect(reader_url(live_db["db"])) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cases WHERE title = %s", (title,))
+        assert cur.fetchone()[0] == 1  # type: ignore[index]
+        cur.execute("SELECT count(*) FROM form_drafts WHERE fields::text LIKE %s", (f"%{title}%",))
+        assert cur.fetchone()[0] == 0  # type: ignore[index]  # saved, so the draft is gone on every node
+
+    # the API's Idempotency-Key likewise: the second node answers with the first node's result
+    api_title = f"二台構成のAPI {uuid.uuid4().hex[:8]}"
+    headers = {"X-CSRFToken": csrf, "Idempotency-Key": f"two-nodes-{uuid.uuid4().hex}"}
+    replies = [http.post(node + "/api/v1/cases", json={"title": api_title, "summary": "概要"}, headers=headers,
+                         timeout=10) for node in (first, second)]
+    assert [r.status_code for r in replies] == [201, 201], [r.text[:200] for r in replies]
+    assert replies[0].json() == replies[1].json()
+    assert [r.headers.get("Idempotency-Replayed") for r in replies] == [None, "true"]
+    with psycopg2.connect(reader_url(live_db["db"])) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cases WHERE title = %s", (api_title,))
+        assert cur.fetchone()[0] == 1  # type: ignore[index]
