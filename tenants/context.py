@@ -7,19 +7,25 @@ connection returned to the pool carries nothing over to the next request. With n
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import Any, Optional
 
 from flask import g, has_app_context
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kernel import audit
 from kernel.extensions import db
 
-_SET_SQL = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :user, true)")
+# The binding, as psycopg2 sends it (pyformat parameters, interpolated on the client). It travels in the
+# same round trip as the transaction's first statement (see _send_binding_with_statement).
+BINDING_SQL = ("SELECT set_config('app.tenant_id', %(yk_bind_tenant)s, true), "
+               "set_config('app.user_id', %(yk_bind_user)s, true)")
+# The binding still to be sent, per SQLAlchemy transaction (weak: it goes with the transaction).
+_pending: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def current_tenant_id() -> Optional[str]:
@@ -36,9 +42,18 @@ def current_user_id() -> Optional[int]:
 
 
 def _apply(connection: Connection) -> None:
-    tenant = current_tenant_id() or ""
+    """Have the current binding sent at the start of the connection's next statement in this transaction.
+
+    Sent as its own statement, the binding would cost a round trip to PostgreSQL on every transaction
+    (issue 25.5); instead it goes in front of the transaction's next statement, in the same message, so
+    PostgreSQL runs it first, in the same transaction. Nothing is sent when no statement follows.
+    """
+    transaction = connection.get_transaction()
+    if transaction is None:
+        return
     user = current_user_id()
-    connection.execute(_SET_SQL, {"tenant": tenant, "user": "" if user is None else str(user)})
+    _pending[transaction] = {"yk_bind_tenant": current_tenant_id() or "", "yk_bind_user": "" if user is None
+                             else str(user)}
 
 
 def bind_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> None:
@@ -82,3 +97,27 @@ audit.use_binding(lambda: (current_tenant_id(), current_user_id()))
 def _set_tenant_on_begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     # Runs for the outermost transaction of every Session, including the app's scoped session.
     _apply(connection)
+
+
+@event.listens_for(Engine, "before_cursor_execute", retval=True)
+def _send_binding_with_statement(connection: Connection, cursor: Any, statement: str, parameters: Any,
+                                 context: Any, executemany: bool) -> tuple[str, Any]:
+    """Put a pending binding in front of the statement: ``SELECT set_config(…, true), …; <statement>``.
+
+    psycopg2 interpolates the parameters on the client and sends the string as one simple query, which
+    PostgreSQL runs statement by statement in the open transaction (psycopg2 has sent its BEGIN): the
+    binding is in place, transaction-local as before, before the statement is even parsed, and it ends
+    with the transaction. Where the statement cannot carry it (several parameter sets, no named
+    parameters, a server-side cursor), the binding is sent on its own first, as it always was.
+    """
+    transaction = connection.get_transaction()
+    binding = _pending.pop(transaction, None) if transaction is not None else None
+    if binding is None:
+        return statement, parameters
+    # A plain dict (even empty) means psycopg2 interpolates: SQLAlchemy compiled the statement with its %
+    # signs doubled. Driver SQL without parameters comes with an immutable mapping and is sent as it is.
+    if executemany or type(parameters) is not dict or getattr(cursor, "name", None) \
+            or getattr(context, "no_parameters", False):
+        cursor.execute(BINDING_SQL, binding)
+        return statement, parameters
+    return f"{BINDING_SQL}; {statement}", {**parameters, **binding}

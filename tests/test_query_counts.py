@@ -25,7 +25,8 @@ def test_page_statement_budget(client, login_as, count_queries, who, path, limit
 
 def test_session_check_is_one_binding_and_one_statement(client, login_as, count_queries) -> None:  # type: ignore[no-untyped-def]
     # Every request checks its server-side session; that check must not grow round trips: one
-    # set_config for tenant and user, one statement for the session, user, tenant and roles.
+    # set_config for tenant and user, one statement for the session, user, tenant and roles, sent
+    # together in one round trip (the binding in front of the transaction's first statement).
     login_as("member")
     client.get("/")
     with count_queries(include_bindings=True) as statements:
@@ -34,6 +35,7 @@ def test_session_check_is_one_binding_and_one_statement(client, login_as, count_
     session_reads = [s for s in statements if "FROM auth_sessions" in s]
     assert len(bindings) == 1, "\n".join(statements)
     assert len(session_reads) == 1, "\n".join(statements)
+    assert bindings == session_reads, "the binding is not sent with the session check:\n" + "\n".join(statements)
     assert not [s for s in statements if s.lstrip().startswith("SELECT memberships")], "\n".join(statements)
     # The header's unread count is part of the session check, not a statement of its own.
     assert not [s for s in statements if "FROM notifications" in s and "auth_sessions" not in s], \
