@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, select, text, true, union_all
+from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, literal_column, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import undefer
 
@@ -169,6 +169,25 @@ def _entry_conditions(f: Filters, tsq: Any, *, without: str = "") -> list[Any]:
     return conditions
 
 
+# Must match the partial indexes of migration 20261206b_search_buckets (id % 8 = k).
+SEARCH_BUCKETS = 8
+
+
+def _matching(columns: list[Any], conditions: list[Any], vector: Any, tsq: Any) -> Any:
+    """The rows (these columns) matching ``vector @@ tsq`` and the conditions, as a subquery to LIMIT.
+
+    With words, the match is asked of the eight bucket indexes in turn (UNION ALL of ``id % 8 = k``
+    branches): under a LIMIT, PostgreSQL stops at the bucket that fills it, so a common word never
+    builds the GIN bitmap of all its matches (see the migration). Without words, one plain select.
+    """
+    if tsq is None:
+        return select(*columns).where(*conditions).subquery()
+    branches = [select(*columns).where(Entry.id.op("%")(literal_column(str(SEARCH_BUCKETS)))
+                                       == literal_column(str(k)), vector.op("@@")(tsq), *conditions)
+                for k in range(SEARCH_BUCKETS)]
+    return union_all(*branches).subquery()
+
+
 def _capped(matched: int) -> tuple[int, bool]:
     """(count shown, whether it is "COUNT_CAP+") from a count taken up to COUNT_CAP + 1."""
     return min(matched, COUNT_CAP), matched > COUNT_CAP
@@ -189,14 +208,16 @@ def _first_matches(f: Filters, tsq: Any, with_facets: bool) -> tuple[int, dict[s
     facets' conditions (its own left out), so its other values show what adding them (OR) would
     find; only such a facet costs a scan of its own.
     """
-    conditions = _entry_conditions(f, tsq)
+    conditions = _entry_conditions(f, None)
     if not with_facets:
-        sub = select(Entry.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+        ids = _matching([Entry.id], conditions, Entry.search_vector, tsq)
+        sub = select(ids).limit(COUNT_CAP + 1).subquery()
         return int(db.session.scalar(select(func.count()).select_from(sub)) or 0), {}
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
-        sub = select(Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id) \
-            .where(*conds).limit(limit).subquery()
+        rows = _matching([Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id],
+                         conds, Entry.search_vector, tsq)
+        sub = select(rows).limit(limit).subquery()
         return select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
             .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte(name)
 
@@ -218,7 +239,7 @@ def _first_matches(f: Filters, tsq: Any, with_facets: bool) -> tuple[int, dict[s
     for name in FACETS:
         source = m
         if getattr(f, name):
-            source = first(_entry_conditions(f, tsq, without=name), f"m_{name}", FACET_CAP)
+            source = first(_entry_conditions(f, None, without=name), f"m_{name}", FACET_CAP)
         parts.append(per_value(source, name))
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
@@ -288,10 +309,9 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
                     rank_of: dict[int, float]) -> list[int]:
     tsq_text = expanded.tsquery if expanded else ""
-    strong_match = Entry.rank_vector.op("@@")(_tsquery(tsq_text))
-    strong_conditions = [c for c in _entry_conditions(f, None)] + [strong_match]
-    cand = select(Entry.id, Entry.rank_vector, Entry.published_at).where(*strong_conditions) \
-        .limit(CANDIDATES).subquery()
+    strong = _matching([Entry.id, Entry.rank_vector, Entry.published_at], _entry_conditions(f, None),
+                       Entry.rank_vector, _tsquery(tsq_text))
+    cand = select(strong).limit(CANDIDATES).subquery()
     # Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
     # a case with the user's own word ranks above one found through a strict synonym, and that above
     # one found only through a near synonym.
@@ -299,21 +319,20 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     for n, tier in enumerate(expanded.rank_tiers() if expanded else []):
         rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", tier), TSQUERY), 1)
     rank = rank_expr.label("rank")
-    strong = db.session.execute(select(cand.c.id, rank).order_by(
+    ranked = db.session.execute(select(cand.c.id, rank).order_by(
         rank.desc(), cand.c.published_at.desc(), cand.c.id.desc())).all()
-    rank_of.update({r.id: float(r.rank) for r in strong})
-    ids = [r.id for r in strong[offset:offset + per_page]]
+    rank_of.update({r.id: float(r.rank) for r in ranked})
+    ids = [r.id for r in ranked[offset:offset + per_page]]
     if len(ids) == per_page:
         return ids
     # The rest of the matches (their words are in the body), after the strong ones.
-    rest_offset = max(0, offset - len(strong))
-    strong_ids = [r.id for r in strong]
-    rest = select(Entry.id).where(*_entry_conditions(f, _tsquery(tsq_text)))
-    if strong_ids:
-        rest = rest.where(Entry.id.not_in(strong_ids))
-    # In the order the GIN bitmap yields them (the table's order): sorting every match of a common word
-    # by date would read all of them; this reads only as far as the page.
-    ids += list(db.session.scalars(rest.limit(per_page - len(ids)).offset(rest_offset)))
+    rest_offset = max(0, offset - len(ranked))
+    strong_ids = [r.id for r in ranked]
+    conditions = _entry_conditions(f, None) + ([Entry.id.not_in(strong_ids)] if strong_ids else [])
+    rest = _matching([Entry.id], conditions, Entry.search_vector, _tsquery(tsq_text))
+    # In the order the bucket indexes yield them: sorting every match of a common word by date would
+    # read all of them; this reads only as far as the page.
+    ids += list(db.session.scalars(select(rest.c.id).limit(per_page - len(ids)).offset(rest_offset)))
     return ids
 
 

@@ -256,3 +256,33 @@ def test_chosen_values_show_as_chips_each_removable(client, login_as) -> None:  
     assert links[0][2] == "絞り込みを外す: テーマ: 住民サービス向上"  # each ✕ has its own accessible name
     # The form keeps every chosen value, and a facet's value link adds to the chosen ones.
     assert page.count('<input type="hidden" name="theme"') == 2
+
+
+def test_search_reads_the_bucket_indexes_under_one_limit(bound) -> None:  # type: ignore[no-untyped-def]
+    # The partial GIN indexes (migration 20261206b_search_buckets) exist for every bucket the query
+    # names, with the very predicate it writes: otherwise PostgreSQL would fall back to the full
+    # bitmap (or a scan) silently.
+    from sqlalchemy import func, select
+
+    from casebook.models import Entry
+
+    predicates = dict(db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'casebook_entries' "
+        "AND indexname LIKE 'ix_casebook_entries_%_b%'")).all())
+    for column in ("search_vector", "rank_vector"):
+        for k in range(queries.SEARCH_BUCKETS):
+            assert f"WHERE ((id % (8)::bigint) = {k})" in predicates[f"ix_casebook_entries_{column}_b{k}"]
+    tsq, _terms = search.build_tsquery("窓口")
+    # A bucket's branch can read its partial index (the smallest index that answers it).
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(r[0] for r in db.session.execute(text(
+        "EXPLAIN SELECT id FROM casebook_entries WHERE (casebook_entries.id % 8) = 3 "
+        "AND search_vector @@ CAST(:q AS tsquery)"), {"q": tsq}))
+    assert "ix_casebook_entries_search_vector_b3" in plan, plan
+    matching = queries._matching([Entry.id], [Entry.status == "published"], Entry.search_vector,
+                                 queries._tsquery(tsq))
+    stmt = select(func.count()).select_from(select(matching).limit(3).subquery())
+    # The bucketed count agrees with the plain one.
+    plain = db.session.scalar(select(func.count()).where(Entry.status == "published",
+                                                          Entry.search_vector.op("@@")(queries._tsquery(tsq))))
+    assert db.session.scalar(stmt) == min(3, plain) and plain > 3
