@@ -243,3 +243,30 @@ def test_the_layout_has_the_idle_warning_only_when_logged_in(app: Flask) -> None
     page = login(app.test_client(), "member").get("/").get_data(as_text=True)
     assert 'role="alertdialog"' in page and "js/session.js" in page and 'data-session-warn="180"' in page
     assert 'role="alertdialog"' not in app.test_client().get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "path", "field", "value"), [
+    ("member", "/cases/new", "title", "復元される事例名"),
+    ("member", "/awards/programmes/{award_programme:shared}/entries/new", "title", "復元される応募名"),
+    ("member", "/awards/entries/{award_entry:own}", "summary", "復元される応募の概要"),
+    ("curator", "/procurement/new", "title", "復元される共同調達案件"),
+    ("curator", "/procurement/{procurement_project:shared}/edit", "description", "復元される仕様の説明"),
+    ("member", "/procurement/{procurement_project:shared}/declaration", "remarks", "復元される備考"),
+])
+def test_every_long_form_offers_and_restores_its_draft(app: Flask, who: str, path: str, field: str,
+                                                       value: str) -> None:
+    from tests.authz.matrix import resolve
+    from tests.authz.providers import load_all
+
+    with app.app_context():
+        path = resolve(path, load_all())
+        db.session.commit()  # releases the savepoint: the objects are visible to the requests
+        db.session.remove()
+    client = login(app.test_client(), who)
+    page = client.get(path)
+    assert page.status_code == 200, path
+    saved = client.post("/drafts/save", data={"_draft": _marker(page.get_data(as_text=True)), field: value})
+    assert saved.status_code == 200
+    assert "下書きを復元しますか" in client.get(path).get_data(as_text=True)
+    restored = client.get(path + "?draft=restore").get_data(as_text=True)
+    assert value in restored and "下書きを復元しました" in restored
