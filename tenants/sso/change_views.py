@@ -49,6 +49,7 @@ from tenants.sso.migration import (
     relink_target,
     roll_back_provider,
     save_candidate,
+    settings_of,
     standby_provider,
     switch_provider,
 )
@@ -120,7 +121,15 @@ def change() -> ResponseReturnValue:
     code = current_user.tenant_id
     active = get_provider(code)
     candidate = get_standby(code, CANDIDATE)
-    form = SsoSettingsForm() if request.method == "POST" else _form_of(candidate.settings if candidate else None)
+    if request.method == "POST":
+        form = SsoSettingsForm()
+    elif candidate is not None:
+        form = _form_of(candidate.settings)
+    else:
+        # A new candidate starts from the active provider's claims, domains, mapping and policies; the
+        # connection (issuer, client, secret) is the new provider's own.
+        form = _form_of({**settings_of(active), "issuer": "", "client_id": "", "client_secret_expires_on": None}
+                        if active is not None else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -138,7 +147,9 @@ def change() -> ResponseReturnValue:
                            redirect_uri=_redirect_uri(code), roles=sorted(mappable_roles(code, False))), status
 
 
-@bp.post("/admin/sso/change/test")
+# GET like /login/<code>: a form posted here could not be redirected to the provider (CSP form-action
+# 'self' applies to redirects); starting a test login changes nothing but a login state of its own.
+@bp.get("/admin/sso/change/test")
 @require_permission(Permission.TENANT_MANAGE_SSO)
 def candidate_test() -> ResponseReturnValue:
     """Start a test login at the candidate provider (the result page shows the claims; no login)."""
@@ -224,7 +235,8 @@ def finish_test_login(code: str, row: SsoLoginState) -> ResponseReturnValue:
     return render_template(
         "tenants/sso_test_result.html", issuer=candidate.issuer,
         claims=json.dumps(claims, ensure_ascii=False, indent=2, sort_keys=True, default=str)[:20000],
-        subject=claims.get("sub"), email=email, email_verified=claims.get("email_verified"),
+        subject=claims.get("sub"), email=email,
+        email_verified=json.dumps(claims.get("email_verified")),
         roles=sorted(roles_from_claims(candidate, claims)), notes=notes, plans=plans)
 
 

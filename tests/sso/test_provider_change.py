@@ -44,7 +44,7 @@ def _actions(app: Flask, action: str) -> list[dict]:
 
 def _test_login(client: FlaskClient, sub: str) -> Any:
     """The administrator's test login at the candidate: our redirect, the provider's consent, our callback."""
-    response = client.post("/admin/sso/change/test")
+    response = client.get("/admin/sso/change/test")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client.get(authorize(response.headers["Location"], sub))
 
