@@ -26,6 +26,9 @@ class ProgrammeForm(FlaskForm):
         SelectChoice("optional", _l("Optional")), SelectChoice("required", _l("Required")),
         SelectChoice("off", _l("Off")),
     ], default="optional")
+    # Empty keeps the programme's setting (3 for a new programme); the database allows 0–60.
+    reminder_days = IntegerField(_l("Reminder (days before judging closes)"), validators=[
+        Optional(), NumberRange(min=0, max=60, message=_l("Enter a number of days from 0 to 60 (0: no reminder)."))])
 
 
 class CategoryForm(FlaskForm):

@@ -48,6 +48,7 @@ class ProgrammeData:
     blind: bool
     comment_mode: str
     has_final: bool
+    reminder_days: int = 3  # days before judging closes to remind the judges with sheets left; 0: none
 
 
 def _check_programme(data: ProgrammeData) -> None:
@@ -63,12 +64,14 @@ def _check_programme(data: ProgrammeData) -> None:
         raise ServiceError(_("Judging cannot open before entries open."), "judging_opens_at")
     if data.comment_mode not in COMMENT_MODES:
         raise ServiceError(_("Choose how comments are handled."), "comment_mode")
+    if not 0 <= data.reminder_days <= 60:
+        raise ServiceError(_("Enter a number of days from 0 to 60 (0: no reminder)."), "reminder_days")
 
 
 def _programme_state(p: Programme) -> dict[str, Any]:
     return {k: getattr(p, k) for k in ("fiscal_year", "title", "entry_opens_at", "entry_closes_at",
                                        "judging_opens_at", "judging_closes_at", "blind", "comment_mode",
-                                       "has_final", "stage", "results_published_at")}
+                                       "has_final", "stage", "results_published_at", "reminder_days")}
 
 
 def create_programme(actor: User, data: ProgrammeData) -> Programme:

@@ -13,7 +13,8 @@ that saves it name the same draft. Two kinds:
 
 Domains list their long forms with ``register_draft_form(endpoint, ...)`` at import, and fill the form
 on GET from ``restored_formdata()``. A successful submission (a redirect) deletes the draft; drafts
-older than ``DRAFT_KEEP_DAYS`` are never offered and are deleted by ``flask notifications send``.
+older than ``DRAFT_KEEP_DAYS`` are never offered and are deleted by ``flask ops housekeeping``
+(daily cron).
 """
 from __future__ import annotations
 

@@ -124,7 +124,6 @@ def register_lifecycle(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from casebook.cli import register as register_casebook_cli
-    from community.cli import register as register_community_cli
     from portal.cli import register as register_portal_cli
     from portal.notifications_cli import register as register_notifications_cli
     from portal.ops_cli import register as register_ops_cli
@@ -133,7 +132,7 @@ def register_cli(app: Flask) -> None:
     from workload.cli import register as register_workload_cli
 
     for register in (register_portal_cli, register_tenant_cli, register_casebook_cli, register_workload_cli,
-                     register_community_cli, register_support_cli, register_ops_cli,
+                     register_support_cli, register_ops_cli,
                      register_notifications_cli):
         register(app)
 

@@ -10,7 +10,7 @@ blocks a conflicting insert on an uncommitted row), then finds it and answers wi
 result: the same redirect (and a message that the form was already sent) for a form, the same status
 and JSON body for the API. When the first request fails (status ≥ 400) its transaction rolls back,
 the key disappears and the person can send the form again. Rows older than a day are deleted by
-``flask notifications send``.
+``flask ops housekeeping`` (cron, daily; docs/operations.md).
 """
 from __future__ import annotations
 
@@ -98,7 +98,8 @@ def record(response: Response) -> Response:
     if key is None:
         return response
     row = db.session.get(IdempotencyKey, (current_user.tenant_id, current_user.id, key))
-    if response.status_code >= 400:
+    # A refusal (status >= 400) or a page that only asked for confirmation (kernel.confirm) changed nothing.
+    if response.status_code >= 400 or g.pop("idempotency_release", False):
         # A refused request wrote nothing, and neither does its claim: the corrected form is sent again
         # with the same token, and the bad-input test finds no row left behind by a 400.
         if row is not None:

@@ -25,32 +25,16 @@ def send_command(interval: float) -> None:
     from kernel.notifications.outbox import mail_enabled, send_pending
 
     if not mail_enabled():
-        _forget_old_idempotency_keys()  # the housekeeping runs with or without a mail server
         click.echo("SMTP_HOST is not set: no mail is sent (notifications stay in the portal).")
         return
     while True:
         result = send_pending()
-        _forget_old_idempotency_keys()
         db.session.remove()
         if result.sent or result.retrying or result.failed or not interval:
             click.echo(f"sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
         if not interval:
             return
         time.sleep(interval)  # a polling worker: the fast path already sent each request's mails
-
-
-def _forget_old_idempotency_keys() -> None:
-    """Housekeeping of portal.idempotency (keys older than a day) and kernel.drafts (drafts older than
-    DRAFT_KEEP_DAYS), tenant by tenant under RLS."""
-    from kernel import drafts
-    from kernel.notifications.directory import directory
-    from portal.idempotency import forget_old
-
-    for tenant_id in directory().tenant_codes():
-        with directory().bound(tenant_id):
-            forget_old(tenant_id)
-            drafts.forget_old(tenant_id)
-    db.session.commit()
 
 
 @notifications_cli.command("digest")

@@ -1,4 +1,5 @@
-"""Operator commands: `flask ops backup|restore|create-backup-role` (`flask demo generate` is in devtools/cli.py)."""
+"""Operator commands: `flask ops backup|restore|create-backup-role|check-role|housekeeping`
+(`flask demo generate` is in devtools/cli.py)."""
 from __future__ import annotations
 
 import os
@@ -143,6 +144,26 @@ def check_role_command() -> None:
     if reasons:
         raise click.ClickException(refusal_message(reasons))
     click.echo("DATABASE_URL's role is safe: no superuser, no BYPASSRLS, no CREATEROLE, owns no table")
+
+
+@ops_cli.command("housekeeping")
+def housekeeping_command() -> None:
+    """Delete what has served its purpose (cron, daily): idempotency keys older than a day, form drafts older
+    than DRAFT_KEEP_DAYS."""
+    from kernel import drafts
+    from kernel.extensions import db
+    from kernel.notifications.directory import directory
+    from portal.idempotency import forget_old
+
+    # Its own command, not a side job of the mail worker: the keys pile up on every state-changing request
+    # whether or not mail is configured (the worker stops at once without SMTP_HOST).
+    keys = old_drafts = 0
+    for tenant_id in directory().tenant_codes():  # tenant by tenant: the tables are under forced RLS
+        with directory().bound(tenant_id):
+            keys += forget_old(tenant_id)
+            old_drafts += drafts.forget_old(tenant_id)
+    db.session.commit()
+    click.echo(f"idempotency keys deleted: {keys}, drafts deleted: {old_drafts}")
 
 
 def register(app: Flask) -> None:

@@ -107,6 +107,10 @@ def switch_language() -> ResponseReturnValue:
     if lang not in SUPPORTED:
         abort(400)
     session["lang"] = lang
+    if current_user.is_authenticated:  # their mails follow the language they read the portal in
+        from kernel.notifications.service import remember_language
+
+        remember_language(current_user.tenant_id, current_user.id, lang)
     return redirect(safe_next(request.form.get("next")))
 
 

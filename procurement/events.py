@@ -14,6 +14,9 @@ register_event("procurement.declaration_pending", role_in_tenant("tenant_admin")
 register_event("procurement.survey_closing", role_in_tenants("tenant_admin"),
                N_("The demand survey of “%(title)s” closes on %(deadline)s; your municipality has not committed"),
                catalogue="procurement", waiting=True)
+register_event("procurement.cancelled", role_in_tenants("tenant_admin"),
+               N_("Joint procurement “%(title)s” was cancelled; the reason is on the project page"),
+               catalogue="procurement")
 register_event("procurement.awarded", role_in_tenants("tenant_admin"),
                N_("“%(title)s” was awarded; your municipality's share of the cost is on the project page"),
                catalogue="procurement")

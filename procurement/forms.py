@@ -58,6 +58,9 @@ class ProjectForm(FlaskForm):
     contract_start_fy = IntegerField(_l("Contract from fiscal year"), validators=[InputRequired(), FY_RANGE])
     contract_end_fy = IntegerField(_l("Contract until fiscal year"), validators=[InputRequired(), FY_RANGE])
     items = TextAreaField(_l("Items"), validators=[DataRequired(), Length(max=5000)])
+    # Empty keeps the project's setting (3 for a new project); the database allows 0–60.
+    reminder_days = IntegerField(_l("Reminder (days before the survey closes)"), validators=[
+        Optional(), NumberRange(min=0, max=60, message=_l("Enter a number of days from 0 to 60 (0: no reminder)."))])
     version = HiddenField()
 
     def parsed_items(self) -> tuple[tuple[str, str], ...] | None:

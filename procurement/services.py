@@ -17,7 +17,7 @@ from kernel.notifications import notify
 from procurement import access, common
 from procurement.allocation import ItemPricing, Tier, allocate_cost, validate_tiers
 from procurement.common import MAX_QUANTITY, MAX_YEN, Conflict, denied
-from procurement.declarations import committed_declarations
+from procurement.declarations import all_declarations, committed_declarations
 from procurement.models import (
     CATEGORIES,
     TRANSITIONS,
@@ -47,6 +47,7 @@ class ProjectData:
     contract_start_fy: int
     contract_end_fy: int
     items: tuple[tuple[str, str], ...]  # (name, unit)
+    reminder_days: Optional[int] = None  # days before the survey closes to remind; None keeps the setting (3 when new)
 
 
 def _check_project_data(data: ProjectData) -> None:
@@ -60,6 +61,8 @@ def _check_project_data(data: ProjectData) -> None:
         raise ServiceError(_("The contract must end in or after the fiscal year it starts."), "contract_end_fy")
     if not data.items:
         raise ServiceError(_("Enter at least one item to buy."), "items")
+    if data.reminder_days is not None and not 0 <= data.reminder_days <= 60:
+        raise ServiceError(_("Enter a number of days from 0 to 60 (0: no reminder)."), "reminder_days")
     for name, unit in data.items:
         if not name.strip() or len(name) > 200 or unit not in UNITS:
             raise ServiceError(_("Write each item as “name | unit” with a unit from the list."), "items")
@@ -73,7 +76,8 @@ def create_project(actor: Any, data: ProjectData) -> Project:
     project = Project(organiser_tenant_id=actor.tenant_id, title=data.title.strip(), description=data.description,
                       category=data.category, status="draft", survey_opens_at=data.survey_opens_at,
                       survey_closes_at=data.survey_closes_at, contract_start_fy=data.contract_start_fy,
-                      contract_end_fy=data.contract_end_fy, created_by_user_id=actor.id)
+                      contract_end_fy=data.contract_end_fy, created_by_user_id=actor.id,
+                      reminder_days=3 if data.reminder_days is None else data.reminder_days)
     db.session.add(project)
     db.session.flush()
     _replace_items(project, data.items)
@@ -103,7 +107,7 @@ def _project_state(project: Project) -> dict[str, Any]:
     return {"title": project.title, "status": project.status, "category": project.category,
             "survey_opens_at": project.survey_opens_at, "survey_closes_at": project.survey_closes_at,
             "contract_start_fy": project.contract_start_fy, "contract_end_fy": project.contract_end_fy,
-            "items": [[i.name, i.unit] for i in project.items]}
+            "reminder_days": project.reminder_days, "items": [[i.name, i.unit] for i in project.items]}
 
 
 def _lock_project(project: Project, version: Optional[int]) -> None:
@@ -128,6 +132,8 @@ def update_project(actor: Any, project: Project, data: ProjectData, version: int
     project.title, project.description, project.category = data.title.strip(), data.description, data.category
     project.survey_opens_at, project.survey_closes_at = data.survey_opens_at, data.survey_closes_at
     project.contract_start_fy, project.contract_end_fy = data.contract_start_fy, data.contract_end_fy
+    if data.reminder_days is not None:
+        project.reminder_days = data.reminder_days
     project.version += 1
     project.updated_at = common.now()
     db.session.flush()
@@ -157,6 +163,11 @@ def transition(actor: Any, project: Project, to_status: str, reason: str = "", v
     if to_status == "demand_survey" and not project.items:
         raise ServiceError(_("A project without items cannot open a demand survey."))
     _record_transition(actor, project, to_status, reason or None)
+    if to_status == "cancelled":  # every municipality that declared stops planning on it (the reason stays on the page)
+        participants = sorted({d.tenant_id for d in all_declarations(project) if d.status != "withdrawn"})
+        if participants:
+            notify("procurement.cancelled", url=f"/procurement/{project.id}", actor=(actor.tenant_id, actor.id),
+                   title=project.title, tenants=participants)
     if to_status == "demand_survey":  # the invitation: every municipality's DX lead is asked for demand
         notify("procurement.survey_opened", url=f"/procurement/{project.id}", actor=(actor.tenant_id, actor.id),
                title=project.title, deadline_ja=format_day(project.survey_closes_at, "ja"),

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kernel import audit, drafts, uploads
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO, current_lang
 from kernel.views import act, show_refusal
@@ -84,7 +85,8 @@ def _project_data(form: ProjectForm) -> services.ProjectData | None:
         title=form.title.data or "", description=form.description.data or "", category=form.category.data or "",
         survey_opens_at=form.survey_opens_at.data.replace(tzinfo=TOKYO),
         survey_closes_at=form.survey_closes_at.data.replace(tzinfo=TOKYO),
-        contract_start_fy=form.contract_start_fy.data, contract_end_fy=form.contract_end_fy.data, items=items)
+        contract_start_fy=form.contract_start_fy.data, contract_end_fy=form.contract_end_fy.data, items=items,
+        reminder_days=form.reminder_days.data)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -105,6 +107,7 @@ def project_new() -> ResponseReturnValue:
                 flash(_("The project was created as a draft."), "success")
                 return redirect(url_for("procurement.project_detail", project_id=project.id))
         return render_template("procurement/project_form.html", form=form, project=None), 400
+    form.reminder_days.data = 3
     return render_template("procurement/project_form.html", form=form, project=None)
 
 
@@ -162,9 +165,23 @@ def project_status(project_id: int) -> ResponseReturnValue:
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
+    to_status = form.to_status.data or ""
+    reason, version = form.reason.data or "", _version(form.version.data)
+    if (to_status in ("contracted", "cancelled") and not confirmed()
+            and would_succeed(lambda: services.transition(current_user, project, to_status, reason, version))):
+        back = url_for("procurement.project_detail", project_id=project.id)
+        if to_status == "cancelled":
+            return ask_confirmation(Confirmation(
+                _("Cancel the joint procurement “%(title)s”?", title=project.title),
+                [_("The project ends here: no more declarations, quotes or award."),
+                 _("The municipalities that declared demand are told, with the reason on the project page.")],
+                _("Cancel the project"), back=back, details=[(_("Reason for cancelling"), form.reason.data or "")]))
+        return ask_confirmation(Confirmation(
+            _("Record the contract of “%(title)s” as concluded?", title=project.title),
+            [_("The award and the cost allocated to each municipality become final.")],
+            _("Record the contract"), back=back))
     try:
-        services.transition(current_user, project, form.to_status.data or "", form.reason.data or "",
-                            _version(form.version.data))
+        services.transition(current_user, project, to_status, reason, version)
     except ServiceError as error:
         if isinstance(error, common.Conflict):
             return _conflict(error)
@@ -246,6 +263,15 @@ def project_award(project_id: int) -> ResponseReturnValue:
     form.quote_id.choices = quote_choices(project)
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed() and would_succeed(
+            lambda: services.award(current_user, project, form.quote_id.data, _version(form.version.data))):
+        quote = project.quote(form.quote_id.data)
+        return ask_confirmation(Confirmation(
+            _("Award “%(title)s” to this vendor?", title=project.title),
+            [_("The contract is awarded to this quote and its cost allocated to each committed municipality."),
+             _("The participating municipalities are told. An award cannot be undone.")],
+            _("Award the contract"), back=url_for("procurement.project_detail", project_id=project.id),
+            details=[(_("Vendor"), quote.vendor_name if quote is not None else "")]))
     try:
         services.award(current_user, project, form.quote_id.data, _version(form.version.data))
     except ServiceError as error:

@@ -24,6 +24,7 @@ from awards.services import (
 )
 from awards.views.common import denied, download, load_programme
 from kernel import drafts, uploads
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
 from kernel.views import act, show_refusal
@@ -136,6 +137,11 @@ def entry_file_delete(entry_id: int, file_id: int) -> ResponseReturnValue:
     file = next((f for f in entry.files if f.id == file_id), None)
     if file is None:
         denied("award_entry_file", file_id)
+    if not confirmed() and would_succeed(lambda: remove_file(current_user, entry, file)):
+        return ask_confirmation(Confirmation(
+            _("Remove the file “%(name)s” from the entry?", name=file.filename),
+            [_("The file is deleted and cannot be restored.")],
+            _("Remove the file"), back=url_for("awards.entry", entry_id=entry.id) + "#files"))
     return act(lambda: remove_file(current_user, entry, file),
                _("The file was removed."), url_for("awards.entry", entry_id=entry.id) + "#files")
 

@@ -29,6 +29,7 @@ from awards.models import Judge, Programme, Submission
 from awards.scoring import weighted_total
 from awards.services import judging_window_open
 from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang
 from kernel.views import act
@@ -105,6 +106,13 @@ def score(programme_id: int, code: str) -> ResponseReturnValue:
         values = {str(c.id): request.form.get(f"score-{c.id}", "") for c in programme.criteria}
         comment = request.form.get("comment", "")
         final = request.form.get("action") == "submit"
+        if final and not confirmed() and would_succeed(
+                lambda: save_sheet(current_user, judge, programme, submission, values, comment, final)):
+            return ask_confirmation(Confirmation(
+                _("Submit your final scores for this entry?"),
+                [_("Your scores are then final: you can no longer change them (only the organiser can reopen the "
+                   "sheet)."), _("To keep working on them, go back and save a draft instead.")],
+                _("Submit the final scores"), back=url_for("awards.score", programme_id=programme.id, code=code)))
         try:
             save_sheet(current_user, judge, programme, submission, values, comment, final)
         except ServiceError as exc:

@@ -30,6 +30,7 @@ from awards.services import (
     update_programme,
 )
 from awards.views.common import aware, is_curator, load_programme, local
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import today_tokyo
 from kernel.views import show_refusal
@@ -51,12 +52,16 @@ def index() -> ResponseReturnValue:
     return render_template("awards/index.html", programmes=programmes, judging=judging, curator=is_curator())
 
 
-def _programme_data(form: ProgrammeForm) -> ProgrammeData:
+def _programme_data(form: ProgrammeForm, programme: Programme | None = None) -> ProgrammeData:
+    reminder_days = form.reminder_days.data
+    if reminder_days is None:  # left empty: keep the setting
+        reminder_days = programme.reminder_days if programme is not None else 3
     return ProgrammeData(
         fiscal_year=form.fiscal_year.data, title=form.title.data or "", description=form.description.data or "",
         entry_opens_at=aware(form.entry_opens_at.data), entry_closes_at=aware(form.entry_closes_at.data),
         judging_opens_at=aware(form.judging_opens_at.data), judging_closes_at=aware(form.judging_closes_at.data),
-        blind=bool(form.blind.data), comment_mode=form.comment_mode.data, has_final=bool(form.has_final.data))
+        blind=bool(form.blind.data), comment_mode=form.comment_mode.data, has_final=bool(form.has_final.data),
+        reminder_days=reminder_days)
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
@@ -66,6 +71,7 @@ def programme_new() -> ResponseReturnValue:
     if request.method == "GET":
         year = today_tokyo().year if today_tokyo().month >= 4 else today_tokyo().year - 1
         form.fiscal_year.data = year
+        form.reminder_days.data = 3
     status = 200
     if request.method == "POST":
         status = 400
@@ -106,7 +112,7 @@ def programme_edit(programme_id: int) -> ResponseReturnValue:
         status = 400
         if form.validate_on_submit():
             try:
-                update_programme(current_user, programme, _programme_data(form))
+                update_programme(current_user, programme, _programme_data(form, programme))
             except ServiceError as error:
                 show_refusal(error, form)
             else:
@@ -202,6 +208,11 @@ def _rubric_change(programme: Any, change: Callable[[], object], done: str) -> R
 def category_delete(programme_id: int, category_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     category = _category(programme, category_id)
+    if not confirmed() and would_succeed(lambda: delete_category(current_user, programme, category)):
+        return ask_confirmation(Confirmation(
+            _("Delete the category “%(name)s”?", name=category.name),
+            [_("The category is removed from the programme; entries can no longer choose it.")],
+            _("Delete"), back=url_for("awards.programme_edit", programme_id=programme.id) + "#rubric"))
     return _rubric_change(programme, lambda: delete_category(current_user, programme, category),
                           _("The category was deleted."))
 
@@ -245,5 +256,10 @@ def criterion_edit(programme_id: int, criterion_id: int) -> ResponseReturnValue:
 def criterion_delete(programme_id: int, criterion_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
     criterion = _criterion(programme, criterion_id)
+    if not confirmed() and would_succeed(lambda: delete_criterion(current_user, programme, criterion)):
+        return ask_confirmation(Confirmation(
+            _("Delete the criterion “%(name)s”?", name=criterion.name),
+            [_("The criterion and its weight are removed from the rubric.")],
+            _("Delete"), back=url_for("awards.programme_edit", programme_id=programme.id) + "#rubric"))
     return _rubric_change(programme, lambda: delete_criterion(current_user, programme, criterion),
                           _("The criterion was deleted."))

@@ -43,6 +43,7 @@ from awards.views.common import (
     tenant_names,
 )
 from awards.views.judging import export_response, scale_bounds, totals_of
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang
 from kernel.numbers import parse_whole
@@ -125,6 +126,12 @@ def judge_unassign(judge_id: int, assignment_id: int) -> ResponseReturnValue:
     assignment = next((a for a in judge.assignments if a.id == assignment_id), None)
     if assignment is None:
         abort(404)
+    if not confirmed() and would_succeed(lambda: unassign(current_user, judge, assignment)):
+        return ask_confirmation(Confirmation(
+            _("Remove this assignment from %(judge)s?", judge=judge.display_name),
+            [_("The judge no longer sees or scores what this assignment gave them.")],
+            _("Remove the assignment"),
+            back=url_for("awards.programme_judges", programme_id=judge.programme_id) + f"#judge-{judge.id}"))
     unassign(current_user, judge, assignment)
     flash(_("The assignment was removed."), "success")
     return redirect(url_for("awards.programme_judges", programme_id=judge.programme_id) + f"#judge-{judge.id}")
@@ -258,6 +265,12 @@ def programme_shortlist(programme_id: int) -> ResponseReturnValue:
 @require_permission(Permission.AWARDS_ORGANISE)
 def programme_publish(programme_id: int) -> ResponseReturnValue:
     programme = load_programme(programme_id)
+    if not confirmed() and would_succeed(lambda: publish(current_user, programme)):
+        return ask_confirmation(Confirmation(
+            _("Publish the results of “%(title)s”?", title=programme.title),
+            [_("Everyone in the portal can then see the winners and the ranking."),
+             _("The entrant municipalities are told. Published results cannot be withdrawn.")],
+            _("Publish the results"), back=url_for("awards.programme_results", programme_id=programme.id)))
     return act(lambda: publish(current_user, programme), _("The results were published."),
                url_for("awards.programme_results", programme_id=programme.id))
 

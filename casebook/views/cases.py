@@ -15,6 +15,7 @@ from casebook.models import CONTENT_FIELDS, Case
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, empty_content, from_form
 from kernel import drafts, uploads
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.numbers import parse_whole
 from kernel.views import show_refusal
@@ -241,6 +242,11 @@ def cases_attachment_delete(case_id: int, attachment_id: int) -> ResponseReturnV
     row = services.get_attachment(case, attachment_id)
     if row is None:
         not_found_or_denied("case_attachment", attachment_id)
+    if not confirmed() and would_succeed(lambda: services.delete_attachment(case, row)):
+        return ask_confirmation(Confirmation(
+            _("Delete the attachment “%(name)s”?", name=row.filename),
+            [_("The file is deleted from the case and cannot be restored.")],
+            _("Delete"), back=url_for("casebook.cases_detail", case_id=case.id)))
     services.delete_attachment(case, row)
     flash(_("The attachment was deleted."), "success")
     return redirect(url_for("casebook.cases_detail", case_id=case.id))

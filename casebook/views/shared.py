@@ -15,6 +15,7 @@ from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
 from casebook.views.links import SearchLinks
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.views import show_refusal
@@ -217,6 +218,13 @@ def curation_publish(submission_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     submission = _load_submission(submission_id)
+    if not confirmed() and would_succeed(lambda: curation.publish(submission, current_user.id)):
+        return ask_confirmation(Confirmation(
+            _("Publish “%(title)s” in the casebook?", title=submission.data.get("title", "")),
+            [_("Every municipality can then read, search and adopt this case."),
+             _("The submitting municipality is told that it was published."),
+             _("Once read and adopted it cannot be taken back: retiring it later only hides it from the casebook.")],
+            _("Publish"), back=url_for("casebook.curation_review", submission_id=submission.id)))
     try:
         entry = curation.publish(submission, current_user.id)
     except (ServiceError, ContentError) as error:
@@ -269,6 +277,12 @@ def curation_retire(entry_id: int) -> ResponseReturnValue:
         abort(400)
     entry = load_entry(entry_id, published_only=False)
     retire = request.form.get("retire", "1") != "0"
+    if retire and not confirmed() and would_succeed(lambda: curation.set_retired(entry, current_user.id, retire)):
+        return ask_confirmation(Confirmation(
+            _("Retire “%(title)s” from the casebook?", title=entry.title),
+            [_("It no longer appears in the casebook's list and search, and nobody can ask about it or adopt it."),
+             _("Municipalities that adopted it keep their records.")],
+            _("Retire"), back=url_for("casebook.casebook_entry", entry_id=entry.id)))
     curation.set_retired(entry, current_user.id, retire)
     flash(_("The case was retired from the casebook.") if retire else _("The case is published again."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
@@ -299,6 +313,11 @@ def curation_synonyms() -> ResponseReturnValue:
 def curation_synonyms_delete(synonym_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed() and would_succeed(lambda: curation.delete_synonyms(synonym_id)):
+        return ask_confirmation(Confirmation(
+            _("Delete this group of synonyms?"),
+            [_("The casebook search no longer finds these words as one another's synonyms. This cannot be undone.")],
+            _("Delete"), back=url_for("casebook.curation_synonyms")))
     if not curation.delete_synonyms(synonym_id):
         not_found_or_denied("synonym", synonym_id)
     flash(_("The synonyms were deleted."), "success")

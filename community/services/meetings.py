@@ -196,7 +196,7 @@ def delete_material(actor: Any, material: Material) -> None:
 def send_meeting_reminders(now: Optional[datetime] = None, ahead: timedelta = timedelta(days=1)) -> int:
     """Remind the registered attendees of meetings starting within ``ahead`` (once per meeting).
 
-    Run by ``flask community remind`` (cron); a second run sends nothing again.
+    Run by ``flask notifications remind`` (cron); a second run sends nothing again.
     """
     now = now or utcnow()
     meetings = list(db.session.scalars(select(Meeting).where(

@@ -176,7 +176,7 @@ def vacancies(tenant_id: str, today: date) -> tuple[list[RosterDepartment], list
 def send_vacancy_reminders(today: Optional[date] = None) -> int:
     """Tell each municipality's administrators of its vacancies and ending terms; returns how many told.
 
-    Run by ``flask community remind`` (daily from cron); each run reminds again while a vacancy stays.
+    Run by ``flask notifications remind`` (daily from cron); each run reminds again while a vacancy stays.
     """
     from kernel.i18n import TOKYO, today_tokyo
     from kernel.notifications import Notification

@@ -11,6 +11,7 @@ from community.forms import BodyForm, MemberForm, choices
 from community.services import bodies as body_services
 from community.services.common import utcnow
 from community.views.common import act, load_body, require_forum
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang, today_tokyo
 from kernel.views import show_refusal
@@ -106,6 +107,11 @@ def member_set(body_id: int) -> ResponseReturnValue:
 @require_permission(Permission.COMMUNITY_ORGANISE)
 def member_remove(body_id: int, tenant_code: str) -> ResponseReturnValue:
     found = load_body(body_id)
+    if not confirmed() and would_succeed(lambda: body_services.remove_member(current_user, found, tenant_code)):
+        return ask_confirmation(Confirmation(
+            _("Remove this member from “%(name)s”?", name=found.name),
+            [_("The municipality is no longer invited to the body's meetings and no longer sees its actions.")],
+            _("Remove the member"), back=url_for("community.body", body_id=found.id) + "#members"))
     return act(lambda: body_services.remove_member(current_user, found, tenant_code),
                _("The member was removed."), url_for("community.body", body_id=found.id) + "#members")
 

@@ -15,6 +15,7 @@ from community.models import Meeting
 from community.services import meetings as meeting_services
 from community.services.common import utcnow
 from community.views.common import act, aware, load_body, load_meeting, local, require_forum
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import current_lang, today_tokyo
 from kernel.uploads import read_upload
@@ -129,6 +130,11 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 @require_permission(Permission.COMMUNITY_ORGANISE)
 def meeting_cancel(meeting_id: int) -> ResponseReturnValue:
     found = load_meeting(meeting_id)
+    if not confirmed() and would_succeed(lambda: meeting_services.cancel_meeting(current_user, found)):
+        return ask_confirmation(Confirmation(
+            _("Cancel the meeting “%(title)s”?", title=found.title),
+            [_("Everyone registered is told that the meeting is cancelled. A cancelled meeting cannot be reopened.")],
+            _("Cancel the meeting"), back=url_for("community.meeting", meeting_id=found.id)))
     return act(lambda: meeting_services.cancel_meeting(current_user, found),
                _("The meeting was cancelled and the registered people were told."),
                url_for("community.meeting", meeting_id=found.id))
@@ -238,5 +244,10 @@ def material_delete(meeting_id: int, material_id: int) -> ResponseReturnValue:
     row = queries.get_material(found, material_id)
     if row is None:
         abort(404)
+    if not confirmed() and would_succeed(lambda: meeting_services.delete_material(current_user, row)):
+        return ask_confirmation(Confirmation(
+            _("Remove the material “%(title)s”?", title=row.title),
+            [_("The file is deleted from the meeting and cannot be restored.")],
+            _("Remove the material"), back=url_for("community.meeting", meeting_id=found.id) + "#materials"))
     return act(lambda: meeting_services.delete_material(current_user, row), _("The material was removed."),
                url_for("community.meeting", meeting_id=found.id) + "#materials")

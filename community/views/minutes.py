@@ -14,6 +14,7 @@ from community.models import Meeting
 from community.services import minutes as minute_services
 from community.services.common import StaleError, utcnow
 from community.views.common import act, load_meeting, require_forum
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from tenants.auth import require_login, require_permission
 from tenants.roles import Permission
@@ -132,5 +133,11 @@ def minutes_publish(meeting_id: int) -> ResponseReturnValue:
     meeting = load_meeting(meeting_id)
     form = PublishForm(prefix="publish")
     form.validate_on_submit()
+    close_early = bool(form.close_review_early.data)
+    if not confirmed() and would_succeed(lambda: minute_services.publish(current_user, meeting, close_early)):
+        return ask_confirmation(Confirmation(
+            _("Publish the minutes of “%(title)s”?", title=meeting.title),
+            [_("The minutes become final and readable by every member of the body; amendments are closed.")],
+            _("Publish the minutes"), back=url_for("community.minutes", meeting_id=meeting.id)))
     return act(lambda: minute_services.publish(current_user, meeting, bool(form.close_review_early.data)),
                _("The minutes were published."), url_for("community.minutes", meeting_id=meeting.id))

@@ -1,6 +1,7 @@
 """Telling people: ``notify`` writes the in-app notifications and queues the mails; reading and settings."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
@@ -30,7 +31,7 @@ def notify(kind: str, *, url: str = "", actor: Optional[Recipient] = None, **par
     by_tenant: dict[str, list[int | HoldersOf]] = {}
     for tenant_id, who in dict.fromkeys(event.recipients.resolve(params)):
         by_tenant.setdefault(tenant_id, []).append(who)
-    stored = _storable(params)
+    stored = _storable(params, event.text)
     told = 0
     people_dir = directory()
     for tenant_id, user_ids in by_tenant.items():
@@ -57,8 +58,19 @@ def notify(kind: str, *, url: str = "", actor: Optional[Recipient] = None, **par
     return told
 
 
-def _storable(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters as stored with the notification (JSON: tuples become lists, other objects text)."""
+_PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
+
+
+def _storable(params: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The parameters as stored with the notification (JSON: tuples become lists, other objects text).
+
+    Only what the text shows is kept (``name``, or its ``name_ja`` / ``name_en`` pair): the parameters
+    that address the recipients (``tenants``, ``people``, ``to``) name other municipalities and their
+    people, and a notification lives in every recipient's municipality — who else committed to a joint
+    procurement, or has not yet, is no business of the other participants."""
+    shown = set(_PLACEHOLDER.findall(text))
+    params = {key: value for key, value in params.items()
+              if key in shown or (key[-3:] in ("_ja", "_en") and key[:-3] in shown)}
     def convert(value: Any) -> Any:
         if isinstance(value, (str, int, float, bool)) or value is None:
             return value

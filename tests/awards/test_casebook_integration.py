@@ -40,7 +40,8 @@ def test_a_published_winner_becomes_a_case_draft_in_the_curators_queue(client, s
     from casebook.models import Case
 
     login(client, "curator")
-    assert client.post(f"/awards/programmes/{scenario.programme_id}/publish").status_code == 302
+    published = client.post(f"/awards/programmes/{scenario.programme_id}/publish", data={"confirm": "yes"})
+    assert published.status_code == 302
     response = client.post(f"/awards/submissions/{scenario.submission_other}/casebook")
     assert response.status_code == 302, client.get(response.headers.get("Location", "/")).get_data(as_text=True)
     page = client.get(f"/awards/programmes/{scenario.programme_id}/results").get_data(as_text=True)

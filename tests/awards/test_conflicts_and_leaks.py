@@ -157,7 +157,8 @@ def test_results_are_embargoed_until_published_then_entrants_see_their_own(clien
         assert client.get(path).status_code == 404, who
     login(client, "curator")
     assert "公表前" in client.get(path).get_data(as_text=True)
-    assert client.post(f"/awards/programmes/{scenario.programme_id}/publish").status_code == 302
+    published = client.post(f"/awards/programmes/{scenario.programme_id}/publish", data={"confirm": "yes"})
+    assert published.status_code == 302
     login(client, "other_member")  # 江東区: its entry was scored (4 × weight 2 = 8)
     page = client.get(path).get_data(as_text=True)
     assert "江東区の結果" in page and "8.00" in page
@@ -182,7 +183,7 @@ def test_score_validation_lock_and_reopen(client, in_app, scenario):  # type: ig
             ScoreSheet.submission_id == scenario.submission_own)) == 0
         db.session.remove()
     assert client.post(path, data={field: "３", "action": "draft"}).status_code == 302  # full-width, as an IME types
-    assert client.post(path, data={field: "5", "action": "submit"}).status_code == 302
+    assert client.post(path, data={field: "5", "action": "submit", "confirm": "yes"}).status_code == 302
     locked = client.post(path, data={field: "1", "action": "submit"})
     assert locked.status_code == 400 and "キュレーターに差し戻し" in locked.get_data(as_text=True)
 
@@ -192,7 +193,7 @@ def test_score_validation_lock_and_reopen(client, in_app, scenario):  # type: ig
     login(client, "curator")
     assert client.post(f"/awards/sheets/{sid}/reopen").status_code == 302
     login(client, "judge")
-    assert client.post(path, data={field: "2", "action": "submit"}).status_code == 302
+    assert client.post(path, data={field: "2", "action": "submit", "confirm": "yes"}).status_code == 302
 
 
 def test_progress_counts_only_final_sheets_of_visible_entries(client, scenario):  # type: ignore[no-untyped-def]

@@ -76,7 +76,8 @@ def test_a_published_entry_goes_to_the_casebook_once(client, scenario, fake_case
     path = f"/awards/submissions/{scenario.submission_other}/casebook"
     refused = client.post(path, follow_redirects=True)
     assert "先に結果を公表してください" in refused.get_data(as_text=True) and not fake_casebook
-    assert client.post(f"/awards/programmes/{scenario.programme_id}/publish").status_code == 302
+    published = client.post(f"/awards/programmes/{scenario.programme_id}/publish", data={"confirm": "yes"})
+    assert published.status_code == 302
     assert client.post(path).status_code == 302
     assert fake_casebook[0][:2] == ("131083", "応募 other")
     assert client.post(path).status_code == 303 and len(fake_casebook) == 1

@@ -46,6 +46,7 @@ def _score(page, title: str, value: str) -> None:  # type: ignore[no-untyped-def
         fieldset = legend.locator("xpath=..")
         fieldset.get_by_label(re.compile(rf"^{value}")).check()
     page.get_by_role("button", name="採点を提出する").click()
+    page.get_by_test_id("confirm-button").click()  # the step asks first (issue 17.6)
     page.wait_for_url("**/judging/**")
 
 
@@ -109,6 +110,7 @@ def test_award_programme_from_rubric_to_published_results(page, new_page) -> Non
     koto.goto(programme_url + "/results")
     assert "ページが見つかりません" in koto.content() or koto.locator("h1").inner_text() != "結果"
     page.get_by_role("button", name="結果を公表する").click()
+    page.get_by_test_id("confirm-button").click()  # the step asks first (issue 17.6)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "awards-results-curator.png"), full_page=True)
 

@@ -94,6 +94,7 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
     page.get_by_role("button", name="採用して反映").click()
     page.get_by_label("確認期間を今すぐ終了する").check()
     page.get_by_role("button", name="議事録を公開する").click()
+    page.get_by_test_id("confirm-button").click()  # the step asks first (issue 17.6)
     assert "公開" in page.get_by_test_id("minutes-status").inner_text()
     chiyoda.goto(minutes_url)
     assert chiyoda.get_by_text("約2,000人").is_visible()

@@ -118,6 +118,7 @@ def test_support_engagement_from_request_to_published_case(page, new_page) -> No
     curator.goto("/curation")
     curator.get_by_role("link", name=TITLE).click()
     curator.get_by_role("button", name="事例集に公開").click()
+    curator.get_by_test_id("confirm-button").click()  # the step asks first (issue 17.6)
     curator.wait_for_url(re.compile(r".*/casebook/\d+$"))
 
     koto = new_page()

@@ -35,7 +35,7 @@ def test_release_flow_publish_and_private_edits_do_not_leak(app, login_as) -> No
     edited = curator.post(f"/curation/{submission_id}", data={**FORM, "title": "江東区のキャッシュレス窓口",
                                                               "contact": "江東区 DX推進課"})
     assert edited.status_code == 302
-    published = curator.post(f"/curation/{submission_id}/publish")
+    published = curator.post(f"/curation/{submission_id}/publish", data={"confirm": "yes"})
     assert published.status_code == 302
     entry_id = int(published.headers["Location"].rsplit("/", 1)[-1])
 
@@ -52,7 +52,7 @@ def test_release_flow_publish_and_private_edits_do_not_leak(app, login_as) -> No
     assert "<ins>+ まだ内部の話</ins>" in diff
 
     # Retire: gone from the casebook for readers, still visible to curators.
-    assert curator.post(f"/casebook/{entry_id}/retire", data={"retire": "1"}).status_code == 302
+    assert curator.post(f"/casebook/{entry_id}/retire", data={"retire": "1", "confirm": "yes"}).status_code == 302
     assert reader.get(f"/casebook/{entry_id}").status_code == 404
     assert "江東区のキャッシュレス窓口" not in reader.get("/casebook?q=キャッシュレス").get_data(as_text=True)
     assert curator.get(f"/casebook/{entry_id}").status_code == 200

@@ -119,8 +119,9 @@ def test_cancelling_marks_the_calendar_and_tells_the_registered(app, client, log
     login_as("other_admin")
     client.post(f"/community/meetings/{forum.future_id}/register", data={"rsvp-attendance": "online"})
     login_as("curator")
-    assert client.post(f"/community/meetings/{forum.future_id}/cancel").status_code == 302
-    assert client.post(f"/community/meetings/{forum.future_id}/cancel").status_code == 302  # again: no change
+    assert client.post(f"/community/meetings/{forum.future_id}/cancel", data={"confirm": "yes"}).status_code == 302
+    assert client.post(f"/community/meetings/{forum.future_id}/cancel",
+                       data={"confirm": "yes"}).status_code == 302  # again: no change
     event = next(iter(Calendar.from_ical(
         client.get(f"/community/meetings/{forum.future_id}/calendar.ics").data).walk("VEVENT")))
     assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 1

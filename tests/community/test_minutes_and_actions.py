@@ -39,7 +39,8 @@ def test_publish_needs_decisions_then_freezes_attendees(app, client, login_as, f
     assert response.status_code == 303  # the review period is still open and was not ended on purpose
     with app.app_context():
         assert db.session.get(Minutes, forum.past_id).status == "review"
-    client.post(f"/community/meetings/{forum.past_id}/minutes/publish", data={"publish-close_review_early": "y"})
+    client.post(f"/community/meetings/{forum.past_id}/minutes/publish",
+                data={"publish-close_review_early": "y", "confirm": "yes"})
     with app.app_context():
         minutes = db.session.get(Minutes, forum.past_id)
         assert minutes.status == "published"
