@@ -42,6 +42,9 @@ def test_built_package_carries_the_catalogues_and_serves_japanese(tmp_path: Path
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in ("kernel", "portal", "tenants", "casebook", "procurement", "awards"):
         assert f"{package}/translations/ja/LC_MESSAGES/messages.mo" in names, package
+    # The search's thesaurus files and the licence of the one derived from SudachiDict (Apache-2.0).
+    for data in ("dx_vocabulary.tsv", "sudachi_synonyms.tsv", "LICENSE-2.0.txt"):
+        assert f"casebook/data/{data}" in names, data
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
