@@ -26,4 +26,4 @@ def _init(state: BlueprintSetupState) -> None:
     init_templates(cast(Flask, state.app))
 
 
-from casebook import api, events, models, views, waiting  # noqa: E402,F401
+from casebook import api, audit_objects, events, models, views, waiting  # noqa: E402,F401

@@ -123,3 +123,32 @@ def flush_always() -> None:
     for item in pending:
         _insert(_entry(**item))
     db.session.commit()
+
+
+# The audit log page names an entry's object by its title and links it to its page. The package that owns an
+# object type says how (kernel knows no domain): a resolver takes the viewer and the ids of one type on the
+# page and answers {id: (title, url or None)} — one statement per type, read as the viewer under RLS, so an
+# object the viewer may not see stays unnamed, and the url is None where the viewer may not open the page.
+ObjectResolver = Callable[[Any, list[str]], dict[str, tuple[str, Optional[str]]]]
+_object_resolvers: dict[str, ObjectResolver] = {}
+
+
+def register_object_resolver(object_type: str, resolver: ObjectResolver) -> None:
+    """Called at import by the package that owns ``object_type`` (e.g. tenants for "user")."""
+    _object_resolvers[object_type] = resolver
+
+
+def resolve_objects(viewer: Any, objects: list[tuple[Optional[str], Optional[str]]]
+                    ) -> dict[tuple[str, str], tuple[str, Optional[str]]]:
+    """(object_type, object_id) → (title, url) for the objects a resolver knows and the viewer may see."""
+    by_type: dict[str, list[str]] = {}
+    for object_type, object_id in objects:
+        if object_type and object_id and object_type in _object_resolvers:
+            by_type.setdefault(object_type, [])
+            if object_id not in by_type[object_type]:
+                by_type[object_type].append(object_id)
+    found: dict[tuple[str, str], tuple[str, Optional[str]]] = {}
+    for object_type, ids in by_type.items():
+        for object_id, named in _object_resolvers[object_type](viewer, ids).items():
+            found[(object_type, object_id)] = named
+    return found

@@ -38,8 +38,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=80)])
-    user_id = IntegerField(_l("User ID"), validators=[Optional(), NumberRange(min=1, max=2**62)])
+    person = StringField(_l("Person (name or e-mail)"), validators=[Optional(), Length(max=100)])
+    # Choices are the labelled action codes (tenants.audit_labels), set by the view in the reader's language.
+    action = SelectField(_l("Action"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

@@ -1,15 +1,18 @@
 """Tenant admin pages: users and roles, activation, the audit log."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from kernel.errors import ServiceError
+from kernel.i18n import today_tokyo
 from kernel.views import act, show_refusal
 from tenants import bp
-from tenants.audit_queries import PAGE_SIZE, AuditFilter, search_audit
+from tenants.audit_excel import audit_workbook
+from tenants.audit_labels import action_choices
+from tenants.audit_queries import PAGE_SIZE, AuditFilter, export_audit, search_audit
 from tenants.auth import not_found_or_denied, require_login, require_permission
 from tenants.forms import AuditFilterForm, InviteForm, RolesForm
 from tenants.invitations import invite_user, sso_issuer
@@ -119,16 +122,41 @@ def user_set_active(user_id: int) -> ResponseReturnValue:
     return act(lambda: set_active(current_user, user, active), done, back)
 
 
+def _audit_filter() -> tuple[AuditFilterForm, AuditFilter, bool]:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("All actions")), *action_choices()]
+    valid = form.validate()
+    if valid and form.date_from.data and form.date_to.data and form.date_from.data > form.date_to.data:
+        form.date_to.errors = [_("The end date is before the start date.")]
+        valid = False
+    if not valid:
+        return form, AuditFilter(page=1), False
+    return form, AuditFilter(action=form.action.data or None, person=form.person.data or None,
+                             date_from=form.date_from.data, date_to=form.date_to.data,
+                             outcome=form.outcome.data or None, page=form.page.data or 1), True
+
+
 @bp.get("/audit")
 @require_permission(Permission.TENANT_VIEW_AUDIT)
 def audit_log() -> ResponseReturnValue:
-    form = AuditFilterForm(request.args)
-    valid = form.validate()
-    flt = AuditFilter(page=1)
-    if valid:
-        flt = AuditFilter(action=form.action.data, user_id=form.user_id.data, date_from=form.date_from.data,
-                          date_to=form.date_to.data, outcome=form.outcome.data or None, page=form.page.data or 1)
-    entries, total = search_audit(current_user.tenant_id, flt)
+    form, flt, valid = _audit_filter()
+    rows, total = search_audit(current_user, flt) if valid else ([], 0)
     pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("tenants/audit.html", form=form, entries=entries, total=total, page=flt.page,
-                           pages=pages), (200 if valid else 400)
+    export_args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("tenants/audit.html", form=form, rows=rows, total=total, page=flt.page,
+                           pages=pages, export_args=export_args), (200 if valid else 400)
+
+
+@bp.get("/audit.xlsx")
+@require_permission(Permission.TENANT_VIEW_AUDIT)
+def audit_export() -> ResponseReturnValue:
+    """The filtered log as an Excel workbook (the same filter as the page, every page of it)."""
+    form, flt, valid = _audit_filter()
+    if not valid:
+        return render_template("tenants/audit.html", form=form, rows=[], total=0, page=1, pages=1,
+                               export_args={}), 400
+    rows, truncated = export_audit(current_user, flt)
+    data = audit_workbook(rows, truncated)
+    name = f"audit-{current_user.tenant_id}-{today_tokyo().isoformat()}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
