@@ -18,7 +18,7 @@ demo_cli.add_command(generate_command)
 
 # Each domain that has demo data has `load_demo() -> str` (a one-line summary) in `devtools.demo.<domain>`.
 DEMO_MODULES = ("devtools.demo.casebook", "devtools.demo.procurement", "devtools.demo.awards", "devtools.demo.workload",
-                "devtools.demo.community", "devtools.demo.support")
+                "devtools.demo.community", "devtools.demo.support", "devtools.demo.tenants")
 
 
 def load_all_demo() -> list[str]:
