@@ -274,6 +274,8 @@ def candidate_discard() -> ResponseReturnValue:
 
 def _report_of(form: RelinkForm) -> tuple[RelinkReport, str, list[tuple[str, str]]]:
     claim = (form.claim.data or "").strip() if form.mode.data == "claim" else ""
+    if form.mode.data == "claim" and not claim:
+        raise ServiceError(_("Enter the name of the employee-id claim."), "claim")
     id_list = parse_id_list(form.id_list.data or "") if claim else []
     return relink_report(current_user.tenant_id, claim, id_list), claim, id_list
 

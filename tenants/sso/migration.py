@@ -406,7 +406,8 @@ def confirm_relink(tenant_code: str, actor: User, claim: str, id_list: list[tupl
     """Plan the re-links of the dry run, in one transaction; audited, the tenant admins told.
 
     The report is computed again: if the accounts changed since the dry run, nothing is planned. The
-    plan replaces earlier pending rows for the same provider."""
+    plan replaces the pending rows of earlier plans (rows already used for a re-link stay as history,
+    unless the account is planned again)."""
     report = relink_report(tenant_code, claim, id_list)
     if report.fingerprint != fingerprint:
         raise ServiceError(_("The accounts changed since the dry run. Run the dry run again and check it."))

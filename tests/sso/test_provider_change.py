@@ -193,6 +193,8 @@ def test_bad_input_is_refused_in_japanese_and_writes_nothing(app: Flask, login_a
     response = admin.post("/admin/sso/relink", data={"mode": "claim", "claim": "employee_id",
                                                       "id_list": "taro@ome.example.jp, E-1\nthis is not a line"})
     assert response.status_code == 400 and "2 行目" in response.get_data(as_text=True)
+    response = admin.post("/admin/sso/relink", data={"mode": "claim", "claim": "", "id_list": "a@b.jp, 1"})
+    assert response.status_code == 400 and "職員番号のクレーム名を入力してください" in response.get_data(as_text=True)
     response = admin.post("/admin/sso/relink/confirm", data={"mode": "email", "fingerprint": "0" * 32},
                           follow_redirects=True)
     assert "ドライラン" in response.get_data(as_text=True)
