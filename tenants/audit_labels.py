@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "access.not_found": _l("Access to a missing or another municipality's object"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
+    "auth.backchannel_logout": _l("Sessions ended by the identity provider (back-channel logout)"),
     "auth.login": _l("Logged in"),
     "auth.login_refused": _l("Login refused"),
     "auth.logout": _l("Logged out"),

@@ -58,7 +58,8 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def start_session(user: User, method: str, id_token_hint: Optional[str] = None) -> None:
+def start_session(user: User, method: str, id_token_hint: Optional[str] = None,
+                  sso_sid: Optional[str] = None) -> None:
     """Log a user in: a brand-new session (no fixation), recorded on the server and audited."""
     lang = session.get("lang")
     session.clear()
@@ -66,7 +67,8 @@ def start_session(user: User, method: str, id_token_hint: Optional[str] = None) 
     now = datetime.now(UTC)
     bind_tenant(user.tenant_id, user.id)
     db.session.add(AuthSession(tenant_id=user.tenant_id, id=_hash(secret), user_id=user.id, created_at=now,
-                               last_seen_at=now, login_method=method, id_token_hint=id_token_hint))
+                               last_seen_at=now, login_method=method, id_token_hint=id_token_hint,
+                               sso_sid=sso_sid))
     mark_login(user)
     audit.record("auth.login", "user", user.id, after={"method": method})
     session["tid"] = user.tenant_id

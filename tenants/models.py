@@ -123,3 +123,6 @@ class AuthSession(TenantOwned, Model):
     ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     login_method: Mapped[str] = mapped_column(String(20), server_default="dev")
     id_token_hint: Mapped[Optional[str]] = mapped_column(String(4000))
+    # The IdP's session id (the ID token's sid) of an SSO login: a back-channel logout token naming it
+    # ends this session (tenants.sso.backchannel).
+    sso_sid: Mapped[Optional[str]] = mapped_column(String(255))

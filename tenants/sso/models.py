@@ -97,6 +97,18 @@ class SsoLoginState(TenantOwned, Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class SsoLogoutToken(TenantOwned, Model):
+    """The jti of an accepted back-channel logout token (hashed): a replay of it is refused."""
+
+    __tablename__ = "sso_logout_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["sso_providers.tenant_id"], ondelete="CASCADE"),
+    )
+
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class SsoDirectoryEntry(Model):
     """Public: this municipality offers SSO (read by the login picker before anyone is known)."""
 

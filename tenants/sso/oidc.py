@@ -191,6 +191,16 @@ def exchange_code(metadata: ProviderMetadata, client_id: str, client_secret: str
     return dict(token)
 
 
+def decode_signed(metadata: ProviderMetadata, token: str) -> Any:
+    """A JWT signed by the provider (its JWKS, its algorithms; the keys re-read once on an unknown kid).
+    Raises joserfc's errors; the caller checks the claims."""
+    algorithms = list(metadata.algorithms)
+    try:
+        return jwt.decode(token, _key_set(metadata.jwks_uri), algorithms=algorithms)
+    except InvalidKeyIdError:  # the provider rotated its keys since we cached them
+        return jwt.decode(token, _key_set(metadata.jwks_uri, refresh=True), algorithms=algorithms)
+
+
 def validate_id_token(metadata: ProviderMetadata, client_id: str, id_token: str, nonce: str) -> dict[str, Any]:
     """Verify the ID token's signature and claims; returns its claims."""
     algorithms = list(metadata.algorithms)

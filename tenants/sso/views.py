@@ -305,7 +305,8 @@ def callback(code: str) -> Any:
     except SsoError as error:
         return _refuse(code, error, state)
     hint = token["id_token"] if len(token["id_token"]) <= ID_TOKEN_HINT_MAX else None
-    start_session(user, "sso", id_token_hint=hint)
+    sid = claims.get("sid")  # the IdP's session: a back-channel logout token may name it (backchannel.py)
+    start_session(user, "sso", id_token_hint=hint, sso_sid=sid if isinstance(sid, str) and len(sid) <= 255 else None)
     return redirect(safe_next(row.next_url))
 
 
@@ -408,6 +409,7 @@ def settings() -> Any:
                            operator_mapping_inactive=bool(stored_operator) and not valid_operator,
                            redirect_uri=_redirect_uri(code),
                            logout_uri=absolute_url("portal.login"), jwks_uri=absolute_url("sso.jwks"),
+                           backchannel_uri=absolute_url("sso.backchannel_logout", code=code),
                            roles=sorted(mappable_roles(code, False))), status
 
 
@@ -567,4 +569,6 @@ def jwks() -> Any:
     return response
 
 
-from tenants.sso import change_views  # noqa: E402,F401  (the provider-change pages, on this blueprint)
+# Routes kept in their own modules, on this blueprint (they import ``bp``): the provider-change pages and
+# the back-channel logout endpoint.
+from tenants.sso import backchannel, change_views  # noqa: E402,F401

@@ -90,3 +90,27 @@ def test_provider_change_tables_are_per_tenant(app, app_role, table: str) -> Non
                 conn.execute(text("INSERT INTO sso_standby_providers (tenant_id, slot) VALUES (:t, 'previous')"),
                              {"t": KOTO})
             tx.rollback()
+
+
+def test_logout_token_ids_are_per_tenant_and_signing_keys_read_only(app, app_role) -> None:  # type: ignore[no-untyped-def]
+    """The jti store of back-channel logout (issue 23.2) is per tenant; the portal's signing keys (23.4)
+    can be read but never written by the application role (the operators' CLI writes them as owner)."""
+    with app_role.connect() as conn:
+        with conn.begin() as tx:
+            for code in (OME, KOTO):
+                _as(conn, code)
+                conn.execute(text("INSERT INTO sso_providers (tenant_id, issuer, client_id) VALUES (:t, 'h', 'c')"),
+                             {"t": code})
+                conn.execute(text("INSERT INTO sso_logout_tokens (tenant_id, jti_hash) VALUES (:t, 'j')"), {"t": code})
+            _as(conn, OME)
+            assert conn.scalar(text("SELECT count(*) FROM sso_logout_tokens")) == 1
+            assert conn.execute(text("DELETE FROM sso_logout_tokens WHERE tenant_id = :t"), {"t": KOTO}).rowcount == 0
+            with pytest.raises(DBAPIError):
+                conn.execute(text("INSERT INTO sso_logout_tokens (tenant_id, jti_hash) VALUES (:t, 'k')"), {"t": KOTO})
+            tx.rollback()
+        with conn.begin() as tx:
+            assert conn.scalar(text("SELECT count(*) FROM sso_signing_keys")) is not None
+            with pytest.raises(DBAPIError):
+                conn.execute(text("INSERT INTO sso_signing_keys (kid, public_jwk, private_key_enc, certificate_pem) "
+                                  "VALUES ('k', '{}', 'x', 'y')"))
+            tx.rollback()
