@@ -37,9 +37,10 @@ from kernel.models_base import TenantOwned
 
 AUTOSAVE, POSTED = "autosave", "posted"
 MARKER = "_draft"
+PAGE_TOKEN = "_draft_once"  # an autosave names the form's one-time token (portal/drafts.py)
 # Never kept: the CSRF token and one-time form token belong to the page they came with, and the
 # marker names the draft itself.
-SKIPPED_FIELDS = frozenset({"csrf_token", "_once", MARKER})
+SKIPPED_FIELDS = frozenset({"csrf_token", "_once", MARKER, PAGE_TOKEN})
 MAX_DRAFT_CHARS = 200_000
 MAX_KEY_LENGTH = 300
 DEFAULT_KEEP_DAYS = 14
@@ -111,6 +112,13 @@ def save(tenant_id: str, user_id: int, key: str, fields: list[list[str]], kind: 
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[FormDraft.tenant_id, FormDraft.user_id, FormDraft.form_key],
         set_=dict(fields=statement.excluded.fields, kind=statement.excluded.kind, updated_at=func.now())))
+
+
+def lock(tenant_id: str, user_id: int, key: str) -> None:
+    """Serialise the writers of one draft until the transaction ends (an autosave and the form's own
+    submission may arrive at the same moment; see portal/drafts.py)."""
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(
+        f"form_draft:{tenant_id}:{user_id}:{key}", 0))))
 
 
 def find(tenant_id: str, user_id: int, key: str) -> Optional[FormDraft]:

@@ -56,9 +56,23 @@ def save_draft() -> ResponseReturnValue:
     if fields is None:
         return jsonify({"saved": False}), 413
     with as_tenant(*identity):
+        # An autosave still on its way when the form itself was saved must not bring the draft back: both
+        # take the draft's lock, and once the form's one-time token is claimed (committed with the
+        # saved form) the autosave is too late and keeps nothing.
+        drafts.lock(identity[0], identity[1], marked[2])
+        if _already_submitted(identity, request.form.get(drafts.PAGE_TOKEN)):
+            return jsonify({"saved": False, "submitted": True, "expires_in": session_expires_in() or 0})
         drafts.save(identity[0], identity[1], marked[2], fields)
         db.session.flush()
     return jsonify({"saved": True, "expires_in": session_expires_in() or 0})
+
+
+def _already_submitted(identity: tuple[str, int], page_token: Optional[str]) -> bool:
+    if not page_token:
+        return False
+    from portal.idempotency import IdempotencyKey
+
+    return db.session.get(IdempotencyKey, (identity[0], identity[1], page_token[:64])) is not None
 
 
 @bp.post("/drafts/discard")
@@ -136,6 +150,7 @@ def _discard_when_saved(response: Response) -> Response:
     """A long form saved successfully (it redirects): its draft is no longer needed."""
     if (request.method == "POST" and 300 <= response.status_code < 400 and drafts.is_draftable(request.endpoint)
             and not g.get("draft_kept") and current_user.is_authenticated):
+        drafts.lock(current_user.tenant_id, current_user.id, request.path)
         drafts.discard(current_user.tenant_id, current_user.id, request.path)
     return response
 

@@ -270,3 +270,18 @@ def test_every_long_form_offers_and_restores_its_draft(app: Flask, who: str, pat
     assert "下書きを復元しますか" in client.get(path).get_data(as_text=True)
     restored = client.get(path + "?draft=restore").get_data(as_text=True)
     assert value in restored and "下書きを復元しました" in restored
+
+
+def test_an_autosave_arriving_after_the_form_was_saved_keeps_nothing(app: Flask) -> None:
+    client = login(app.test_client(), "member")
+    page = client.get("/cases/new").get_data(as_text=True)
+    marker = _marker(page)
+    once = re.search(r'action="/cases/new"[^>]*><input type="hidden" name="_once" value="([^"]+)"', page)
+    assert once
+    assert client.post("/cases/new", data=_case_form(TITLE, marker, _once=once.group(1))).status_code == 302
+    late = client.post("/drafts/save", data={"_draft": marker, "_draft_once": once.group(1), "title": TITLE})
+    assert late.status_code == 200 and late.json["saved"] is False
+    assert _drafts_of(app, OME) == []  # the saved form is not offered again as a draft
+    # an autosave of a form not yet sent (another token) is kept as usual
+    fresh = client.post("/drafts/save", data={"_draft": marker, "_draft_once": "another-token-123", "title": "次"})
+    assert fresh.json["saved"] is True and len(_drafts_of(app, OME)) == 1

@@ -16,6 +16,10 @@
     new FormData(form).forEach(function (value, name) {
       if (typeof value === "string" && name !== "_once" && name !== "csrf_token") { data.append(name, value); }
     });
+    // The form's one-time token under another name: it is not claimed by the autosave, but an autosave
+    // arriving after the form was saved is recognised and keeps nothing.
+    var once = form.querySelector('input[name="_once"]');
+    if (once) { data.append("_draft_once", once.value); }
     return data;
   }
 
@@ -34,7 +38,7 @@
           return response.json();
         })
         .then(function (state) {
-          if (status) {
+          if (status && state.saved) {
             var now = new Date();
             var time = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
             status.textContent = body.getAttribute("data-draft-saved").replace("{time}", time);
