@@ -128,6 +128,34 @@ def gunicorn_env(args: argparse.Namespace, db: BenchDatabase | None) -> dict[str
     return env
 
 
+def engines(server: Any, tokyo: BenchDatabase) -> list[str]:
+    """Groonga beside our search (skipped with a clear line when groonga-bin is not installed)."""
+    from bench import domain_pages, groonga
+
+    return groonga.report_lines(groonga.compare(server, tokyo, domain_pages.SEARCH_TERMS))
+
+
+def search_only(args: argparse.Namespace, server: Any, tokyo: BenchDatabase, argv: list[str] | None) -> int:
+    """The search's server time (Tokyo, national with --national) and the Groonga comparison only."""
+    from bench.report import update_search_sections
+
+    facts = machine_facts(server, args)
+    facts["load_before"] = os.getloadavg()
+    search_times = {"tokyo": search_server_time(tokyo)}
+    national_facts = None
+    if args.national:
+        national = BenchDatabase.prepare(server, f"yokoten_national_{args.national_per_tenant}_{schema_fingerprint()}",
+                                         1741, args.national_per_tenant)
+        national_facts = national.describe()
+        search_times["national"] = search_server_time(national)
+    facts["engines"] = engines(server, tokyo)
+    facts["load_after"] = os.getloadavg()
+    update_search_sections(Path(args.output), facts, search_times, national_facts)
+    print(json.dumps(search_times, ensure_ascii=False, default=str, indent=1))
+    print(f"written: {args.output} (search sections)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--tenants", type=int, default=62)
@@ -140,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--prepare-only", action="store_true", help="only build the databases (slow part) and stop")
+    parser.add_argument("--search-only", action="store_true",
+                        help="only the search figures (server time, Groonga beside ours): rewrites those sections")
     parser.add_argument("--quick", action="store_true", help="smoke run: small data, 3 s per page")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--relevance", action="store_true",
@@ -162,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 BenchDatabase.prepare(server, f"yokoten_national_{args.national_per_tenant}_{schema_fingerprint()}",
                                       1741, args.national_per_tenant)
             return 0
+        if args.search_only:
+            return search_only(args, server, tokyo, argv)
         facts = machine_facts(server, args)
         facts["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
         facts["data"] = tokyo.describe()
@@ -210,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             profile_page(tokyo, result, page, judge)
 
         search_times = {"tokyo": search_server_time(tokyo)}
+        facts["engines"] = engines(server, tokyo)
         rls = rls_cost(tokyo)
         national_facts = None
         if args.national:
