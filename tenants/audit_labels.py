@@ -227,6 +227,9 @@ FIELD_LABELS = {
 }
 
 
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}  # each in its own language, as the forms show them
+
+
 def field_label(key: str) -> str:
     label = FIELD_LABELS.get(key)
     return str(label) if label is not None else key
@@ -237,6 +240,8 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if key == "roles" and isinstance(value, list):
         return "、".join(role_label(str(r)) for r in value)
+    if key == "language" and value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
     if key == "is_active" and isinstance(value, bool):
         return _("Active") if value else _("Deactivated")
     if isinstance(value, bool):
@@ -258,7 +263,10 @@ def describe_changes(before: Optional[Mapping[str, Any]],
     before = before if isinstance(before, Mapping) else ({} if before is None else {"value": before})
     after = after if isinstance(after, Mapping) else ({} if after is None else {"value": after})
     changes = []
-    for key in list(dict.fromkeys([*before, *after])):
+    keys = list(dict.fromkeys([*before, *after]))
+    order = list(FIELD_LABELS)  # JSONB keeps keys in its own order: show the common ones in a fixed one
+    keys.sort(key=lambda k: order.index(k) if k in order else len(order))
+    for key in keys:
         old, new = before.get(key), after.get(key)
         if key in before and key in after and old == new:
             continue
