@@ -285,3 +285,20 @@ def test_an_autosave_arriving_after_the_form_was_saved_keeps_nothing(app: Flask)
     # an autosave of a form not yet sent (another token) is kept as usual
     fresh = client.post("/drafts/save", data={"_draft": marker, "_draft_once": "another-token-123", "title": "次"})
     assert fresh.json["saved"] is True and len(_drafts_of(app, OME)) == 1
+
+
+@pytest.mark.parametrize("ended_by", ["absolute limit", "idle limit seen first by another tab"])
+def test_a_form_is_kept_whichever_way_the_session_ended(app: Flask, ended_by: str) -> None:
+    client = login(app.test_client(), "member")
+    marker = _marker(client.get("/cases/new").get_data(as_text=True))
+    with app.app_context(), as_tenant(OME):
+        values = ({"created_at": datetime.now(UTC) - timedelta(hours=13)} if ended_by == "absolute limit"
+                  else {"last_seen_at": datetime.now(UTC) - timedelta(minutes=31)})
+        db.session.execute(update(AuthSession).where(AuthSession.tenant_id == OME).values(**values))
+        db.session.commit()
+    if ended_by.startswith("idle"):
+        assert "/login" in client.get("/cases").location  # the other tab found the session over first
+    posted = client.post("/cases/new", data=_case_form(TITLE, marker))
+    assert posted.status_code == 302 and "/login" in posted.location
+    assert [(k, kind) for _u, k, kind, _f in _drafts_of(app, OME)] == [("/cases/new", "posted")]
+    assert _cases_titled(app, TITLE) == 0
