@@ -73,3 +73,26 @@ def test_case_travels_from_koto_to_ome(page, new_page) -> None:  # type: ignore[
     assert TITLE in text and "江東区" in text and "梅市" in text  # the source and the printing municipality
     assert re.search(r"令和\d+年", text) and re.search(r"\d{4}年\d+月\d+日", text)
     assert f"1 / {pages}" in text
+
+
+def test_narrowing_down_by_several_values_and_finding_a_mistyped_word(page) -> None:  # type: ignore[no-untyped-def]
+    dev_login(page, "member")
+    page.goto("/casebook?q=窓口")
+    expect(page.get_by_text("異なる項目の値はすべてに当てはまる事例（AND）")).to_be_visible()
+    # Two themes (OR), chosen one after the other from the facet list.
+    facets = page.locator("aside.facets")
+    facets.get_by_role("link", name=re.compile("^☐ 住民サービス向上")).click()
+    facets.get_by_role("link", name=re.compile("^☐ 窓口改革")).click()
+    chips = page.locator("ul.chips > li")
+    expect(chips).to_have_count(2)
+    # Each chosen value is removed on its own by its ✕, named for what it removes.
+    page.get_by_role("link", name="絞り込みを外す: テーマ: 住民サービス向上").click()
+    expect(chips).to_have_count(1)
+    assert "窓口改革" in chips.first.inner_text()
+    # A mistyped word finds nothing; the page offers the word of the casebook it resembles.
+    page.goto("/casebook?q=チャットボッド")
+    page.get_by_test_id("did-you-mean").get_by_role("link", name="チャットボット").click()
+    expect(page.get_by_test_id("hit").first).to_be_visible()
+    # A case shows the published cases related to it.
+    page.get_by_test_id("hit").first.get_by_role("link").first.click()
+    expect(page.get_by_test_id("related").get_by_role("link").first).to_be_visible()
