@@ -25,6 +25,22 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The certified OpenID provider of tests/sso/test_node_provider.py (npm's oidc-provider, issue 23.9):
+# `npm ci` from its lock file when Node.js is there, again only when the lock file changes. Without node
+# or npm (or when npm ci fails) those tests skip and say why; nothing else depends on it.
+if command -v npm >/dev/null 2>&1 && [ -f tests/sso/node_op/package-lock.json ]; then
+  node_stamp="tests/sso/node_op/node_modules/.installed-$(sha256sum tests/sso/node_op/package-lock.json | cut -c1-16)"
+  if [ ! -f "$node_stamp" ]; then
+    echo "==> installing the test OpenID provider (npm ci in tests/sso/node_op)"
+    if (cd tests/sso/node_op && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) >.venv/npm-install.log 2>&1; then
+      touch "$node_stamp"
+    else
+      tail -20 .venv/npm-install.log >&2
+      echo "!! npm ci failed in tests/sso/node_op (log: .venv/npm-install.log): the oidc-provider tests will skip" >&2
+    fi
+  fi
+fi
+
 if [ "$want_browser" = "--browser" ]; then
   if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
