@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, literal_column, select, text, true, union_all
-from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import undefer
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from casebook import search, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
@@ -340,13 +339,20 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
                expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
     if not ids:
         return []
-    stmt = select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id).where(Entry.id.in_(ids))
-    explain = expanded is not None and bool(expanded.alternatives)
-    if explain:
-        # Same statement: the page's rows bring their lexemes to say which synonym matched.
-        stmt = stmt.options(undefer(Entry.search_vector))
-    rows = db.session.execute(stmt).all()
-    by_id = {entry.id: (entry, tenant) for entry, tenant in rows}
+    wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
+    # Same statement: each row brings which of the query's and its synonyms' lexemes it holds (computed in
+    # PostgreSQL, a few words back instead of the row's whole vector), to say which synonym matched.
+    present: Any = func.tsvector_to_array(func.ts_delete(Entry.search_vector, func.tsvector_to_array(
+        func.ts_delete(Entry.search_vector, bindparam("wanted", wanted, type_=ARRAY(Text)))))) \
+        if wanted else literal(None)
+    stmt = select(Entry, Tenant, present).join(Tenant, Tenant.code == Entry.source_tenant_id) \
+        .where(Entry.id.in_(ids))
+    by_id: dict[int, tuple[Entry, Tenant]] = {}
+    found: dict[int, set[str]] = {}
+    for row in db.session.execute(stmt):
+        entry, tenant, lexemes = row[0], row[1], row[2]
+        by_id[entry.id] = (entry, tenant)
+        found[entry.id] = set(lexemes or ())
     hits = []
     for entry_id in ids:
         if entry_id not in by_id:
@@ -362,7 +368,7 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
                         snip = other
                         break
         title = search.mark_terms(entry.title, terms) if terms else []
-        via = thesaurus.synonym_matches(expanded, entry.search_vector) if explain and expanded else []
+        via = thesaurus.synonym_matches(expanded, found[entry_id]) if wanted and expanded else []
         hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title, via))
     return hits
 

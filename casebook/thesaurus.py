@@ -233,7 +233,9 @@ def alternatives_for(sequence: Key, extra: Sequence[Key],
     curators = group_table(curator_groups, CURATOR)
     vocabulary = group_table(dx_vocabulary(), DX)
     found: dict[Key, tuple[str, list[Alternative]]] = {}
-    for key in dict.fromkeys([*_ngrams(sequence), *(k for seq in extra for k in _ngrams(seq))]):
+    # The other-kana analysis of a word joins it whole (build_tsquery), never in pieces: おんらいん read as
+    # お + らいん must not bring らいん's synonyms (LINE).
+    for key in dict.fromkeys([*_ngrams(sequence), *extra]):
         term = ""
         merged: list[Alternative] = []
         for source in (curators.get(key), vocabulary.get(key), _sudachi_lookup(key)):
@@ -263,7 +265,7 @@ def _expand(query: str, curator_groups: tuple[tuple[str, ...], ...], any_word: b
     strong = {key: seqs for key, seqs in strong.items() if len(seqs) > 1}
     tsquery, terms = search.build_tsquery(query, widest, any_word=any_word)
     # Only the keys the tsquery really uses explain a match (電子申請, not 電子 on its own).
-    used = [*_segments(sequence, widest), *(k for seq in extra for k in _segments(seq, widest))]
+    used = [*_segments(sequence, widest), *(seq for seq in extra if seq in widest)]
     alternatives = {key: alternatives[key] for key in dict.fromkeys(used)}
     strong_text = search.build_tsquery(query, strong, any_word=any_word)[0] if strong != widest else tsquery
     exact_text = search.build_tsquery(query, any_word=any_word)[0] if alternatives else tsquery
@@ -272,19 +274,20 @@ def _expand(query: str, curator_groups: tuple[tuple[str, ...], ...], any_word: b
 
 # --- explaining a match ----------------------------------------------------------------------
 
-_TSVECTOR_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+def wanted_lexemes(expanded: Expanded) -> list[str]:
+    """Every lexeme of the query words that have synonyms and of those synonyms (what a row is asked for)."""
+    return sorted({lex for key, (_term, alternatives) in expanded.alternatives.items()
+                   for seq in (key, *(a.lexemes for a in alternatives)) for lex in seq})
 
 
-def vector_lexemes(vector: str | None) -> set[str]:
-    """The lexemes of a tsvector as PostgreSQL prints it ('a':1A 'b':2 …)."""
-    return {m.group(1).replace("''", "'").replace("\\\\", "\\") for m in _TSVECTOR_LEXEME.finditer(vector or "")}
+def synonym_matches(expanded: Expanded, present: Iterable[str]) -> list[SynonymMatch]:
+    """For one result: each query word it does not contain but matched through a synonym, and how.
 
-
-def synonym_matches(expanded: Expanded, vector: str | None) -> list[SynonymMatch]:
-    """For one result: each query word it does not contain but matched through a synonym, and how."""
+    ``present``: the row's lexemes among ``wanted_lexemes`` (or simply all of them).
+    """
     if not expanded.alternatives:
         return []
-    present = vector_lexemes(vector)
+    present = set(present)
     matches: list[SynonymMatch] = []
     for key, (term, alternatives) in expanded.alternatives.items():
         if set(key) <= present:

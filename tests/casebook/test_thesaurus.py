@@ -106,12 +106,13 @@ def test_expansion_tiers_exact_above_strict_above_near() -> None:
 
 def test_which_layer_matched_is_worked_out_from_the_row_lexemes() -> None:
     expanded = thesaurus.expand("ガバクラ 移行")
-    vector = "'がばめんと':3A 'くらうど':4A '移行':5A"
-    assert thesaurus.synonym_matches(expanded, vector) == [
+    row = {"がばめんと", "くらうど", "移行"}
+    assert {"がばくら", "がばめんと", "くらうど"} <= set(thesaurus.wanted_lexemes(expanded))
+    assert thesaurus.synonym_matches(expanded, row) == [
         thesaurus.SynonymMatch("ガバクラ", "ガバメントクラウド", thesaurus.DX)]
-    assert thesaurus.synonym_matches(expanded, "'がばくら':1A '移行':2") == []  # the word itself: nothing to say
+    assert thesaurus.synonym_matches(expanded, {"がばくら", "移行"}) == []  # the word itself: nothing to say
     near = thesaurus.expand("概要")  # 概要 and 要約: two lexemes of one Sudachi group
-    assert thesaurus.synonym_matches(near, "'要約':1") == [
+    assert thesaurus.synonym_matches(near, {"要約"}) == [
         thesaurus.SynonymMatch("概要", "要約", thesaurus.SUDACHI_NEAR)]
 
 
@@ -128,6 +129,12 @@ def test_results_name_the_layer_that_matched(client, login_as) -> None:  # type:
     assert "「ガバメントクラウド」が「ガバクラ」の同義語として一致（自治体DX用語集）" in page
     # The word as typed explains nothing: no synonym line.
     assert 'data-testid="synonym-match"' not in client.get("/casebook?q=ガバメントクラウド").get_data(as_text=True)
+
+
+def test_other_kana_reading_is_no_source_of_synonyms() -> None:
+    # オンライン is also read as おんらいん (お + らいん): らいん (= LINE in the vocabulary) must not explain a match.
+    expanded = thesaurus.expand("オンライン 申請")
+    assert all("らいん" not in key for key in expanded.alternatives)
 
 
 def test_api_hits_carry_the_synonym_layer(client, login_as) -> None:  # type: ignore[no-untyped-def]
