@@ -190,6 +190,17 @@ def cases_propose(case_id: int) -> ResponseReturnValue:
 @bp.post("/cases/<int:case_id>/approve")
 @require_permission(Permission.TENANT_APPROVE_RELEASE)
 def cases_approve(case_id: int) -> ResponseReturnValue:
+    # The sign-off copies the case out of the municipality to TMG's curators: asked first (issue 17.6).
+    if not confirmed():
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        case = load_case(case_id)
+        if would_succeed(lambda: services.approve_release(case, current_user.id)):
+            return ask_confirmation(Confirmation(
+                _("Send “%(title)s” to TMG's curators?", title=case.title),
+                [_("A copy of the case as it is now leaves your municipality for the curators' review queue."),
+                 _("The author is told. The curators may publish it in the casebook for every municipality.")],
+                _("Approve and send"), back=url_for("casebook.cases_detail", case_id=case.id)))
     return _release_action(case_id, "approve")
 
 

@@ -37,6 +37,7 @@ def test_case_travels_from_koto_to_ome(page, new_page) -> None:  # type: ignore[
     dev_login(admin, "other_admin")
     admin.goto(case_url)
     admin.get_by_role("button", name="都への提出を承認").click()
+    admin.get_by_test_id("confirm-button").click()  # the sign-off asks first (issue 17.6)
     assert admin.get_by_test_id("submission").inner_text() == "都の審査待ち"
 
     curator = new_page()

@@ -112,6 +112,7 @@ def test_support_engagement_from_request_to_published_case(page, new_page) -> No
     ome.get_by_role("button", name="事例集への提出を申請").click()
     admin.goto(case_url)
     admin.get_by_role("button", name="都への提出を承認").click()
+    admin.get_by_test_id("confirm-button").click()  # the sign-off asks first (issue 17.6)
 
     curator = new_page()
     dev_login(curator, "curator")

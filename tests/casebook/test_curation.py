@@ -22,7 +22,7 @@ def test_release_flow_publish_and_private_edits_do_not_leak(app, login_as) -> No
 
     admin = app.test_client()
     login(admin, "other_admin")
-    assert admin.post(f"/cases/{case_id}/approve").status_code == 302
+    assert admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"}).status_code == 302
     assert "都の審査待ち" in admin.get(f"/cases/{case_id}").get_data(as_text=True)
 
     curator = app.test_client()
@@ -65,7 +65,7 @@ def test_request_changes_reaches_the_municipality(app, login_as) -> None:  # typ
     member.post(f"/cases/{case_id}/propose")
     admin = app.test_client()
     login(admin, "tenant_admin")
-    admin.post(f"/cases/{case_id}/approve")
+    admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"})
     curator = app.test_client()
     login(curator, "curator")
     submission_id = _submission_id(curator)
@@ -77,7 +77,7 @@ def test_request_changes_reaches_the_municipality(app, login_as) -> None:  # typ
     assert "修正依頼あり" in page and "効果の数値を追記してください" in page
     # Resubmission goes through the admin again.
     assert member.post(f"/cases/{case_id}/propose").status_code == 302
-    assert admin.post(f"/cases/{case_id}/approve").status_code == 302
+    assert admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"}).status_code == 302
     assert "都の審査待ち" in member.get(f"/cases/{case_id}").get_data(as_text=True)
 
 

@@ -45,15 +45,15 @@ def test_did_you_mean_never_offers_a_private_or_retired_case_word(app) -> None: 
     member.post(f"/cases/{case_id}/propose")
     admin = app.test_client()
     login(admin, "other_admin")
-    admin.post(f"/cases/{case_id}/approve")
+    admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"})
     curator = app.test_client()
     login(curator, "curator")
-    published = curator.post(f"/curation/{_submission_id(curator)}/publish")
+    published = curator.post(f"/curation/{_submission_id(curator)}/publish", data={"confirm": "yes"})
     entry_id = int(published.headers["Location"].rsplit("/", 1)[-1])
     # Published: the word is the casebook's now, offered as written.
     assert _offered(reader.get("/casebook?q=ゾルゲンハイマ").get_data(as_text=True)) == ["ゾルゲンハイマー"]
     # Retired: readers can no longer see the case, so its word is no longer offered either.
-    assert curator.post(f"/casebook/{entry_id}/retire", data={"retire": "1"}).status_code == 302
+    assert curator.post(f"/casebook/{entry_id}/retire", data={"retire": "1", "confirm": "yes"}).status_code == 302
     assert not _offered(reader.get("/casebook?q=ゾルゲンハイマ").get_data(as_text=True))
 
 

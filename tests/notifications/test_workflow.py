@@ -35,7 +35,7 @@ def test_case_release_workflow_tells_each_next_person(app, mail_sink) -> None:  
     assert "通知テストの事例" not in _unread_texts(member)  # the member took the step: not told of it
     assert "通知テストの事例" not in _unread_texts(login(app.test_client(), "other_admin"))
 
-    assert admin.post(f"/cases/{case_id}/approve").status_code == 302
+    assert admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"}).status_code == 302
     assert "「通知テストの事例」が承認され、キュレーターに提出されました" in _unread_texts(member)
     assert "青梅市から「通知テストの事例」が事例集に提出されました" in _unread_texts(curator)
     queue = re.search(r'data-testid="waiting-casebook.review">\s*<a href="([^"]+)"',

@@ -30,7 +30,7 @@ def _queued_submission(app) -> tuple[int, object]:  # type: ignore[no-untyped-de
     case_id = _create(member, title="確認してから掲載する事例")
     assert member.post(f"/cases/{case_id}/propose").status_code == 302
     login(admin, "other_admin")
-    assert admin.post(f"/cases/{case_id}/approve").status_code == 302
+    assert admin.post(f"/cases/{case_id}/approve", data={"confirm": "yes"}).status_code == 302
     login(curator, "curator")
     return _submission_id(curator), curator
 
