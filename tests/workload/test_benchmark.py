@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -214,3 +214,97 @@ def test_application_role_sees_only_its_own_rounds_even_when_others_share(owner_
             _bind(conn, koto)
             conn.execute(text("DELETE FROM workload_rounds WHERE tenant_id = :t AND fiscal_year = :fy"),
                          {"t": koto, "fy": FY})
+
+
+# Two snapshots of the same fixed cells: publishing again never shows a change of fewer than k ------
+
+def _remove_round(conn, tenant: str) -> None:  # type: ignore[no-untyped-def]
+    _bind(conn, tenant)
+    for table in ("workload_entries", "workload_departments", "workload_rounds"):
+        conn.execute(text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": tenant})  # noqa: S608
+
+
+def _change_figures(conn, tenant: str) -> None:  # type: ignore[no-untyped-def]
+    _bind(conn, tenant)
+    conn.execute(text("UPDATE workload_entries SET hours_per_year = hours_per_year + 7 WHERE tenant_id = :t"),
+                 {"t": tenant})
+
+
+def _numbers(cell: dict) -> tuple:  # type: ignore[type-arg]
+    return cell["contributors"], cell["q1"], cell["median"], cell["q3"]
+
+
+change = st.sampled_from(("join", "leave", "correct"))
+# Cities sharing similar figures in one or two task groups: cells that publish numbers, so that the
+# comparison below is put to work in every example (``assume`` refuses an example where it is not).
+CITIES = [(code, kind) for code, kind in MUNICIPALITIES if kind == "city"]
+city_figure = st.tuples(st.decimals(min_value=500, max_value=1500, places=1), st.integers(min_value=100, max_value=500))
+city_round = st.tuples(st.sampled_from(CITIES), st.just(True),
+                       st.dictionaries(st.sampled_from(GROUPS[:2]), city_figure, min_size=1))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds=st.lists(city_round, min_size=8, max_size=20, unique_by=lambda p: p[0][0]),
+       newcomers=st.lists(city_round, min_size=4, max_size=4, unique_by=lambda p: p[0][0]),
+       changes=st.lists(change, min_size=1, max_size=4), k=st.integers(min_value=3, max_value=5))
+def test_two_snapshots_never_differ_by_fewer_than_k_municipalities(owner_engine, rounds, newcomers, changes,  # type: ignore[no-untyped-def]
+                                                                    k) -> None:
+    """Publish, let fewer than k municipalities join, leave or correct their figures, publish again:
+    every cell that shows numbers both times shows the same numbers, so subtracting one snapshot from
+    the other isolates nobody."""
+    changes = changes[:k - 1]
+    present = [p for p in rounds if p[1]]
+    taken = {p[0][0] for p in rounds}
+    joining = [p for p in newcomers if p[0][0] not in taken]
+    with owner_engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            for (code, _kind), shared, figures in rounds:
+                _insert_round(conn, code, figures, share_benchmark=shared)
+            before = _publish(conn, k)
+            for what in changes:
+                if what == "join" and joining:
+                    (code, _kind), _shared, figures = joining.pop()
+                    _insert_round(conn, code, figures)
+                elif what == "leave" and present:
+                    _remove_round(conn, present.pop()[0][0])
+                elif what == "correct" and present:
+                    _change_figures(conn, present.pop()[0][0])
+            after = _publish(conn, k)
+        finally:
+            trans.rollback()
+    compared = [key for key, cell in after.items()
+                if cell["published"] and key in before and before[key]["published"]]
+    for key in compared:
+        assert _numbers(after[key]) == _numbers(before[key]), key
+    assume(compared)
+
+
+def test_a_cell_moves_once_k_municipalities_joined_and_hides_a_withdrawal(owner_engine) -> None:  # type: ignore[no-untyped-def]
+    cities = [code for code, kind in MUNICIPALITIES if kind == "city"][:11]
+    with owner_engine.connect() as conn, conn.begin() as trans:
+        for number, code in enumerate(cities[:6]):
+            _insert_round(conn, code, {"madoguchi": (Decimal(1000 + number * 100), 500)})
+        six = _publish(conn)[("city", "madoguchi")]
+        assert six["published"] and six["contributors"] == 6 and six["median"] == Decimal("2.50")
+        for code in cities[6:10]:  # four join: the cell keeps the numbers of the six
+            _insert_round(conn, code, {"madoguchi": (Decimal(3000), 500)})
+            assert _numbers(_publish(conn)[("city", "madoguchi")]) == _numbers(six)
+        _insert_round(conn, cities[10], {"madoguchi": (Decimal(3000), 500)})  # the fifth: k have joined
+        eleven = _publish(conn)[("city", "madoguchi")]
+        assert eleven["contributors"] == 11 and eleven["median"] == Decimal("3.00")
+        # one withdraws (ten left, still ≥ k): its figure must not stay on show, nor the change show alone
+        _remove_round(conn, cities[0])
+        withdrawn = _publish(conn)[("city", "madoguchi")]
+        assert withdrawn["published"] is False and withdrawn["median"] is None
+        # one corrects its figure: hidden as well, until k changes have gathered
+        _change_figures(conn, cities[1])
+        assert _publish(conn)[("city", "madoguchi")]["published"] is False
+        trans.rollback()
+
+
+def test_the_application_role_cannot_read_the_contributors_of_a_cell(app_engine) -> None:  # type: ignore[no-untyped-def]
+    with app_engine.connect() as conn, conn.begin() as trans:
+        with pytest.raises(DBAPIError, match="permission denied"):
+            conn.execute(text("SELECT * FROM workload_benchmark_members"))
+        trans.rollback()
