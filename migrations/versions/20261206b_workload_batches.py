@@ -25,7 +25,7 @@ from alembic import op
 from tenants.rls import q
 
 revision = "20261206b_workload_batches"
-down_revision = "20261206b_search_buckets"
+down_revision = "20261206b_sso_backchannel"
 branch_labels = None
 depends_on = None
 
