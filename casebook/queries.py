@@ -8,9 +8,25 @@ Snippets are computed in Python for the page's rows only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import Select, Text, and_, bindparam, cast, func, literal, literal_column, select, text, true, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from casebook import search, thesaurus
@@ -140,20 +156,35 @@ def _tsquery(text: str) -> Any:
 
 
 def _facet_condition(f: Filters, name: str) -> Any:
-    """The condition of one facet's chosen values (any of them), None when none is chosen."""
+    """The condition of one facet's chosen values (any of them), None when none is chosen.
+
+    The values travel as one array parameter (``<facet>_values``), so a statement's shape depends only
+    on which facets have values, not on the values: the facets statement is built once per shape.
+    """
     chosen = getattr(f, name)
     if not chosen:
         return None
-    if name == "theme":
-        return Entry.themes.overlap(chosen)  # && : served by the GIN index on themes
-    if name == "tool":
-        return Entry.tools.overlap(chosen)
     if name == "fiscal_year":
-        return Entry.fiscal_year.in_(chosen)
+        return Entry.fiscal_year == any_(bindparam("fiscal_year_values", [int(v) for v in chosen], ARRAY(Integer)))
+    values = bindparam(f"{name}_values", [str(v) for v in chosen], ARRAY(Text))
+    if name == "theme":
+        return Entry.themes.overlap(values)  # && : served by the GIN index on themes
+    if name == "tool":
+        return Entry.tools.overlap(values)
     if name == "stage":
-        return Entry.stage.in_(chosen)
+        return Entry.stage == any_(values)
     column = Tenant.kind if name == "kind" else Tenant.region
-    return Entry.source_tenant_id.in_(select(Tenant.code).where(column.in_(chosen)))
+    return Entry.source_tenant_id.in_(select(Tenant.code).where(column == any_(values)))
+
+
+def _facet_params(f: Filters) -> dict[str, Any]:
+    """The chosen values of each facet, as the parameters of ``_facet_condition``."""
+    params: dict[str, Any] = {}
+    for name in FACETS:
+        chosen = getattr(f, name)
+        if chosen:
+            params[f"{name}_values"] = [int(v) for v in chosen] if name == "fiscal_year" else [str(v) for v in chosen]
+    return params
 
 
 def _entry_conditions(f: Filters, tsq: Any, *, without: str = "") -> list[Any]:
@@ -197,21 +228,51 @@ def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
     return _capped(int(db.session.scalar(select(func.count()).select_from(sub)) or 0))
 
 
-def _first_matches(f: Filters, tsq: Any, with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+def _first_matches(f: Filters, tsq_text: str, with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     """How many entries match (up to COUNT_CAP + 1) and the facet counts over the first FACET_CAP.
 
-    ONE statement: each statement with ``@@`` builds the GIN bitmap of every matching row whatever
-    its LIMIT, which at national scale is most of a search's time for a common word, so the count
-    and the facets share one scan. The facets are counted in PostgreSQL (a few dozen rows come
-    back, not five hundred). A facet with chosen values is counted over the matches of the other
-    facets' conditions (its own left out), so its other values show what adding them (OR) would
-    find; only such a facet costs a scan of its own.
+    ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
+    one scan (of the bucket indexes, see ``_matching``). The facets are counted in PostgreSQL (a few
+    dozen rows come back, not five hundred). A facet with chosen values is counted over the matches
+    of the other facets' conditions (its own left out), so its other values show what adding them
+    (OR) would find; only such a facet costs a scan of its own. The statement is built once per
+    shape (words or not, which facets have values) and run with the words and values as parameters:
+    building it took more of a request's Python time than anything else in the search.
     """
+    chosen = tuple(name for name in FACETS if getattr(f, name))
+    stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets)
+    params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
+    if not with_facets:
+        return int(db.session.scalar(stmt, params) or 0), {}
+    total = 0
+    counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
+    rows: list[tuple[str, str, int]] = [tuple(r) for r in db.session.execute(stmt, params)]  # type: ignore[misc]
+    for facet, value, n in rows:
+        if facet == "_total":
+            total = int(n)
+        else:
+            counts[facet].append((value, int(n)))
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name, items in counts.items():
+        if name == "fiscal_year":
+            facets[name] = sorted(items, reverse=True)
+            continue
+        items.sort(key=lambda item: (-item[1], item[0]))
+        # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
+        # them and a "more" link for the rest.
+        facets[name] = items
+    return total, facets
+
+
+@lru_cache(maxsize=256)
+def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool) -> Any:
+    """The count (and facets) statement of one shape; values are bound at execution (see above)."""
+    f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
+    tsq = _tsquery("") if with_words else None
     conditions = _entry_conditions(f, None)
     if not with_facets:
         ids = _matching([Entry.id], conditions, Entry.search_vector, tsq)
-        sub = select(ids).limit(COUNT_CAP + 1).subquery()
-        return int(db.session.scalar(select(func.count()).select_from(sub)) or 0), {}
+        return select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id],
@@ -237,27 +298,10 @@ def _first_matches(f: Filters, tsq: Any, with_facets: bool) -> tuple[int, dict[s
     parts: list[Any] = [select(literal("_total"), cast(None, Text), func.count()).select_from(m)]
     for name in FACETS:
         source = m
-        if getattr(f, name):
+        if name in chosen:
             source = first(_entry_conditions(f, None, without=name), f"m_{name}", FACET_CAP)
         parts.append(per_value(source, name))
-    total = 0
-    counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
-    rows: list[tuple[str, str, int]] = [tuple(r) for r in db.session.execute(union_all(*parts))]  # type: ignore[misc]
-    for facet, value, n in rows:
-        if facet == "_total":
-            total = int(n)
-        else:
-            counts[facet].append((value, int(n)))
-    facets: dict[str, list[tuple[str, int]]] = {}
-    for name, items in counts.items():
-        if name == "fiscal_year":
-            facets[name] = sorted(items, reverse=True)
-            continue
-        items.sort(key=lambda item: (-item[1], item[0]))
-        # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
-        # them and a "more" link for the rest.
-        facets[name] = items
-    return total, facets
+    return union_all(*parts)
 
 
 def _prefer_indexes() -> None:
@@ -282,7 +326,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     if tsq is not None and not any_word:
         _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
-    matched, facets = _first_matches(f, tsq, with_facets)
+    matched, facets = _first_matches(f, tsq_text, with_facets)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
