@@ -86,7 +86,8 @@ class _Scanner(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "iframe", "svg", "object", "embed"):
+        own_script = tag == "script" and (dict(attrs).get("src") or "").startswith("/static/js/")
+        if tag in ("script", "iframe", "svg", "object", "embed") and not own_script:  # the layout's own files
             self.found.append(tag)
         for name, value in attrs:
             if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
