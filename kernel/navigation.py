@@ -33,14 +33,41 @@ _entries: list[NavEntry] = []
 
 def register_nav_entry(order: int, label: Any, endpoint: str, visible: Callable[[Any], bool],
                        section: Optional[str] = "") -> None:
-    """Let a package add an entry to the main navigation (sorted by ``order``; idempotent)."""
+    """Let a package add an entry to the main navigation (sorted by ``order``; idempotent).
+
+    ``visible(user)`` may depend on the user's tenant and roles only: the navigation is built once per
+    tenant, roles, page, language and catalogue and kept for the life of the process (see nav_items).
+    """
     if all(entry.endpoint != endpoint for entry in _entries):
         _entries.append(NavEntry(order, label, endpoint, visible, section))
+        _built.clear()
+
+
+# The navigation as built for (tenant, roles, page, script root, language, catalogue): what it depends on
+# is fixed per deploy, so each worker builds each variant once instead of on every page (issue 25.5). A
+# few hundred variants at most (62 tenants × a handful of role sets × the pages people visit); the bound
+# only guards against surprises.
+_built: dict[tuple[Any, ...], tuple[NavItem, ...]] = {}
+_BUILT_MAX = 4096
 
 
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
+    from flask_babel import get_domain, get_locale
+
+    key = (current_user.tenant_id, frozenset(current_user.roles), request.endpoint, request.script_root,
+           str(get_locale()), id(get_domain()))
+    built = _built.get(key)
+    if built is None:
+        built = tuple(_build_nav_items())
+        if len(_built) >= _BUILT_MAX:
+            _built.clear()
+        _built[key] = built
+    return list(built)
+
+
+def _build_nav_items() -> list[NavItem]:
     items = []
     current_bp = (request.endpoint or "").split(".")[0]
     for entry in sorted(_entries, key=lambda e: e.order):
