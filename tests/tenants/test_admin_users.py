@@ -206,3 +206,19 @@ def test_koto_admin_cannot_touch_an_ome_user_by_guessing_ids(app) -> None:  # ty
     # An invitation is always into the admin's own municipality, whatever the form says.
     assert _invite(koto, email="x@ome.example.jp", tenant_id=OME).status_code == 302
     assert _user(app, "x@ome.example.jp") is None and _user(app, "x@ome.example.jp", "131083") is not None
+
+
+def test_demo_data_shows_invited_and_deactivated_people_and_a_readable_log(app) -> None:  # type: ignore[no-untyped-def]
+    """`flask demo load` (the test template is built with it): 江東区 has invited and deactivated people."""
+    koto = login(app.test_client(), "other_admin")
+    listing = koto.get("/admin/users").get_data(as_text=True)
+    rows = {re.sub(r"<[^>]+>", " ", row) for row in listing.split("<tr>")}
+    assert any("深川 由美" in row and "招待済み（未ログイン）" in row for row in rows)
+    assert any("亀戸 健" in row and "無効" in row for row in rows)
+    log = koto.get("/admin/audit?person=豊洲").get_data(as_text=True)
+    assert "利用者を招待" in log and "役割を変更" in log and "江東 二郎" in log
+    from devtools.demo.tenants import load_demo
+
+    with app.app_context():
+        assert load_demo() == "tenant admin demo: already loaded"  # a second `flask demo load` adds nothing
+        db.session.remove()
