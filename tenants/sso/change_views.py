@@ -19,6 +19,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import delete
 
 from kernel import audit
 from kernel.errors import ServiceError
@@ -173,9 +174,14 @@ def candidate_test() -> ResponseReturnValue:
                                       acr_values=candidate.required_acr or None))
 
 
-def _test_failed(code: str, error: SsoError) -> ResponseReturnValue:
-    """A failed test login: said on the change page; audited; the cause for the operators in the log."""
+def _test_failed(code: str, error: SsoError, row: Optional[SsoLoginState] = None) -> ResponseReturnValue:
+    """A failed test login: said on the change page; audited; the cause for the operators in the log.
+    Its login state stays consumed (the rollback would bring it back): a callback is never tried twice."""
+    state_hash = row.state_hash if row is not None else None
     db.session.rollback()
+    if state_hash is not None:
+        db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == code,
+                                                       SsoLoginState.state_hash == state_hash))
     log_refusal(code, error)
     audit.record_always("sso.candidate_test_failed", "sso_provider", code,
                         after={"reason": error.reason, "detail": error.detail[:300]}, tenant_id=code)
@@ -190,20 +196,20 @@ def finish_test_login(code: str, row: SsoLoginState) -> ResponseReturnValue:
     Nobody is logged in and nothing is linked; only the test's success is recorded."""
     if not current_user.is_authenticated or current_user.tenant_id != code \
             or not current_user.can(Permission.TENANT_MANAGE_SSO):
-        return _test_failed(code, SsoError("state_invalid", "a test login finished without its administrator"))
+        return _test_failed(code, SsoError("state_invalid", "a test login finished without its administrator"), row)
     candidate = standby_provider(code, CANDIDATE)
     if candidate is None:
-        return _test_failed(code, SsoError("not_configured", "the candidate was removed"))
+        return _test_failed(code, SsoError("not_configured", "the candidate was removed"), row)
     returned_issuer = request.args.get("iss")
     if request.args.get("error"):
-        return _test_failed(code, SsoError("provider_error", request.args.get("error", "")[:100]))
+        return _test_failed(code, SsoError("provider_error", request.args.get("error", "")[:100]), row)
     if returned_issuer is not None and returned_issuer != candidate.issuer:
-        return _test_failed(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"))
+        return _test_failed(code, SsoError("issuer_mismatch", f"iss parameter {returned_issuer[:200]!r}"), row)
     assertion = getattr(candidate, "token_auth_method", "") == "private_key_jwt"
     try:
         secret = "" if assertion else decrypt_secret(candidate.client_secret_enc)
     except SecretKeyError as error:
-        return _test_failed(code, SsoError("secret_unavailable", str(error)))
+        return _test_failed(code, SsoError("secret_unavailable", str(error)), row)
     notes: list[str] = []
     try:
         metadata = discover(candidate.issuer)
@@ -219,7 +225,7 @@ def finish_test_login(code: str, row: SsoLoginState) -> ResponseReturnValue:
             extra = fetch_userinfo(metadata, str(token.get("access_token") or ""), claims["sub"])
             claims = {**extra, **claims} if extra else claims
     except SsoError as error:
-        return _test_failed(code, error)
+        return _test_failed(code, error, row)
     for check in (lambda: check_mfa(candidate, claims),):
         try:
             check()

@@ -220,3 +220,19 @@ def test_candidate_keeps_the_secret_expiry_and_client_authentication(app: Flask,
     assert admin.post("/admin/sso/change/switch").status_code == 302
     expiry = _read(app, OME, select(SsoProvider.client_secret_expires_on))[0][0]
     assert expiry is not None and expiry.isoformat() == "2027-03-31"
+
+
+def test_a_failed_test_login_is_said_audited_and_cannot_be_replayed(app: Flask, login_as: Any, idp_a: Provider,
+                                                                   idp_b: Provider) -> None:
+    from tenants.sso.models import SsoLoginState
+
+    admin = login_as("tenant_admin")
+    _prepare(app, admin, idp_a, idp_b)
+    idp_b.set_user("cand-x", email="candx@ome.example.jp")
+    start = admin.get("/admin/sso/change/test")
+    callback = authorize(start.headers["Location"], "cand-x") + "&iss=https%3A%2F%2Fidp.evil.example"
+    response = admin.get(callback, follow_redirects=True)
+    assert "候補の IdP でのテストログインに失敗しました（issuer_mismatch）" in response.get_data(as_text=True)
+    assert _actions(app, "sso.candidate_test_failed")[-1]["reason"] == "issuer_mismatch"
+    assert _read(app, OME, select(func.count()).select_from(SsoLoginState))[0][0] == 0  # consumed for good
+    assert _read(app, OME, select(SsoStandbyProvider.tested_at))[0][0] is None  # not counted as tested
