@@ -37,6 +37,7 @@ ALLOWED_IN_JAPANESE = {
     "Chromium", "Playwright", "Yokoten", "GovTech", "Tokyo", "Markdown", "JSON", "Base64", "Reiwa", "Heisei",
     "Showa", "e", "mail", "Web", "web", "px", "mm", "pt", "kg", "iPhone", "iPad", "Android", "Windows", "Mac",
     "Wi", "Fi", "QR", "No", "vs", "etc", "https", "http", "cm", "km", "Box", "Zip", "zip", "tenant_id",
+    "Entra", "Graph", "Keycloak", "Okta", "Azure",
 }
 ALLOWED_ENGLISH_IDS = {"日本語"}  # the language switch names each language in itself
 
