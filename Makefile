@@ -14,7 +14,9 @@ test:
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy kernel portal tenants casebook procurement awards workload devtools community support
 	@.venv/bin/lint-imports
-	@.venv/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+	@# Test files are spread over up to 4 processes (pytest-xdist; each has its own embedded PostgreSQL,
+	@# template database and browser); a file stays in one process, so its tests keep their order.
+	@.venv/bin/python -m pytest -m "not faults" -n auto --maxprocesses=4 --dist loadfile $(PYTEST_ARGS)
 	@# The isolation tests again with every application connection through PgBouncer (transaction pooling).
 	@YOKOTEN_PGBOUNCER=1 .venv/bin/python -m pytest -q -p no:cacheprovider $(ISOLATION_TESTS)
 	@.venv/bin/python -m pytest -m faults -q -p no:cacheprovider tests/ops
