@@ -319,9 +319,19 @@ def main(argv: list[str] | None = None) -> int:
 def _relevance(output: Path) -> int:
     # On its own database with only the demo casebook: the generated entries of the load test would
     # crowd every query's first ten with cases nobody judged.
-    from bench import relevance
+    from bench import groonga, relevance
 
-    figures = relevance.run_standalone(output)
+    binary = groonga.available()
+    if binary is None:
+        print(f"==> Groonga: not installed ({groonga.INSTALL}); its row of the relevance table is skipped")
+        figures = relevance.run_standalone(output)
+    else:
+        # Groonga answers the same judged queries over its copy of the same 60 cases (bench/groonga.py).
+        with groonga.Groonga(binary, VAR / "groonga") as engine:
+            engine.create("Corpus")
+            engine.load("Corpus", groonga.corpus_records())
+            figures = relevance.run_standalone(output, {
+                "Groonga (TokenBigram, NFKC with kana unified)": lambda q: engine.search("Corpus", q)})
     for name, groups in figures["engines"].items():
         print(name, {g: (round(x["recall"], 3), round(x["mrr"], 3)) for g, x in groups.items()})
     print(f"written: {output} ({relevance.SECTION})")

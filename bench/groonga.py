@@ -294,3 +294,9 @@ def report_lines(figures: dict[str, Any] | None) -> list[str]:
     ratio = figures["ours"]["latency"][1] / max(figures["groonga"]["latency"][1], 0.001)
     lines += ["", f"Latency p95, ours / Groonga: {ratio:.2f}× (aim: at most 1.5×)."]
     return lines
+
+
+def corpus_records() -> list[dict[str, Any]]:
+    """The 60 sample cases as Groonga records keyed by external id (for the relevance table)."""
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [_record(row, row["external_id"]) for row in rows]

@@ -164,7 +164,7 @@ def replace_section(markdown: str, lines: list[str]) -> str:
     return markdown.rstrip("\n") + "\n\n" + section
 
 
-def run_standalone(output: Path) -> dict[str, Any]:
+def run_standalone(output: Path, extra_engines: Mapping[str, Engine] | None = None) -> dict[str, Any]:
     """Build a throw-away database with the demo data (as the tests do), measure, rewrite the section."""
     from tests.dbsetup import build_template, start_cluster
 
@@ -179,7 +179,7 @@ def run_standalone(output: Path) -> dict[str, Any]:
 
         app = create_app({**config, **cluster.create_from_template("unit")})
         with app.app_context(), as_tenant("132055"):
-            figures = measure()
+            figures = measure(extra_engines)
         figures["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         figures["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                            text=True, check=False).stdout.strip() or "?"
