@@ -22,8 +22,10 @@ depends_on = None
 
 def upgrade():
     op.add_column("auth_sessions", sa.Column("sso_sid", sa.String(255), nullable=True))
-    op.create_index("ix_auth_sessions_sso_sid", "auth_sessions", ["tenant_id", "sso_sid"],
-                    postgresql_where=sa.text("sso_sid IS NOT NULL"))
+    # Built concurrently: auth_sessions is written on every login and must stay writable meanwhile.
+    with op.get_context().autocommit_block():
+        op.create_index("ix_auth_sessions_sso_sid", "auth_sessions", ["tenant_id", "sso_sid"],
+                        postgresql_where=sa.text("sso_sid IS NOT NULL"), postgresql_concurrently=True)
     op.create_table(
         "sso_logout_tokens",
         sa.Column("tenant_id", sa.String(6), primary_key=True),

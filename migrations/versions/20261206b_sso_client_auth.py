@@ -27,8 +27,13 @@ def upgrade():
                                              server_default="client_secret_basic"))
     op.add_column("sso_providers", sa.Column("client_secret_expires_on", sa.Date, nullable=True))
     op.add_column("sso_providers", sa.Column("secret_expiry_reminded", sa.Integer, nullable=True))
-    op.create_check_constraint("ck_sso_providers_token_auth_method", "sso_providers",
-                               "token_auth_method IN ('client_secret_basic', 'private_key_jwt')")
+    # NOT VALID, then VALIDATE: checking the existing rows takes no lock that blocks writes
+    # (tests/ops/test_upgrades.py). The name is the one the naming convention gives
+    # op.create_check_constraint("ck_sso_providers_token_auth_method"), which the downgrade drops.
+    name = "ck_sso_providers_ck_sso_providers_token_auth_method"
+    op.execute(f"ALTER TABLE sso_providers ADD CONSTRAINT {name} "
+               "CHECK (token_auth_method IN ('client_secret_basic', 'private_key_jwt')) NOT VALID")
+    op.execute(f"ALTER TABLE sso_providers VALIDATE CONSTRAINT {name}")
     op.create_table(
         "sso_signing_keys",
         sa.Column("kid", sa.String(64), primary_key=True),
