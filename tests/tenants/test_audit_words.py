@@ -187,3 +187,22 @@ def test_a_case_is_named_by_its_title_and_linked(app) -> None:  # type: ignore[n
     page = login(app.test_client(), "tenant_admin").get("/admin/audit?action=case.create").get_data(as_text=True)
     assert f'<a href="/cases/{case_id}">窓口のオンライン予約</a>' in page.replace(' lang="ja"', "")
     assert "事例を作成" in _rows(page)[0] and "青梅 花子" in _rows(page)[0]
+
+
+def test_a_procurement_project_is_named_and_linked_only_where_the_viewer_may_see_it(app) -> None:  # type: ignore[no-untyped-def]
+    from kernel.audit import resolve_objects
+    from procurement.models import Project
+    from tests.factories.tenants import user
+
+    with app.app_context():
+        bind_tenant(OME)
+        project = db.session.scalars(select(Project).where(Project.status != "draft")).first()
+        draft = db.session.scalars(select(Project).where(Project.status == "draft")).first()
+        viewer = user("tenant_admin")
+        pairs = [("procurement_project", str(project.id))] + (
+            [("procurement_project", str(draft.id))] if draft is not None else [])
+        named = resolve_objects(viewer, pairs)
+        assert named[("procurement_project", str(project.id))] == (project.title, f"/procurement/{project.id}")
+        if draft is not None and draft.organiser_tenant_id != OME:
+            assert ("procurement_project", str(draft.id)) not in named  # a draft shows only to its organiser
+        db.session.remove()
