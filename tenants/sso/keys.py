@@ -110,6 +110,11 @@ def public_jwks() -> dict[str, Any]:
     return {"keys": [dict(s.key.public_jwk) for s in key_states() if s.published]}
 
 
+def has_signing_key() -> bool:
+    """Whether a key signs now (else private_key_jwt logins are refused with signing_key_missing)."""
+    return any(state.active for state in key_states())
+
+
 def signing_key() -> tuple[str, RSAKey]:
     """(kid, private key) of the key that signs now; NoSigningKey when there is none."""
     for state in key_states():

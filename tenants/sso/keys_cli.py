@@ -44,7 +44,7 @@ def rotate_command(publish_days: int, immediately: bool) -> None:
 
 
 @keys_cli.command("certificate")
-@click.argument("kid", required=False)
+@click.option("--kid", default=None, help="the key (default: the newest; a kid may start with '-', hence an option)")
 def certificate_command(kid: str | None) -> None:
     """Print a key's certificate (PEM; default: the newest key), to upload at Entra ID."""
     with owner_session():

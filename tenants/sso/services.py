@@ -26,6 +26,7 @@ from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
 from tenants.services import NewUser, create_user, get_tenant
 from tenants.sso.crypto import SecretKeyError, encrypt_secret
+from tenants.sso.keys import has_signing_key
 from tenants.sso.models import DEFAULT_SCOPES, SsoDirectoryEntry, SsoLoginState, SsoProvider
 from tenants.sso.oidc import SsoError
 from tenants.sso.outbound import OutboundError, check_url, current_policy
@@ -245,6 +246,11 @@ def save_provider(tenant_code: str, data: ProviderSettings, *, by_operator: bool
     validate_settings(tenant_code, data, by_operator)
     provider = get_provider(tenant_code)
     before = _public_view(provider) if provider is not None else None
+    if data.token_auth_method == "private_key_jwt" and (provider is None or provider.token_auth_method
+                                                        != "private_key_jwt") and not has_signing_key():
+        # Switching now would refuse every login (signing_key_missing) until the operators make the key.
+        raise ServiceError(_("The portal has no signing key yet, so private_key_jwt cannot be used. Ask the "
+                             "portal's operators to create one (flask sso keys rotate)."), "token_auth_method")
     if provider is not None and provider.client_secret_enc and data.client_secret is None \
             and provider.issuer != data.issuer:
         # The secret was issued by the old provider: it must never be sent to another one (the next

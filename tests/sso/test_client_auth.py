@@ -103,16 +103,17 @@ def test_cli_rotates_lists_and_prints_the_certificate(app: Flask, portal_key: st
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["sso", "keys", "list"]).output
     assert re.search(rf"{portal_key}\s+signing", listing) and " next " in listing
-    certificate = runner.invoke(args=["sso", "keys", "certificate", portal_key]).output
+    certificate = runner.invoke(args=["sso", "keys", "certificate", "--kid", portal_key]).output
     assert certificate.startswith("-----BEGIN CERTIFICATE-----")
 
 
-def test_login_with_private_key_jwt_and_no_key_is_refused_clearly(app: Flask, idp_a: Provider) -> None:
-    with app.app_context():
+def test_login_with_private_key_jwt_and_no_key_is_refused_clearly(app: Flask, idp_a: Provider,
+                                                                   portal_key: str) -> None:
+    configure(app, OME, idp_a.url, token_auth_method="private_key_jwt")
+    with app.app_context():  # the operators deleted the keys afterwards
         with owner_session():
             db.session.execute(SsoSigningKey.__table__.delete())
         db.session.remove()
-    configure(app, OME, idp_a.url, token_auth_method="private_key_jwt")
     idp_a.set_user("nokey", email="nokey@ome.example.jp")
     response = sso_login(app.test_client(), OME, "nokey")
     assert response.status_code == 400 and "signing_key_missing" in response.get_data(as_text=True)
@@ -123,15 +124,37 @@ def test_login_with_private_key_jwt_and_no_key_is_refused_clearly(app: Flask, id
         db.session.remove()
 
 
-def test_admin_chooses_private_key_jwt_and_records_the_secret_expiry(app: Flask, idp_a: Provider, login_as) -> None:  # type: ignore[no-untyped-def]
+def _settings_form(issuer: str, **fields: str) -> dict[str, str]:
+    return {"issuer": issuer, "client_id": "yokoten-132055", "scopes": "openid email profile",
+            "email_claim": "email", "name_claim": "name", "groups_claim": "groups", "is_enabled": "y", **fields}
+
+
+def test_private_key_jwt_cannot_be_chosen_before_the_portal_has_a_key(app: Flask, idp_a: Provider,
+                                                                     login_as) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        with owner_session():
+            db.session.execute(SsoSigningKey.__table__.delete())
+        db.session.remove()
+    configure(app, OME, idp_a.url)
+    client = login_as("tenant_admin")
+    response = client.post("/admin/sso", data=_settings_form(idp_a.url, token_auth_method="private_key_jwt"))
+    assert response.status_code == 400 and "flask sso keys rotate" in response.get_data(as_text=True)
+    with app.app_context():
+        bind_tenant(OME)
+        provider = db.session.get(SsoProvider, OME)
+        assert provider is not None and provider.token_auth_method == "client_secret_basic"
+        db.session.remove()
+
+
+def test_admin_chooses_private_key_jwt_and_records_the_secret_expiry(app: Flask, idp_a: Provider, login_as,  # type: ignore[no-untyped-def]
+                                                                     portal_key: str) -> None:
     configure(app, OME, idp_a.url)
     client = login_as("tenant_admin")
     page = client.get("/admin/sso").get_data(as_text=True)
     assert "/.well-known/jwks.json" in page and "private_key_jwt" in page
-    response = client.post("/admin/sso", data={
-        "csrf_token": csrf_token(client, "/admin/sso"), "issuer": idp_a.url, "client_id": "yokoten-132055",
-        "scopes": "openid email profile", "email_claim": "email", "name_claim": "name", "groups_claim": "groups",
-        "is_enabled": "y", "token_auth_method": "private_key_jwt", "client_secret_expires_on": "2027-06-30"})
+    assert "/login/132055/backchannel-logout" in page
+    response = client.post("/admin/sso", data={"csrf_token": csrf_token(client, "/admin/sso"), **_settings_form(
+        idp_a.url, token_auth_method="private_key_jwt", client_secret_expires_on="2027-06-30")})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
         bind_tenant(OME)
@@ -186,7 +209,7 @@ def test_secret_expiry_reminds_the_admins_60_and_14_days_before_once_each(app: F
     assert [t["days"] for t in _reminders(app, OME)] == [60, 14, 11]
 
 
-def test_no_reminder_for_private_key_jwt(app: Flask, idp_a: Provider) -> None:
+def test_no_reminder_for_private_key_jwt(app: Flask, idp_a: Provider, portal_key: str) -> None:
     expires = date(2027, 3, 31)
     configure(app, OME, idp_a.url, client_secret_expires_on=expires, token_auth_method="private_key_jwt")
     with app.app_context():
