@@ -86,7 +86,9 @@ def _replay(first: Optional[IdempotencyKey]) -> Response:
     message = _("This form was already sent; it was processed once. Here is its result.")
     if first is not None and first.location:
         flash(message, "info")
-        return redirect(first.location)  # type: ignore[return-value]
+        # The first one's own redirect status too (303 after a button of kernel.views.act): the same answer.
+        code = first.status_code if first.status_code in (301, 302, 303, 307, 308) else 302
+        return redirect(first.location, code=code)  # type: ignore[return-value]
     from kernel.errors import render_error
 
     return render_error(409, _("This form was already sent and processed once. Reload the page to continue."))

@@ -1,0 +1,192 @@
+"""Issue 17 point 4 for every route of the authorization matrix: the same form sent twice at the same moment
+writes what one sending writes — one object, one notification per person, one audit entry — and both
+answers show the first one's result.
+
+The list is derived from tests/authz/*.yaml, not written here: every POST row that succeeds (302/303) for
+some role is sent, as that role, against a live threaded server with its own database (real commits, two
+real connections, the second request waiting on the first one's uncommitted key):
+
+1. fresh objects from the matrix providers, then the form once          → the row counts it wrote (one sending);
+2. fresh objects again, then the same form twice at once (one token)   → the row counts they wrote.
+
+Every table must have grown by the same number of rows in 2. as in 1. A route that creates nothing is
+checked too (it must not write twice either); the routes that create something are listed in the report.
+A POST route of the matrix without a succeeding row cannot be checked: ``NOT_EXERCISED`` names those
+known today, so a new POST route without a succeeding row fails ``test_every_post_route_is_exercised``.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+from werkzeug.serving import make_server
+
+from kernel.config import normalise_url
+from kernel.db_admin import with_user_and_db
+from tests.authz.matrix import ROLES, Row, load_rows, resolve
+from tests.authz.providers import load_all
+from tests.conftest import BASE_CONFIG, ROLE_ACCOUNTS
+from tests.dbsetup import drop_database
+
+pytestmark = pytest.mark.no_rollback
+
+SUCCESS = (302, 303)
+# Rows every request writes besides its work, counted by their own tests (login sessions of the two logins),
+# and the casebook's word list, which grows only by words it has not seen (the first sending's new word is
+# no longer new for the second).
+BOOKKEEPING = {"auth_sessions", "idempotency_keys", "form_drafts", "casebook_vocabulary"}
+# POST routes whose matrix rows only refuse (bad or missing input, a file upload the YAML cannot carry, a
+# step only another role's data allows): not sent here. Give one a succeeding row and remove it from here.
+NOT_EXERCISED = {
+    "awards.category_add", "awards.category_delete", "awards.category_edit", "awards.criterion_add",
+    "awards.criterion_delete", "awards.criterion_edit", "awards.entry", "awards.entry_new", "awards.programme_edit",
+    "awards.programme_new", "casebook.cases_attach", "casebook.cases_import",
+    "casebook_api.create_case", "casebook_api.update_case", "community.action", "community.body_edit",
+    "community.body_new", "community.item_add", "community.meeting_edit", "community.meeting_new",
+    "community.minutes_edit", "notifications.settings", "portal.dev_login", "portal.switch_language",
+    "print_settings.edit", "procurement.declaration", "procurement.project_edit", "procurement.project_new",
+    "procurement.project_status", "procurement.quote_new", "procurement.project_award", "profile.create",
+    "sso.settings", "support.edit", "support.new", "support.outcome_edit", "support.service_levels",
+    "support.supporter_edit", "support.vocabulary", "tenants.user_detail", "tenants.user_set_active",
+    "workload.department_upload", "workload.departments_add", "workload.own_task_add", "workload.round_new",
+    "workload.standard_edit", "workload.standard_list", "workload.task_class", "drafts.discard_draft",
+    "drafts.save_draft", "sso.backchannel_logout", "sso.change", "sso.relink", "support.handover",
+    "tenants.user_invite",
+}
+# Sending the form ends the session it is sent with (nothing to compare a second sending with).
+SKIPPED = {"portal.logout"}
+
+
+def _succeeding(row: Row) -> str | None:
+    """The first role for which the row succeeds, or None."""
+    return next((role for role in ROLES if role != "anonymous" and row.expect[role] in SUCCESS), None)
+
+
+ROWS = [row for row in load_rows() if row.method == "POST" and _succeeding(row) and row.endpoint not in SKIPPED]
+
+
+@pytest.fixture(scope="module")
+def live(cluster) -> Iterator[tuple[str, Flask, Any]]:  # type: ignore[no-untyped-def]
+    from portal.app import create_app
+
+    urls = cluster.create_from_template("idemx")
+    app: Flask = create_app({**BASE_CONFIG, **urls, "TESTING": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # Counted as the cluster's superuser: row-level security is forced even for the owner.
+    superuser = urlsplit(cluster.admin_url).username or "postgres"
+    counter = create_engine(normalise_url(with_user_and_db(cluster.admin_url, superuser, cluster.db("idemx"))),
+                            poolclass=NullPool)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app, counter
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        counter.dispose()
+        with app.app_context():
+            from kernel.extensions import db
+
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+        drop_database(cluster.admin_url, cluster.db("idemx"))
+
+
+def _counts(counter: Any) -> dict[str, int]:
+    with counter.connect() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)  # noqa: S608
+        return {name: int(n) for name, n in conn.execute(text(sql))}
+
+
+def _written(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {t: after[t] - before.get(t, 0) for t in after if after[t] != before.get(t, 0) and t not in BOOKKEEPING}
+
+
+def _session(base: str, role: str) -> requests.Session:
+    tenant, email = ROLE_ACCOUNTS[role]
+    session = requests.Session()
+    assert session.post(f"{base}/dev-login", data={"tenant": tenant, "email": email},
+                        allow_redirects=False).status_code == 302
+    return session
+
+
+_fiscal_years = iter(range(2040, 2100))
+
+
+def _objects(app: Flask, row: Row) -> str:
+    """The row's path with fresh objects from the matrix providers, committed in the live database."""
+    from kernel.extensions import db
+    from tests.authz.providers import workload
+
+    # The workload provider opens (or reuses) its municipality's round of one fiscal year: a year of its own
+    # for each call, so a round closed by one row is not the next row's object.
+    if "{workload_" in row.path:
+        workload.FY = next(_fiscal_years)
+    with app.app_context():
+        path = resolve(row.path, load_all())
+        db.session.commit()
+        db.session.remove()
+    return path
+
+
+def _twice_at_once(session: requests.Session, url: str, data: dict[str, Any]) -> list[requests.Response]:
+    start = threading.Barrier(2)
+    results: list[requests.Response] = []
+
+    def send() -> None:
+        start.wait()
+        results.append(session.post(url, data=data, allow_redirects=False, timeout=60))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_every_post_route_is_exercised() -> None:
+    exercised = {row.endpoint for row in ROWS}
+    posts = {row.endpoint for row in load_rows() if row.method in ("POST", "PUT")}
+    missing = sorted(posts - exercised - NOT_EXERCISED - SKIPPED)
+    assert not missing, f"POST routes without a succeeding matrix row (add one, with valid data): {missing}"
+    stale = sorted(NOT_EXERCISED & exercised)
+    assert not stale, f"now exercised, remove from NOT_EXERCISED: {stale}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.endpoint} {r.path}" for r in ROWS])
+def test_the_same_form_twice_at_once_writes_once(live, row: Row) -> None:  # type: ignore[no-untyped-def]
+    base, app, counter = live
+    role = _succeeding(row)
+    assert role is not None
+    session = _session(base, role)
+
+    path = _objects(app, row)
+    if "{" not in row.path:  # the route works on the person's own records: bring them to the row's state first
+        assert session.post(base + path, data={**row.data, "_once": secrets.token_urlsafe(18)}, allow_redirects=False,
+                            timeout=60).status_code == row.expect[role]
+    before = _counts(counter)
+    once = session.post(base + path, data={**row.data, "_once": secrets.token_urlsafe(18)}, allow_redirects=False,
+                        timeout=60)
+    assert once.status_code == row.expect[role], once.text[:500]
+    one_sending = _written(before, _counts(counter))
+
+    path = _objects(app, row)
+    before = _counts(counter)
+    first, second = _twice_at_once(session, base + path, {**row.data, "_once": secrets.token_urlsafe(18)})
+    two_at_once = _written(before, _counts(counter))
+
+    assert first.status_code == second.status_code == row.expect[role]
+    assert first.headers.get("Location") == second.headers.get("Location")  # both show the first one's result
+    assert two_at_once == one_sending, f"{row.endpoint}: one sending wrote {one_sending}, two at once {two_at_once}"
