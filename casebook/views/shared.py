@@ -67,7 +67,7 @@ def _entry_page(entry: Entry, status: int = 200, **forms: Any) -> ResponseReturn
     return render_template(
         "casebook/entry_detail.html", entry=entry, source=source, adopters=adopters, mine=mine, similar=similar,
         questions=community.questions_of(entry), action=ActionForm(),
-        related=suggest.related_entries(entry.id), adoption_form=adoption_form,
+        related=suggest.related_entries(entry), adoption_form=adoption_form,
         question_form=forms.get("question_form") or QuestionForm(), answer_form=forms.get("answer_form")
         or AnswerForm(), answer_error=forms.get("answer_error"),
         can_answer=current_user.tenant_id == entry.source_tenant_id and current_user.can(Permission.CASES_WRITE_OWN),

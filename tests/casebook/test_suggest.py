@@ -76,7 +76,7 @@ def test_related_cases_are_ordered_by_what_they_share_in_one_statement(app_ctx, 
     _entry("別の話D", ["テーマ丁"], ["道具戊"])  # shares nothing
     _entry("別の話E（廃止）", ["テーマ甲", "テーマ乙"], ["道具丙"], status="retired")
     with count_queries() as statements:
-        related = suggest.related_entries(me.id, limit=10)
+        related = suggest.related_entries(me, limit=10)
     assert len(statements) == 1, statements
     titles = [r.title for r in related]
     assert titles[:4] == [both_themes_and_tool.title, one_theme_and_tool.title, one_theme.title, title_word.title]
