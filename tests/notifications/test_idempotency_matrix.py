@@ -48,11 +48,11 @@ BOOKKEEPING = {"auth_sessions", "idempotency_keys", "form_drafts", "casebook_voc
 NOT_EXERCISED = {
     "awards.category_add", "awards.category_delete", "awards.category_edit", "awards.criterion_add",
     "awards.criterion_delete", "awards.criterion_edit", "awards.entry", "awards.entry_new", "awards.programme_edit",
-    "awards.programme_new", "casebook.cases_attach", "casebook.cases_import",
+    "casebook.cases_attach", "casebook.cases_import",
     "casebook_api.create_case", "casebook_api.update_case", "community.action", "community.body_edit",
     "community.body_new", "community.item_add", "community.meeting_edit", "community.meeting_new",
     "community.minutes_edit", "notifications.settings", "portal.dev_login", "portal.switch_language",
-    "print_settings.edit", "procurement.declaration", "procurement.project_edit", "procurement.project_new",
+    "print_settings.edit", "procurement.declaration", "procurement.project_edit",
     "procurement.project_status", "procurement.quote_new", "procurement.project_award", "profile.create",
     "sso.settings", "support.edit", "support.new", "support.outcome_edit", "support.service_levels",
     "support.supporter_edit", "support.vocabulary", "tenants.user_detail", "tenants.user_set_active",
