@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-from tenants.rls import q
+from tenants.rls import enable_tenant_rls, q
 
 revision = "20261206b_workload_batches"
 down_revision = "20261206b_sso_backchannel"
@@ -153,6 +153,12 @@ def upgrade():
         sa.Column("cases", sa.BigInteger, nullable=False),
     )
     op.execute(f"REVOKE ALL ON workload_benchmark_members FROM PUBLIC, {q(_app_role())}")
+    # Like every table with a tenant_id: RLS enabled and forced with the tenant policy (the application
+    # role could see only its own rows even if it were ever granted the table); the owner role, whose
+    # SECURITY DEFINER function keeps the reference, gets a policy of its own.
+    enable_tenant_rls("workload_benchmark_members")
+    op.execute("CREATE POLICY benchmark_publish ON workload_benchmark_members FOR ALL TO CURRENT_USER "
+               "USING (true) WITH CHECK (true)")
     op.execute(PUBLISH_FUNCTION)
 
 
