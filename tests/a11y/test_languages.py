@@ -30,7 +30,9 @@ JAPANESE = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\uff66-\uff9f々
 # A word with a lower-case letter: acronyms (API, CSV, OCDS, DX, SSO, ID) are fine in Japanese text.
 ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_./@:-])[A-Za-z]*[a-z][A-Za-z]*(?:['’][a-z]+)?(?![A-Za-z0-9_@])")
 PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sd]|\{[a-z_0-9]*\}")
-URLISH = re.compile(r"\S+@\S+|https?://\S+|/[\w./{}-]+|\b[\w-]+\.(?:jp|com|org|json|csv|xlsx|pdf)\b")
+# Addresses, paths, file names and commands to type (`flask sso keys rotate`) are not English prose.
+URLISH = re.compile(r"\S+@\S+|https?://\S+|/[\w./{}-]+|\b[\w-]+\.(?:jp|com|org|json|csv|xlsx|pdf)\b"
+                    r"|\bflask(?: [a-z][\w-]*)+")
 # Product names, standards and units kept as they are in Japanese text.
 ALLOWED_IN_JAPANESE = {
     "OpenID", "Connect", "Excel", "Microsoft", "Google", "LoGo", "kintone", "Slack", "Teams", "LINE", "Zoom",
