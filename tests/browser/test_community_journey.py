@@ -105,7 +105,7 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
     page.goto(meeting_url)
     page.get_by_label("事項", exact=True).fill(f"RPA導入手順書の共有 {tag}")
     page.get_by_label("担当団体").select_option(label="青梅市")
-    page.get_by_label("期限").fill((now - timedelta(days=1)).strftime("%Y-%m-%d"))
+    page.get_by_label("期限", exact=True).fill((now - timedelta(days=1)).strftime("%Y-%m-%d"))
     page.get_by_role("button", name="事項を登録する").click()
 
     ome = new_page()
