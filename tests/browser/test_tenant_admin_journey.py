@@ -49,7 +49,7 @@ def test_admin_invites_deactivates_reactivates_and_reads_the_audit_log(page, liv
     assert page.locator("h1").inner_text() == "大島 さくら"
     assert page.get_by_test_id("user-status").inner_text() == "招待済み（未ログイン）"
 
-    mail = next(m for m in live_mail.wait_for(1, timeout=20) if m.to == "ojima.sakura@koto.example.jp")
+    mail = next(m for m in live_mail.wait_for(1, timeout=60) if m.to == "ojima.sakura@koto.example.jp")
     assert "江東区の江東 二郎さんから" in mail.body and "Yokoten" in mail.body
 
     # Deactivate: a confirmation page first (a plain form), then the status changes.

@@ -35,7 +35,7 @@ def live_mail(live_app) -> Iterator[Any]:  # type: ignore[no-untyped-def]
         sink.stop()
 
 
-def _mail(sink, to: str, text: str, timeout: float = 20.0) -> Any:  # type: ignore[no-untyped-def]
+def _mail(sink, to: str, text: str, timeout: float = 60.0) -> Any:  # type: ignore[no-untyped-def]
     """The first mail to ``to`` whose subject contains ``text``, waiting for it (other mails may come first)."""
     deadline = time.monotonic() + timeout
     while True:
