@@ -60,26 +60,30 @@ def demo_accounts() -> list[tuple[str, dict[str, Any]]]:
 def configure_demo_tenants(issuer: str) -> list[str]:
     """Point the demo tenants at the local provider (not a tenant already configured elsewhere)."""
     from kernel.db_admin import owner_session
+    from kernel.extensions import db
+    from tenants.context import as_tenant
     from tenants.sso.services import TMG_ONLY_ROLES, ProviderSettings, expect_identity, get_provider, save_provider
 
     configured = []
     with owner_session():
         for code, domain in DOMAINS.items():
-            current = get_provider(code)
-            if current is not None and not current.client_id.startswith("yokoten-dev-"):
-                continue  # configured for real by its administrators: leave it alone
-            save_provider(code, ProviderSettings(
-                issuer=issuer, client_id=f"yokoten-dev-{code}", client_secret="dev-secret",
-                allowed_domains=[domain], role_mapping=TMG_MAPPING if code == TMG_CODE else MAPPING,
-                verified_domains=[domain]), by_operator=True)
-            # Accounts with a TMG-only role never link by e-mail: the operator prepares them (as
-            # `flask sso expect` does), so that the demo curator and operator can log in through SSO.
-            for user in DEMO_USERS:
-                if user.tenant_code == code and set(user.roles) & TMG_ONLY_ROLES:
-                    try:
-                        expect_identity(code, user.email, by_operator=True)
-                    except ServiceError:
-                        pass  # already linked to an identity
+            with as_tenant(code):  # each municipality's provider under its own binding
+                current = get_provider(code)
+                if current is not None and not current.client_id.startswith("yokoten-dev-"):
+                    continue  # configured for real by its administrators: leave it alone
+                save_provider(code, ProviderSettings(
+                    issuer=issuer, client_id=f"yokoten-dev-{code}", client_secret="dev-secret",
+                    allowed_domains=[domain], role_mapping=TMG_MAPPING if code == TMG_CODE else MAPPING,
+                    verified_domains=[domain]), by_operator=True)
+                # Accounts with a TMG-only role never link by e-mail: the operator prepares them (as
+                # `flask sso expect` does), so that the demo curator and operator can log in through SSO.
+                for user in DEMO_USERS:
+                    if user.tenant_code == code and set(user.roles) & TMG_ONLY_ROLES:
+                        try:
+                            expect_identity(code, user.email, by_operator=True)
+                        except ServiceError:
+                            pass  # already linked to an identity
+                db.session.flush()  # written while this municipality is bound
             configured.append(code)
     return configured
 

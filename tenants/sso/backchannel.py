@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kernel import audit
 from kernel.extensions import csrf, db, limiter
+from tenants.context import bind_tenant
 from tenants.models import AuthSession, User, is_tenant_code
 from tenants.services import get_tenant
 from tenants.sso.models import SsoLogoutToken, SsoProvider
@@ -144,6 +145,7 @@ def backchannel_logout(code: str) -> Any:
     """The IdP ends sessions: validate the logout token against this municipality's provider, end them."""
     if not is_tenant_code(code) or get_tenant(code) is None:
         return _bad_request("unknown municipality")
+    bind_tenant(code)  # no session: the IdP's request names its municipality in the URL
     provider = get_provider(code)
     if provider is None or not provider.is_enabled:
         return _bad_request("single sign-on is not configured")

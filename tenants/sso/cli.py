@@ -13,7 +13,7 @@ from kernel import audit
 from kernel.db_admin import owner_session
 from kernel.errors import ServiceError
 from kernel.extensions import db
-from tenants.context import bind_tenant
+from tenants.context import as_tenant
 from tenants.sso.crypto import SecretKeyError, rotate_secret
 from tenants.sso.keys import rekey_private_keys
 from tenants.sso.models import SsoProvider, SsoStandbyProvider
@@ -84,7 +84,7 @@ def set_command(tenant_code: str, issuer: Optional[str], client_id: Optional[str
     if public_client:
         secret = ""
     try:
-        with owner_session():
+        with owner_session(), as_tenant(tenant_code):
             current = get_provider(tenant_code)
             if current is None and not (issuer and client_id):
                 raise click.ClickException("a new provider needs --issuer and --client-id")
@@ -141,7 +141,8 @@ def show_command(tenant_code: Optional[str]) -> None:
     with owner_session():
         codes = [tenant_code] if tenant_code else _configured_codes()
         for code in codes:
-            provider = get_provider(code)
+            with as_tenant(code):
+                provider = get_provider(code)
             if provider is None:
                 click.echo(f"{code}: no provider")
                 continue
@@ -168,7 +169,7 @@ def show_command(tenant_code: Optional[str]) -> None:
 def expect_command(tenant_code: str, email: str) -> None:
     """Pre-provision an existing account for the tenant's current issuer: its first SSO login links it."""
     try:
-        with owner_session():
+        with owner_session(), as_tenant(tenant_code):
             user = expect_identity(tenant_code, email, by_operator=True)
             click.echo(f"{user.email} in {tenant_code} links at its first login through {user.issuer}.")
     except ServiceError as error:
@@ -180,10 +181,10 @@ def _configured_codes() -> list[str]:
     from tenants.models import Tenant
 
     codes = []
-    for code in db.session.scalars(select(Tenant.code).order_by(Tenant.code)):
-        bind_tenant(code)
-        if db.session.get(SsoProvider, code) is not None:
-            codes.append(code)
+    for code in db.session.scalars(select(Tenant.code).order_by(Tenant.code)).all():
+        with as_tenant(code):
+            if db.session.get(SsoProvider, code) is not None:
+                codes.append(code)
     return codes
 
 
@@ -194,20 +195,21 @@ def rekey_command() -> None:
     try:
         with owner_session():
             for code in _configured_codes():
-                provider = get_provider(code)
-                if provider is not None and provider.client_secret_enc:
-                    provider.client_secret_enc = rotate_secret(provider.client_secret_enc)
-                    audit.record("sso.rekey", "sso_provider", code, tenant_id=code)
-                    count += 1
-                # The candidate and previous providers keep their secrets too (a switch or rollback uses them).
-                standbys = select(SsoStandbyProvider).where(SsoStandbyProvider.tenant_id == code)
-                for standby in db.session.scalars(standbys):
-                    if (standby.settings or {}).get("client_secret_enc"):
-                        standby.settings = {**standby.settings,
-                                            "client_secret_enc": rotate_secret(standby.settings["client_secret_enc"])}
-                        audit.record("sso.rekey", "sso_provider", f"{code}:{standby.slot}", tenant_id=code)
+                with as_tenant(code):  # each municipality's rows under its own binding
+                    provider = get_provider(code)
+                    if provider is not None and provider.client_secret_enc:
+                        provider.client_secret_enc = rotate_secret(provider.client_secret_enc)
+                        audit.record("sso.rekey", "sso_provider", code, tenant_id=code)
                         count += 1
-            db.session.flush()
+                    # The candidate and previous providers keep their secrets too (a switch or rollback uses them).
+                    standbys = select(SsoStandbyProvider).where(SsoStandbyProvider.tenant_id == code)
+                    for standby in db.session.scalars(standbys):
+                        if (standby.settings or {}).get("client_secret_enc"):
+                            rotated = rotate_secret(standby.settings["client_secret_enc"])
+                            standby.settings = {**standby.settings, "client_secret_enc": rotated}
+                            audit.record("sso.rekey", "sso_provider", f"{code}:{standby.slot}", tenant_id=code)
+                            count += 1
+                    db.session.flush()  # written while this municipality is bound
             keys = rekey_private_keys()
     except SecretKeyError as error:
         raise click.ClickException(str(error)) from error

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
-from tenants.context import bind_tenant
+from tenants.context import current_tenant_id
 from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
 from tenants.services import NewUser, create_user, get_tenant
@@ -194,9 +194,17 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
         raise ServiceError(_("Google Workspace needs the allowed e-mail domains."), "allowed_domains")
 
 
+def _bound_to(tenant_code: str) -> None:
+    """The SSO steps read and write one municipality's rows under RLS, so their caller binds it first:
+    the login routes from their URL (views.start/callback, backchannel), the admin pages through the
+    session, commands and jobs with tenants.context.as_tenant. A service never binds as a side effect."""
+    if current_tenant_id() != tenant_code:
+        raise RuntimeError(f"bind tenant {tenant_code} first (tenants.context.as_tenant); an SSO service never binds")
+
+
 def get_provider(tenant_code: str) -> Optional[SsoProvider]:
-    """The provider settings of a tenant (binds that tenant for RLS)."""
-    bind_tenant(tenant_code)
+    """The provider settings of the bound tenant."""
+    _bound_to(tenant_code)
     return db.session.get(SsoProvider, tenant_code)
 
 
@@ -343,7 +351,7 @@ class PendingLogin:
 def begin_login(tenant_code: str, next_url: str, purpose: str = "login") -> PendingLogin:
     """Remember a new login on the server: random state, nonce and PKCE verifier (``purpose`` "test": an
     administrator's test login against the candidate provider)."""
-    bind_tenant(tenant_code)
+    _bound_to(tenant_code)
     now = datetime.now(UTC)
     db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
                                                    SsoLoginState.created_at < now - LOGIN_STATE_TTL))
@@ -357,7 +365,7 @@ def begin_login(tenant_code: str, next_url: str, purpose: str = "login") -> Pend
 
 def consume_login(tenant_code: str, state: str) -> Optional[SsoLoginState]:
     """Take the login of this state out of the store (once); None if unknown, used or expired."""
-    bind_tenant(tenant_code)
+    _bound_to(tenant_code)
     row = db.session.get(SsoLoginState, (tenant_code, _hash(state)))
     if row is None:
         return None
@@ -370,7 +378,7 @@ def consume_login(tenant_code: str, state: str) -> Optional[SsoLoginState]:
 
 def forget_login(tenant_code: str, state: str) -> None:
     """Delete a login state outright (after a refused callback, in its own transaction)."""
-    bind_tenant(tenant_code)
+    _bound_to(tenant_code)
     db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
                                                    SsoLoginState.state_hash == _hash(state)))
 
@@ -485,7 +493,7 @@ def _check_domain(provider: SsoProvider, email: str, claims: dict[str, Any]) -> 
 def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
     """The user of (issuer, subject) in this tenant; created with the mapped roles at first login."""
     tenant_code, issuer, subject = provider.tenant_id, provider.issuer, str(claims["sub"])
-    bind_tenant(tenant_code)
+    _bound_to(tenant_code)
     email = _claim(claims, provider.email_claim).lower()[:254]
     name = _claim(claims, provider.name_claim)[:200] or email
     _check_domain(provider, email, claims)
@@ -523,7 +531,6 @@ def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
         user = create_user(NewUser(tenant_code, email, name, tuple(sorted(roles)), issuer, subject))
     except IntegrityError as error:  # this identity already belongs to another municipality
         nested.rollback()
-        bind_tenant(tenant_code)
         raise SsoError("account_conflict", "identity registered in another tenant") from error
     except ServiceError as error:
         nested.rollback()
@@ -596,6 +603,5 @@ def _link_identity(user: User, issuer: str, subject: str) -> None:
         db.session.flush()
     except IntegrityError as error:
         nested.rollback()
-        bind_tenant(user.tenant_id)
         raise SsoError("account_conflict", "identity registered in another tenant") from error
     nested.commit()

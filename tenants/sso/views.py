@@ -37,7 +37,7 @@ from kernel.navigation import register_admin_link
 from kernel.text import fold_kana
 from kernel.urls import safe_next
 from tenants.auth import require_permission, start_session
-from tenants.context import bind_tenant
+from tenants.context import as_tenant, bind_tenant
 from tenants.models import AuthSession, Tenant, is_tenant_code
 from tenants.roles import Permission
 from tenants.services import get_tenant
@@ -229,6 +229,7 @@ def start(code: str) -> Any:
     """Send the browser to its municipality's identity provider (code flow, S256 PKCE)."""
     if not is_tenant_code(code) or get_tenant(code) is None:
         abort(404)
+    bind_tenant(code)  # no session yet: the login routes bind the municipality their URL names
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url)
@@ -261,6 +262,7 @@ def callback(code: str) -> Any:
     state = request.args.get("state", "")
     if not is_tenant_code(code) or get_tenant(code) is None:
         return _refuse(code, SsoError("state_invalid", "unknown tenant"))
+    bind_tenant(code)  # no session yet: the login routes bind the municipality their URL names
     bound = _take_pending(code, state)
     if request.args.get("error"):
         # Some providers omit the state on errors; nothing is granted either way, the login just ends.
@@ -500,7 +502,8 @@ def logout_redirect(ended: AuthSession) -> Optional[str]:
     """After the portal's own logout: the provider's end_session_endpoint, when it has one."""
     if ended.login_method != "sso":
         return None
-    provider = get_provider(ended.tenant_id)
+    with as_tenant(ended.tenant_id):
+        provider = get_provider(ended.tenant_id)
     if provider is None:
         return None
     try:

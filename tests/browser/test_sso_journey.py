@@ -18,11 +18,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def live_idp(live_app) -> Iterator[Provider]:  # type: ignore[no-untyped-def]
-    from tenants.context import bind_tenant
+    from tenants.context import as_tenant, bind_tenant
     from tenants.sso.services import ProviderSettings, save_provider
 
     provider = start_provider()
-    with live_app.app_context():
+    with live_app.app_context(), as_tenant(OME):
         save_provider(OME, ProviderSettings(issuer=provider.url, client_id="yokoten-ome", client_secret="s3cret",
                                             role_mapping={"dx-leads": ["member", "tenant_admin"]}), by_operator=True)
         db.session.commit()

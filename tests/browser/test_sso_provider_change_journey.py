@@ -23,11 +23,11 @@ ADMINS = {"dx-leads": ["member", "tenant_admin"]}
 
 @pytest.fixture(scope="module")
 def idps(live_app) -> Iterator[tuple[Provider, Provider]]:  # type: ignore[no-untyped-def]
-    from tenants.context import bind_tenant
+    from tenants.context import as_tenant, bind_tenant
     from tenants.sso.services import ProviderSettings, save_provider
 
     old, new = start_provider(), start_provider()
-    with live_app.app_context():
+    with live_app.app_context(), as_tenant(HACHIOJI):
         save_provider(HACHIOJI, ProviderSettings(issuer=old.url, client_id="yokoten-hachioji", client_secret="s3cret",
                                                  role_mapping=ADMINS), by_operator=True)
         db.session.commit()

@@ -81,14 +81,14 @@ def _fresh_oidc_caches() -> Iterator[None]:
 
 def configure(app: Flask, tenant: str, issuer: str, **overrides: Any) -> None:
     """Save a tenant's provider settings inside the test's transaction, visible to its requests."""
-    from tenants.context import bind_tenant
+    from tenants.context import as_tenant
 
     settings = ProviderSettings(issuer=issuer, client_id=overrides.pop("client_id", f"yokoten-{tenant}"),
                                 client_secret=overrides.pop("client_secret", "s3cret"), **overrides)
     with app.app_context():
-        save_provider(tenant, settings, by_operator=True)
-        db.session.commit()
-        bind_tenant(None)
+        with as_tenant(tenant):
+            save_provider(tenant, settings, by_operator=True)
+            db.session.commit()
         db.session.remove()
 
 

@@ -15,6 +15,7 @@ def test_demo_accounts_link_and_newcomers_are_provisioned(app) -> None:  # type:
     import oidc_provider_mock
 
     from devtools.sso_provider import DOMAINS, MAPPING
+    from tenants.context import as_tenant
 
     provider = start_provider(user_claims=[oidc_provider_mock.User(sub=s, claims=c) for s, c in demo_accounts()])
     try:
@@ -22,10 +23,12 @@ def test_demo_accounts_link_and_newcomers_are_provisioned(app) -> None:  # type:
             for code in (OME, KOTO):
                 # As devtools.sso_provider.configure_demo_tenants does: the demo domain counts as verified,
                 # so the demo accounts (no TMG-only role) link by their e-mail address at first login.
-                save_provider(code, ProviderSettings(issuer=provider.url, client_id=f"dev-{code}", client_secret="dev",
-                                                     allowed_domains=[DOMAINS[code]], role_mapping=MAPPING,
-                                                     verified_domains=[DOMAINS[code]]),
-                              by_operator=True)
+                with as_tenant(code):
+                    save_provider(code, ProviderSettings(issuer=provider.url, client_id=f"dev-{code}",
+                                                         client_secret="dev", allowed_domains=[DOMAINS[code]],
+                                                         role_mapping=MAPPING, verified_domains=[DOMAINS[code]]),
+                                  by_operator=True)
+                    db.session.flush()
             db.session.commit()
             db.session.remove()
         # The demo admin of 青梅市 (created by the demo data, no identity yet) is linked at first login.

@@ -41,10 +41,9 @@ def _me(client) -> Optional[str]:  # type: ignore[no-untyped-def]
 
 
 def _expect(app: Flask, tenant: str, email: str, by_operator: bool = True) -> None:
-    with app.app_context():
+    with app.app_context(), as_tenant(tenant):
         expect_identity(tenant, email, by_operator=by_operator)
         db.session.commit()
-        bind_tenant(None)
         db.session.remove()
 
 
@@ -126,7 +125,7 @@ def test_tenant_admin_cannot_pre_provision_a_tmg_only_account(app) -> None:  # t
     from tenants.services import ServiceError
 
     configure(app, TMG_CODE, "https://idp.metro.tokyo.example.jp/")
-    with app.app_context():
+    with app.app_context(), as_tenant(TMG_CODE):
         with pytest.raises(ServiceError, match="運用担当者|operators"):
             expect_identity(TMG_CODE, f"operator@{TMG_DOMAIN}", by_operator=False)
         expect_identity(TMG_CODE, f"judge@{TMG_DOMAIN}", by_operator=False)

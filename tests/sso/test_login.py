@@ -476,7 +476,9 @@ def test_production_without_sso_secret_key_stores_and_reads_no_secret(cluster) -
     # The key lost after start (a configuration reload): still no secret is stored or read.
     production = create_app({**settings, "SSO_SECRET_KEY": BASE_CONFIG["SSO_SECRET_KEY"]})
     production.config["SSO_SECRET_KEY"] = ""
-    with production.app_context():
+    from tenants.context import as_tenant
+
+    with production.app_context(), as_tenant(OME):
         with _pytest.raises(ServiceError, match="SSO_SECRET_KEY"):
             save_provider(OME, ProviderSettings(issuer="https://idp.ome.example.jp", client_id="c",
                                                 client_secret="s"))

@@ -172,9 +172,9 @@ def test_cli_set_show_rekey(app, cluster) -> None:  # type: ignore[no-untyped-de
             from tenants.sso.services import get_provider
 
             with owner_session():
+                bind_tenant("130001")
                 provider = get_provider("130001")
                 assert provider is not None and decrypt_secret(provider.client_secret_enc) == "cli-secret"
-                bind_tenant("130001")
                 actions = list(db.session.scalars(text(
                     "SELECT action FROM audit_log WHERE tenant_id = '130001' AND action LIKE 'sso.%' ORDER BY id")))
                 assert actions == ["sso.settings", "sso.settings", "sso.rekey"]

@@ -75,9 +75,10 @@ def test_admin_invites_a_person_and_the_mail_says_how_to_log_in(app, mail_sink) 
 
 
 def test_invitation_with_sso_prepares_the_account_and_mails_the_sso_link_in_english(app, mail_sink) -> None:  # type: ignore[no-untyped-def]
+    from tenants.context import as_tenant
     from tenants.sso.services import ProviderSettings, save_provider
 
-    with app.app_context():
+    with app.app_context(), as_tenant(OME):
         save_provider(OME, ProviderSettings(issuer="https://idp.ome.example.jp", client_id="yokoten-ome"),
                       by_operator=True)
         db.session.commit()

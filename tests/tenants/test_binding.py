@@ -17,11 +17,11 @@ ALLOWED = {
     "tenants/context.py": "defines it, and as_tenant",
     "tenants/auth.py": "the session request loader and start_session (a login)",
     "tenants/tokens.py": "the API-token request loader",
-    # The SSO login steps run before any session exists (state, callback, provisioning): login
-    # plumbing like the loaders. They belong to the SSO rework (issue 15), which may narrow this.
-    "tenants/sso/services.py": "SSO login steps before a session exists",
-    "tenants/sso/views.py": "SSO callback failure audited under the tenant",
-    "tenants/sso/cli.py": "operator command listing each tenant's provider",
+    # The routes that run before any session exists bind the municipality their URL names, as a loader
+    # binds the session's: the SSO login and callback (and their refusal, audited under the tenant) and
+    # the IdP's back-channel logout. The SSO services only check that their tenant is bound.
+    "tenants/sso/views.py": "the SSO login routes: the municipality of the URL, before a session exists",
+    "tenants/sso/backchannel.py": "the IdP's back-channel logout: the municipality of the URL, no session",
 }
 
 
