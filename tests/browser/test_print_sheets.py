@@ -9,6 +9,7 @@ way back to the object.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from devtools.demo.procurement import AWARDED_TITLE
 from tests.browser.conftest import dev_login
@@ -62,7 +63,7 @@ def test_the_tenant_sets_the_box_count(page) -> None:  # type: ignore[no-untyped
     page.goto("/admin/print/")
     page.get_by_label("回覧・決裁欄の枠の数").fill("3")
     page.get_by_role("button", name="保存").click()
-    assert "印刷の設定を保存しました" in page.content()
+    expect(page.get_by_text("印刷の設定を保存しました")).to_be_visible()  # waits for the page after the POST
     url = _project_url(page)
     page.goto(url + "/print")
     assert page.get_by_test_id("approval-boxes").get_attribute("data-boxes") == "3"
