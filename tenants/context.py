@@ -74,6 +74,13 @@ def unbind_tenant() -> None:
     bind_tenant(None, None)
 
 
+def require_bound(tenant_code: str) -> None:
+    """Refuse a service call for a tenant that is not bound: services never bind as a side effect, and
+    under RLS an unbound call would only meet a database error (or see nothing) instead of this message."""
+    if current_tenant_id() != tenant_code:
+        raise RuntimeError(f"bind tenant {tenant_code} first (tenants.context.as_tenant); a service never binds")
+
+
 @contextmanager
 def as_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> Iterator[None]:
     """Bind ``tenant_id`` for the block, then restore the previous binding (also on an exception).

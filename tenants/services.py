@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
-from tenants.context import current_tenant_id
+from tenants.context import require_bound
 from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
 
@@ -77,7 +77,7 @@ def create_user(data: NewUser) -> User:
     unknown = roles - {r.value for r in Role}
     if unknown:
         raise ServiceError(_("Unknown role: %(roles)s", roles=", ".join(sorted(unknown))), "role")
-    _require_bound(tenant.code)
+    require_bound(tenant.code)
     email = data.email.strip().lower()
     if db.session.scalar(select(User).where(User.tenant_id == tenant.code, User.email == email)):
         raise ServiceError(_("%(email)s is already registered.", email=email), "email")
@@ -91,15 +91,10 @@ def create_user(data: NewUser) -> User:
     return user
 
 
-def _require_bound(tenant_code: str) -> None:
-    # RLS would hide the duplicate check and refuse the insert with a database error; say what is wrong.
-    if current_tenant_id() != tenant_code:
-        raise RuntimeError(f"bind tenant {tenant_code} first (tenants.context.as_tenant); a service never binds")
-
 
 def ensure_user(data: NewUser) -> User:
     """Idempotent create used by demo data: returns the existing user when the e-mail is known."""
-    _require_bound(data.tenant_code)
+    require_bound(data.tenant_code)
     user = db.session.scalar(
         select(User).where(User.tenant_id == data.tenant_code, User.email == data.email.lower())
     )

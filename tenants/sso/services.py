@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import db
-from tenants.context import current_tenant_id
+from tenants.context import require_bound
 from tenants.models import TMG_CODE, Membership, Tenant, User
 from tenants.roles import Role
 from tenants.services import NewUser, create_user, get_tenant
@@ -194,17 +194,10 @@ def validate_settings(tenant_code: str, data: ProviderSettings, by_operator: boo
         raise ServiceError(_("Google Workspace needs the allowed e-mail domains."), "allowed_domains")
 
 
-def _bound_to(tenant_code: str) -> None:
-    """The SSO steps read and write one municipality's rows under RLS, so their caller binds it first:
-    the login routes from their URL (views.start/callback, backchannel), the admin pages through the
-    session, commands and jobs with tenants.context.as_tenant. A service never binds as a side effect."""
-    if current_tenant_id() != tenant_code:
-        raise RuntimeError(f"bind tenant {tenant_code} first (tenants.context.as_tenant); an SSO service never binds")
-
-
 def get_provider(tenant_code: str) -> Optional[SsoProvider]:
-    """The provider settings of the bound tenant."""
-    _bound_to(tenant_code)
+    """The provider settings of the bound tenant (the login routes bind it from their URL, the admin
+    pages through the session, commands with as_tenant)."""
+    require_bound(tenant_code)
     return db.session.get(SsoProvider, tenant_code)
 
 
@@ -351,7 +344,7 @@ class PendingLogin:
 def begin_login(tenant_code: str, next_url: str, purpose: str = "login") -> PendingLogin:
     """Remember a new login on the server: random state, nonce and PKCE verifier (``purpose`` "test": an
     administrator's test login against the candidate provider)."""
-    _bound_to(tenant_code)
+    require_bound(tenant_code)
     now = datetime.now(UTC)
     db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
                                                    SsoLoginState.created_at < now - LOGIN_STATE_TTL))
@@ -365,7 +358,7 @@ def begin_login(tenant_code: str, next_url: str, purpose: str = "login") -> Pend
 
 def consume_login(tenant_code: str, state: str) -> Optional[SsoLoginState]:
     """Take the login of this state out of the store (once); None if unknown, used or expired."""
-    _bound_to(tenant_code)
+    require_bound(tenant_code)
     row = db.session.get(SsoLoginState, (tenant_code, _hash(state)))
     if row is None:
         return None
@@ -378,7 +371,7 @@ def consume_login(tenant_code: str, state: str) -> Optional[SsoLoginState]:
 
 def forget_login(tenant_code: str, state: str) -> None:
     """Delete a login state outright (after a refused callback, in its own transaction)."""
-    _bound_to(tenant_code)
+    require_bound(tenant_code)
     db.session.execute(delete(SsoLoginState).where(SsoLoginState.tenant_id == tenant_code,
                                                    SsoLoginState.state_hash == _hash(state)))
 
@@ -493,7 +486,7 @@ def _check_domain(provider: SsoProvider, email: str, claims: dict[str, Any]) -> 
 def provision_user(provider: SsoProvider, claims: dict[str, Any]) -> User:
     """The user of (issuer, subject) in this tenant; created with the mapped roles at first login."""
     tenant_code, issuer, subject = provider.tenant_id, provider.issuer, str(claims["sub"])
-    _bound_to(tenant_code)
+    require_bound(tenant_code)
     email = _claim(claims, provider.email_claim).lower()[:254]
     name = _claim(claims, provider.name_claim)[:200] or email
     _check_domain(provider, email, claims)

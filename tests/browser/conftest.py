@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -105,6 +106,23 @@ def new_page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def live_mail(live_app: Flask) -> Iterator[Any]:
+    """The tests' SMTP sink (aiosmtpd on loopback) as the live portal's mail server; ``sink.app`` is the
+    live app (for running the outbox's safety net, as `flask notifications send` would)."""
+    from devtools.mail_sink import MailSink
+
+    sink = MailSink().start()
+    previous = {key: live_app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
+    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SECURITY="none")
+    sink.app = live_app
+    try:
+        yield sink
+    finally:
+        live_app.config.update(previous)
+        sink.stop()
 
 
 def dev_login(page, who: str) -> None:  # type: ignore[no-untyped-def]

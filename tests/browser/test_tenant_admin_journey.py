@@ -3,29 +3,11 @@ sink â†’ deactivates them behind the confirmation page, then reactivates them â†
 and filters by the person's name."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from tests.browser.conftest import dev_login
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_mail(live_app: Any) -> Iterator[Any]:
-    """The tests' SMTP sink (aiosmtpd on loopback) for the live portal."""
-    from devtools.mail_sink import MailSink
-
-    sink = MailSink().start()
-    previous = {key: live_app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
-    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SECURITY="none")
-    try:
-        yield sink
-    finally:
-        live_app.config.update(previous)
-        sink.stop()
 
 
 def test_admin_invites_deactivates_reactivates_and_reads_the_audit_log(page, live_mail) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,22 +17,6 @@ from devtools.demo import OME
 from tests.browser.conftest import dev_login
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_mail(live_app) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    """The tests' SMTP sink (aiosmtpd on loopback) as the live portal's mail server."""
-    from devtools.mail_sink import MailSink
-
-    sink = MailSink().start()
-    previous = {key: live_app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
-    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SECURITY="none")
-    sink.app = live_app  # for the safety net in _mail
-    try:
-        yield sink
-    finally:
-        live_app.config.update(previous)
-        sink.stop()
 
 
 def _mail(sink, to: str, text: str, timeout: float = 60.0) -> Any:  # type: ignore[no-untyped-def]
