@@ -319,7 +319,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
     expanded = expand_query(f.q, any_word) if f.q.strip() else None
-    tsq_text, terms = (expanded.tsquery, expanded.terms) if expanded else ("", [])
+    tsq_text, terms = (expanded.selects(), expanded.terms) if expanded else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     tsq = _tsquery(tsq_text) if tsq_text else None
@@ -351,14 +351,15 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
 
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
                     rank_of: dict[int, float]) -> list[int]:
-    tsq_text = expanded.tsquery if expanded else ""
+    tsq_text = expanded.selects() if expanded else ""
     strong = _matching([Entry.id, Entry.rank_vector, Entry.published_at], _entry_conditions(f, None),
                        Entry.rank_vector, _tsquery(tsq_text))
     cand = select(strong).limit(CANDIDATES).subquery()
     # Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
     # a case with the user's own word ranks above one found through a strict synonym, and that above
     # one found only through a near synonym.
-    rank_expr: Any = func.ts_rank(cand.c.rank_vector, _tsquery(tsq_text), 1)
+    rank_expr: Any = func.ts_rank(cand.c.rank_vector, cast(bindparam("rank_tsq", expanded.tsquery if expanded else ""),
+                                                           TSQUERY), 1)
     for n, tier in enumerate(expanded.rank_tiers() if expanded else []):
         rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", tier), TSQUERY), 1)
     rank = rank_expr.label("rank")
@@ -379,6 +380,17 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     return ids
 
 
+def _snippet(entry: Entry, terms: list[str], hit_weights: str) -> list[tuple[str, bool]]:
+    """The summary around its first hit; without one, the first of problem, approach, outcomes that has one."""
+    snip = search.snippet(entry.summary, terms) if "B" in hit_weights else search.no_hit_snippet(entry.summary)
+    if terms and "C" in hit_weights and not any(hit for _p, hit in snip):
+        for name in ("problem", "approach", "outcomes"):
+            other = search.snippet(getattr(entry, name), terms)
+            if any(hit for _p, hit in other):
+                return other
+    return snip
+
+
 def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]],
                expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
     if not ids:
@@ -389,14 +401,26 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
     present: Any = func.tsvector_to_array(func.ts_delete(Entry.search_vector, func.tsvector_to_array(
         func.ts_delete(Entry.search_vector, bindparam("wanted", wanted, type_=ARRAY(Text)))))) \
         if wanted else literal(None)
-    stmt = select(Entry, Tenant, present).join(Tenant, Tenant.code == Entry.source_tenant_id) \
+    # And in which weights of the vector the query's words occur (B: summary, themes, tools; C: the body):
+    # a field whose weight holds none of them gets its snippet without being analysed (the analysis of
+    # long texts without a hit was most of a search's Python time). Any doubt (a word without positions,
+    # or with the 256 a tsvector keeps at most) counts as every weight.
+    weights: Any = text("""(SELECT CASE WHEN bool_or(coalesce(cardinality(u.positions), 0) NOT BETWEEN 1 AND 255)
+                                THEN 'ABCD' ELSE string_agg(DISTINCT w.weight, '') END
+                           FROM unnest(ts_delete(casebook_entries.search_vector, tsvector_to_array(
+                                    ts_delete(casebook_entries.search_vector, :hit_terms)))) u
+                           LEFT JOIN LATERAL unnest(u.weights) AS w(weight) ON true)""").bindparams(
+        bindparam("hit_terms", list(terms or ()), type_=ARRAY(Text))) if terms else literal("ABCD")
+    stmt = select(Entry, Tenant, present, weights).join(Tenant, Tenant.code == Entry.source_tenant_id) \
         .where(Entry.id.in_(ids))
     by_id: dict[int, tuple[Entry, Tenant]] = {}
     found: dict[int, set[str]] = {}
+    hit_weights: dict[int, str] = {}
     for row in db.session.execute(stmt):
         entry, tenant, lexemes = row[0], row[1], row[2]
         by_id[entry.id] = (entry, tenant)
         found[entry.id] = set(lexemes or ())
+        hit_weights[entry.id] = (row[3] or "").upper()
     hits = []
     for entry_id in ids:
         if entry_id not in by_id:
@@ -404,13 +428,7 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
         entry, tenant = by_id[entry_id]
         snip: list[tuple[str, bool]] = []
         if terms is not None:
-            snip = search.snippet(entry.summary, terms)
-            if terms and not any(hit for _p, hit in snip):
-                for name in ("problem", "approach", "outcomes"):
-                    other = search.snippet(getattr(entry, name), terms)
-                    if any(hit for _p, hit in other):
-                        snip = other
-                        break
+            snip = _snippet(entry, terms, hit_weights[entry_id])
         title = search.mark_terms(entry.title, terms) if terms else []
         via = thesaurus.synonym_matches(expanded, found[entry_id]) if wanted and expanded else []
         hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title, via))
@@ -424,7 +442,7 @@ OWN_CASE_FILTERS = ("draft", "proposed", "approved", "changes_requested")
 def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE, state: str = "") -> Result:
     """The municipality's own cases, by relevance when a query is given, else most recently updated."""
     expanded = expand_query(q) if q.strip() else None
-    tsq_text, terms = (expanded.tsquery, expanded.terms) if expanded else ("", [])
+    tsq_text, terms = (expanded.selects(), expanded.terms) if expanded else ("", [])
     if q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     conditions: list[Any] = [Case.tenant_id == tenant_id]

@@ -81,27 +81,31 @@ def morphemes(text: str) -> list[tuple[str, str]]:
     A verb or adjective also yields its surface as a second lexeme (same position, see ``_ALT``):
     「待ち時間が」 is analysed as the verb 待つ in running text but as the noun 待ち in a query.
     """
-    from sudachipy import SplitMode
-
     text = unicodedata.normalize("NFKC", text or "")
     if not text.strip():
         return []
-    result: list[tuple[str, str]] = []
     # Sudachi refuses very long inputs: feed it by lines, in bounded chunks.
-    for chunk in _chunks(text):
-        for m in _tokenizer().tokenize(chunk, SplitMode.A):
-            surface = m.surface()
-            pos = m.part_of_speech()[0]
-            lexeme = ""
-            if pos not in _SKIP_POS:
-                lexeme = _clean(m.normalized_form().lower())
-                if lexeme in _STOP:
-                    lexeme = ""
-                elif pos in _INFLECTED:
-                    alt = _clean(surface.lower())
-                    if alt and alt != lexeme and len(alt) > 1:
-                        lexeme = f"{lexeme}{_ALT}{alt}"
-            result.append((surface, lexeme))
+    return [pair for chunk in _chunks(text) for pair in _chunk_morphemes(chunk)]
+
+
+def _chunk_morphemes(chunk: str) -> list[tuple[str, str]]:
+    """``morphemes`` of one line (or bounded piece of a line) of NFKC text: each is analysed on its own."""
+    from sudachipy import SplitMode
+
+    result: list[tuple[str, str]] = []
+    for m in _tokenizer().tokenize(chunk, SplitMode.A):
+        surface = m.surface()
+        pos = m.part_of_speech()[0]
+        lexeme = ""
+        if pos not in _SKIP_POS:
+            lexeme = _clean(m.normalized_form().lower())
+            if lexeme in _STOP:
+                lexeme = ""
+            elif pos in _INFLECTED:
+                alt = _clean(surface.lower())
+                if alt and alt != lexeme and len(alt) > 1:
+                    lexeme = f"{lexeme}{_ALT}{alt}"
+        result.append((surface, lexeme))
     return result
 
 
@@ -267,22 +271,56 @@ def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
 
 
 def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
-    """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template."""
+    """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template.
+
+    The text is analysed line by line (as ``morphemes`` does, so the pieces are the same) and only as
+    far as the window after the first hit: a long body whose first hit is early costs one line.
+    """
     plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
     wanted = set(terms)
-    parts = [(surface, _is_hit(lex, wanted)) for surface, lex in _cached_morphemes(plain)] if wanted else []
-    first = next((i for i, (_s, hit) in enumerate(parts) if hit), None)
-    if first is None:
-        return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
-    offset = sum(len(s) for s, _h in parts[:first])
-    start = max(0, offset - width // 3)
-    result: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    normalized = unicodedata.normalize("NFKC", plain) if wanted else ""
+    if not normalized.strip():
+        return no_hit_snippet(plain, width)
+    result: list[tuple[str, bool]] = []
+    pending: list[tuple[tuple[str, bool], int]] = []  # pieces before the first hit (and where each ends)
+    start = end = -1  # the window, once the first hit is known
     cursor = 0
-    for surface, hit in parts:
-        end = cursor + len(surface)
-        if end > start and cursor < start + width:
-            result.append((surface, hit))
-        cursor = end
-    if cursor > start + width:
+    for chunk in _chunks(normalized):
+        for surface, lexeme in _cached_chunk(chunk):
+            hit = _is_hit(lexeme, wanted)
+            if start < 0 and hit:
+                start = max(0, cursor - width // 3)
+                end = start + width
+                result = [("…", False)] if start > 0 else []
+                # The pieces before the hit that reach into the window (analysed already).
+                result += [piece for piece, piece_end in pending if piece_end > start]
+            following = cursor + len(surface)
+            if start >= 0:
+                if cursor >= end:
+                    # Past the window: the text goes on (this piece at least), hence the ellipsis.
+                    result.append(("…", False))
+                    return _marked(result)
+                if following > start:
+                    result.append((surface, hit))
+            else:
+                pending.append(((surface, hit), following))
+            cursor = following
+        if start < 0:
+            pending = [item for item in pending if item[1] > cursor - width // 3]
+    if start < 0:
+        return no_hit_snippet(plain, width)
+    if cursor > end:
         result.append(("…", False))
     return _marked(result)
+
+
+def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
+    """``snippet`` of a text without any hit: its beginning (no analysis needed)."""
+    plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
+    return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
+
+
+@lru_cache(maxsize=512)
+def _cached_chunk(chunk: str) -> tuple[tuple[str, str], ...]:
+    # Lines come back (the same summary on the next page, in the export, a repeated query).
+    return tuple(_chunk_morphemes(chunk))
