@@ -82,6 +82,8 @@ def _replay(first: Optional[IdempotencyKey]) -> Response:
                             status=first.status_code if first and first.status_code else 409,
                             mimetype="application/json")
         response.headers["Idempotency-Replayed"] = "true"
+        if first is not None and first.location:  # a created object's address (201): the same answer as the first
+            response.headers["Location"] = first.location
         return response
     message = _("This form was already sent; it was processed once. Here is its result.")
     if first is not None and first.location:

@@ -161,5 +161,7 @@ def test_api_idempotency_key_returns_the_first_result(live) -> None:  # type: ig
     assert sorted(r.status_code for r in (first, second)) == [201, 201]
     assert first.json() == second.json()
     assert {r.headers.get("Idempotency-Replayed") for r in (first, second)} == {None, "true"}
+    # The replay names the created case too (the first answer's Location), not only its body.
+    assert first.headers["Location"] == second.headers["Location"] == f"/api/v1/cases/{first.json()['id']}"
     assert _count(owner, "SELECT count(*) FROM cases WHERE title = 'API二重送信テスト'") == 1
 
