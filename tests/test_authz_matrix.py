@@ -1,9 +1,11 @@
 """Every route × role × owner answers what tests/authz/*.yaml says; no route is left out."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from tests.authz.matrix import ROLES, load_rows, resolve
+from tests.authz.matrix import ROLES, api_token, load_rows, resolve, resolve_data
 from tests.authz.providers import load_all
 from tests.conftest import login
 
@@ -34,12 +36,20 @@ def test_matrix_names_only_real_routes(app) -> None:  # type: ignore[no-untyped-
 def test_matrix(app, client, role: str, row) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         path = resolve(row.path, PROVIDERS)
+        data, body = resolve_data(row.data, PROVIDERS), resolve_data(row.json, PROVIDERS)
+        # A json: row is an API client's call: the role's token instead of a session (tests/authz/matrix.py).
+        token = api_token(role) if row.json is not None and role != "anonymous" else None
         from kernel.extensions import db
 
         db.session.commit()  # releases the savepoint: the objects are visible to the request
         db.session.remove()
-    if role != "anonymous":
-        login(client, role)
-    response = client.open(path, method=row.method, data=row.data)
+    if row.json is not None:
+        response = client.open(path, method=row.method, json=body,
+                               headers={"Authorization": f"Bearer {token}"} if token else {})
+    else:
+        if role != "anonymous":
+            login(client, role)
+        files = {field: (io.BytesIO(content), name) for field, (name, content) in row.uploads().items()}
+        response = client.open(path, method=row.method, data={**data, **files})
     assert response.status_code == row.expect[role], (
         f"{row.method} {path} as {role}: expected {row.expect[role]}, got {response.status_code}")

@@ -1,14 +1,27 @@
-"""Load the authorization matrix (tests/authz/*.yaml) and resolve its object placeholders."""
+"""Load the authorization matrix (tests/authz/*.yaml) and resolve its object placeholders.
+
+A row is ``endpoint``, ``method``, ``path``, ``expect`` (status per role), and optionally ``owner`` and what the
+request carries:
+
+- ``data:`` form fields. Keys and values may name objects like the path (``category_id: "{award_category:shared}"``,
+  ``"qty_{procurement_item:shared}": 5``); they are resolved in the same call as the path, and a provider keeps
+  the objects of one call in ``flask.g`` so that the path and the data name the same ones.
+- ``files:`` uploads, field name → a file of tests/authz/files/ (sent as multipart form data with ``data:``).
+- ``json:`` a JSON body for the API, with placeholders as in ``data:``. Such a row is sent as an API client
+  sends it: with a personal access token of the role's account (every scope; anonymous: none), no session.
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROLES = ("anonymous", "member", "tenant_admin", "curator", "judge", "operator", "supporter")
 HERE = Path(__file__).parent
+FILES = HERE / "files"
 PLACEHOLDER = re.compile(r"\{([a-z_]+):(own|other|shared)\}")
 
 
@@ -21,6 +34,12 @@ class Row:
     owner: str
     expect: dict[str, int]
     data: dict
+    files: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+
+    def uploads(self) -> dict[str, tuple[str, bytes]]:
+        """The row's files as field → (file name, content)."""
+        return {name: (Path(file).name, (FILES / file).read_bytes()) for name, file in self.files.items()}
 
     @property
     def id(self) -> str:
@@ -35,7 +54,8 @@ def load_rows() -> list[Row]:
             missing = set(ROLES) - set(expect)
             assert not missing, f"{path.name}: {item['endpoint']} lacks roles {missing}"
             rows.append(Row(path.name, item["endpoint"], item["method"].upper(), item["path"],
-                            item.get("owner", "none"), {k: int(v) for k, v in expect.items()}, item.get("data") or {}))
+                            item.get("owner", "none"), {k: int(v) for k, v in expect.items()}, item.get("data") or {},
+                            item.get("files") or {}, item.get("json")))
     return rows
 
 
@@ -45,3 +65,26 @@ def resolve(path: str, providers: dict) -> str:  # type: ignore[type-arg]
         assert kind in providers, f"no provider for {{{kind}:...}} in tests/authz/providers/"
         return providers[kind](owner)
     return PLACEHOLDER.sub(replace, path)
+
+
+def resolve_data(data: Any, providers: dict) -> Any:  # type: ignore[type-arg]
+    """``data:`` or ``json:`` with the placeholders of its keys and string values resolved (call in the same
+    application context as the path's ``resolve``: the providers then name the same objects)."""
+    if isinstance(data, dict):
+        return {resolve_data(k, providers): resolve_data(v, providers) for k, v in data.items()}
+    if isinstance(data, list):
+        return [resolve_data(v, providers) for v in data]
+    if isinstance(data, str):
+        return resolve(data, providers)
+    return data
+
+
+def api_token(role: str) -> str:
+    """A new personal access token (every scope) of the role's account, for a ``json:`` row (in an app context)."""
+    from tenants.tokens import create_token
+    from tests.conftest import ROLE_ACCOUNTS
+    from tests.factories.tenants import user_of
+
+    tenant, email = ROLE_ACCOUNTS[role]
+    _row, text = create_token(user_of(tenant, email), "authorization matrix")
+    return text

@@ -2,9 +2,10 @@
 writes what one sending writes — one object, one notification per person, one audit entry — and both
 answers show the first one's result.
 
-The list is derived from tests/authz/*.yaml, not written here: every POST row that succeeds (302/303) for
-some role is sent, as that role, against a live threaded server with its own database (real commits, two
-real connections, the second request waiting on the first one's uncommitted key):
+The list is derived from tests/authz/*.yaml, not written here: every POST row that succeeds (302/303; a
+``json:`` row of the API, POST or PUT: 2xx, sent with an ``Idempotency-Key``) for some role is sent, as that
+role, against a live threaded server with its own database (real commits, two real connections, the second
+request waiting on the first one's uncommitted key):
 
 1. fresh objects from the matrix providers, then the form once          → the row counts it wrote (one sending);
 2. fresh objects again, then the same form twice at once (one token)   → the row counts they wrote.
@@ -31,7 +32,7 @@ from werkzeug.serving import make_server
 
 from kernel.config import normalise_url
 from kernel.db_admin import with_user_and_db
-from tests.authz.matrix import ROLES, Row, load_rows, resolve
+from tests.authz.matrix import ROLES, Row, api_token, load_rows, resolve, resolve_data
 from tests.authz.providers import load_all
 from tests.conftest import BASE_CONFIG, ROLE_ACCOUNTS
 from tests.dbsetup import drop_database
@@ -39,6 +40,7 @@ from tests.dbsetup import drop_database
 pytestmark = pytest.mark.no_rollback
 
 SUCCESS = (302, 303)
+API_SUCCESS = (200, 201, 204)  # a json: row (tests/authz/matrix.py)
 # Rows every request writes besides its work, counted by their own tests (login sessions of the two logins),
 # and the casebook's word list, which grows only by words it has not seen (the first sending's new word is
 # no longer new for the second).
@@ -106,10 +108,12 @@ SKIPPED = {"portal.logout"}
 
 def _succeeding(row: Row) -> str | None:
     """The first role for which the row succeeds, or None."""
-    return next((role for role in ROLES if role != "anonymous" and row.expect[role] in SUCCESS), None)
+    success = API_SUCCESS if row.json is not None else SUCCESS
+    return next((role for role in ROLES if role != "anonymous" and row.expect[role] in success), None)
 
 
-ROWS = [row for row in load_rows() if row.method == "POST" and _succeeding(row) and row.endpoint not in SKIPPED]
+ROWS = [row for row in load_rows()
+        if row.method in ("POST", "PUT") and _succeeding(row) and row.endpoint not in SKIPPED]
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +156,22 @@ def _written(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {t: after[t] - before.get(t, 0) for t in after if after[t] != before.get(t, 0) and t not in BOOKKEEPING}
 
 
-def _session(base: str, role: str) -> requests.Session:
-    tenant, email = ROLE_ACCOUNTS[role]
+_tokens: dict[str, str] = {}
+
+
+def _session(base: str, app: Flask, role: str, row: Row) -> requests.Session:
     session = requests.Session()
+    if row.json is not None:  # an API client: the role's token (one per role), no session
+        if role not in _tokens:
+            from kernel.extensions import db
+
+            with app.app_context():
+                _tokens[role] = api_token(role)
+                db.session.commit()
+                db.session.remove()
+        session.headers["Authorization"] = f"Bearer {_tokens[role]}"
+        return session
+    tenant, email = ROLE_ACCOUNTS[role]
     assert session.post(f"{base}/dev-login", data={"tenant": tenant, "email": email},
                         allow_redirects=False).status_code == 302
     return session
@@ -163,8 +180,9 @@ def _session(base: str, role: str) -> requests.Session:
 _fiscal_years = iter(range(2040, 2100))
 
 
-def _objects(app: Flask, row: Row) -> str:
-    """The row's path with fresh objects from the matrix providers, committed in the live database."""
+def _objects(app: Flask, row: Row) -> tuple[str, Any, Any]:
+    """The row's path, data and JSON body with fresh objects from the matrix providers, committed in the live
+    database."""
     from kernel.extensions import db
     from tests.authz.providers import workload
 
@@ -173,19 +191,31 @@ def _objects(app: Flask, row: Row) -> str:
     if "{workload_" in row.path:
         workload.FY = next(_fiscal_years)
     with app.app_context():
-        path = resolve(row.path, load_all())
+        providers = load_all()
+        path = resolve(row.path, providers)
+        data, body = resolve_data(row.data, providers), resolve_data(row.json, providers)
         db.session.commit()
         db.session.remove()
-    return path
+    return path, data, body
 
 
-def _twice_at_once(session: requests.Session, url: str, data: dict[str, Any]) -> list[requests.Response]:
+def _send(session: requests.Session, row: Row, url: str, data: Any, body: Any, key: str) -> requests.Response:
+    """The row's request once, with the one-time key a page or an API client would give it."""
+    if row.json is not None:
+        return session.request(row.method, url, json=body, headers={"Idempotency-Key": key}, allow_redirects=False,
+                               timeout=60)
+    return session.request(row.method, url, data={**data, "_once": key}, files=row.uploads() or None,
+                           allow_redirects=False, timeout=60)
+
+
+def _twice_at_once(session: requests.Session, row: Row, url: str, data: Any, body: Any) -> list[requests.Response]:
     start = threading.Barrier(2)
     results: list[requests.Response] = []
+    key = secrets.token_urlsafe(18)
 
     def send() -> None:
         start.wait()
-        results.append(session.post(url, data=data, allow_redirects=False, timeout=60))
+        results.append(_send(session, row, url, data, body, key))
 
     threads = [threading.Thread(target=send) for _ in range(2)]
     for t in threads:
@@ -209,23 +239,23 @@ def test_the_same_form_twice_at_once_writes_once(live, row: Row) -> None:  # typ
     base, app, counter = live
     role = _succeeding(row)
     assert role is not None
-    session = _session(base, role)
+    session = _session(base, app, role, row)
 
-    path = _objects(app, row)
+    path, data, body = _objects(app, row)
     if "{" not in row.path:  # the route works on the person's own records: bring them to the row's state first
-        assert session.post(base + path, data={**row.data, "_once": secrets.token_urlsafe(18)}, allow_redirects=False,
-                            timeout=60).status_code == row.expect[role]
+        assert _send(session, row, base + path, data, body, secrets.token_urlsafe(18)).status_code == row.expect[role]
     before = _counts(counter)
-    once = session.post(base + path, data={**row.data, "_once": secrets.token_urlsafe(18)}, allow_redirects=False,
-                        timeout=60)
+    once = _send(session, row, base + path, data, body, secrets.token_urlsafe(18))
     assert once.status_code == row.expect[role], once.text[:500]
     one_sending = _written(before, _counts(counter))
 
-    path = _objects(app, row)
+    path, data, body = _objects(app, row)
     before = _counts(counter)
-    first, second = _twice_at_once(session, base + path, {**row.data, "_once": secrets.token_urlsafe(18)})
+    first, second = _twice_at_once(session, row, base + path, data, body)
     two_at_once = _written(before, _counts(counter))
 
     assert first.status_code == second.status_code == row.expect[role]
     assert first.headers.get("Location") == second.headers.get("Location")  # both show the first one's result
+    if row.json is not None:
+        assert first.json() == second.json()  # the API answers the second with the first one's body
     assert two_at_once == one_sending, f"{row.endpoint}: one sending wrote {one_sending}, two at once {two_at_once}"
