@@ -94,6 +94,31 @@ def build() -> Scenario:
                     other.files[0].id, judge.id, assignment.id, sheet.id)
 
 
+@dataclass
+class OpenRubric:
+    programme_id: int
+    category_id: int
+    criterion_id: int
+
+
+def build_open_rubric() -> OpenRubric:
+    """A programme taking entries whose judging starts in ten days: its rubric (one category without entries, one
+    criterion) can still change."""
+    from awards import services
+    from awards.services import CriterionData, ProgrammeData
+
+    now = services.utcnow()
+    curator = user(TMG_CODE, "curator@metro.tokyo.example.jp")
+    programme = services.create_programme(curator, ProgrammeData(
+        fiscal_year=2026, title="審査前の表彰", description="", entry_opens_at=now - timedelta(days=1),
+        entry_closes_at=now + timedelta(days=9), judging_opens_at=now + timedelta(days=10),
+        judging_closes_at=now + timedelta(days=20), blind=False, comment_mode="optional", has_final=False))
+    category = services.save_category(curator, programme, "窓口部門", "")
+    criterion = services.save_criterion(curator, programme, CriterionData("独自性", "", 1, 1, 5, ""))
+    bind_tenant(None)
+    return OpenRubric(programme.id, category.id, criterion.id)
+
+
 def judge_path(app, programme_id: int, submission_id: int, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
     """The URL by which a judge knows a submission (its keyed-hash code)."""
     from awards.blind import judge_code

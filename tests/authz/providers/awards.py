@@ -1,4 +1,8 @@
-"""Objects of the awards for the authorization matrix: one scenario per test (tests/factories/awards.py)."""
+"""Objects of the awards for the authorization matrix: one scenario per test (tests/factories/awards.py), kept in
+``flask.g`` so that every placeholder of a row (path and data) names the same programme.
+
+award_* = a programme being judged (its rubric frozen); award_open_* = a programme still taking entries, before
+judging, whose rubric can change."""
 from __future__ import annotations
 
 from flask import g
@@ -68,3 +72,26 @@ def award_assignment(owner: str) -> str:
 @provides("award_sheet")
 def award_sheet(owner: str) -> str:
     return str(_scenario().sheet_id)
+
+
+def _open_rubric():  # type: ignore[no-untyped-def]
+    if "awards_open_rubric" not in g:
+        from tests.factories.awards import build_open_rubric
+
+        g.awards_open_rubric = build_open_rubric()
+    return g.awards_open_rubric
+
+
+@provides("award_open_programme")
+def award_open_programme(owner: str) -> str:
+    return str(_open_rubric().programme_id)
+
+
+@provides("award_open_category")
+def award_open_category(owner: str) -> str:
+    return str(_open_rubric().category_id)
+
+
+@provides("award_open_criterion")
+def award_open_criterion(owner: str) -> str:
+    return str(_open_rubric().criterion_id)
