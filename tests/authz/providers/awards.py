@@ -95,3 +95,38 @@ def award_open_category(owner: str) -> str:
 @provides("award_open_criterion")
 def award_open_criterion(owner: str) -> str:
     return str(_open_rubric().criterion_id)
+
+
+@provides("award_pending_entry")
+def award_pending_entry(owner: str) -> str:
+    """An entry of the scenario's programme awaiting its administrator's approval (青梅市's or 江東区's)."""
+    from awards import services
+    from awards.models import Programme
+    from kernel.extensions import db
+    from tenants.context import bind_tenant
+    from tests.factories.awards import pdf_bytes
+    from tests.factories.tenants import user_of
+
+    tenant, email = ("132055", "member@ome.example.jp") if owner == "own" else ("131083", "member@koto.example.jp")
+    scenario = _scenario()
+    member = user_of(tenant, email)
+    programme = db.session.get(Programme, scenario.programme_id)
+    entry = services.create_entry(member, programme, scenario.category_id, {"title": "承認待ち", "summary": "概要"})
+    services.add_file(member, entry, "説明.pdf", pdf_bytes())
+    services.request_approval(member, entry, programme)
+    bind_tenant(None)
+    return str(entry.id)
+
+
+@provides("award_pool_judge")
+def award_pool_judge(owner: str) -> str:
+    """The TMG judge as the judge list offers them (``<tenant>:<user id>``), listed in the judge pool."""
+    from awards.judging import ensure_in_pool
+    from tenants.context import bind_tenant
+    from tenants.models import TMG_CODE
+    from tests.factories.tenants import user_of
+
+    judge = user_of(TMG_CODE, "judge@metro.tokyo.example.jp")
+    ensure_in_pool(judge)
+    bind_tenant(None)
+    return f"{TMG_CODE}:{judge.id}"

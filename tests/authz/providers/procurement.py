@@ -3,6 +3,7 @@
 shared = a TMG project collecting demand, with a quote and 青梅市's committed declaration;
 own = a project organised by 青梅市 (lead municipality); other = a TMG draft (only its organiser sees it).
 procurement_tendering: shared = the same TMG project moved on to tendering (a vendor can be awarded).
+procurement_pending: shared = a TMG project with 青梅市's member's commitment awaiting approval.
 
 The project of a row is kept in ``flask.g``: procurement_item, procurement_quote and procurement_version name its
 first item, its first quote and its version (for form fields such as ``qty_<item id>`` and ``version``).
@@ -48,6 +49,14 @@ def procurement_tendering(owner: str) -> str:
     curator = user("curator")
     services.transition(curator, project, "survey_closed")
     services.transition(curator, project, "tendering")
+    return _kept(project)
+
+
+@provides("procurement_pending")
+def procurement_pending(owner: str) -> str:
+    """shared: a TMG project collecting demand where a member of 青梅市 committed (awaiting the admin's approval)."""
+    project = make_project(title="マトリクス承認待ち案件")
+    declare(project, "member", [10], intent="commit")
     return _kept(project)
 
 
