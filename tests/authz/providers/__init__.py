@@ -4,6 +4,9 @@ A provider makes (inside the test's rolled-back transaction) an object of a give
 and returns its id as placeholder text. Paths in tests/authz/*.yaml name them as ``{kind:owner}``,
 e.g. ``/admin/users/{user:other}``. owner is ``own`` (青梅市, home of member and tenant_admin),
 ``other`` (江東区) or ``shared`` (a cross-tenant object such as a published casebook entry).
+A row's form data (``data:``) may name providers in its text values too, e.g.
+``name: "行列テストの会議体{community_fresh:shared}"``: a value that must be new for each sending (a unique
+name, a fiscal year without a round) or the id of an object the form refers to.
 
 Add a module here per domain; every function decorated with @provides is registered on import.
 """

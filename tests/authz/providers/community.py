@@ -1,6 +1,8 @@
 """Objects of the CIO forum for the authorization matrix: one forum per test (tests/factories/community.py)."""
 from __future__ import annotations
 
+import itertools
+
 from flask import g
 
 from tests.authz.providers import provides
@@ -80,3 +82,12 @@ def community_promoter(owner: str) -> str:
 @provides("community_plan")
 def community_plan(owner: str) -> str:
     return str(_talent()[owner][1])
+
+
+_FRESH = itertools.count(1)
+
+
+@provides("community_fresh")
+def community_fresh(owner: str) -> str:
+    """A number not used before in this process: a new body's name must be unique."""
+    return str(next(_FRESH))
