@@ -5,6 +5,8 @@ TMG's supporter (support_desk policy) and to nobody else outside the municipalit
 """
 from __future__ import annotations
 
+import itertools
+
 from tests.authz.providers import provides
 from tests.factories.support import PDF, released
 
@@ -52,3 +54,60 @@ def support_supporter(owner: str) -> str:
     from tests.factories.tenants import user
 
     return str(user("supporter").id)
+
+
+@provides("support_theme")
+def support_theme(owner: str) -> str:
+    """The id of the theme BPR (a request's form names its theme by id; read as 青梅市's member)."""
+    from tests.factories.support import theme_id
+    from tests.factories.tenants import user
+
+    user("member")
+    return str(theme_id())
+
+
+@provides("support_draft")
+def support_draft(owner: str) -> str:
+    """A draft request of 青梅市's member (version 1): still editable inside the municipality."""
+    from tests.factories.support import draft
+
+    return str(draft(title="マトリクス青梅市の下書き").id)
+
+
+@provides("support_done")
+def support_done(owner: str) -> str:
+    """青梅市's request taken by TMG's desk through every stage to 完了 (version 8): ready to hand over."""
+    from support.services import requests
+    from tests.factories.tenants import user
+
+    engagement = released("マトリクス青梅市の完了した支援")
+    for stage in ("prioritise", "qualify", "plan", "active", "done"):
+        requests.move_stage(user("supporter"), engagement, stage, "", engagement.version)
+    return str(engagement.id)
+
+
+@provides("support_supporter_profile")
+def support_supporter_profile(owner: str) -> str:
+    """The supporter account's id, its profile made and without skill levels: every sending of the same form
+    starts from the same state (the first save would otherwise also create the profile, and clear the levels)."""
+    from sqlalchemy import select
+
+    from kernel.extensions import db
+    from support.models import Skill
+    from support.services import staffing
+    from tests.factories.support import supporter_profile
+    from tests.factories.tenants import user
+
+    profile = supporter_profile()
+    levels: dict[int, int | None] = {skill_id: None for skill_id in db.session.scalars(select(Skill.id))}
+    staffing.update_profile(user("supporter"), profile, profile.capacity_hours, levels, profile.version)
+    return str(profile.user_id)
+
+
+_FRESH = itertools.count(1)
+
+
+@provides("support_fresh")
+def support_fresh(owner: str) -> str:
+    """A number not used before in this process: a new skill's name must be unique."""
+    return str(next(_FRESH))
