@@ -63,12 +63,6 @@ NOT_EXERCISED = {
     "tenants.user_invite",
     "tenants.user_set_active",
     "workload.department_upload",
-    "workload.departments_add",
-    "workload.own_task_add",
-    "workload.round_new",
-    "workload.standard_edit",
-    "workload.standard_list",
-    "workload.task_class",
 }
 # Sending the form ends the session it is sent with (nothing to compare a second sending with).
 SKIPPED = {"portal.logout"}
