@@ -62,7 +62,6 @@ NOT_EXERCISED = {
     "tenants.user_detail",
     "tenants.user_invite",
     "tenants.user_set_active",
-    "workload.department_upload",
 }
 # Sending the form ends the session it is sent with (nothing to compare a second sending with).
 SKIPPED = {"portal.logout"}
