@@ -6,7 +6,9 @@ and a slow or absent mail server would hold the person's request. So a service o
 
 * fast path — after the response has been handed to the client (``response.call_on_close``), the
   worker process sends the mails this request committed. The person never waits for SMTP, and a
-  failure only leaves the row pending;
+  failure only leaves the row pending. It runs when the WSGI server closes the response (PEP 3333):
+  gunicorn always does, also after a reset connection; werkzeug's development server may not
+  (tests/live_server.py);
 * safety net — ``flask notifications send`` (``--loop N`` to keep running) sends every pending row
   that is due, retrying failed ones with exponential backoff (1, 2, 4 … minutes, at most 6 hours,
   given up after ``MAX_ATTEMPTS`` with status ``failed``); ``flask notifications digest`` writes the

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.conftest import BASE_CONFIG, ROLE_ACCOUNTS
+from tests.live_server import make_live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,9 +27,12 @@ CHROMIUM_ARGS = [
 
 
 class LiveServer:
+    """The app on a threaded werkzeug server that, like gunicorn, runs each response's close callbacks (the
+    after-response send of its mails) also when the browser reset the connection (tests/live_server.py)."""
+
     def __init__(self, app: Flask):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_live_server(app)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -110,14 +113,13 @@ def new_page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def live_mail(live_app: Flask) -> Iterator[Any]:
-    """The tests' SMTP sink (aiosmtpd on loopback) as the live portal's mail server; ``sink.app`` is the
-    live app (for running the outbox's safety net, as `flask notifications send` would)."""
+    """The tests' SMTP sink (aiosmtpd on loopback) as the live portal's mail server. No outbox worker runs:
+    a mail arrives only if the request's after-response send delivers it (kernel.notifications.outbox)."""
     from devtools.mail_sink import MailSink
 
     sink = MailSink().start()
     previous = {key: live_app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
     live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_SECURITY="none")
-    sink.app = live_app
     try:
         yield sink
     finally:

@@ -22,23 +22,11 @@ pytestmark = pytest.mark.browser
 def _mail(sink, to: str, text: str, timeout: float = 60.0) -> Any:  # type: ignore[no-untyped-def]
     """The first mail to ``to`` whose subject contains ``text``, waiting for it (other mails may come first)."""
     deadline = time.monotonic() + timeout
-    safety_net = time.monotonic() + timeout / 4
     while True:
         found = [m for m in sink.mails if m.to == to and text in m.subject]
         if found:
             return found[0]
         assert time.monotonic() < deadline, f"no mail to {to} about {text}: {[m.subject for m in sink.mails]}"
-        if time.monotonic() > safety_net:
-            # The mail is queued in the outbox with the write; the request's worker sends it after the
-            # response, and `flask notifications send` is the documented safety net for what it leaves.
-            # Run that net once, as production's cron would (a queued mail must arrive either way).
-            from kernel.extensions import db
-            from kernel.notifications.outbox import send_pending
-
-            with sink.app.app_context():
-                send_pending()
-                db.session.remove()
-            safety_net = deadline
         try:
             sink.wait_for(len(sink.mails) + 1, timeout=1)
         except TimeoutError:
