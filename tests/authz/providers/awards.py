@@ -130,3 +130,20 @@ def award_pool_judge(owner: str) -> str:
     ensure_in_pool(judge)
     bind_tenant(None)
     return f"{TMG_CODE}:{judge.id}"
+
+
+@provides("award_published_submission")
+def award_published_submission(owner: str) -> str:
+    """A submitted entry of the scenario's programme once the curator published its results (江東区's is scored)."""
+    from awards import judging
+    from awards.models import Programme
+    from kernel.extensions import db
+    from tenants.context import bind_tenant
+    from tenants.models import TMG_CODE
+    from tests.factories.tenants import user_of
+
+    scenario = _scenario()
+    programme = db.session.get(Programme, scenario.programme_id)
+    judging.publish(user_of(TMG_CODE, "curator@metro.tokyo.example.jp"), programme)
+    bind_tenant(None)
+    return award_submission(owner)
