@@ -3,6 +3,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -13,17 +15,36 @@ graceful_timeout = 10
 # a file ("-": stderr); its format leaves out the query string (%(U)s is the path only).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms req=%({x-request-id}o)s'
-# gunicorn's own messages as the same JSON lines as the app's.
+# gunicorn's own messages as the same JSON lines as the app's. Its access lines are left out of this
+# configuration: with a logconfig_dict gunicorn would otherwise write one for every request even with the
+# access log off (a second line beside the app's), and into the JSON stream instead of the file that
+# GUNICORN_ACCESS_LOG names (dictConfig replaced gunicorn's file handler). See AppLogger below.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "portal.logging.JsonFormatter"}},
     "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
-                "gunicorn.access": {"level": "INFO", "handlers": ["json"], "propagate": False}},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False}},
     # The app adds its own JSON handler to the root logger when it is created (portal/logging.py).
     "root": {"level": "WARNING", "handlers": []},
 }
+
+
+class AppLogger(Logger):
+    """gunicorn's logger, writing its access line only when GUNICORN_ACCESS_LOG asks for it.
+
+    gunicorn writes the access line whenever a logconfig_dict is set, whatever ``accesslog`` says; the
+    app already writes one JSON line per request (portal/logging.py), so by default gunicorn writes none
+    (and does not build the line's fields either). With GUNICORN_ACCESS_LOG, gunicorn's own handler
+    (set up before the dictConfig above, which leaves it alone) writes it to that file, or stderr for "-".
+    """
+
+    def access(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = AppLogger
 wsgi_app = "wsgi:app"
 # The app is imported once in the master and shared by the workers (copy-on-write): about 110 MiB of
 # imported code and data per worker otherwise. GUNICORN_PRELOAD=0 imports it in each worker instead.
