@@ -5,9 +5,12 @@ of published copies): nothing here can reveal a word or a case a viewer may not 
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from flask import current_app
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
@@ -65,7 +68,7 @@ def did_you_mean(query: str) -> list[str]:
     return [" ".join(found[0] for _i, found in sorted(nearest.items()))]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Related:
     id: int
     title: str
@@ -90,7 +93,7 @@ _BRANCH = ("(SELECT e.id, e.title, e.fiscal_year, e.source_tenant_id, e.themes, 
            "AND e.rank_vector @@ CAST(:words AS tsquery) AND e.status = 'published' AND e.id <> :id)")
 _BRANCHES = " UNION ALL ".join(_BRANCH.format(n=BUCKETS, k=k) for k in range(BUCKETS))
 _RELATED = text(f"""
-    SELECT c.id, c.title, c.fiscal_year, t.name_ja, t.name_en,
+    SELECT c.id, c.title, c.fiscal_year, t.name_ja, t.name_en, (SELECT value FROM casebook_generation) AS generation,
            3 * cardinality(ARRAY(SELECT unnest(c.themes) INTERSECT SELECT unnest(:themes)))
            + 2 * cardinality(ARRAY(SELECT unnest(c.tools) INTERSECT SELECT unnest(:tools)))
            + ts_rank(c.rank_vector, CAST(:words AS tsquery)) AS score
@@ -101,14 +104,51 @@ _RELATED = text(f"""
 """).bindparams(bindparam("themes", type_=ARRAY(Text)), bindparam("tools", type_=ARRAY(Text)))  # noqa: S608
 
 
+# The related cases a worker has computed: (entry id, limit) → (the casebook's generation they were read
+# at, the list). They depend on nothing but the published casebook and the municipalities' names, the
+# same for every viewer whatever their tenant (casebook_entries and tenants have no row-level policy;
+# only published entries are read), so one worker's copy serves everyone. Invalidation: the
+# generation (migration 20261206c_casebook_generation) changes in the same transaction as any change
+# of what they read, and is read in the same statement as the list; a kept list is used only when the
+# generation read now is the one it was read at. Kept per app (a test's app and its database never see
+# another's), at most RELATED_KEPT entries, least recently used dropped first.
+RELATED_KEPT = 2048
+_GENERATION = text("SELECT value FROM casebook_generation")
+_kept_lock = threading.Lock()  # gunicorn may run several threads per worker (GUNICORN_THREADS)
+
+
+def _kept() -> OrderedDict[tuple[int, int], tuple[int, list[Related]]]:
+    return current_app.extensions.setdefault("casebook_related", OrderedDict())
+
+
 def related_entries(entry: Any, limit: int = RELATED) -> list[Related]:
-    """The published entries most related to an entry (shared themes, tools and words), best first."""
+    """The published entries most related to an entry (shared themes, tools and words), best first.
+
+    One statement: the list, or only the generation when this worker has the list already (two when
+    the kept list is out of date).
+    """
+    kept = _kept()
+    key = (int(entry.id), limit)
+    found = kept.get(key)
+    if found is not None and db.session.scalar(_GENERATION) == found[0]:
+        with _kept_lock:
+            if key in kept:
+                kept.move_to_end(key)
+        return list(found[1])
     texts = [entry.title or "", *(entry.themes or []), *(entry.tools or [])]
     words = sorted({lex for t in texts for lex in search.lexemes(t) if len(lex) > 1} - search._QUERY_STOP)
     if not words:
         return []
     rows = db.session.execute(_RELATED, {
         "id": entry.id, "limit": limit, "candidates": RELATED_CANDIDATES, "themes": list(entry.themes or []),
-        "tools": list(entry.tools or []), "words": " | ".join(search._quote(w) for w in words)})
-    return [Related(int(r.id), str(r.title), r.fiscal_year, str(r.name_ja), str(r.name_en or ""), float(r.score))
-            for r in rows]
+        "tools": list(entry.tools or []), "words": " | ".join(search._quote(w) for w in words)}).all()
+    related = [Related(int(r.id), str(r.title), r.fiscal_year, str(r.name_ja), str(r.name_en or ""),
+                       float(r.score)) for r in rows]
+    with _kept_lock:
+        if rows:  # an empty list is not kept: it brings no generation with it
+            kept[key] = (int(rows[0].generation), related)
+            while len(kept) > RELATED_KEPT:
+                kept.popitem(last=False)
+        else:
+            kept.pop(key, None)
+    return list(related)

@@ -85,6 +85,43 @@ def test_related_cases_are_ordered_by_what_they_share_in_one_statement(app_ctx, 
     assert related[0].municipality("ja") == "青梅市"  # 132055
 
 
+def test_related_cases_are_kept_until_the_published_casebook_changes(app_ctx, count_queries) -> None:  # type: ignore[no-untyped-def]
+    bind_tenant("132055")
+    me = _entry("ゾルゲンハイマー", ["ヴェルトシュメルツ"], ["ブルグンデル"])
+    first = _entry("別の話A", ["ヴェルトシュメルツ"], ["ブルグンデル"])
+    assert [r.title for r in suggest.related_entries(me)] == [first.title]
+    # Nothing changed: the kept list, after one read of the casebook's generation (not the search).
+    with count_queries() as statements:
+        assert [r.title for r in suggest.related_entries(me)] == [first.title]
+    assert len(statements) == 1 and "casebook_generation" in statements[0] and "tsquery" not in statements[0]
+    # A new related entry is published: read again, and it is there.
+    second = _entry("別の話B", ["ヴェルトシュメルツ"], [])
+    with count_queries() as statements:
+        assert [r.title for r in suggest.related_entries(me)] == [first.title, second.title]
+    assert len(statements) == 2 and "tsquery" in statements[1]
+    # One is retired: gone at once.
+    first.status = "retired"
+    db.session.flush()
+    assert [r.title for r in suggest.related_entries(me)] == [second.title]
+    # The municipalities' names shown beside the cases (only the owner may change them; the same trigger).
+    triggers = db.session.scalars(db.text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'tenants'::regclass"))
+    assert "tenants_casebook_generation" in set(triggers)
+
+
+def test_related_cases_kept_from_a_rolled_back_change_are_never_used(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    bind_tenant("132055")
+    me = _entry("ゾルゲンハイマー", ["ヴェルトシュメルツ"], ["ブルグンデル"])
+    db.session.commit()  # (a savepoint of the test's transaction)
+    nested = db.session.begin_nested()
+    _entry("別の話A", ["ヴェルトシュメルツ"], ["ブルグンデル"])
+    assert [r.title for r in suggest.related_entries(me)] == ["別の話A"]  # kept, read inside the change
+    nested.rollback()
+    # The change never happened, and the next change gets a generation of its own (a counter would give
+    # the rolled-back one again, and the list kept from the change that never happened would be shown).
+    _entry("別の話C", ["ヴェルトシュメルツ"], ["ブルグンデル"])
+    assert [r.title for r in suggest.related_entries(me)] == ["別の話C"]
+
+
 def test_related_cases_never_show_a_private_case(app) -> None:  # type: ignore[no-untyped-def]
     member = app.test_client()
     login(member, "other_member")  # 江東区: a private case with the very themes of a published one
