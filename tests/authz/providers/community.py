@@ -91,3 +91,9 @@ _FRESH = itertools.count(1)
 def community_fresh(owner: str) -> str:
     """A number not used before in this process: a new body's name must be unique."""
     return str(next(_FRESH))
+
+
+@provides("community_future_meeting")
+def community_future_meeting(owner: str) -> str:
+    """The test forum's next meeting (in ten days), open for registration."""
+    return str(_forum().future_id)
