@@ -273,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             "- Search server time: the SQL the search page sends (captured in-process), timed by EXPLAIN ANALYZE "
             "as the application role with a tenant bound and the page's own `SET LOCAL enable_seqscan = off`, over "
             "30 different terms. The count and the facets come from one statement, the ranked candidates from "
-            "another: each statement with `@@` builds the GIN bitmap of every matching row whatever its LIMIT.",
+            "another; both read `casebook_search_rows`, whose 16 partitions are asked in turn under the LIMIT (a "
+            "GIN index answers `@@` only with the bitmap of every match in it: a partition bounds that, and its "
+            "narrow rows lie together). The buffers column counts the pages the statements touched: unlike the "
+            "times, it does not depend on the machine's load.",
             "- Row-level security adds a cost to every table a statement reads under a policy, whatever the "
             "form of the policy: the planner adds the policy's qualifier (some 5–20 µs of planning per table), "
             "and where the statement already filters on the tenant (as the portal's statements do) the policy "

@@ -84,7 +84,7 @@ def search_spec(db: BenchDatabase) -> dict[str, Any] | None:
     if not _exists(db, "casebook_entries"):
         return None
     return {"paths": [f"/casebook?q={quote(term)}" for term in SEARCH_TERMS],
-            "match": lambda sql: "casebook_entries" in sql,
+            "match": lambda sql: "casebook_entries" in sql or "casebook_search_rows" in sql,
             "cases": _one(db, "SELECT count(*) FROM casebook_entries")}
 
 

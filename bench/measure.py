@@ -206,9 +206,16 @@ class RoundTrips:
 
 
 def explain_ms(cur: Any, sql: str) -> float:
-    cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
+    return explain_ms_buffers(cur, sql)[0]
+
+
+def explain_ms_buffers(cur: Any, sql: str) -> tuple[float, int]:
+    """Server time (planning + execution) and the shared buffers the execution touched (hit or read): the
+    buffers do not depend on the machine's load, the time does."""
+    cur.execute("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + sql)
     plan = cur.fetchone()[0][0]
-    return float(plan["Planning Time"] + plan["Execution Time"])
+    buffers = int(plan["Plan"].get("Shared Hit Blocks", 0)) + int(plan["Plan"].get("Shared Read Blocks", 0))
+    return float(plan["Planning Time"] + plan["Execution Time"]), buffers
 
 
 def _app_role_cursor(db: BenchDatabase, tenant: str) -> tuple[Any, Any]:
@@ -228,6 +235,7 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
     if spec is None:
         return None
     timings: list[float] = []
+    buffers: list[int] = []
     request_ms: list[float] = []
     for path in spec["paths"]:
         captured = capture_statements(db, path)
@@ -243,13 +251,16 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
             for sql in sqls:
                 cur.execute("EXPLAIN " + sql)
                 cur.fetchall()
-            timings.append(sum(explain_ms(cur, sql) for sql in sqls))
+            measured = [explain_ms_buffers(cur, sql) for sql in sqls]
+            timings.append(sum(ms for ms, _b in measured))
+            buffers.append(sum(b for _ms, b in measured))
         finally:
             conn.close()
     timings.sort()
     return {"queries": len(timings), "p50_ms": statistics.median(timings),
             "p95_ms": timings[max(0, int(len(timings) * 0.95) - 1)], "max_ms": timings[-1],
-            "request_p50_ms": statistics.median(request_ms), "cases": spec.get("cases")}
+            "request_p50_ms": statistics.median(request_ms), "cases": spec.get("cases"),
+            "buffers_p50": statistics.median(buffers), "buffers_max": max(buffers)}
 
 
 def _scans(cur: Any, sql: str) -> set[str]:

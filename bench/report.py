@@ -233,7 +233,10 @@ def search_lines(search: dict[str, Any], national: dict[str, Any] | None) -> lis
             lines.append(f"- {scale}: {figures['queries']} searches with different terms, SQL server time "
                          f"(planning + execution, EXPLAIN ANALYZE) p50 {figures['p50_ms']:.1f} ms, "
                          f"p95 {figures['p95_ms']:.1f} ms, max {figures['max_ms']:.1f} ms; whole request in-process "
-                         f"p50 {figures['request_p50_ms']:.1f} ms ({ratio:.1f}× the SQL's p50; aim: at most 1.5×)")
+                         f"p50 {figures['request_p50_ms']:.1f} ms ({ratio:.1f}× the SQL's p50; aim: at most 1.5×)"
+                         + (f"; shared buffers touched per search (independent of the machine's load) p50 "
+                            f"{figures['buffers_p50']:.0f}, max {figures['buffers_max']}"
+                            if "buffers_p50" in figures else ""))
     if national:
         lines.append(f"- national data: {national['municipalities']} municipalities × "
                      f"{national['cases_per_municipality']} cases, database {national['size']}, generated in "

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Identity,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     func,
@@ -174,6 +175,27 @@ class Entry(CaseContent, Model):
     published_by: Mapped[Optional[int]] = mapped_column(BigInteger)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SearchRow(Model):
+    """What the search reads of a published entry (migration 20261206c_search_rows), in 16 partitions by id.
+
+    Written only by the triggers on ``casebook_entries`` (never by the application): one row per
+    published entry, gone when it is retired.
+    """
+
+    __tablename__ = "casebook_search_rows"
+
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # entry_id % 16, the partition
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_tenant_id: Mapped[str] = mapped_column(String(6))
+    fiscal_year: Mapped[Optional[int]] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    themes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    tools: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    rank_vector: Mapped[Optional[str]] = mapped_column(TSVECTOR)
+    search_vector: Mapped[Optional[str]] = mapped_column(TSVECTOR, deferred=True)
 
 
 class Adoption(Model):

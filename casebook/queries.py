@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    literal_column,
     select,
     text,
     true,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from casebook import search, thesaurus
-from casebook.models import STAGES, Adoption, Case, Entry, Submission, Synonym
+from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission, Synonym
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
 from kernel.numbers import parse_whole
@@ -155,9 +154,10 @@ def _tsquery(text: str) -> Any:
     return cast(bindparam("tsq", text), TSQUERY)
 
 
-def _facet_condition(f: Filters, name: str) -> Any:
+def _facet_condition(f: Filters, name: str, source: Any = Entry) -> Any:
     """The condition of one facet's chosen values (any of them), None when none is chosen.
 
+    ``source``: the entries (``Entry``) or the search's rows (``SearchRow``), which have the same columns.
     The values travel as one array parameter (``<facet>_values``), so a statement's shape depends only
     on which facets have values, not on the values: the facets statement is built once per shape.
     """
@@ -165,16 +165,16 @@ def _facet_condition(f: Filters, name: str) -> Any:
     if not chosen:
         return None
     if name == "fiscal_year":
-        return Entry.fiscal_year == any_(bindparam("fiscal_year_values", [int(v) for v in chosen], ARRAY(Integer)))
+        return source.fiscal_year == any_(bindparam("fiscal_year_values", [int(v) for v in chosen], ARRAY(Integer)))
     values = bindparam(f"{name}_values", [str(v) for v in chosen], ARRAY(Text))
     if name == "theme":
-        return Entry.themes.overlap(values)  # && : served by the GIN index on themes
+        return source.themes.overlap(values)  # && : served by the GIN index on themes
     if name == "tool":
-        return Entry.tools.overlap(values)
+        return source.tools.overlap(values)
     if name == "stage":
-        return Entry.stage == any_(values)
+        return source.stage == any_(values)
     column = Tenant.kind if name == "kind" else Tenant.region
-    return Entry.source_tenant_id.in_(select(Tenant.code).where(column == any_(values)))
+    return source.source_tenant_id.in_(select(Tenant.code).where(column == any_(values)))
 
 
 def _facet_params(f: Filters) -> dict[str, Any]:
@@ -199,23 +199,26 @@ def _entry_conditions(f: Filters, tsq: Any, *, without: str = "") -> list[Any]:
     return conditions
 
 
-# Must match the partial indexes of migration 20261206b_search_buckets (id % 8 = k).
-SEARCH_BUCKETS = 8
+def _row_conditions(f: Filters, *, without: str = "") -> list[Any]:
+    """The facet conditions on the search's rows (every one is a published entry's)."""
+    return [c for name in FACETS if name != without and (c := _facet_condition(f, name, SearchRow)) is not None]
+
+
+# Must match the partitions of migration 20261206c_search_rows (entry_id % 16).
+SEARCH_PARTITIONS = 16
 
 
 def _matching(columns: list[Any], conditions: list[Any], vector: Any, tsq: Any) -> Any:
-    """The rows (these columns) matching ``vector @@ tsq`` and the conditions, as a subquery to LIMIT.
+    """The search rows (these columns) matching ``vector @@ tsq`` and the conditions, as a subquery to LIMIT.
 
-    With words, the match is asked of the eight bucket indexes in turn (UNION ALL of ``id % 8 = k``
-    branches): under a LIMIT, PostgreSQL stops at the bucket that fills it, so a common word never
-    builds the GIN bitmap of all its matches (see the migration). Without words, one plain select.
+    ``casebook_search_rows`` is partitioned by ``entry_id % 16``: PostgreSQL's Append asks the
+    partitions (each with its own GIN indexes) in turn and, under a LIMIT, stops at the one that
+    fills it, so a common word never builds the GIN bitmap of all its matches, and the rows it
+    reads lie together (a narrow row, some eleven to a page). Without words, the rows as they come.
     """
     if tsq is None:
         return select(*columns).where(*conditions).subquery()
-    branches = [select(*columns).where(Entry.id.op("%")(literal_column(str(SEARCH_BUCKETS)))
-                                       == literal_column(str(k)), vector.op("@@")(tsq), *conditions)
-                for k in range(SEARCH_BUCKETS)]
-    return union_all(*branches).subquery()
+    return select(*columns).where(vector.op("@@")(tsq), *conditions).subquery()
 
 
 def _capped(matched: int) -> tuple[int, bool]:
@@ -269,14 +272,14 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     """The count (and facets) statement of one shape; values are bound at execution (see above)."""
     f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
     tsq = _tsquery("") if with_words else None
-    conditions = _entry_conditions(f, None)
+    conditions = _row_conditions(f)
     if not with_facets:
-        ids = _matching([Entry.id], conditions, Entry.search_vector, tsq)
+        ids = _matching([SearchRow.entry_id], conditions, SearchRow.search_vector, tsq)
         return select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
-        rows = _matching([Entry.themes, Entry.tools, Entry.fiscal_year, Entry.stage, Entry.source_tenant_id],
-                         conds, Entry.search_vector, tsq)
+        rows = _matching([SearchRow.themes, SearchRow.tools, SearchRow.fiscal_year, SearchRow.stage,
+                          SearchRow.source_tenant_id], conds, SearchRow.search_vector, tsq)
         sub = select(rows).limit(limit).subquery()
         return select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
             .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte(name)
@@ -299,7 +302,7 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     for name in FACETS:
         source = m
         if name in chosen:
-            source = first(_entry_conditions(f, None, without=name), f"m_{name}", FACET_CAP)
+            source = first(_row_conditions(f, without=name), f"m_{name}", FACET_CAP)
         parts.append(per_value(source, name))
     return union_all(*parts)
 
@@ -352,8 +355,8 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
                     rank_of: dict[int, float]) -> list[int]:
     tsq_text = expanded.selects() if expanded else ""
-    strong = _matching([Entry.id, Entry.rank_vector, Entry.published_at], _entry_conditions(f, None),
-                       Entry.rank_vector, _tsquery(tsq_text))
+    strong = _matching([SearchRow.entry_id.label("id"), SearchRow.rank_vector, SearchRow.published_at],
+                       _row_conditions(f), SearchRow.rank_vector, _tsquery(tsq_text))
     cand = select(strong).limit(CANDIDATES).subquery()
     # Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
     # a case with the user's own word ranks above one found through a strict synonym, and that above
@@ -372,8 +375,8 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     # The rest of the matches (their words are in the body), after the strong ones.
     rest_offset = max(0, offset - len(ranked))
     strong_ids = [r.id for r in ranked]
-    conditions = _entry_conditions(f, None) + ([Entry.id.not_in(strong_ids)] if strong_ids else [])
-    rest = _matching([Entry.id], conditions, Entry.search_vector, _tsquery(tsq_text))
+    conditions = _row_conditions(f) + ([SearchRow.entry_id.not_in(strong_ids)] if strong_ids else [])
+    rest = _matching([SearchRow.entry_id.label("id")], conditions, SearchRow.search_vector, _tsquery(tsq_text))
     # In the order the bucket indexes yield them: sorting every match of a common word by date would
     # read all of them; this reads only as far as the page.
     ids += list(db.session.scalars(select(rest.c.id).limit(per_page - len(ids)).offset(rest_offset)))
@@ -396,31 +399,31 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
     if not ids:
         return []
     wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
-    # Same statement: each row brings which of the query's and its synonyms' lexemes it holds (computed in
-    # PostgreSQL, a few words back instead of the row's whole vector), to say which synonym matched.
-    present: Any = func.tsvector_to_array(func.ts_delete(Entry.search_vector, func.tsvector_to_array(
-        func.ts_delete(Entry.search_vector, bindparam("wanted", wanted, type_=ARRAY(Text)))))) \
-        if wanted else literal(None)
-    # And in which weights of the vector the query's words occur (B: summary, themes, tools; C: the body):
-    # a field whose weight holds none of them gets its snippet without being analysed (the analysis of
+    # Same statement, from one pass over each row's stored vector (each function given the vector would
+    # read it from TOAST again): which of the query's and its synonyms' lexemes it holds, to say which
+    # synonym matched; and in which weights the query's words occur (B: summary, themes, tools; C: the
+    # body): a field whose weight holds none of them gets its snippet without being analysed (analysing
     # long texts without a hit was most of a search's Python time). Any doubt (a word without positions,
     # or with the 256 a tsvector keeps at most) counts as every weight.
-    weights: Any = text("""(SELECT CASE WHEN bool_or(coalesce(cardinality(u.positions), 0) NOT BETWEEN 1 AND 255)
-                                THEN 'ABCD' ELSE string_agg(DISTINCT w.weight, '') END
-                           FROM unnest(ts_delete(casebook_entries.search_vector, tsvector_to_array(
-                                    ts_delete(casebook_entries.search_vector, :hit_terms)))) u
-                           LEFT JOIN LATERAL unnest(u.weights) AS w(weight) ON true)""").bindparams(
-        bindparam("hit_terms", list(terms or ()), type_=ARRAY(Text))) if terms else literal("ABCD")
-    stmt = select(Entry, Tenant, present, weights).join(Tenant, Tenant.code == Entry.source_tenant_id) \
-        .where(Entry.id.in_(ids))
+    words = func.unnest(Entry.search_vector).table_valued("lexeme", "positions", "weights").render_derived(name="w")
+    is_term = words.c.lexeme == any_(bindparam("hit_terms", list(terms or ()), type_=ARRAY(Text)))
+    lexemes = select(
+        func.array_agg(words.c.lexeme).filter(words.c.lexeme == any_(bindparam("wanted", wanted, type_=ARRAY(Text))))
+        .label("present"),
+        func.string_agg(func.array_to_string(words.c.weights, ""), "").filter(is_term).label("weights"),
+        func.bool_or(~func.coalesce(func.cardinality(words.c.positions), 0).between(1, 255)).filter(is_term)
+        .label("doubt"),
+    ).select_from(words).lateral("lexemes")
+    stmt = select(Entry, Tenant, lexemes.c.present, lexemes.c.weights, lexemes.c.doubt) \
+        .join(Tenant, Tenant.code == Entry.source_tenant_id).join(lexemes, true()).where(Entry.id.in_(ids))
     by_id: dict[int, tuple[Entry, Tenant]] = {}
     found: dict[int, set[str]] = {}
     hit_weights: dict[int, str] = {}
     for row in db.session.execute(stmt):
-        entry, tenant, lexemes = row[0], row[1], row[2]
+        entry, tenant, present = row[0], row[1], row[2]
         by_id[entry.id] = (entry, tenant)
-        found[entry.id] = set(lexemes or ())
-        hit_weights[entry.id] = (row[3] or "").upper()
+        found[entry.id] = set(present or ())
+        hit_weights[entry.id] = "ABCD" if row[4] or not terms else (row[3] or "").upper()
     hits = []
     for entry_id in ids:
         if entry_id not in by_id:

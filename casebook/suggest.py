@@ -21,7 +21,7 @@ from kernel.extensions import db
 SUGGESTIONS = 3
 RELATED = 5
 RELATED_CANDIDATES = 200  # entries sharing something with the case, taken from the indexes, then scored
-BUCKETS = 8  # the partial indexes of migration 20261206b_search_buckets (queries.SEARCH_BUCKETS)
+BUCKETS = 8  # the partial indexes of migration 20261206b_search_buckets (on casebook_entries)
 
 
 def vocabulary_words(data: dict[str, Any]) -> dict[str, str]:

@@ -209,11 +209,13 @@ def bulk_load_window(cur: Any) -> Iterator[list[str]]:
     forced = [row[0] for row in cur.fetchall()]
     for table in forced:
         cur.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    # Not unique, not primary: no constraint or foreign key needs them.
+    # Not unique, not primary: no constraint or foreign key needs them. A partition's index goes and comes
+    # with its partitioned index (casebook_search_rows): only the parent's is listed.
     cur.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
                    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
                    JOIN pg_namespace n ON n.oid = c.relnamespace
                    WHERE n.nspname = 'public' AND NOT i.indisunique AND NOT i.indisprimary
+                     AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
                      AND c.relname <> ALL(%s)""", (list(SMALL_TABLES),))
     secondary = cur.fetchall()
     cur.execute("""SELECT k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid)
@@ -233,7 +235,8 @@ def bulk_load_window(cur: Any) -> Iterator[list[str]]:
         cur.execute(f"DROP INDEX {name}")
     yield forced
     for _name, definition in secondary:
-        cur.execute(definition)
+        # A partitioned index reads "ON ONLY parent": without ONLY it is built on every partition too.
+        cur.execute(definition.replace(" ON ONLY ", " ON ", 1))
     for table, name, definition in foreign_keys:
         cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
     for table in forced:

@@ -258,31 +258,90 @@ def test_chosen_values_show_as_chips_each_removable(client, login_as) -> None:  
     assert page.count('<input type="hidden" name="theme"') == 2
 
 
-def test_search_reads_the_bucket_indexes_under_one_limit(bound) -> None:  # type: ignore[no-untyped-def]
-    # The partial GIN indexes (migration 20261206b_search_buckets) exist for every bucket the query
-    # names, with the very predicate it writes: otherwise PostgreSQL would fall back to the full
-    # bitmap (or a scan) silently.
-    from sqlalchemy import func, select
-
-    from casebook.models import Entry
+def test_related_cases_bucket_indexes_exist(bound) -> None:  # type: ignore[no-untyped-def]
+    # The partial GIN indexes (migration 20261206b_search_buckets) that related cases ask in turn exist
+    # for every bucket, with the very predicate suggest._RELATED writes: otherwise PostgreSQL would fall
+    # back to the full bitmap (or a scan) silently.
+    from casebook import suggest
 
     predicates = dict(db.session.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'casebook_entries' "
         "AND indexname LIKE 'ix_casebook_entries_%_b%'")).all())
     for column in ("search_vector", "rank_vector"):
-        for k in range(queries.SEARCH_BUCKETS):
+        for k in range(suggest.BUCKETS):
             assert f"WHERE ((id % (8)::bigint) = {k})" in predicates[f"ix_casebook_entries_{column}_b{k}"]
+
+
+def test_search_reads_the_partitions_in_turn_under_one_limit(bound) -> None:  # type: ignore[no-untyped-def]
+    # casebook_search_rows (migration 20261206c_search_rows) is partitioned by entry_id % 16: the
+    # search's match is one Append over the partitions, in bucket order, each through its GIN index.
+    from sqlalchemy import func, select
+
+    from casebook.models import Entry, SearchRow
+
+    partitions = list(db.session.scalars(text(
+        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'casebook_search_rows'::regclass ORDER BY c.relname")))
+    assert sorted(partitions) == sorted(f"FOR VALUES IN ('{k}')" for k in range(queries.SEARCH_PARTITIONS))
     tsq, _terms = search.build_tsquery("窓口")
-    # A bucket's branch can read its partial index (the smallest index that answers it).
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = "\n".join(r[0] for r in db.session.execute(text(
-        "EXPLAIN SELECT id FROM casebook_entries WHERE (casebook_entries.id % 8) = 3 "
-        "AND search_vector @@ CAST(:q AS tsquery)"), {"q": tsq}))
-    assert "ix_casebook_entries_search_vector_b3" in plan, plan
-    matching = queries._matching([Entry.id], [Entry.status == "published"], Entry.search_vector,
-                                 queries._tsquery(tsq))
+    matching = queries._matching([SearchRow.entry_id], [], SearchRow.search_vector, queries._tsquery(tsq))
     stmt = select(func.count()).select_from(select(matching).limit(3).subquery())
-    # The bucketed count agrees with the plain one.
+    plan = "\n".join(r[0] for r in db.session.execute(text("EXPLAIN " + str(stmt.compile(
+        compile_kwargs={"literal_binds": True})))))
+    scans = [line.split(" on ")[1].split()[0] for line in plan.splitlines() if "Bitmap Index Scan on" in line]
+    assert scans == [f"casebook_search_rows_{k}_search_vector_idx" for k in range(queries.SEARCH_PARTITIONS)], plan
+    # The partitioned count agrees with the plain one over the entries.
     plain = db.session.scalar(select(func.count()).where(Entry.status == "published",
                                                           Entry.search_vector.op("@@")(queries._tsquery(tsq))))
     assert db.session.scalar(stmt) == min(3, plain) and plain > 3
+
+
+def _search_row(entry_id: int) -> tuple | None:  # type: ignore[type-arg]
+    row = db.session.execute(text(
+        "SELECT bucket, source_tenant_id, fiscal_year, stage, published_at, themes, tools, rank_vector::text, "
+        "search_vector::text, ctid::text FROM casebook_search_rows WHERE entry_id = :id"), {"id": entry_id}).first()
+    return tuple(row) if row is not None else None
+
+
+def test_search_rows_follow_the_published_entries(bound) -> None:  # type: ignore[no-untyped-def]
+    """The triggers keep one search row per published entry, equal to it, and none for a retired one."""
+    from casebook.models import Entry
+
+    entries = db.session.execute(text(
+        "SELECT count(*) FILTER (WHERE status = 'published'), count(*) FROM casebook_entries")).one()
+    assert db.session.scalar(text("SELECT count(*) FROM casebook_search_rows")) == entries[0] > 0
+    assert db.session.scalar(text(
+        "SELECT count(*) FROM casebook_entries e JOIN casebook_search_rows s ON s.entry_id = e.id "
+        "WHERE e.status <> 'published' OR s.bucket <> e.id % 16 OR s.themes <> e.themes OR s.tools <> e.tools "
+        "OR s.stage <> e.stage OR s.rank_vector IS DISTINCT FROM e.rank_vector "
+        "OR s.search_vector IS DISTINCT FROM e.search_vector")) == 0
+    entry = Entry(source_tenant_id="132055", title="検索行のテスト", summary="窓口", themes=["窓口改革"], tools=["RPA"],
+                  fiscal_year=2025, stage="implemented", search_vector="'窓口':1A", rank_vector="'窓口':1A")
+    db.session.add(entry)
+    db.session.flush()
+    row = _search_row(entry.id)
+    assert row is not None and row[:4] == (entry.id % 16, "132055", 2025, "implemented") and row[5] == ["窓口改革"]
+    entry.themes = ["住民サービス向上"]
+    entry.search_vector = "'窓口':1A '住民':2B"
+    db.session.flush()
+    row = _search_row(entry.id)
+    assert row is not None and row[5] == ["住民サービス向上"] and "住民" in row[8]
+    before = row[9]
+    entry.adoption_count = 3  # not a search column: the row stays as it is
+    db.session.flush()
+    assert (_search_row(entry.id) or ())[9:] == (before,)
+    entry.status = "retired"
+    db.session.flush()
+    assert _search_row(entry.id) is None
+    entry.status = "published"
+    db.session.flush()
+    assert _search_row(entry.id) is not None
+
+
+def test_the_application_cannot_write_search_rows(bound) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import ProgrammingError
+
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with db.session.begin_nested():
+            db.session.execute(text("DELETE FROM casebook_search_rows"))
