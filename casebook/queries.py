@@ -272,14 +272,21 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     """The count (and facets) statement of one shape; values are bound at execution (see above)."""
     f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
     tsq = _tsquery("") if with_words else None
-    conditions = _row_conditions(f)
+    # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
+    # (the GIN indexes of themes and tools for a browse by facet).
+    source: Any = SearchRow if with_words else Entry
+
+    def conditions_without(name: str = "") -> list[Any]:
+        return _row_conditions(f, without=name) if with_words else _entry_conditions(f, None, without=name)
+
     if not with_facets:
-        ids = _matching([SearchRow.entry_id], conditions, SearchRow.search_vector, tsq)
+        ids = _matching([source.id if source is Entry else source.entry_id], conditions_without(),
+                        source.search_vector, tsq)
         return select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
-        rows = _matching([SearchRow.themes, SearchRow.tools, SearchRow.fiscal_year, SearchRow.stage,
-                          SearchRow.source_tenant_id], conds, SearchRow.search_vector, tsq)
+        rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],
+                         conds, source.search_vector, tsq)
         sub = select(rows).limit(limit).subquery()
         return select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
             .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte(name)
@@ -297,13 +304,13 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
             stmt = stmt.join(joined, true())
         return stmt.where(m.c.n <= FACET_CAP, value.is_not(None)).group_by(value)
 
-    m = first(conditions, "m", COUNT_CAP + 1)
+    m = first(conditions_without(), "m", COUNT_CAP + 1)
     parts: list[Any] = [select(literal("_total"), cast(None, Text), func.count()).select_from(m)]
     for name in FACETS:
-        source = m
+        counted = m
         if name in chosen:
-            source = first(_row_conditions(f, without=name), f"m_{name}", FACET_CAP)
-        parts.append(per_value(source, name))
+            counted = first(conditions_without(name), f"m_{name}", FACET_CAP)
+        parts.append(per_value(counted, name))
     return union_all(*parts)
 
 

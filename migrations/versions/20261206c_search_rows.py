@@ -73,6 +73,9 @@ def upgrade():
                "WHERE e.status = 'published' ORDER BY e.id")
     op.execute("CREATE INDEX ix_casebook_search_rows_search_vector ON casebook_search_rows USING gin (search_vector)")
     op.execute("CREATE INDEX ix_casebook_search_rows_rank_vector ON casebook_search_rows USING gin (rank_vector)")
+    # A chosen theme or tool may be rare beside a common word: the planner can AND their bitmaps.
+    op.execute("CREATE INDEX ix_casebook_search_rows_themes ON casebook_search_rows USING gin (themes)")
+    op.execute("CREATE INDEX ix_casebook_search_rows_tools ON casebook_search_rows USING gin (tools)")
     op.execute(f"""
         CREATE FUNCTION casebook_search_rows_sync() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
