@@ -236,6 +236,7 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
         return None
     timings: list[float] = []
     buffers: list[int] = []
+    best: list[float] = []
     request_ms: list[float] = []
     for path in spec["paths"]:
         captured = capture_statements(db, path)
@@ -254,13 +255,19 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
             measured = [explain_ms_buffers(cur, sql) for sql in sqls]
             timings.append(sum(ms for ms, _b in measured))
             buffers.append(sum(b for _ms, b in measured))
+            # Two more runs of each statement: the fastest of the three is the nearest this run gets to
+            # an idle machine's figure (on a loaded one the first run's time is mostly waiting for a core).
+            best.append(sum(min(ms, *(explain_ms(cur, sql) for _ in range(2))) for sql, (ms, _b) in
+                            zip(sqls, measured, strict=True)))
         finally:
             conn.close()
     timings.sort()
+    best.sort()
     return {"queries": len(timings), "p50_ms": statistics.median(timings),
             "p95_ms": timings[max(0, int(len(timings) * 0.95) - 1)], "max_ms": timings[-1],
             "request_p50_ms": statistics.median(request_ms), "cases": spec.get("cases"),
-            "buffers_p50": statistics.median(buffers), "buffers_max": max(buffers)}
+            "buffers_p50": statistics.median(buffers), "buffers_max": max(buffers),
+            "best_of_3_p50_ms": statistics.median(best), "best_of_3_p95_ms": best[max(0, int(len(best) * 0.95) - 1)]}
 
 
 def _scans(cur: Any, sql: str) -> set[str]:
