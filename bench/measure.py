@@ -205,6 +205,19 @@ class RoundTrips:
         event.remove(engine.pool, "reset", self._reset)
 
 
+def _settings(statements: list[str]) -> list[str]:
+    """The ``SET LOCAL`` commands a page sent, alone or in front of another statement in the same message."""
+    return [part.strip() for s in statements for part in s.split(";") if part.strip().startswith("SET LOCAL")]
+
+
+def _without_settings(statement: str) -> str:
+    """A statement without the ``SET LOCAL`` commands sent in front of it ('' if it was only those)."""
+    parts = statement.split(";")
+    while parts and (parts[0].strip().startswith("SET LOCAL") or not parts[0].strip()):
+        parts.pop(0)
+    return ";".join(parts).strip()
+
+
 def explain_ms(cur: Any, sql: str) -> float:
     return explain_ms_buffers(cur, sql)[0]
 
@@ -244,9 +257,10 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
         sqls = [s for s, _ms in captured["statements"] if spec["match"](s)]
         conn, cur = _app_role_cursor(db, captured["tenant"])
         try:
-            # The page's own transaction settings (SET LOCAL enable_seqscan = off) apply to its statements.
-            for sql in (s for s, _ms in captured["statements"] if s.startswith("SET LOCAL")):
-                cur.execute(sql)
+            # The page's own transaction settings (SET LOCAL enable_seqscan = off, sent in front of a
+            # statement of the page) apply to its statements.
+            for setting in _settings([s for s, _ms in captured["statements"]]):
+                cur.execute(setting)
             # A fresh connection's first plan also loads the catalog caches (every index of the table);
             # the portal's pooled connections have them: plan each statement once (no execution) first.
             for sql in sqls:
@@ -338,8 +352,8 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
     for name, path in domain_pages.rls_specs(db):
         captured = capture_statements(db, path)
         texts = [s for s, _ms in captured["statements"]]
-        settings = [s for s in texts if s.startswith("SET LOCAL")]
-        sqls = [s for s in texts if not s.startswith(("SET LOCAL", "SELECT set_config"))]
+        settings = _settings(texts)
+        sqls = [rest for s in texts if not s.startswith("SELECT set_config") and (rest := _without_settings(s))]
         if not sqls:
             continue
         conn = psycopg2.connect(db.superuser_url)  # one transaction: the page's SET LOCAL settings hold

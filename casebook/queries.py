@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     Select,
     Text,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
 
 from casebook import search, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission, Synonym
@@ -140,14 +141,20 @@ def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
     return f, errors
 
 
-def curator_synonyms() -> tuple[tuple[str, ...], ...]:
-    """The curators' synonym groups (the third thesaurus layer; the other two ship with the code)."""
+def curator_synonyms(prefer_indexes: bool = False) -> tuple[tuple[str, ...], ...]:
+    """The curators' synonym groups (the third thesaurus layer; the other two ship with the code).
+
+    ``prefer_indexes``: the search's ``SET LOCAL enable_seqscan = off`` (see ``_prefer_indexes``) goes in
+    the same message, one round trip for both (on a busy machine each round trip waits for a core).
+    """
+    if prefer_indexes:
+        return tuple(tuple(g) for g in db.session.scalars(text(_PREFER_INDEXES_AND_SYNONYMS)))
     return tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
 
 
-def expand_query(q: str, any_word: bool = False) -> thesaurus.Expanded:
+def expand_query(q: str, any_word: bool = False, prefer_indexes: bool = False) -> thesaurus.Expanded:
     """The query through the three thesaurus layers (one statement: the curators' synonyms)."""
-    return thesaurus.expand(q, curator_synonyms(), any_word=any_word)
+    return thesaurus.expand(q, curator_synonyms(prefer_indexes), any_word=any_word)
 
 
 def _tsquery(text: str) -> Any:
@@ -231,30 +238,52 @@ def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
     return _capped(int(db.session.scalar(select(func.count()).select_from(sub)) or 0))
 
 
-def _first_matches(f: Filters, tsq_text: str, with_facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """How many entries match (up to COUNT_CAP + 1) and the facet counts over the first FACET_CAP.
+@dataclass
+class Candidate:
+    """A strong match ranked by ts_rank (see ``_ranked_candidates``)."""
+
+    id: int
+    rank: float
+    published_at: Any
+
+
+def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None
+                   ) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[list[Candidate]]]:
+    """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, and (given
+    ``expanded``, for the relevance sort) the ranked strong candidates.
 
     ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
-    one scan (of the bucket indexes, see ``_matching``). The facets are counted in PostgreSQL (a few
-    dozen rows come back, not five hundred). A facet with chosen values is counted over the matches
-    of the other facets' conditions (its own left out), so its other values show what adding them
-    (OR) would find; only such a facet costs a scan of its own. The statement is built once per
-    shape (words or not, which facets have values) and run with the words and values as parameters:
-    building it took more of a request's Python time than anything else in the search.
+    one scan (of the search rows' partitions, see ``_matching``), and the ranked candidates come in
+    the same round trip (one planning, one wait for the server on a busy machine). The facets are
+    counted in PostgreSQL (a few dozen rows come back, not five hundred). A facet with chosen values
+    is counted over the matches of the other facets' conditions (its own left out), so its other
+    values show what adding them (OR) would find; only such a facet costs a scan of its own. The
+    statement is built once per shape (words or not, which facets have values, how many rank tiers)
+    and run with the words and values as parameters: building it took more of a request's Python
+    time than anything else in the search.
     """
     chosen = tuple(name for name in FACETS if getattr(f, name))
-    stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets)
+    tiers = expanded.rank_tiers() if expanded is not None and with_facets and tsq_text else None
+    stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers))
     params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
+    if tiers is not None and expanded is not None:
+        params.update({"rank_tsq": expanded.tsquery, **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
     if not with_facets:
-        return int(db.session.scalar(stmt, params) or 0), {}
+        return int(db.session.scalar(stmt, params) or 0), {}, None
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
-    rows: list[tuple[str, str, int]] = [tuple(r) for r in db.session.execute(stmt, params)]  # type: ignore[misc]
-    for facet, value, n in rows:
+    ranked: Optional[list[Candidate]] = [] if tiers is not None else None
+    rows: list[tuple[str, str, int, float, Any]] = [tuple(r) for r in db.session.execute(stmt, params)]  # type: ignore[misc]
+    for facet, value, n, rank, published_at in rows:
         if facet == "_total":
             total = int(n)
+        elif facet == "_rank":
+            ranked.append(Candidate(int(n), float(rank), published_at))  # type: ignore[union-attr]
         else:
             counts[facet].append((value, int(n)))
+    if ranked is not None:
+        # The order of ``ORDER BY rank DESC, published_at DESC, id DESC`` (a UNION ALL keeps none).
+        ranked.sort(key=lambda c: (c.rank, c.published_at, c.id), reverse=True)
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, items in counts.items():
         if name == "fiscal_year":
@@ -264,12 +293,30 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool) -> tuple[int, d
         # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
         # them and a "more" link for the rest.
         facets[name] = items
-    return total, facets
+    return total, facets, ranked
+
+
+def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
+    """The strong matches (words in title, summary, themes or tools: the rank vector), at most CANDIDATES,
+    as (id, rank, published_at); parameters ``tsq`` (selects), ``rank_tsq`` and ``tier0``.. (rank).
+
+    Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
+    a case with the user's own word ranks above one found through a strict synonym, and that above one
+    found only through a near synonym.
+    """
+    strong = _matching([SearchRow.entry_id.label("id"), SearchRow.rank_vector, SearchRow.published_at],
+                       conditions, SearchRow.rank_vector, _tsquery(""))
+    cand = select(strong).limit(CANDIDATES).subquery()
+    rank_expr: Any = func.ts_rank(cand.c.rank_vector, cast(bindparam("rank_tsq", ""), TSQUERY), 1)
+    for n in range(tiers):
+        rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", ""), TSQUERY), 1)
+    return select(cand.c.id, rank_expr.label("rank"), cand.c.published_at)
 
 
 @lru_cache(maxsize=256)
-def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool) -> Any:
-    """The count (and facets) statement of one shape; values are bound at execution (see above)."""
+def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int = -1) -> Any:
+    """The count (and facets, and with ``tiers`` >= 0 the ranked candidates) statement of one shape; values
+    are bound at execution (see above)."""
     f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
     tsq = _tsquery("") if with_words else None
     # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
@@ -311,13 +358,21 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
         if name in chosen:
             counted = first(conditions_without(name), f"m_{name}", FACET_CAP)
         parts.append(per_value(counted, name))
-    return union_all(*parts)
+    counts = union_all(*parts).subquery("counts")
+    facet, value, n = list(counts.c)
+    stmt: Any = select(facet, value, n, cast(None, REAL).label("rank"),
+                       cast(None, DateTime(timezone=True)).label("published_at"))
+    if tiers >= 0:
+        ranked = _ranked_candidates(conditions_without(), tiers).subquery("ranked")
+        stmt = union_all(stmt, select(literal("_rank"), cast(None, Text), ranked.c.id, ranked.c.rank,
+                                      ranked.c.published_at))
+    return stmt
 
 
-def _prefer_indexes() -> None:
-    # The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
-    # TOASTed: for a common word that is far slower than the GIN bitmap. Transaction-local.
-    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+# The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
+# TOASTed: for a common word that is far slower than the GIN bitmap. Transaction-local; sent with the
+# curators' synonyms (curator_synonyms), which every search with words reads first.
+_PREFER_INDEXES_AND_SYNONYMS = "SET LOCAL enable_seqscan = off; SELECT terms FROM casebook_synonyms ORDER BY id"
 
 
 def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
@@ -328,15 +383,16 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
-    expanded = expand_query(f.q, any_word) if f.q.strip() else None
+    # With words (not the any-word fallback, whose first attempt set it already), the index preference of
+    # the transaction goes with the synonyms' statement.
+    expanded = expand_query(f.q, any_word, prefer_indexes=not any_word) if f.q.strip() else None
     tsq_text, terms = (expanded.selects(), expanded.terms) if expanded else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     tsq = _tsquery(tsq_text) if tsq_text else None
-    if tsq is not None and not any_word:
-        _prefer_indexes()
     conditions = _entry_conditions(f, tsq)
-    matched, facets = _first_matches(f, tsq_text, with_facets)
+    sort = f.sort if (f.sort != "relevance" or tsq is not None) else "newest"
+    matched, facets, ranked = _first_matches(f, tsq_text, with_facets, expanded if sort == "relevance" else None)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
@@ -346,10 +402,9 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     pages = max(1, -(-total // per_page))
     page = min(f.page, pages)
     offset = (page - 1) * per_page
-    sort = f.sort if (f.sort != "relevance" or tsq is not None) else "newest"
     rank_of: dict[int, float] = {}
     if sort == "relevance":
-        ids = _relevance_page(f, expanded, offset, per_page, rank_of)
+        ids = _relevance_page(f, expanded, offset, per_page, rank_of, ranked)
     else:
         order: list[Any] = [Entry.published_at.desc(), Entry.id.desc()] if sort == "newest" else \
             [Entry.adoption_count.desc(), Entry.published_at.desc(), Entry.id.desc()]
@@ -360,22 +415,17 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
 
 
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
-                    rank_of: dict[int, float]) -> list[int]:
+                    rank_of: dict[int, float], ranked: Optional[list[Candidate]] = None) -> list[int]:
+    """The page's ids: the ranked strong candidates (``ranked``, else asked for here), then the other matches."""
     tsq_text = expanded.selects() if expanded else ""
-    strong = _matching([SearchRow.entry_id.label("id"), SearchRow.rank_vector, SearchRow.published_at],
-                       _row_conditions(f), SearchRow.rank_vector, _tsquery(tsq_text))
-    cand = select(strong).limit(CANDIDATES).subquery()
-    # Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
-    # a case with the user's own word ranks above one found through a strict synonym, and that above
-    # one found only through a near synonym.
-    rank_expr: Any = func.ts_rank(cand.c.rank_vector, cast(bindparam("rank_tsq", expanded.tsquery if expanded else ""),
-                                                           TSQUERY), 1)
-    for n, tier in enumerate(expanded.rank_tiers() if expanded else []):
-        rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", tier), TSQUERY), 1)
-    rank = rank_expr.label("rank")
-    ranked = db.session.execute(select(cand.c.id, rank).order_by(
-        rank.desc(), cand.c.published_at.desc(), cand.c.id.desc())).all()
-    rank_of.update({r.id: float(r.rank) for r in ranked})
+    if ranked is None:
+        tiers = expanded.rank_tiers() if expanded else []
+        stmt = _ranked_candidates(_row_conditions(f), len(tiers)).subquery()
+        params = {**_facet_params(f), "tsq": tsq_text, "rank_tsq": expanded.tsquery if expanded else "",
+                  **{f"tier{n}": tier for n, tier in enumerate(tiers)}}
+        ranked = [Candidate(r.id, float(r.rank), r.published_at) for r in db.session.execute(
+            select(stmt).order_by(stmt.c.rank.desc(), stmt.c.published_at.desc(), stmt.c.id.desc()), params)]
+    rank_of.update({r.id: r.rank for r in ranked})
     ids = [r.id for r in ranked[offset:offset + per_page]]
     if len(ids) == per_page:
         return ids
@@ -383,10 +433,11 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     rest_offset = max(0, offset - len(ranked))
     strong_ids = [r.id for r in ranked]
     conditions = _row_conditions(f) + ([SearchRow.entry_id.not_in(strong_ids)] if strong_ids else [])
-    rest = _matching([SearchRow.entry_id.label("id")], conditions, SearchRow.search_vector, _tsquery(tsq_text))
+    rest = _matching([SearchRow.entry_id.label("id")], conditions, SearchRow.search_vector, _tsquery(""))
     # In the order the bucket indexes yield them: sorting every match of a common word by date would
     # read all of them; this reads only as far as the page.
-    ids += list(db.session.scalars(select(rest.c.id).limit(per_page - len(ids)).offset(rest_offset)))
+    ids += list(db.session.scalars(select(rest.c.id).limit(per_page - len(ids)).offset(rest_offset),
+                                   {**_facet_params(f), "tsq": tsq_text}))
     return ids
 
 

@@ -345,3 +345,18 @@ def test_the_application_cannot_write_search_rows(bound) -> None:  # type: ignor
     with pytest.raises(ProgrammingError, match="permission denied"):
         with db.session.begin_nested():
             db.session.execute(text("DELETE FROM casebook_search_rows"))
+
+
+def test_a_search_sends_its_settings_count_facets_and_ranking_in_two_round_trips(bound, count_queries) -> None:  # type: ignore[no-untyped-def]
+    # On a busy machine each round trip waits for a core: the index preference travels with the
+    # curators' synonyms, the ranked candidates with the count and the facets; then the page's rows
+    # (and, with fewer strong matches than a page, the other matches).
+    with count_queries() as statements:
+        result = queries.search_casebook(queries.Filters(q="窓口"))
+    assert result.total > 0 and result.facets["theme"] and result.hits
+    assert statements[0].startswith("SET LOCAL enable_seqscan = off; SELECT terms FROM casebook_synonyms"), statements
+    assert "row_number() OVER ()" in statements[1] and "ts_rank" in statements[1], statements  # facets, ranking
+    assert len(statements) <= 4, statements
+    # The same page, ranks and facets as the candidates asked for on their own (the export and the API).
+    alone = queries.search_casebook(queries.Filters(q="窓口"), with_facets=False)
+    assert [(h.entry.id, h.rank) for h in alone.hits] == [(h.entry.id, h.rank) for h in result.hits]
