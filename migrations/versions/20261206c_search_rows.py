@@ -1,7 +1,7 @@
 """The search's own narrow copy of each published entry, partitioned in sixteen buckets (issue 22 point 4).
 
 Revision ID: 20261206c_search_rows
-Revises: 20261206b_workload_batches
+Revises: 20261206c_casebook_generation
 Create Date: 2026-12-06
 
 The search reads, for the first 501 matches (the capped count and the facets) and the first 400
@@ -27,7 +27,7 @@ from alembic import op
 from tenants.rls import grant_app
 
 revision = "20261206c_search_rows"
-down_revision = "20261206b_workload_batches"
+down_revision = "20261206c_casebook_generation"
 branch_labels = None
 depends_on = None
 
