@@ -74,6 +74,18 @@ def support_draft(owner: str) -> str:
     return str(draft(title="マトリクス青梅市の下書き").id)
 
 
+@provides("support_proposed")
+def support_proposed(owner: str) -> str:
+    """A draft of 青梅市's member sent to the administrator for approval (version 2)."""
+    from support.services import requests
+    from tests.factories.support import draft
+    from tests.factories.tenants import user
+
+    engagement = draft(title="マトリクス青梅市の承認待ち")
+    requests.propose_request(user("member"), engagement, engagement.version)
+    return str(engagement.id)
+
+
 @provides("support_done")
 def support_done(owner: str) -> str:
     """青梅市's request taken by TMG's desk through every stage to 完了 (version 8): ready to hand over."""
