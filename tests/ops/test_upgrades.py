@@ -82,6 +82,10 @@ def blocking_operations(source: str) -> list[str]:
     for call in calls:
         if _op(call) == "create_table" and call.args and isinstance(call.args[0], ast.Constant):
             created.add(str(call.args[0].value))
+        if _op(call) == "execute":
+            # A table created by SQL in the same migration (a partitioned one, its partitions) is new too.
+            sql = _sql_text(call)
+            created.update(m.lower() for m in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", sql.upper()))
     problems = []
     for call in calls:
         name, keywords = _op(call), {k.arg: k.value for k in call.keywords}
@@ -112,8 +116,13 @@ def blocking_operations(source: str) -> list[str]:
     return problems
 
 
+def _sql_text(call: ast.Call) -> str:
+    """The string constants of an op.execute call (an f-string's fixed parts), joined by spaces."""
+    return " ".join(str(n.value) for n in ast.walk(call) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
 def _sql_problems(call: ast.Call, created: set[str]) -> list[str]:
-    sql = " ".join(str(n.value) for n in ast.walk(call) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    sql = _sql_text(call)
     upper = re.sub(r"\s+", " ", sql.upper())
     problems = []
     index = re.search(r"CREATE (UNIQUE )?INDEX (?!CONCURRENTLY)(?:IF NOT EXISTS )?\S* ?ON (?:ONLY )?(\w+)", upper)
