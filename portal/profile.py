@@ -13,9 +13,10 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kernel.confirm import Confirmation, ask_confirmation, confirmed
 from kernel.errors import ServiceError
 from tenants.auth import not_found_or_denied, require_login
-from tenants.tokens import SCOPES, create_token, list_tokens, revoke_token, scope_label
+from tenants.tokens import SCOPES, create_token, find_token, list_tokens, revoke_token, scope_label
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -58,7 +59,19 @@ def create() -> ResponseReturnValue:
 @bp.post("/tokens/<int:token_id>/revoke")
 @require_login
 def revoke(token_id: int) -> ResponseReturnValue:
-    if not revoke_token(current_user, token_id):
+    token = find_token(current_user, token_id)
+    if token is None:
         not_found_or_denied("api_token", token_id)
+    # Revoking cannot be undone (a program using the token stops working at once): ask first. Revoking an
+    # already revoked token changes nothing, so there is nothing to ask (and revoke_token never refuses, so
+    # there is no refusal to show before the question: kernel.confirm.would_succeed has nothing to try).
+    if token.revoked_at is None and not confirmed():
+        return ask_confirmation(Confirmation(
+            _("Revoke the token “%(name)s”?", name=token.name),
+            [_("Programs that use this token can no longer reach the API, from now on."),
+             _("This cannot be undone: a program that still needs the API needs a new token.")],
+            _("Revoke the token"), back=url_for("profile.index") + "#tokens-heading",
+            details=[(_("Token starts with"), f"{token.prefix}…")]))
+    revoke_token(current_user, token_id)
     flash(_("The token was revoked."), "success")
     return redirect(url_for("profile.index"))

@@ -112,10 +112,16 @@ def list_tokens(user: User) -> list[ApiToken]:
         ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
 
 
+def find_token(user: User, token_id: int) -> Optional[ApiToken]:
+    """One of the user's own tokens (revoked or not); None when it is not theirs or does not exist."""
+    row = db.session.get(ApiToken, (user.tenant_id, token_id))
+    return row if row is not None and row.user_id == user.id else None
+
+
 def revoke_token(user: User, token_id: int) -> bool:
     """Revoke one of the user's own tokens; False when it is not theirs (or does not exist)."""
-    row = db.session.get(ApiToken, (user.tenant_id, token_id))
-    if row is None or row.user_id != user.id:
+    row = find_token(user, token_id)
+    if row is None:
         return False
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)

@@ -190,6 +190,15 @@ def entry_return(entry_id: int) -> ResponseReturnValue:
 @bp.post("/entries/<int:entry_id>/withdraw")
 @require_permission(Permission.AWARD_ENTRY_DRAFT)
 def entry_withdraw(entry_id: int) -> ResponseReturnValue:
+    entry = _load_entry(entry_id)
+    programme = load_programme(entry.programme_id)
+    # A withdrawn entry cannot be submitted again (nor un-withdrawn): ask first, once the step would succeed.
+    if not confirmed() and would_succeed(lambda: withdraw_entry(current_user, entry, programme)):
+        return ask_confirmation(Confirmation(
+            _("Withdraw the entry “%(title)s”?", title=entry.title),
+            [_("The entry leaves the programme: the judges no longer see or score it."),
+             _("This cannot be undone: a withdrawn entry cannot be submitted again.")],
+            _("Withdraw the entry"), back=url_for("awards.entry", entry_id=entry.id)))
     return _transition(entry_id, "withdraw")
 
 

@@ -25,6 +25,7 @@ from community.models import Promoter, RosterDepartment
 from community.services import talent
 from community.skills import LEVELS, SKILLS, TARGET_ROLES
 from community.views.common import act
+from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.i18n import today_tokyo
 from kernel.views import show_refusal
@@ -176,7 +177,16 @@ def promoter_end(promoter_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Enter the end date (not before the term started)."), "error")
         return redirect(back, 303)
-    return act(lambda: talent.end_term(current_user, found, form.ended_on.data), _("The term was ended."), back)
+    step = lambda: talent.end_term(current_user, found, form.ended_on.data)  # noqa: E731
+    # An ended term cannot be reopened (the department becomes vacant): ask first, once it would succeed.
+    if not confirmed() and would_succeed(step):
+        return ask_confirmation(Confirmation(
+            _("End the term of %(name)s?", name=found.name),
+            [_("The department becomes vacant and is reminded to appoint a successor."),
+             _("This cannot be undone: an ended term cannot be reopened.")],
+            _("End the term"), back=back,
+            details=[(_("Term ended on"), form.ended_on.data.isoformat() if form.ended_on.data else "—")]))
+    return act(step, _("The term was ended."), back)
 
 
 @bp.post("/roster/promoters/<int:promoter_id>/contacts")

@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import delete
 
 from kernel import audit
+from kernel.confirm import Confirmation, ask_confirmation, confirmed
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from kernel.views import act
@@ -271,7 +272,15 @@ def provider_rollback() -> ResponseReturnValue:
 @bp.post("/admin/sso/change/discard")
 @require_permission(Permission.TENANT_MANAGE_SSO)
 def candidate_discard() -> ResponseReturnValue:
-    """Delete the candidate provider."""
+    """Delete the candidate provider (after a confirmation: its settings and secret are gone for good)."""
+    candidate = get_standby(current_user.tenant_id, CANDIDATE)
+    if candidate is not None and not confirmed():
+        return ask_confirmation(Confirmation(
+            _("Delete the candidate provider?"),
+            [_("Its settings and its client secret are deleted; test logins in progress against it end."),
+             _("This cannot be undone: to try the provider again, enter its settings again.")],
+            _("Delete the candidate"), back=url_for("sso.change"),
+            details=[(_("Issuer (URL)"), str((candidate.settings or {}).get("issuer") or "—"))]))
     return act(lambda: discard_candidate(current_user.tenant_id), _("The candidate provider was deleted."),
                url_for("sso.change"))
 

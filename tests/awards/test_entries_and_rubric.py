@@ -82,7 +82,7 @@ def test_withdrawal_before_the_deadline_removes_the_entry_from_judging(client, s
         bind_tenant("132055")
         submitted = db.session.scalar(select(Entry.id).where(Entry.submission_id == scenario.submission_own))
         db.session.remove()
-    assert client.post(f"/awards/entries/{submitted}/withdraw").status_code == 302
+    assert client.post(f"/awards/entries/{submitted}/withdraw", data={"confirm": "yes"}).status_code == 302
     login(client, "judge")
     assert client.get(jp(client, scenario, scenario.submission_own)).status_code == 404
     assert "1件中1件提出済み" in client.get(f"/awards/judging/{scenario.programme_id}").get_data(as_text=True)

@@ -99,8 +99,11 @@ def test_keyboard_only_journey(page) -> None:  # type: ignore[no-untyped-def]
     submit(page)
     assert page.get_by_test_id("new-token").is_visible()
 
-    # Revoke it with the keyboard; the confirmation is a status message.
+    # Revoke it with the keyboard: the portal asks first (a page, no script), then the result is a status message.
     tab_to(page, lambda i: i["tag"] == "button" and i["text"].startswith("失効"))
+    submit(page)
+    assert page.get_by_test_id("confirmation").is_visible()
+    tab_to(page, lambda i: i["tag"] == "button" and i["text"] == "トークンを失効させる")
     submit(page)
     assert "トークンを失効させました。" in page.locator(".flashes[role=status]").inner_text()
 

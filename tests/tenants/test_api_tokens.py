@@ -46,7 +46,7 @@ def test_bad_tampered_and_revoked_tokens_get_401(app, client, login_as) -> None:
         assert response.json["error"]["message"] == "アクセストークンが無効です。"
     page = client.get("/profile/").get_data(as_text=True)
     token_id = re.search(r"/profile/tokens/(\d+)/revoke", page).group(1)
-    assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 302
+    assert client.post(f"/profile/tokens/{token_id}/revoke", data={"confirm": "yes"}).status_code == 302
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
