@@ -9,4 +9,4 @@ bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/
 register_nav_entry(57, _l("CIO forum"), "community.index",
                    lambda u: u.can(Permission.COMMUNITY_PARTICIPATE) or u.can(Permission.COMMUNITY_ORGANISE))
 
-from community import events, views, waiting  # noqa: E402,F401
+from community import audit_objects, events, views, waiting  # noqa: E402,F401

@@ -7,12 +7,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Optional, cast
+from typing import Any, Optional, Union, cast
 
 from flask import g, has_request_context, request
-from sqlalchemy import BigInteger, DateTime, Identity, String, Table, func, insert
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -127,15 +142,56 @@ def flush_always() -> None:
 
 # The audit log page names an entry's object by its title and links it to its page. The package that owns an
 # object type says how (kernel knows no domain): a resolver takes the viewer and the ids of one type on the
-# page and answers {id: (title, url or None)} — one statement per type, read as the viewer under RLS, so an
+# page and answers either at once, without the database ({id: (title, url or None)}, e.g. a label), or with an
+# ObjectQuery — a statement of (object_id, title, extra) read as the viewer under RLS and how to finish a row
+# into (title, url) or None. The ObjectQuery statements of every type on the page are sent as ONE statement
+# (UNION ALL), so the page costs one statement for its objects however many types and rows it shows. An
 # object the viewer may not see stays unnamed, and the url is None where the viewer may not open the page.
-ObjectResolver = Callable[[Any, list[str]], dict[str, tuple[str, Optional[str]]]]
+Named = dict[str, tuple[str, Optional[str]]]
+
+
+@dataclass(frozen=True)
+class ObjectQuery:
+    """A resolver's statement (built with ``object_rows``) and what a row of it becomes."""
+
+    statement: Any
+    finish: Callable[[Any], Optional[tuple[str, Optional[str]]]]
+
+
+ObjectResolver = Callable[[Any, list[str]], Union[Named, ObjectQuery, list[ObjectQuery]]]
 _object_resolvers: dict[str, ObjectResolver] = {}
+
+
+def object_rows(object_id: Any, title: Any, extra: Any = None) -> Any:
+    """``select(object_id, title, extra)`` as text columns, the shape every resolver's statement shares."""
+    return select(sql_cast(object_id, Text).label("object_id"), sql_cast(title, Text).label("title"),
+                  sql_cast(extra if extra is not None else null(), Text).label("extra"))
 
 
 def register_object_resolver(object_type: str, resolver: ObjectResolver) -> None:
     """Called at import by the package that owns ``object_type`` (e.g. tenants for "user")."""
     _object_resolvers[object_type] = resolver
+
+
+def resolvable_object_types() -> frozenset[str]:
+    """The object types some package can name (tests/tenants/test_audit_objects.py: every type written has one)."""
+    return frozenset(_object_resolvers)
+
+
+def numeric_ids(ids: list[str]) -> list[int]:
+    """The ids that are whole numbers: an entry's object_id is text, and a refused probe may carry anything."""
+    return [int(i) for i in ids if i.isdigit() and len(i) < 19]
+
+
+def tenant_scoped_ids(viewer_tenant: str, ids: list[str]) -> dict[str, int]:
+    """Ids written as ``<tenant>:<id>`` (or a bare ``<id>``) that belong to the viewer's tenant, by the id as
+    written: another tenant's ``<tenant>:<id>`` is left out before any statement is sent."""
+    found: dict[str, int] = {}
+    for written in ids:
+        tenant, _sep, number = written.rpartition(":")
+        if tenant in ("", viewer_tenant) and number.isdigit() and len(number) < 19:
+            found[written] = int(number)
+    return found
 
 
 def resolve_objects(viewer: Any, objects: list[tuple[Optional[str], Optional[str]]]
@@ -148,7 +204,19 @@ def resolve_objects(viewer: Any, objects: list[tuple[Optional[str], Optional[str
             if object_id not in by_type[object_type]:
                 by_type[object_type].append(object_id)
     found: dict[tuple[str, str], tuple[str, Optional[str]]] = {}
+    queries: list[tuple[str, ObjectQuery]] = []
     for object_type, ids in by_type.items():
-        for object_id, named in _object_resolvers[object_type](viewer, ids).items():
-            found[(object_type, object_id)] = named
+        answer = _object_resolvers[object_type](viewer, ids)
+        if isinstance(answer, dict):
+            found.update({(object_type, object_id): named for object_id, named in answer.items()})
+        else:
+            queries += [(object_type, q) for q in (answer if isinstance(answer, list) else [answer])]
+    if queries:
+        tagged = [q.statement.add_columns(literal(str(n)).label("query")) for n, (_t, q) in enumerate(queries)]
+        statement: Any = tagged[0] if len(tagged) == 1 else union_all(*tagged)
+        for row in db.session.execute(statement):
+            object_type, query = queries[int(row.query)]
+            named = query.finish(row)
+            if named is not None and row.object_id is not None:
+                found[(object_type, row.object_id)] = named
     return found

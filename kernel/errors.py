@@ -2,6 +2,8 @@
 bare stack trace."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -60,6 +62,14 @@ def render_error(status: int, detail: str | None = None, database: bool = True) 
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+def _requests(viewer: object, paths: list[str]) -> dict[str, tuple[str, Optional[str]]]:
+    """A refused request is named by its path, never linked (it was refused, and may have been a form's POST)."""
+    return {path: (path, None) for path in paths}
+
+
+audit.register_object_resolver("request", _requests)
 
 
 def csrf_refused() -> Response:

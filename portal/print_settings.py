@@ -1,6 +1,8 @@
 """/admin/print: a tenant admin sets how many boxes the 回覧・決裁 stamp block of every printed sheet has."""
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -10,12 +12,21 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from kernel import printing
+from kernel import audit, printing
 from kernel.navigation import register_admin_link
 from tenants.auth import require_permission
 from tenants.roles import Permission
 
 bp = Blueprint("print_settings", __name__, url_prefix="/admin/print")
+
+
+def _print_settings(viewer: Any, ids: list[str]) -> dict[str, tuple[str, Optional[str]]]:
+    """The municipality's print settings (the object id is its code): its own only, linked for its admins."""
+    link = url_for("print_settings.edit") if viewer.can(Permission.TENANT_MANAGE_USERS) else None
+    return {code: (_("Print settings"), link) for code in ids if code == viewer.tenant_id}
+
+
+audit.register_object_resolver("print_settings", _print_settings)
 
 
 class PrintSettingsForm(FlaskForm):

@@ -21,4 +21,4 @@ def _labels() -> dict[str, object]:
     return template_globals()
 
 
-from support import api, events, views, waiting  # noqa: E402,F401
+from support import api, audit_objects, events, views, waiting  # noqa: E402,F401

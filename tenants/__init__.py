@@ -9,4 +9,4 @@ bp = Blueprint("tenants", __name__, template_folder="templates", url_prefix="/ad
 register_nav_entry(60, _l("Administration"), "tenants.admin_index",
                    lambda u: u.can(Permission.TENANT_MANAGE_USERS) or u.can(Permission.TENANT_VIEW_AUDIT))
 
-from tenants import directory, views  # noqa: E402,F401  (directory: the people hook of kernel.notifications)
+from tenants import audit_objects, directory, views  # noqa: E402,F401  (directory: the people hook of kernel.notifications; audit_objects: names in the audit log)

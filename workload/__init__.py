@@ -11,4 +11,4 @@ register_nav_entry(55, _l("Workload surveys"), "workload.index", lambda u: u.can
 register_nav_entry(56, _l("Workload surveys"), "workload.standard_list",
                    lambda u: u.can(Permission.WORKLOAD_STANDARD) and not u.can(Permission.WORKLOAD_ENTER))
 
-from workload import api, views, waiting  # noqa: E402,F401
+from workload import api, audit_objects, views, waiting  # noqa: E402,F401

@@ -197,7 +197,8 @@ def set_service_levels(actor: Any, days_by_stage: dict[str, Any]) -> None:
         else:
             db.session.add(StageSla(stage=stage, days=value))
     db.session.flush()
-    audit.record("support.service_levels", "support_stage_slas", None, before=before, after=days_by_stage)
+    # One table for the whole desk: its object id "desk" lets the audit log name and link it.
+    audit.record("support.service_levels", "support_stage_slas", "desk", before=before, after=days_by_stage)
 
 
 def record_access(actor: Any, engagement: Engagement, what: str) -> None:
