@@ -34,6 +34,10 @@ HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 _POST_FORM = re.compile(rb"(<form\b[^>]*\bmethod=\"post\"[^>]*>)", re.IGNORECASE)
 MAX_STORED_BODY = 100_000
+# An autosave (portal/drafts.py) is repeated by design while the person types and writes the one draft of the
+# form under the draft's lock, last text wins: a repeat must answer "saved" as the first did, never "already
+# sent". It carries no one-time token of its own (drafts.js sends the page's token as _draft_once, read there).
+NOT_CLAIMED = frozenset({"drafts.save_draft"})
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -59,7 +63,7 @@ def _incoming_key() -> Optional[str]:
 
 def claim() -> Optional[Response]:
     """Before a state-changing request: claim its key, or answer with the first request's result."""
-    if request.method not in UNSAFE or not current_user.is_authenticated:
+    if request.method not in UNSAFE or not current_user.is_authenticated or request.endpoint in NOT_CLAIMED:
         return None
     key = _incoming_key()
     if key is None:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask import Response, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -309,6 +309,9 @@ def relink() -> ResponseReturnValue:
             try:
                 report, _claim, _ids = _report_of(form)
                 status = 200
+                # A dry run writes nothing: the same form sent again computes it again (portal.idempotency),
+                # rather than being answered "already sent" without the report.
+                g.idempotency_release = True
             except ServiceError as error:
                 target = getattr(form, error.field or "", None) or form.claim
                 target.errors = [*list(target.errors), error.message]

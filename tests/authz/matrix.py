@@ -7,6 +7,8 @@ request carries:
   ``"qty_{procurement_item:shared}": 5``); they are resolved in the same call as the path, and a provider keeps
   the objects of one call in ``flask.g`` so that the path and the data name the same ones.
 - ``files:`` uploads, field name → a file of tests/authz/files/ (sent as multipart form data with ``data:``).
+- ``succeeds:`` the status of success where it is no redirect (a dry run, an autosave), so that
+  tests/notifications/test_idempotency_matrix.py sends the row too.
 - ``json:`` a JSON body for the API, with placeholders as in ``data:``. Such a row is sent as an API client
   sends it: with a personal access token of the role's account (every scope; anonymous: none), no session.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
 
@@ -36,6 +38,9 @@ class Row:
     data: dict
     files: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    # A POST whose success is a page or JSON rather than a redirect (a dry run, an autosave): its status, so
+    # that tests/notifications/test_idempotency_matrix.py sends it too.
+    succeeds: Optional[int] = None
 
     def uploads(self) -> dict[str, tuple[str, bytes]]:
         """The row's files as field → (file name, content)."""
@@ -55,7 +60,7 @@ def load_rows() -> list[Row]:
             assert not missing, f"{path.name}: {item['endpoint']} lacks roles {missing}"
             rows.append(Row(path.name, item["endpoint"], item["method"].upper(), item["path"],
                             item.get("owner", "none"), {k: int(v) for k, v in expect.items()}, item.get("data") or {},
-                            item.get("files") or {}, item.get("json")))
+                            item.get("files") or {}, item.get("json"), item.get("succeeds")))
     return rows
 
 
