@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    FetchedValue,
     ForeignKeyConstraint,
     Identity,
     Integer,
@@ -220,6 +221,9 @@ class Question(Model):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     entry_id: Mapped[int] = mapped_column(BigInteger)
+    # The municipality asked (the entry's source), set by the database from the entry on insert (migration
+    # 20261206c_question_source): "waiting for you" counts a municipality's open questions by it.
+    source_tenant_id: Mapped[Optional[str]] = mapped_column(String(6), server_default=FetchedValue())
     asker_tenant_id: Mapped[str] = mapped_column(String(6))
     asker_user_id: Mapped[int] = mapped_column(BigInteger)
     asker_name: Mapped[str] = mapped_column(String(200))

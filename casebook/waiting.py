@@ -25,7 +25,9 @@ def _count_and_oldest(query: Any) -> tuple[int, Optional[datetime]]:
 
 def open_question_conditions(tenant_id: str) -> list[Any]:
     """Questions to the municipality's published cases that nobody of it has answered yet."""
-    return [Entry.source_tenant_id == tenant_id, Entry.status == "published",
+    # Question.source_tenant_id first: the index of the municipality's own questions, not every question
+    # of the casebook against every answer (issue 25.5); the entry's conditions stay the definition.
+    return [Question.source_tenant_id == tenant_id, Entry.source_tenant_id == tenant_id, Entry.status == "published",
             ~select(Answer.id).where(Answer.question_id == Question.id).exists()]
 
 

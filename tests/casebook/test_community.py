@@ -76,3 +76,34 @@ def test_mail_server_down_does_not_lose_the_question(app) -> None:  # type: igno
         assert "届きますか" in ome.get(f"/casebook/{entry_id}").get_data(as_text=True)
     finally:
         app.config.update(SMTP_HOST="", SMTP_PORT=25)
+
+
+def _waiting_questions(client) -> int:  # type: ignore[no-untyped-def]
+    found = re.search(r'data-testid="waiting-casebook.questions">\s*<a[^>]*><span class="waiting__count">(\d+)<',
+                      client.get("/").get_data(as_text=True))
+    return int(found.group(1)) if found else 0
+
+
+def test_open_questions_are_counted_for_the_municipality_asked(app) -> None:  # type: ignore[no-untyped-def]
+    from casebook.models import Question
+    from kernel.extensions import db
+    from tenants.context import as_tenant
+
+    ome = app.test_client()
+    login(ome, "member")
+    koto = app.test_client()
+    login(koto, "other_member")
+    entry_id = _koto_entry(ome)
+    before = _waiting_questions(koto)
+    assert ome.post(f"/casebook/{entry_id}/questions", data={"body": "費用は？"}).status_code == 302
+    # The question knows whom it asks (set by the database from the entry), and only that municipality counts it.
+    with app.app_context(), as_tenant("132055"):
+        question = db.session.scalars(db.select(Question).where(Question.entry_id == entry_id)
+                                      .order_by(Question.id.desc())).first()
+        assert question is not None and question.source_tenant_id == "131083"
+        question_id = question.id
+    assert _waiting_questions(koto) == before + 1
+    assert _waiting_questions(ome) == 0
+    answered = koto.post(f"/casebook/questions/{question_id}/answer", data={"body": "約50万円です"})
+    assert answered.status_code == 302
+    assert _waiting_questions(koto) == before
