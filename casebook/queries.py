@@ -148,7 +148,11 @@ def curator_synonyms(prefer_indexes: bool = False) -> tuple[tuple[str, ...], ...
     the same message, one round trip for both (on a busy machine each round trip waits for a core).
     """
     if prefer_indexes:
-        return tuple(tuple(g) for g in db.session.scalars(text(_PREFER_INDEXES_AND_SYNONYMS)))
+        # Where the plain select of the synonyms would go (a read replica, when the request may read from
+        # one): the setting must hold on the connection the search's statements then use.
+        bind = db.session.get_bind(clause=select(Synonym.terms))
+        return tuple(tuple(g) for g in db.session.scalars(text(_PREFER_INDEXES_AND_SYNONYMS),
+                                                           bind_arguments={"bind": bind}))
     return tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
 
 

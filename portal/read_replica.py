@@ -25,6 +25,9 @@ from flask import Flask, Response, current_app, g, has_app_context, has_request_
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import CompoundSelect, Select, TableClause
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import AliasedReturnsRows
 from sqlalchemy.sql.util import find_tables
 
 from kernel.config import normalise_url
@@ -32,7 +35,9 @@ from kernel.extensions import db
 
 log = logging.getLogger("yokoten.read_replica")
 
-REPLICA_TABLES = frozenset({"casebook_entries", "casebook_synonyms", "tenants"})
+REPLICA_TABLES = frozenset({"casebook_entries", "casebook_search_rows", "casebook_synonyms", "tenants"})
+# Set-returning functions a statement may read FROM (over a replica table's columns) without writing.
+READ_ONLY_FUNCTIONS = frozenset({"unnest"})
 READ_YOUR_WRITES_SECONDS = 10
 DOWN_RETRY_SECONDS = 5.0
 WROTE_AT = "wrote_at"
@@ -75,9 +80,7 @@ def replica_for_statement(clause: Any) -> Engine | None:
     replica: ReadReplica | None = current_app.extensions.get("yokoten_read_replica")
     if replica is None or not g.get("yokoten_replica_eligible"):
         return None
-    # An alias (``tenants AS tenants_1`` of a joined load) counts as its table.
-    tables = {getattr(getattr(table, "element", table), "name", None)
-              for table in find_tables(clause, include_aliases=True)}
+    tables = _tables(clause)
     if not tables or not tables <= REPLICA_TABLES:
         return None
     usable = g.get("yokoten_replica_usable")
@@ -87,6 +90,27 @@ def replica_for_statement(clause: Any) -> Engine | None:
         return None
     g.yokoten_replica_reads = g.get("yokoten_replica_reads", 0) + 1
     return replica.engine
+
+
+def _tables(clause: Any) -> set[str | None]:
+    """The tables a statement reads (None for anything in its FROM that is not a table or a known read).
+
+    An alias (``tenants AS tenants_1`` of a joined load) counts as its table; a subquery, a LATERAL or
+    a CTE counts as nothing of its own (the tables inside it are listed themselves); ``unnest(...)``
+    over a column reads nothing more.
+    """
+    names: set[str | None] = set()
+    for table in find_tables(clause, include_aliases=True):
+        element = getattr(table, "element", table)
+        if isinstance(element, TableClause):
+            names.add(element.name)
+        elif isinstance(element, FunctionElement) and element.name in READ_ONLY_FUNCTIONS:
+            continue
+        elif isinstance(element, (Select, CompoundSelect, AliasedReturnsRows)):
+            continue
+        else:
+            names.add(None)
+    return names
 
 
 def _routing_session_class(base: type) -> type:

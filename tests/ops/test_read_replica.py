@@ -140,3 +140,24 @@ def test_a_lagging_or_stopped_replica_is_skipped_without_error(pair, portal) -> 
         assert len(replica_reads) == before
     finally:
         standby.start()
+
+
+def test_which_statements_name_only_replica_tables() -> None:
+    # The search's statements (subqueries, a LATERAL, unnest over a column) count as the tables they
+    # read; a municipality's own table anywhere in a statement, however nested, keeps it on the primary.
+    from sqlalchemy import func, select, true
+
+    from casebook import queries
+    from casebook.models import Case, Entry
+    from portal.read_replica import REPLICA_TABLES, _tables
+    from tenants.models import Tenant
+
+    assert _tables(queries._first_matches_statement((), True, True, 1)) <= REPLICA_TABLES
+    assert _tables(queries._first_matches_statement(("kind", "theme"), True, True, 2)) <= REPLICA_TABLES
+    words = func.unnest(Entry.search_vector).table_valued("lexeme").render_derived(name="w")
+    lexemes = select(func.array_agg(words.c.lexeme)).select_from(words).lateral("lexemes")
+    assert _tables(select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id)
+                   .join(lexemes, true())) == {"casebook_entries", "tenants"}
+    private = select(Case.id).subquery()
+    assert "cases" in _tables(select(Entry.id).where(Entry.id.in_(select(private.c.id))))
+    assert "cases" in _tables(select(Entry.id).join(select(Case.id).lateral("own"), true()))
