@@ -84,3 +84,14 @@ def workload_new_standard_task(owner: str) -> str:
         task = services.add_standard_task(curator, "madoguchi", f"行列テストの編集する業務{next(_FRESH)}", "",
                                           "non_core")
     return str(task.id)
+
+
+@provides("workload_closed_round")
+def workload_closed_round(owner: str) -> str:
+    """The municipality's round of FY, closed (a row names it alone: FY's open round is not the same call's)."""
+    from tenants.context import as_tenant
+
+    tenant = OWN_TENANT if owner == "own" else OTHER_TENANT
+    round_ = make_round(tenant, FY, {"マトリクス課": {"MAD01": (100, 10)}}, close=True)
+    with as_tenant(tenant):  # closing expired the round: it is read again under its municipality's binding
+        return str(round_.id)
