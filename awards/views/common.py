@@ -41,8 +41,11 @@ def is_curator() -> bool:
     return bool(current_user.is_authenticated and current_user.can(Permission.AWARDS_ORGANISE))
 
 
-def tenant_names() -> dict[str, Tenant]:
-    return {t.code: t for t in db.session.scalars(select(Tenant))}
+def tenant_names(*codes: str) -> dict[str, Tenant]:
+    """Municipalities by code: all of them, or only those named (a page about one entry needs one, not the
+    sixty-three objects of every municipality; issue 25.5)."""
+    query = select(Tenant).where(Tenant.code.in_(codes)) if codes else select(Tenant)
+    return {t.code: t for t in db.session.scalars(query)}
 
 
 def entrant_label(names: dict[str, Tenant], code: str, lang: str) -> str:

@@ -97,7 +97,7 @@ def judging(programme_id: int) -> ResponseReturnValue:
 @require_permission(Permission.AWARDS_JUDGE)
 def score(programme_id: int, code: str) -> ResponseReturnValue:
     programme, judge, submission = _visible(programme_id, code)
-    names = tenant_names()
+    names = tenant_names(submission.entrant_code)  # the entrant's names only: the redaction and the label
     sheet = sheet_of(judge, submission, programme.stage)
     status, error_field, error = 200, None, None
     values = {str(k): str(v) for k, v in (sheet.values() if sheet else {}).items()}
