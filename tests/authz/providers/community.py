@@ -67,8 +67,8 @@ def _talent():  # type: ignore[no-untyped-def]
             department = talent.add_department(admin, "情報政策課")
             promoter = talent.appoint(admin, department, admin.id, "", "", date(2026, 4, 1), None)
             plan = talent.create_plan(admin, 2026, "DX人材育成計画")
-            talent.add_course(admin, plan, "データ活用研修", ["promoter"], 6, 20)
-            made[owner] = (promoter.id, plan.id)
+            course = talent.add_course(admin, plan, "データ活用研修", ["promoter"], 6, 20)
+            made[owner] = (promoter.id, plan.id, department.id, course.id, admin.id)
         bind_tenant(None)
         g.community_talent = made
     return g.community_talent
@@ -97,3 +97,20 @@ def community_fresh(owner: str) -> str:
 def community_future_meeting(owner: str) -> str:
     """The test forum's next meeting (in ten days), open for registration."""
     return str(_forum().future_id)
+
+
+@provides("community_department")
+def community_department(owner: str) -> str:
+    return str(_talent()[owner][2])
+
+
+@provides("community_course")
+def community_course(owner: str) -> str:
+    """The training plan's course (a new plan and course per call)."""
+    return str(_talent()[owner][3])
+
+
+@provides("community_admin")
+def community_admin(owner: str) -> str:
+    """The id of the municipality's administrator (tenant_admin's account for own)."""
+    return str(_talent()[owner][4])
