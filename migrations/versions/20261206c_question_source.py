@@ -43,7 +43,10 @@ def upgrade():
     """)
     op.execute("CREATE TRIGGER casebook_questions_source BEFORE INSERT OR UPDATE OF entry_id, source_tenant_id "
                "ON casebook_questions FOR EACH ROW EXECUTE FUNCTION casebook_question_source()")
-    op.create_index("ix_casebook_questions_source", "casebook_questions", ["source_tenant_id", "created_at"])
+    # Built concurrently: questions are asked while the portal runs (the new code is deployed after it).
+    with op.get_context().autocommit_block():
+        op.create_index("ix_casebook_questions_source", "casebook_questions", ["source_tenant_id", "created_at"],
+                        postgresql_concurrently=True)
 
 
 def downgrade():
