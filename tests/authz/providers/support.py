@@ -123,3 +123,52 @@ _FRESH = itertools.count(1)
 def support_fresh(owner: str) -> str:
     """A number not used before in this process: a new skill's name must be unique."""
     return str(next(_FRESH))
+
+
+def _assigned(owner: str):  # type: ignore[no-untyped-def]
+    """The owner's released request with TMG's supporter account assigned to it by the desk."""
+    from support.services import staffing
+    from tests.factories.support import supporter_profile
+    from tests.factories.tenants import user
+
+    engagement = _engagement(owner)
+    staffing.assign(user("supporter"), engagement, supporter_profile(), 10, False, "", engagement.version)
+    return engagement
+
+
+@provides("support_assigned")
+def support_assigned(owner: str) -> str:
+    """The engagement id, with TMG's supporter assigned (only an assigned supporter logs time)."""
+    return str(_assigned(owner).id)
+
+
+@provides("support_assignment")
+def support_assignment(owner: str) -> str:
+    """``<engagement id>/unassign/<supporter id>``: a running assignment of TMG's supporter account."""
+    from flask import g
+
+    from tests.factories.tenants import user
+
+    engagement = _assigned(owner)
+    g.support_assignment_version = engagement.version
+    return f"{engagement.id}/unassign/{user('supporter').id}"
+
+
+@provides("support_assignment_version")
+def support_assignment_version(owner: str) -> str:
+    """The version of the engagement the path's ``support_assignment`` made (the form's hidden field)."""
+    from flask import g
+
+    return str(g.support_assignment_version)
+
+
+@provides("support_action")
+def support_action(owner: str) -> str:
+    """``<engagement id>/actions/<action id>``: an open next action added by the municipality's member."""
+    from support.services import workspace
+    from tests.factories.tenants import user
+
+    engagement = _engagement(owner)
+    who = "other_member" if owner == "other" else "member"
+    row = workspace.add_action(user(who), engagement, "庁内説明資料の作成", "子育て支援課", None)
+    return f"{engagement.id}/actions/{row.id}"
