@@ -224,7 +224,30 @@ FIELD_LABELS = {
     "reason": _l("Reason"),
     "path": _l("Page"),
     "email_mode": _l("Mail"),
+    # A municipality's single sign-on settings (tenants.sso.services._public_view): the settings form's labels.
+    "client_id": _l("Client ID"),
+    "scopes": _l("Scopes"),
+    "token_auth_method": _l("Client authentication at the token endpoint"),
+    "has_secret": _l("Client secret stored"),
+    "secret_changed": _l("Client secret changed"),
+    "client_secret_expires_on": _l("Expiry date of the client secret"),
+    "is_enabled": _l("Staff log in through this provider"),
+    "email_claim": _l("Claim with the e-mail address"),
+    "name_claim": _l("Claim with the display name"),
+    "groups_claim": _l("Claim with the groups"),
+    "allowed_domains": _l("Allowed e-mail domains"),
+    "verified_domains": _l("Verified e-mail domains"),
+    "role_mapping": _l("Groups and roles"),
+    "operator_role_mapping": _l("Groups and roles set by the operators"),
+    "roles_from_idp": _l("Roles follow the provider's groups"),
+    "required_acr": _l("Required authentication context (acr values)"),
+    "require_mfa_amr": _l("Multi-factor authentication required"),
+    "inactivity_days": _l("Days without a login before deactivation"),
+    "groups_overage_host": _l("Host asked for the groups on overage"),
 }
+
+# Where a change was made, for the entries that say so ("via").
+VIA_LABELS = {"web": _l("the settings page"), "cli": _l("the command line (operators)")}
 
 
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}  # each in its own language, as the forms show them
@@ -236,10 +259,12 @@ def field_label(key: str) -> str:
 
 
 def _value(key: str, value: Any) -> str:
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
     if key == "roles" and isinstance(value, list):
         return "、".join(role_label(str(r)) for r in value)
+    if key == "via" and value in VIA_LABELS:
+        return str(VIA_LABELS[value])
     if key == "language" and value in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[value]
     if key == "is_active" and isinstance(value, bool):

@@ -80,6 +80,35 @@ def test_every_audited_action_has_a_label_in_japanese_and_english(app) -> None: 
     assert japanese["user.roles"] == "役割を変更" and english["user.roles"] == "Roles changed"
 
 
+def test_the_sso_settings_entry_names_every_field_in_japanese(app) -> None:  # type: ignore[no-untyped-def]
+    """A municipality's SSO settings are audited as their public view plus how they were changed: every key of
+    it reads as words, not as its code (the log showed client_id, has_secret, inactivity_days …)."""
+    from tenants.audit_labels import FIELD_LABELS, describe_changes
+    from tenants.sso.models import SsoProvider
+    from tenants.sso.services import _public_view
+
+    keys = {*_public_view(SsoProvider(tenant_id=OME, issuer="https://idp.example", client_id="c")),
+            "secret_changed", "via"}
+    missing = sorted(keys - set(FIELD_LABELS))
+    assert not missing, f"add a label to tenants/audit_labels.FIELD_LABELS (and its Japanese) for: {missing}"
+    with app.test_request_context("/admin/audit"):
+        from kernel.i18n import domain_for
+
+        domain_for("tenants").as_default()
+        with force_locale("ja"):
+            rows = describe_changes({"inactivity_days": 90, "has_secret": False},
+                                    {"inactivity_days": 30, "has_secret": True, "via": "web",
+                                     "operator_role_mapping": {}})
+            japanese = {key: str(FIELD_LABELS[key]) for key in keys}
+        with force_locale("en"):
+            english = {key: str(FIELD_LABELS[key]) for key in keys}
+    untranslated = sorted(key for key in keys if japanese[key] == english[key])
+    assert not untranslated, f"no Japanese label for {untranslated}"
+    assert rows == [("連携の方法", "—", "設定画面"), ("クライアントシークレットの登録", "いいえ", "はい"),
+                    ("運用担当が設定したグループと役割の対応", "—", "—"),
+                    ("未ログインで無効化するまでの日数", "90", "30")]
+
+
 def _member_id(app: Flask, tenant: str = OME, email: str = "member@ome.example.jp") -> int:
     with app.app_context():
         bind_tenant(tenant)
