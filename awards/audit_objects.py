@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import String, cast, func
 
 from awards.models import Category, Criterion, Entry, EntryFile, Judge, Programme, ScoreSheet, Submission
-from kernel.audit import ObjectQuery, numeric_ids, object_rows, register_object_resolver
+from kernel.audit import ObjectQuery, object_rows, register_object_resolver
 from tenants.roles import Permission
 
 
@@ -22,11 +22,8 @@ def _reference(number: Any) -> Any:
     return "E-" + func.lpad(cast(number, String), 3, "0")
 
 
-def _programmes(viewer: Any, ids: list[str]) -> Any:
+def _programmes(viewer: Any, numbers: list[int]) -> Any:
     """A programme (also for the judging and results entries, whose object is the programme)."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     return ObjectQuery(object_rows(Programme.id, Programme.title).where(Programme.id.in_(numbers)),
                        lambda row: (row.title, f"/awards/programmes/{row.object_id}"))
 
@@ -35,50 +32,35 @@ def _in_programme(row: Any) -> tuple[str, Optional[str]]:
     return row.title, f"/awards/programmes/{row.extra}"
 
 
-def _categories(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _categories(viewer: Any, numbers: list[int]) -> Any:
     return ObjectQuery(object_rows(Category.id, Category.name + " — " + Programme.title, Programme.id)
                        .join(Programme, Programme.id == Category.programme_id).where(Category.id.in_(numbers)),
                        _in_programme)
 
 
-def _criteria(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _criteria(viewer: Any, numbers: list[int]) -> Any:
     return ObjectQuery(object_rows(Criterion.id, Criterion.name + " — " + Programme.title, Programme.id)
                        .join(Programme, Programme.id == Criterion.programme_id).where(Criterion.id.in_(numbers)),
                        _in_programme)
 
 
-def _entries(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _entries(viewer: Any, numbers: list[int]) -> Any:
     link = viewer.can(Permission.AWARD_ENTRY_DRAFT)
     return ObjectQuery(object_rows(Entry.id, Entry.title).where(Entry.tenant_id == viewer.tenant_id,
                                                                 Entry.id.in_(numbers)),
                        lambda row: (row.title, f"/awards/entries/{row.object_id}" if link else None))
 
 
-def _entry_files(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _entry_files(viewer: Any, numbers: list[int]) -> Any:
     link = viewer.can(Permission.AWARD_ENTRY_DRAFT)
     return ObjectQuery(object_rows(EntryFile.id, EntryFile.filename, EntryFile.entry_id).where(
         EntryFile.tenant_id == viewer.tenant_id, EntryFile.id.in_(numbers)),
         lambda row: (row.title, f"/awards/entries/{row.extra}" if link else None))
 
 
-def _submissions(viewer: Any, ids: list[str]) -> Any:
+def _submissions(viewer: Any, numbers: list[int]) -> Any:
     """A submitted entry: for the organisers (the programme's submissions) and for the municipality that sent it
     (its own entry); a judge's code in a refused request is not an id and stays unnamed."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     organiser = viewer.can(Permission.AWARDS_ORGANISE)
     page = Submission.programme_id if organiser else Submission.entry_id
     statement = object_rows(Submission.id, _reference(Submission.reference_no) + " " + Submission.title, page).where(
@@ -90,11 +72,8 @@ def _submissions(viewer: Any, ids: list[str]) -> Any:
                                                else f"/awards/entries/{row.extra}" if entries else None))
 
 
-def _judges(viewer: Any, ids: list[str]) -> Any:
+def _judges(viewer: Any, numbers: list[int]) -> Any:
     """A judge of a programme: for the organisers, and for the judge's own municipality (its own person)."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     organiser = viewer.can(Permission.AWARDS_ORGANISE)
     statement = (object_rows(Judge.id, Judge.display_name + " — " + Programme.title)
                  .join(Programme, Programme.id == Judge.programme_id).where(Judge.id.in_(numbers)))
@@ -103,12 +82,9 @@ def _judges(viewer: Any, ids: list[str]) -> Any:
     return ObjectQuery(statement, lambda row: (row.title, f"/awards/judges/{row.object_id}" if organiser else None))
 
 
-def _score_sheets(viewer: Any, ids: list[str]) -> Any:
+def _score_sheets(viewer: Any, numbers: list[int]) -> Any:
     """A judge's score sheet: the entry and the judge for the organisers; for the judge's own municipality only
     the entry's reference (which entry another municipality sent is not theirs to read)."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     organiser = viewer.can(Permission.AWARDS_ORGANISE)
     entry = _reference(Submission.reference_no) + (" " + Submission.title if organiser else "")
     statement = (object_rows(ScoreSheet.id, entry + " — " + Judge.display_name, Judge.id)
@@ -119,13 +95,13 @@ def _score_sheets(viewer: Any, ids: list[str]) -> Any:
     return ObjectQuery(statement, lambda row: (row.title, f"/awards/judges/{row.extra}" if organiser else None))
 
 
-register_object_resolver("award_programme", _programmes)
-register_object_resolver("award_programme_judging", _programmes)
-register_object_resolver("award_results", _programmes)
-register_object_resolver("award_category", _categories)
-register_object_resolver("award_criterion", _criteria)
-register_object_resolver("award_entry", _entries)
-register_object_resolver("award_entry_file", _entry_files)
-register_object_resolver("award_submission", _submissions)
-register_object_resolver("award_judge", _judges)
-register_object_resolver("award_score_sheet", _score_sheets)
+register_object_resolver("award_programme", _programmes, numeric=True)
+register_object_resolver("award_programme_judging", _programmes, numeric=True)
+register_object_resolver("award_results", _programmes, numeric=True)
+register_object_resolver("award_category", _categories, numeric=True)
+register_object_resolver("award_criterion", _criteria, numeric=True)
+register_object_resolver("award_entry", _entries, numeric=True)
+register_object_resolver("award_entry_file", _entry_files, numeric=True)
+register_object_resolver("award_submission", _submissions, numeric=True)
+register_object_resolver("award_judge", _judges, numeric=True)
+register_object_resolver("award_score_sheet", _score_sheets, numeric=True)

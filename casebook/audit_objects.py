@@ -14,14 +14,11 @@ from sqlalchemy import false, func, or_, true
 from sqlalchemy.orm import aliased
 
 from casebook.models import Adoption, Answer, Case, CaseAttachment, Entry, Question, Submission, Synonym
-from kernel.audit import ObjectQuery, numeric_ids, object_rows, register_object_resolver
+from kernel.audit import ObjectQuery, object_rows, register_object_resolver
 from tenants.roles import Permission
 
 
-def _cases(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _cases(viewer: Any, numbers: list[int]) -> Any:
     link = viewer.can(Permission.CASES_READ_OWN)
     # The viewer's own municipality only (RLS says the same): another tenant's case stays unnamed.
     return ObjectQuery(object_rows(Case.id, Case.title).where(Case.tenant_id == viewer.tenant_id,
@@ -29,21 +26,15 @@ def _cases(viewer: Any, ids: list[str]) -> Any:
                        lambda row: (row.title, f"/cases/{row.object_id}" if link else None))
 
 
-def _attachments(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _attachments(viewer: Any, numbers: list[int]) -> Any:
     link = viewer.can(Permission.CASES_READ_OWN)
     return ObjectQuery(object_rows(CaseAttachment.id, CaseAttachment.filename, CaseAttachment.case_id).where(
         CaseAttachment.tenant_id == viewer.tenant_id, CaseAttachment.id.in_(numbers)),
         lambda row: (row.title, f"/cases/{row.extra}" if link else None))
 
 
-def _submissions(viewer: Any, ids: list[str]) -> Any:
+def _submissions(viewer: Any, numbers: list[int]) -> Any:
     """A case sent to the casebook: for the curators (linked to its review) and the municipality that sent it."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     curator = viewer.can(Permission.CASEBOOK_CURATE)
     statement = object_rows(Submission.id, Submission.data["title"].astext).where(Submission.id.in_(numbers))
     if not curator:
@@ -66,29 +57,20 @@ def _entry_link(viewer: Any) -> Any:
     return lambda row: (row.title, f"/casebook/{row.extra}" if link else None)
 
 
-def _entries(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _entries(viewer: Any, numbers: list[int]) -> Any:
     return ObjectQuery(object_rows(Entry.id, Entry.title, Entry.id).where(Entry.id.in_(numbers), _readable(viewer)),
                        _entry_link(viewer))
 
 
-def _adoptions(viewer: Any, ids: list[str]) -> Any:
+def _adoptions(viewer: Any, numbers: list[int]) -> Any:
     """The viewer's municipality's adoption of an entry, named by the entry."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     return ObjectQuery(object_rows(Adoption.id, Entry.title, Entry.id).join(Entry, Entry.id == Adoption.entry_id)
                        .where(Adoption.id.in_(numbers), Adoption.adopter_tenant_id == viewer.tenant_id,
                               _readable(viewer)), _entry_link(viewer))
 
 
-def _questions(viewer: Any, ids: list[str]) -> Any:
+def _questions(viewer: Any, numbers: list[int]) -> Any:
     """A question about an entry, named by the entry: for the municipality that asked, the one asked, curators."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     return ObjectQuery(object_rows(Question.id, Entry.title, Entry.id).join(Entry, Entry.id == Question.entry_id)
                        .where(Question.id.in_(numbers), _readable(viewer),
                               or_(Question.asker_tenant_id == viewer.tenant_id,
@@ -96,10 +78,7 @@ def _questions(viewer: Any, ids: list[str]) -> Any:
                        _entry_link(viewer))
 
 
-def _answers(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _answers(viewer: Any, numbers: list[int]) -> Any:
     question = aliased(Question)
     return ObjectQuery(object_rows(Answer.id, Entry.title, Entry.id)
                        .join(question, question.id == Answer.question_id).join(Entry, Entry.id == question.entry_id)
@@ -109,11 +88,8 @@ def _answers(viewer: Any, ids: list[str]) -> Any:
                        _entry_link(viewer))
 
 
-def _synonyms(viewer: Any, ids: list[str]) -> Any:
+def _synonyms(viewer: Any, numbers: list[int]) -> Any:
     """A group of search synonyms (shared reference data), linked to the curators' list."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     link = "/curation/synonyms" if viewer.can(Permission.CASEBOOK_CURATE) else None
     return ObjectQuery(object_rows(Synonym.id, func.array_to_string(Synonym.terms, " ≈ ")).where(
         Synonym.id.in_(numbers)), lambda row: (row.title, link))
@@ -124,12 +100,12 @@ def _imported_files(viewer: Any, names: list[str]) -> dict[str, tuple[str, Optio
     return {name: (name, None) for name in names}
 
 
-register_object_resolver("case", _cases)
-register_object_resolver("case_attachment", _attachments)
-register_object_resolver("submission", _submissions)
-register_object_resolver("casebook_entry", _entries)
-register_object_resolver("casebook_adoption", _adoptions)
-register_object_resolver("casebook_question", _questions)
-register_object_resolver("casebook_answer", _answers)
-register_object_resolver("synonym", _synonyms)
+register_object_resolver("case", _cases, numeric=True)
+register_object_resolver("case_attachment", _attachments, numeric=True)
+register_object_resolver("submission", _submissions, numeric=True)
+register_object_resolver("casebook_entry", _entries, numeric=True)
+register_object_resolver("casebook_adoption", _adoptions, numeric=True)
+register_object_resolver("casebook_question", _questions, numeric=True)
+register_object_resolver("casebook_answer", _answers, numeric=True)
+register_object_resolver("synonym", _synonyms, numeric=True)
 register_object_resolver("file", _imported_files)

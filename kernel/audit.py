@@ -158,8 +158,9 @@ class ObjectQuery:
     finish: Callable[[Any], Optional[tuple[str, Optional[str]]]]
 
 
-ObjectResolver = Callable[[Any, list[str]], Union[Named, ObjectQuery, list[ObjectQuery]]]
-_object_resolvers: dict[str, ObjectResolver] = {}
+ObjectResolver = Callable[[Any, Any], Union[Named, ObjectQuery, list[ObjectQuery]]]
+# object type → (resolver, whether it takes the page's ids as whole numbers)
+_object_resolvers: dict[str, tuple[ObjectResolver, bool]] = {}
 
 
 def object_rows(object_id: Any, title: Any, extra: Any = None) -> Any:
@@ -168,9 +169,11 @@ def object_rows(object_id: Any, title: Any, extra: Any = None) -> Any:
                   sql_cast(extra if extra is not None else null(), Text).label("extra"))
 
 
-def register_object_resolver(object_type: str, resolver: ObjectResolver) -> None:
-    """Called at import by the package that owns ``object_type`` (e.g. tenants for "user")."""
-    _object_resolvers[object_type] = resolver
+def register_object_resolver(object_type: str, resolver: ObjectResolver, *, numeric: bool = False) -> None:
+    """Called at import by the package that owns ``object_type`` (e.g. tenants for "user"). With ``numeric``,
+    the resolver gets the page's ids that are whole numbers (``numeric_ids``) and is not called when there are
+    none; otherwise it gets the ids as written."""
+    _object_resolvers[object_type] = (resolver, numeric)
 
 
 def resolvable_object_types() -> frozenset[str]:
@@ -206,7 +209,11 @@ def resolve_objects(viewer: Any, objects: list[tuple[Optional[str], Optional[str
     found: dict[tuple[str, str], tuple[str, Optional[str]]] = {}
     queries: list[tuple[str, ObjectQuery]] = []
     for object_type, ids in by_type.items():
-        answer = _object_resolvers[object_type](viewer, ids)
+        resolver, numeric = _object_resolvers[object_type]
+        keys: Any = numeric_ids(ids) if numeric else ids
+        if not keys:
+            continue
+        answer = resolver(viewer, keys)
         if isinstance(answer, dict):
             found.update({(object_type, object_id): named for object_id, named in answer.items()})
         else:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from sqlalchemy import String, cast
 
-from kernel.audit import ObjectQuery, numeric_ids, object_rows, register_object_resolver, tenant_scoped_ids
+from kernel.audit import ObjectQuery, object_rows, register_object_resolver, tenant_scoped_ids
 from procurement import access
 from procurement.models import Document, Project, Quote
 
@@ -28,26 +28,17 @@ def _finish(viewer: Any, page: str = "") -> Any:
     return finish
 
 
-def _projects(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _projects(viewer: Any, numbers: list[int]) -> Any:
     return ObjectQuery(object_rows(Project.id, Project.title, _SEEN).where(Project.id.in_(numbers)), _finish(viewer))
 
 
-def _quotes(viewer: Any, ids: list[str]) -> Any:
+def _quotes(viewer: Any, numbers: list[int]) -> Any:
     """A vendor's quote (shown on the project's page), named by the vendor and the project."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     return ObjectQuery(object_rows(Quote.id, Quote.vendor_name + " — " + Project.title, _SEEN)
                        .join(Project, Project.id == Quote.project_id).where(Quote.id.in_(numbers)), _finish(viewer))
 
 
-def _documents(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _documents(viewer: Any, numbers: list[int]) -> Any:
     return ObjectQuery(object_rows(Document.id, Document.title + " — " + Project.title, _SEEN)
                        .join(Project, Project.id == Document.project_id).where(Document.id.in_(numbers)),
                        _finish(viewer))
@@ -64,7 +55,7 @@ def _declarations(viewer: Any, ids: list[str]) -> Any:
                        _finish(viewer, "/declaration" if access.can_declare(viewer) else ""))
 
 
-register_object_resolver("procurement_project", _projects)
-register_object_resolver("procurement_quote", _quotes)
-register_object_resolver("procurement_document", _documents)
+register_object_resolver("procurement_project", _projects, numeric=True)
+register_object_resolver("procurement_quote", _quotes, numeric=True)
+register_object_resolver("procurement_document", _documents, numeric=True)
 register_object_resolver("procurement_declaration", _declarations)

@@ -9,7 +9,7 @@ from typing import Any, Optional
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, tuple_
 
-from kernel.audit import ObjectQuery, numeric_ids, object_rows, register_object_resolver
+from kernel.audit import ObjectQuery, object_rows, register_object_resolver
 from kernel.i18n import current_lang
 from support import access
 from support.models import Engagement, Skill, Supporter, Theme
@@ -48,31 +48,25 @@ def _engagements(viewer: Any, ids: list[str]) -> Any:
     return queries or {}
 
 
-def _supporters(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _supporters(viewer: Any, numbers: list[int]) -> Any:
     desk = access.is_desk(viewer)
     return ObjectQuery(object_rows(Supporter.user_id, Supporter.display_name).where(
         Supporter.tenant_id == viewer.tenant_id, Supporter.user_id.in_(numbers)),
         lambda row: (row.title, f"/support/desk/supporters/{row.object_id}" if desk else None))
 
 
-def _vocabulary(viewer: Any, model: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _vocabulary(viewer: Any, model: Any, numbers: list[int]) -> Any:
     link = "/support/desk/vocabulary" if access.is_desk(viewer) else None
     name = func.coalesce(func.nullif(model.name_en, ""), model.name_ja) if current_lang() == "en" else model.name_ja
     return ObjectQuery(object_rows(model.id, name).where(model.id.in_(numbers)), lambda row: (row.title, link))
 
 
-def _skills(viewer: Any, ids: list[str]) -> Any:
-    return _vocabulary(viewer, Skill, ids)
+def _skills(viewer: Any, numbers: list[int]) -> Any:
+    return _vocabulary(viewer, Skill, numbers)
 
 
-def _themes(viewer: Any, ids: list[str]) -> Any:
-    return _vocabulary(viewer, Theme, ids)
+def _themes(viewer: Any, numbers: list[int]) -> Any:
+    return _vocabulary(viewer, Theme, numbers)
 
 
 def _service_levels(viewer: Any, ids: list[str]) -> dict[str, tuple[str, Optional[str]]]:
@@ -81,7 +75,7 @@ def _service_levels(viewer: Any, ids: list[str]) -> dict[str, tuple[str, Optiona
 
 
 register_object_resolver("support_engagement", _engagements)
-register_object_resolver("support_supporter", _supporters)
-register_object_resolver("support_skill", _skills)
-register_object_resolver("support_theme", _themes)
+register_object_resolver("support_supporter", _supporters, numeric=True)
+register_object_resolver("support_skill", _skills, numeric=True)
+register_object_resolver("support_theme", _themes, numeric=True)
 register_object_resolver("support_stage_slas", _service_levels)

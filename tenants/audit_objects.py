@@ -11,7 +11,7 @@ from typing import Any, Optional
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kernel.audit import ObjectQuery, numeric_ids, object_rows, register_object_resolver
+from kernel.audit import ObjectQuery, object_rows, register_object_resolver
 from kernel.i18n import current_lang
 from tenants.models import Tenant
 from tenants.roles import Permission
@@ -46,11 +46,8 @@ PERMISSION_LABELS = {
 }
 
 
-def _api_tokens(viewer: Any, ids: list[str]) -> Any:
+def _api_tokens(viewer: Any, numbers: list[int]) -> Any:
     """A token by its name; linked (the profile page) for its owner only — nobody else may open it."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     mine = str(viewer.id)
     return ObjectQuery(object_rows(ApiToken.id, ApiToken.name, ApiToken.user_id).where(
         ApiToken.tenant_id == viewer.tenant_id, ApiToken.id.in_(numbers)),
@@ -97,7 +94,7 @@ def _api_scopes(viewer: Any, ids: list[str]) -> Named:
     return {scope: (scope_label(scope), None) for scope in ids if scope in SCOPES}
 
 
-register_object_resolver("api_token", _api_tokens)
+register_object_resolver("api_token", _api_tokens, numeric=True)
 register_object_resolver("tenant", _tenants)
 register_object_resolver("sso_provider", _sso_providers)
 register_object_resolver("sso_signing_key", _signing_keys)

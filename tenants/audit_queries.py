@@ -14,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
-from kernel.audit import AuditEntry, ObjectQuery, numeric_ids, object_rows, register_object_resolver, resolve_objects
+from kernel.audit import AuditEntry, ObjectQuery, object_rows, register_object_resolver, resolve_objects
 from kernel.extensions import db
 from kernel.i18n import TOKYO
 from tenants.audit_labels import action_label, describe_changes
@@ -109,15 +109,12 @@ def export_audit(viewer: Any, flt: AuditFilter) -> tuple[list[AuditRow], bool]:
     return _rows(viewer, list(found[:MAX_EXPORT_ROWS])), len(found) > MAX_EXPORT_ROWS
 
 
-def _users(viewer: Any, ids: list[str]) -> Any:
+def _users(viewer: Any, numbers: list[int]) -> Any:
     """The people of the viewer's own municipality named in the log; linked for those who manage users."""
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
     link = viewer.can(Permission.TENANT_MANAGE_USERS)
     return ObjectQuery(object_rows(User.id, User.display_name).where(User.tenant_id == viewer.tenant_id,
                                                                      User.id.in_(numbers)),
                        lambda row: (row.title, f"/admin/users/{row.object_id}" if link else None))
 
 
-register_object_resolver("user", _users)
+register_object_resolver("user", _users, numeric=True)

@@ -18,20 +18,14 @@ def _survey(fiscal_year: int) -> str:
     return _("Workload survey %(year)s", year=format_fiscal_year(fiscal_year))
 
 
-def _rounds(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _rounds(viewer: Any, numbers: list[int]) -> Any:
     link = access.can_enter(viewer) or access.can_manage(viewer)
     return ObjectQuery(object_rows(Round.id, Round.fiscal_year).where(Round.tenant_id == viewer.tenant_id,
                                                                      Round.id.in_(numbers)),
                        lambda row: (_survey(int(row.title)), f"/workload/rounds/{row.object_id}" if link else None))
 
 
-def _departments(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _departments(viewer: Any, numbers: list[int]) -> Any:
     link = access.can_enter(viewer)
     extra = cast(Round.fiscal_year, String) + ":" + cast(Department.round_id, String)
 
@@ -44,10 +38,7 @@ def _departments(viewer: Any, ids: list[str]) -> Any:
                        .where(Department.tenant_id == viewer.tenant_id, Department.id.in_(numbers)), finish)
 
 
-def _own_tasks(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _own_tasks(viewer: Any, numbers: list[int]) -> Any:
     link = "/workload/tasks" if access.can_manage(viewer) else None
     return ObjectQuery(object_rows(OwnTask.id, OwnTask.name).where(OwnTask.tenant_id == viewer.tenant_id,
                                                                    OwnTask.id.in_(numbers)),
@@ -61,10 +52,7 @@ def _standard_name() -> Any:
     return StandardTask.name_ja
 
 
-def _standard_tasks(viewer: Any, ids: list[str]) -> Any:
-    numbers = numeric_ids(ids)
-    if not numbers:
-        return {}
+def _standard_tasks(viewer: Any, numbers: list[int]) -> Any:
     keeper = access.can_maintain_standard(viewer)
     return ObjectQuery(object_rows(StandardTask.id, _standard_name()).where(StandardTask.id.in_(numbers)),
                        lambda row: (row.title, f"/workload/standard/{row.object_id}" if keeper else None))
@@ -93,9 +81,9 @@ def _benchmarks(viewer: Any, ids: list[str]) -> dict[str, tuple[str, Optional[st
             for year in ids if year.isdigit() and len(year) == 4}
 
 
-register_object_resolver("workload_round", _rounds)
-register_object_resolver("workload_department", _departments)
-register_object_resolver("workload_own_task", _own_tasks)
-register_object_resolver("workload_standard_task", _standard_tasks)
+register_object_resolver("workload_round", _rounds, numeric=True)
+register_object_resolver("workload_department", _departments, numeric=True)
+register_object_resolver("workload_own_task", _own_tasks, numeric=True)
+register_object_resolver("workload_standard_task", _standard_tasks, numeric=True)
 register_object_resolver("workload_task", _tasks)
 register_object_resolver("workload_benchmark", _benchmarks)
