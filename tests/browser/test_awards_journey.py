@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from kernel.i18n import TOKYO
 from tests.browser.conftest import ARTIFACTS, dev_login
@@ -42,6 +43,7 @@ def _enter(page, programme_url: str, title: str, member: str, admin: str, new_pa
 
 def _score(page, title: str, value: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name=title).click()
+    expect(page.locator("fieldset legend").first).to_be_visible()  # .all() does not wait for the new page
     for legend in page.locator("fieldset legend").all():
         fieldset = legend.locator("xpath=..")
         fieldset.get_by_label(re.compile(rf"^{value}")).check()
@@ -76,6 +78,7 @@ def test_award_programme_from_rubric_to_published_results(page, new_page) -> Non
     for judge in ("都庁 審査員（東京都）", "千代田 CIO（千代田区）"):
         page.get_by_label("審査員", exact=True).select_option(label=judge)
         page.get_by_role("button", name="審査員を追加").click()
+    expect(page.locator("section.awards-judge")).to_have_count(2)  # .all() does not wait for the last add
     for section in page.locator("section.awards-judge").all():
         section.get_by_label("割当先").select_option(label="部門：行政サービス部門")
         section.get_by_role("button", name="割り当てる").click()

@@ -44,7 +44,7 @@ def test_case_travels_from_koto_to_ome(page, new_page) -> None:  # type: ignore[
     dev_login(curator, "curator")
     curator.goto("/curation")
     curator.get_by_role("link", name=TITLE).click()
-    assert curator.get_by_role("heading", name="個人情報の確認").is_visible()
+    expect(curator.get_by_role("heading", name="個人情報の確認")).to_be_visible()
     curator.get_by_role("button", name="事例集に公開").click()
     curator.get_by_test_id("confirm-button").click()  # the step asks first (issue 17.6)
     curator.wait_for_url(re.compile(r".*/casebook/\d+$"))

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from kernel.i18n import TOKYO
 from tests.browser.conftest import dev_login
@@ -34,7 +35,7 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
         page.get_by_label("団体", exact=True).select_option(label=name)
         page.get_by_label("代表者（氏名・役職）").fill(f"{name}CIO")
         page.get_by_role("button", name="構成団体を保存").click()
-    assert page.locator("#members").get_by_text("江東区CIO").is_visible()
+    expect(page.locator("#members").get_by_text("江東区CIO")).to_be_visible()
     page.get_by_role("link", name="会議を予定する").click()
     page.get_by_label("件名").fill(f"第1回 {tag}")
     page.get_by_label("開始（日本時間）").fill(_local(now - timedelta(minutes=30)))
@@ -48,7 +49,7 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
         page.locator("#item-visibility-1" if closed else "#item-visibility-0").check()
         page.get_by_role("button", name="議題を追加する").click()
     meeting_url = page.url.split("#")[0]
-    assert page.get_by_test_id("agenda-item").count() == 2
+    expect(page.get_by_test_id("agenda-item")).to_have_count(2)
 
     # 江東区's CIO registers online and can fetch the calendar file.
     koto = new_page()
@@ -119,11 +120,11 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
     ome.goto("/")
     ome.get_by_test_id("waiting-community.actions").get_by_role("link").click()
     ome.get_by_role("link", name=f"RPA導入手順書の共有 {tag}").click()
-    assert "期限超過" in ome.content()
+    expect(ome.locator("body")).to_contain_text("期限超過")
     ome.get_by_label("種類").select_option(label="事例")
     ome.get_by_label("番号").fill(case_id)
     ome.get_by_role("button", name="関連付ける").click()
-    assert ome.get_by_test_id("action-links").get_by_role("link").count() == 1
+    expect(ome.get_by_test_id("action-links").get_by_role("link")).to_have_count(1)
     ome.get_by_label("状況").select_option(label="完了")
     ome.get_by_label("メモ").fill("手順書を事例として登録した")
     ome.get_by_role("button", name="進捗を保存").click()

@@ -4,6 +4,7 @@ and filters by the person's name."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import dev_login
 
@@ -62,7 +63,8 @@ def test_admin_invites_deactivates_reactivates_and_reads_the_audit_log(page, liv
     # Narrowed to one action by its label.
     page.get_by_label("操作").select_option(label="アカウントを無効化")
     page.get_by_role("button", name="絞り込む").click()
-    assert rows.count() == 1 and "アカウントを無効化" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    assert "アカウントを無効化" in rows.first.inner_text()
     with page.expect_download() as download:
         page.get_by_test_id("audit-export").click()
     assert download.value.suggested_filename.endswith(".xlsx")
