@@ -21,19 +21,18 @@ from kernel.i18n import TOKYO, format_day, in_own_lang
 from kernel.i18n import service_gettext as _
 from kernel.notifications import notify
 from kernel.reminders import register_reminders
-from kernel.waiting import WaitingItem, register_waiting
+from kernel.waiting import WaitingCount, WaitingItem, register_waiting
 from tenants.roles import Permission
 
 
 @register_waiting
-def awards_waiting(user: Any) -> list[WaitingItem]:
-    items = []
+def awards_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
+    items: list[WaitingItem | WaitingCount] = []
     if user.can(Permission.TENANT_APPROVE_RELEASE):
-        count, oldest = db.session.execute(select(func.count(), func.min(Entry.requested_at)).where(
-            Entry.tenant_id == user.tenant_id, Entry.status == "pending")).one()
-        if count:
-            items.append(WaitingItem("awards.approvals", _("Award entries waiting for your approval"), int(count),
-                                     url_for("awards.index"), oldest))
+        items.append(WaitingCount("awards.approvals", _("Award entries waiting for your approval"),
+                                  url_for("awards.index"),
+                                  select(func.count(), func.min(Entry.requested_at)).where(
+                                      Entry.tenant_id == user.tenant_id, Entry.status == "pending")))
     if user.can(Permission.AWARDS_JUDGE):
         for judge, programme in db.session.execute(select(Judge, Programme).join(
                 Programme, Programme.id == Judge.programme_id).where(

@@ -1,9 +1,15 @@
-"""Home dashboard figures. Each domain registers a provider of its own tenant-scoped figures."""
+"""Home dashboard figures. Each domain registers a provider of its own tenant-scoped figures.
+
+A provider returns ``Figure``s, or ``FigureCount``s whose statement (selecting one count) the dashboard
+runs together with the "waiting for you" counts in one statement (kernel/waiting.py, issue 25.5).
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
+
+from kernel.waiting import CountStatement, WaitingCount, WaitingItem, count_together, resolve, waiting_entries
 
 
 @dataclass(frozen=True)
@@ -13,19 +19,49 @@ class Figure:
     url: Optional[str] = None
 
 
-FigureProvider = Callable[[Any], list[Figure]]
+@dataclass(frozen=True)
+class FigureCount:
+    """A figure still to be counted: ``statement`` selects one count (shown with thousands separators)."""
+
+    label: str
+    statement: CountStatement
+    url: Optional[str] = None
+
+    def figure(self, count: int) -> Figure:
+        return Figure(self.label, f"{count:,}", self.url)
+
+
+FigureProvider = Callable[[Any], Sequence[Union[Figure, FigureCount]]]
 _providers: list[FigureProvider] = []
 
 
 def register_figures(provider: FigureProvider) -> FigureProvider:
-    """Decorator: add a function(user) -> [Figure] to the home dashboard."""
+    """Decorator: add a function(user) -> [Figure | FigureCount] to the home dashboard."""
     if provider not in _providers:
         _providers.append(provider)
     return provider
 
 
+def _figure_entries(user: Any) -> list[Union[Figure, FigureCount]]:
+    return [entry for provider in _providers for entry in provider(user)]
+
+
+def _resolve_figures(entries: Sequence[Union[Figure, FigureCount]], counted: Sequence[tuple[int, Any]]) -> list[Figure]:
+    results = iter(counted)
+    return [entry.figure(next(results)[0]) if isinstance(entry, FigureCount) else entry for entry in entries]
+
+
 def figures_for(user: Any) -> list[Figure]:
-    result: list[Figure] = []
-    for provider in _providers:
-        result.extend(provider(user))
-    return result
+    entries = _figure_entries(user)
+    return _resolve_figures(entries, count_together([e.statement for e in entries if isinstance(e, FigureCount)]))
+
+
+def dashboard_for(user: Any) -> tuple[list[Figure], list[WaitingItem]]:
+    """The dashboard's figures and "waiting for you" items, every count asked in one statement."""
+    figures = _figure_entries(user)
+    waiting = waiting_entries(user)
+    figure_counts = [e.statement for e in figures if isinstance(e, FigureCount)]
+    waiting_counts = [e.statement for e in waiting if isinstance(e, WaitingCount)]
+    counted = count_together(figure_counts + waiting_counts)
+    return (_resolve_figures(figures, counted[:len(figure_counts)]),
+            resolve(waiting, counted[len(figure_counts):]))

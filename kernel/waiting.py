@@ -1,26 +1,38 @@
 """"Waiting for you": what each person has to do next, contributed by every domain.
 
-A domain registers a provider ``function(user) -> list[WaitingItem]`` at import; the dashboard
-shows each item with its count, a link to the list filtered to exactly those items and the age of
-the oldest one. A provider returns only non-empty items and must answer with one or two indexed
-queries (the dashboard calls every provider on every visit)::
+A domain registers a provider ``function(user) -> list[WaitingItem | WaitingCount]`` at import; the
+dashboard shows each item with its count, a link to the list filtered to exactly those items and the
+age of the oldest one. A provider that counts with a statement returns a ``WaitingCount``: the
+statement itself, not yet run. The dashboard then asks every provider's statements together, as one
+``UNION ALL`` in one round trip (issue 25.5); each branch still runs under the viewer's own tenant
+binding and row-level security, exactly as it would alone. A provider whose figure needs Python (a
+judge's progress, a roster) returns ready ``WaitingItem``s, only non-empty ones::
 
-    from kernel.waiting import WaitingItem, register_waiting
+    from kernel.waiting import WaitingCount, register_waiting
 
     @register_waiting
     def approvals(user):
         if not user.can(Permission.CASES_APPROVE):
             return []
-        count, oldest = ...
-        return [WaitingItem("casebook.approvals", _("Cases waiting for your approval"), count,
-                            url_for("casebook.cases_index", state="proposed"), oldest)] if count else []
+        return [WaitingCount("casebook.approvals", _("Cases waiting for your approval"),
+                             url_for("casebook.cases_index", state="proposed"),
+                             select(func.count(), func.min(Case.updated_at)).where(...))]
+
+A count's statement selects one row: the count and, if the item is dated, the moment the oldest
+waiting item started waiting (``timestamp with time zone``); an item without a date selects the count
+alone. Items with a count of zero are not shown.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any, Optional, TypeAlias, Union
+
+from sqlalchemy import DateTime, Integer, Select, cast, literal_column, null, union_all
+
+# A statement selecting (count[, oldest]) in one row, whatever its columns' types.
+CountStatement: TypeAlias = "Select[*tuple[Any, ...]]"
 
 
 @dataclass(frozen=True)
@@ -37,19 +49,73 @@ class WaitingItem:
         return max(((now or datetime.now(UTC)) - self.oldest).days, 0)
 
 
-WaitingProvider = Callable[[Any], list[WaitingItem]]
+@dataclass(frozen=True)
+class WaitingCount:
+    """An item still to be counted: ``statement`` selects (count[, oldest]) in one row."""
+
+    key: str
+    label: str
+    url: str
+    statement: CountStatement
+
+    def item(self, count: int, oldest: Optional[datetime]) -> WaitingItem:
+        return WaitingItem(self.key, self.label, count, self.url, oldest)
+
+
+_NO_DATE = cast(null(), DateTime(timezone=True))
+
+WaitingProvider = Callable[[Any], Sequence[Union[WaitingItem, WaitingCount]]]
 _providers: list[WaitingProvider] = []
 
 
 def register_waiting(provider: WaitingProvider) -> WaitingProvider:
-    """Decorator: add a function(user) -> [WaitingItem] to "waiting for you"."""
+    """Decorator: add a function(user) -> [WaitingItem | WaitingCount] to "waiting for you"."""
     if provider not in _providers:
         _providers.append(provider)
     return provider
 
 
+def count_together(statements: Sequence[CountStatement]) -> list[tuple[int, Optional[datetime]]]:
+    """Run one-row count statements (count[, oldest]) as one statement, in one round trip; results in order.
+
+    Each branch keeps its own conditions, so the database applies the same row-level security to it as
+    to the statement alone (the tenant binding is the transaction's)."""
+    from kernel.extensions import db
+
+    if not statements:
+        return []
+    branches = []
+    for position, statement in enumerate(statements):
+        # Every branch the same shape (count, oldest, position): the position names the result.
+        if len(statement.selected_columns) == 1:
+            statement = statement.add_columns(_NO_DATE)
+        branches.append(statement.add_columns(literal_column(str(position), Integer)))
+    rows: list[Any] = list(db.session.execute(union_all(*branches) if len(branches) > 1 else branches[0]))
+    found: dict[int, tuple[int, Optional[datetime]]] = {
+        int(i): (int(n or 0), oldest) for n, oldest, i in rows}
+    return [found.get(position, (0, None)) for position in range(len(statements))]
+
+
+def resolve(entries: Sequence[Union[WaitingItem, WaitingCount]],
+            counted: Sequence[tuple[int, Optional[datetime]]]) -> list[WaitingItem]:
+    """The items of ``entries``, each WaitingCount filled from ``counted`` (in the order of its counts)."""
+    results = iter(counted)
+    items = [entry.item(*next(results)) if isinstance(entry, WaitingCount) else entry for entry in entries]
+    return sorted_items(items)
+
+
+def sorted_items(items: Sequence[WaitingItem]) -> list[WaitingItem]:
+    """Non-empty items, oldest first (items without a date last)."""
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return sorted((item for item in items if item.count > 0), key=lambda item: (item.oldest or far_future, item.key))
+
+
+def waiting_entries(user: Any) -> list[Union[WaitingItem, WaitingCount]]:
+    """Every provider's entries for the person, statements not yet run."""
+    return [entry for provider in _providers for entry in provider(user)]
+
+
 def waiting_for(user: Any) -> list[WaitingItem]:
     """Everything waiting for the person, oldest first (items without a date last)."""
-    items = [item for provider in _providers for item in provider(user) if item.count > 0]
-    far_future = datetime.max.replace(tzinfo=UTC)
-    return sorted(items, key=lambda item: (item.oldest or far_future, item.key))
+    entries = waiting_entries(user)
+    return resolve(entries, count_together([e.statement for e in entries if isinstance(e, WaitingCount)]))

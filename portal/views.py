@@ -9,12 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from kernel import audit
-from kernel.dashboard import Figure, figures_for, register_figures
+from kernel.dashboard import FigureCount, dashboard_for, register_figures
 from kernel.extensions import db
 from kernel.i18n import SUPPORTED
 from kernel.navigation import register_nav_entry
 from kernel.urls import safe_next
-from kernel.waiting import waiting_for
 from portal.app import migration_head
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import as_tenant
@@ -26,18 +25,18 @@ register_nav_entry(10, _l("Home"), "portal.home", lambda u: True, section=None)
 
 
 @register_figures
-def _people_figures(user: User) -> list[Figure]:
+def _people_figures(user: User) -> list[FigureCount]:
     """Active accounts of the user's municipality (RLS already limits the count to it)."""
-    count = db.session.scalar(select(func.count()).select_from(User).where(
-        User.tenant_id == user.tenant_id, User.is_active.is_(True))) or 0
     url = url_for("tenants.users") if user.can(Permission.TENANT_MANAGE_USERS) else None
-    return [Figure(_("Active accounts"), f"{count:,}", url)]
+    return [FigureCount(_("Active accounts"), select(func.count()).select_from(User).where(
+        User.tenant_id == user.tenant_id, User.is_active.is_(True)), url)]
 
 
 @bp.get("/")
 @require_login
 def home() -> ResponseReturnValue:
-    return render_template("portal/home.html", figures=figures_for(current_user), waiting=waiting_for(current_user))
+    figures, waiting = dashboard_for(current_user)
+    return render_template("portal/home.html", figures=figures, waiting=waiting)
 
 
 @bp.get("/login")

@@ -18,7 +18,7 @@ from kernel.i18n import TOKYO, format_day
 from kernel.i18n import service_gettext as _
 from kernel.notifications import notify
 from kernel.reminders import register_reminders
-from kernel.waiting import WaitingItem, register_waiting
+from kernel.waiting import WaitingCount, register_waiting
 from procurement import access
 from procurement.models import Declaration, Project
 from tenants.context import as_tenant
@@ -26,25 +26,21 @@ from tenants.models import TMG_CODE, Tenant
 
 
 @register_waiting
-def procurement_waiting(user: Any) -> list[WaitingItem]:
+def procurement_waiting(user: Any) -> list[WaitingCount]:
     if not access.can_approve(user):
         return []
-    items = []
-    pending = db.session.execute(select(func.count(), func.min(Declaration.updated_at)).where(
-        Declaration.tenant_id == user.tenant_id, Declaration.status == "pending_approval")).one()
-    if pending[0]:
-        items.append(WaitingItem("procurement.approvals", _("Demand declarations waiting for your approval"),
-                                 int(pending[0]), url_for("procurement.index", waiting="approval"), pending[1]))
     now = datetime.now(TOKYO)
     answered = select(Declaration.project_id).where(Declaration.tenant_id == user.tenant_id,
                                                     Declaration.status.in_(("committed", "pending_approval")))
-    due = db.session.execute(select(func.count(), func.min(Project.survey_opens_at)).where(
-        Project.status == "demand_survey", Project.survey_opens_at <= now, Project.survey_closes_at > now,
-        Project.id.not_in(answered))).one()
-    if due[0]:
-        items.append(WaitingItem("procurement.declarations_due", _("Demand surveys your municipality has not answered"),
-                                 int(due[0]), url_for("procurement.index", waiting="survey"), due[1]))
-    return items
+    return [WaitingCount("procurement.approvals", _("Demand declarations waiting for your approval"),
+                         url_for("procurement.index", waiting="approval"),
+                         select(func.count(), func.min(Declaration.updated_at)).where(
+                             Declaration.tenant_id == user.tenant_id, Declaration.status == "pending_approval")),
+            WaitingCount("procurement.declarations_due", _("Demand surveys your municipality has not answered"),
+                         url_for("procurement.index", waiting="survey"),
+                         select(func.count(), func.min(Project.survey_opens_at)).where(
+                             Project.status == "demand_survey", Project.survey_opens_at <= now,
+                             Project.survey_closes_at > now, Project.id.not_in(answered)))]
 
 
 def waiting_project_ids(user: Any, kind: str) -> set[int]:

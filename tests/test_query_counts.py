@@ -5,10 +5,11 @@ import pytest
 
 
 @pytest.mark.parametrize(("who", "path", "limit"), [
-    # The dashboard: the session (with the header's unread count), the counts, and one statement per
-    # "waiting for you" provider (casebook approvals and questions, support surveys, workload departments,
-    # community actions).
-    ("member", "/", 8),
+    # The dashboard: the session (with the header's unread count), the casebook's case counts, and one
+    # statement for every other count: the active accounts and every "waiting for you" item (casebook
+    # changes requested and questions, support surveys, workload departments, community actions) as one
+    # UNION ALL (kernel/waiting.py).
+    ("member", "/", 3),
     # The lightest page: the session check (with the unread count) and the person's tokens.
     ("member", "/profile/", 2),
     ("tenant_admin", "/admin/users", 9),

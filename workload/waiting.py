@@ -6,15 +6,14 @@ survey list, which shows them first.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select
 
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
-from kernel.waiting import WaitingItem, register_waiting
+from kernel.waiting import WaitingCount, register_waiting
 from workload import access
 from workload.models import Department, Round
 
@@ -27,16 +26,12 @@ def _pending(user: Any, *columns: Any) -> Any:
 
 
 @register_waiting
-def workload_waiting(user: Any) -> list[WaitingItem]:
+def workload_waiting(user: Any) -> list[WaitingCount]:
     if not access.can_enter(user):
         return []
-    row = db.session.execute(_pending(user, func.count(), func.min(Round.opened_at))).one()
-    count: int = row[0]
-    oldest: Optional[datetime] = row[1]
-    if not count:
-        return []
-    return [WaitingItem("workload.departments_due", _("Departments whose hours you were asked to enter"),
-                        int(count), url_for("workload.index") + "#waiting", oldest)]
+    return [WaitingCount("workload.departments_due", _("Departments whose hours you were asked to enter"),
+                         url_for("workload.index") + "#waiting",
+                         _pending(user, func.count(), func.min(Round.opened_at)))]
 
 
 def waiting_departments(user: Any) -> list[tuple[Department, Round]]:
