@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import re
+from functools import lru_cache
 
 from pypdf import PdfReader, PdfWriter
 
@@ -92,7 +93,13 @@ def judge_code(submission_id: int) -> str:
     the order of submission, nor how many other (hidden or conflicted) entries exist."""
     from flask import current_app
 
-    key = str(current_app.secret_key or "").encode()
+    return _code(str(current_app.secret_key or "").encode(), submission_id)
+
+
+@lru_cache(maxsize=65536)
+def _code(key: bytes, submission_id: int) -> str:
+    # A pure function of the app's key and the id, the same for every judge and every municipality: kept per
+    # worker (a judge's list and scoring page compute it for every entry of the programme; issue 25.5).
     digest = hmac.new(key, f"award-submission:{submission_id}".encode(), hashlib.sha256).digest()
     number = int.from_bytes(digest[:8], "big")
     chars = []

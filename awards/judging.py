@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from awards.blind import judge_code
 from awards.models import (
@@ -104,9 +105,10 @@ def judge_of(programme: Programme, user: User) -> Optional[Judge]:
 
     if not user.can(Permission.AWARDS_JUDGE):
         return None
-    return db.session.scalar(select(Judge).where(Judge.programme_id == programme.id,
-                                                 Judge.judge_tenant == user.tenant_id,
-                                                 Judge.judge_user_id == user.id))
+    return db.session.execute(select(Judge).where(Judge.programme_id == programme.id,
+                                                  Judge.judge_tenant == user.tenant_id,
+                                                  Judge.judge_user_id == user.id)
+                              .options(joinedload(Judge.assignments))).unique().scalar_one_or_none()
 
 
 def assign(actor: User, programme: Programme, judge: Judge, category_id: Optional[int] = None,
@@ -145,12 +147,18 @@ def unassign(actor: User, judge: Judge, assignment: Assignment) -> None:
 # Visibility --------------------------------------------------------------------------------------
 
 
+def _live(programme: Programme, stage: Optional[str] = None) -> list[Any]:
+    """Conditions of the live (not withdrawn) submissions of a programme; in the final stage, the shortlist."""
+    conditions = [Submission.programme_id == programme.id, Submission.withdrawn_at.is_(None)]
+    if (stage or programme.stage) == "final":
+        conditions.append(Submission.shortlisted.is_(True))
+    return conditions
+
+
 def submissions_of(programme: Programme, stage: Optional[str] = None) -> list[Submission]:
     """Live (not withdrawn) submissions of a programme; in the final stage, the shortlist."""
-    query = select(Submission).where(Submission.programme_id == programme.id, Submission.withdrawn_at.is_(None))
-    if (stage or programme.stage) == "final":
-        query = query.where(Submission.shortlisted.is_(True))
-    return list(db.session.scalars(query.order_by(Submission.reference_no)))
+    return list(db.session.scalars(select(Submission).where(*_live(programme, stage))
+                                   .order_by(Submission.reference_no)))
 
 
 def recusals_of(judge: Judge) -> dict[int, Recusal]:
@@ -165,7 +173,7 @@ def is_conflicted(judge: Judge, submission: Submission, recusals: Optional[dict[
     return submission.id in recusals
 
 
-def _assigned(judge: Judge, submission: Submission) -> bool:
+def _assigned(judge: Judge, submission: Any) -> bool:
     return any(a.category_id == submission.category_id or a.submission_id == submission.id
                for a in judge.assignments)
 
@@ -182,12 +190,37 @@ def visible_submissions(judge: Judge, programme: Programme, stage: Optional[str]
 
 
 def visible_submission(judge: Judge, programme: Programme, submission_id: int) -> Optional[Submission]:
-    return next((s for s in visible_submissions(judge, programme) if s.id == submission_id), None)
+    """One submission if this judge may see it: the rule of visible_submissions, asked of that one row only
+    (live in the stage and not recused in SQL, assigned and not of the judge's municipality here)."""
+    not_recused = ~select(Recusal.id).where(Recusal.judge_id == judge.id,
+                                            Recusal.submission_id == Submission.id).exists()
+    submission = db.session.execute(select(Submission).where(Submission.id == submission_id, not_recused,
+                                                             *_live(programme))
+                                    .options(joinedload(Submission.files))).unique().scalar_one_or_none()
+    if submission is None or not _assigned(judge, submission) or submission.entrant_code == judge.judge_tenant:
+        return None
+    return submission
+
+
+# Judge code → submission id, per worker: the code is a pure function of the app's key and the id (the same
+# for every judge), so the mapping never changes; a code not seen yet is looked up among the programme's ids.
+_ids_by_code: dict[tuple[str, str], int] = {}
 
 
 def visible_by_code(judge: Judge, programme: Programme, code: str) -> Optional[Submission]:
     """The visible submission a judge knows by this code, or None (hidden and unknown look the same)."""
-    return next((s for s in visible_submissions(judge, programme) if judge_code(s.id) == code), None)
+    from flask import current_app
+
+    key = (str(current_app.secret_key or ""), code)
+    submission_id = _ids_by_code.get(key)
+    if submission_id is None:
+        for candidate in db.session.scalars(select(Submission.id).where(*_live(programme))):
+            if judge_code(candidate) == code:
+                submission_id = _ids_by_code[key] = candidate
+                break
+        else:
+            return None
+    return visible_submission(judge, programme, submission_id)
 
 
 def declare_conflict(actor: User, judge: Judge, submission: Submission, reason: str) -> Recusal:
@@ -218,9 +251,10 @@ def recusals_of_programme(programme: Programme) -> list[tuple[Recusal, str, Subm
 
 
 def sheet_of(judge: Judge, submission: Submission, stage: str) -> Optional[ScoreSheet]:
-    return db.session.scalar(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id,
-                                                      ScoreSheet.submission_id == submission.id,
-                                                      ScoreSheet.stage == stage))
+    return db.session.execute(select(ScoreSheet).where(ScoreSheet.judge_id == judge.id,
+                                                       ScoreSheet.submission_id == submission.id,
+                                                       ScoreSheet.stage == stage)
+                              .options(joinedload(ScoreSheet.scores))).unique().scalar_one_or_none()
 
 
 def parse_scores(programme: Programme, raw: dict[str, str], complete: bool) -> dict[int, int]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
 
 from awards.models import (
     COMMENT_MODES,
@@ -217,8 +218,8 @@ def list_programmes() -> list[Programme]:
     return list(db.session.scalars(select(Programme).order_by(Programme.fiscal_year.desc(), Programme.id.desc())))
 
 
-def get_programme(programme_id: int) -> Optional[Programme]:
-    return db.session.get(Programme, programme_id)
+def get_programme(programme_id: int, with_criteria: bool = False) -> Optional[Programme]:
+    return db.session.get(Programme, programme_id, options=[joinedload(Programme.criteria)] if with_criteria else ())
 
 
 def entry_window_open(programme: Programme, now: Optional[datetime] = None) -> bool:

@@ -16,8 +16,9 @@ from tenants.models import Tenant
 from tenants.roles import Permission
 
 
-def load_programme(programme_id: int) -> Programme:
-    programme = get_programme(programme_id)
+def load_programme(programme_id: int, with_criteria: bool = False) -> Programme:
+    """The programme or 404; ``with_criteria``: its rubric in the same statement (a scoring page shows it)."""
+    programme = get_programme(programme_id, with_criteria)
     if programme is None:
         abort(404)
     return programme

@@ -46,7 +46,7 @@ def _judge(programme: Programme) -> Judge:
 
 def _visible(programme_id: int, code: str) -> tuple[Programme, Judge, Submission]:
     """The submission this judge knows by ``code`` — 404 otherwise, the same answer as for no entry at all."""
-    programme = load_programme(programme_id)
+    programme = load_programme(programme_id, with_criteria=True)
     judge = judge_of(programme, current_user)
     submission = visible_by_code(judge, programme, code) if judge is not None else None
     if submission is None:

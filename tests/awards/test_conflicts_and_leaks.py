@@ -70,6 +70,18 @@ def test_a_judge_never_sees_nor_counts_an_entry_of_their_own_municipality(app, c
     assert in_app(direct_assignment_refused) == "審査員を自分の団体の応募に割り当てることはできません。"
 
 
+def test_a_code_known_from_another_judge_never_opens_a_hidden_entry(client, in_app, scenario):  # type: ignore[no-untyped-def]
+    """The worker remembers which submission a judge code names (awards/judging.py): once TMG's judge has
+    opened 千代田区's entry, its code is known, and 千代田区's CIO still gets the 404 of an unknown code."""
+    own_sub, _judge_id = in_app(lambda: _chiyoda_entry_and_cio_judge(scenario))
+    login(client, "judge")
+    assert "千代田区の窓口DX" in client.get(jp(client, scenario, own_sub)).get_data(as_text=True)
+    login(client, CIO)
+    assert client.get(jp(client, scenario, own_sub)).status_code == 404
+    assert client.post(jp(client, scenario, own_sub), data={"action": "draft"}).status_code == 404
+    assert client.get(jp(client, scenario, scenario.submission_other)).status_code == 200
+
+
 def test_curators_assignment_list_never_offers_a_judges_own_municipality(client, in_app, scenario):  # type: ignore[no-untyped-def]
     own_sub, judge_id = in_app(lambda: _chiyoda_entry_and_cio_judge(scenario))
     login(client, "curator")

@@ -28,13 +28,19 @@ def _more_judges_and_entries(scenario) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("who", "page", "limit"), [
-    ("curator", "results", 20), ("curator", "judges", 18), ("judge", "judging", 20)])
+    ("curator", "results", 20), ("curator", "judges", 18), ("judge", "judging", 20),
+    # The scoring page: the session, the programme with its rubric, the judge with their assignments, the one
+    # submission with its files (never the programme's other entries), its municipality, the sheet with its
+    # scores.
+    ("judge", "score", 6)])
 def test_judging_pages_statement_budget(client, in_app, scenario, count_queries, who, page, limit):  # type: ignore[no-untyped-def]
     from tests.conftest import login
+    from tests.factories.awards import jp
 
     path = {"results": f"/awards/programmes/{scenario.programme_id}/results",
             "judges": f"/awards/programmes/{scenario.programme_id}/judges",
-            "judging": f"/awards/judging/{scenario.programme_id}"}[page]
+            "judging": f"/awards/judging/{scenario.programme_id}",
+            "score": jp(client, scenario, scenario.submission_other)}[page]
     login(client, who)
     client.get(path)
     with count_queries() as small:
