@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import undefer
+from sqlalchemy import null, or_, select, union_all
+from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 
 from kernel.extensions import db
 from procurement import access
 from procurement.allocation import largest_remainder, standalone_cost, unit_price
-from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote
+from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote, QuoteLine
 from procurement.services import quote_pricing
 
 
@@ -23,7 +23,9 @@ def visible_projects(user: Any) -> list[Project]:
 
 
 def get_project(project_id: int) -> Optional[Project]:
-    return db.session.get(Project, project_id)
+    """The project; its quotes come with their lines and tiers in one statement (not one per level)."""
+    return db.session.get(Project, project_id, options=[
+        selectinload(Project.quotes).joinedload(Quote.lines).joinedload(QuoteLine.tiers)])
 
 
 def get_document(project: Project, document_id: int) -> Optional[Document]:
@@ -68,18 +70,28 @@ def _basis_quote(project: Project, totals: dict[int, int]) -> Optional[Quote]:
     return best[2] if best else None
 
 
+def _pooled(project: Project) -> tuple[dict[int, tuple[int, int]], tuple[int, int]]:
+    """The demand totals per item and the participation counts, in one statement (plain rows, no entities)."""
+    rows: list[Any] = list(db.session.execute(union_all(
+        select(DemandTotal.item_id, DemandTotal.declared_quantity, DemandTotal.committed_quantity)
+        .where(DemandTotal.project_id == project.id),
+        select(null(), Participation.declared, Participation.committed)
+        .where(Participation.project_id == project.id))))
+    totals = {int(item): (int(declared), int(committed)) for item, declared, committed in rows if item is not None}
+    part = next(((int(declared), int(committed)) for item, declared, committed in rows if item is None), (0, 0))
+    return totals, part
+
+
 def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
     """The pooled demand, the tier it reaches, and (for a participant) its own estimated share."""
-    rows = {r.item_id: r for r in db.session.scalars(select(DemandTotal).where(DemandTotal.project_id == project.id))}
-    part = db.session.get(Participation, project.id)
-    totals = {i.id: int(rows[i.id].declared_quantity) if i.id in rows else 0 for i in project.items}
+    rows, (declared, committed) = _pooled(project)
+    totals = {i.id: rows[i.id][0] if i.id in rows else 0 for i in project.items}
     quote = _basis_quote(project, totals)
     pricing = quote_pricing(quote) if quote else {}
     items = []
     for item in project.items:
         row = rows.get(item.id)
-        agg = ItemAggregate(item.id, item.name, item.unit, int(row.declared_quantity) if row else 0,
-                            int(row.committed_quantity) if row else 0)
+        agg = ItemAggregate(item.id, item.name, item.unit, row[0] if row else 0, row[1] if row else 0)
         if str(item.id) in pricing:
             tiers = pricing[str(item.id)].tiers
             agg.unit_price_yen = unit_price(tiers, agg.declared_quantity)
@@ -87,7 +99,7 @@ def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
             if higher:
                 agg.next_tier = (higher[0].min_quantity - agg.declared_quantity, higher[0].unit_price_yen)
         items.append(agg)
-    result = Aggregate(part.declared if part else 0, part.committed if part else 0, items, quote)
+    result = Aggregate(declared, committed, items, quote)
     if pricing:
         result.estimated_total_yen = sum((a.unit_price_yen or 0) * a.declared_quantity
                                          + (pricing[str(a.item_id)].setup_fee_yen if a.declared_quantity else 0)
@@ -99,13 +111,18 @@ def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
 
 def own_view(project: Project, tenant_id: str, items: list[ItemAggregate],
              pricing: dict[str, Any]) -> Optional[dict[str, Any]]:
-    declaration = db.session.scalar(select(Declaration).where(Declaration.tenant_id == tenant_id,
-                                                              Declaration.project_id == project.id))
-    if declaration is None:
+    # The declaration with its lines and its allocation in one statement (the page names neither's tenant).
+    found = db.session.execute(
+        select(Declaration, Allocation)
+        .outerjoin(Allocation, (Allocation.tenant_id == Declaration.tenant_id)
+                   & (Allocation.project_id == Declaration.project_id))
+        .where(Declaration.tenant_id == tenant_id, Declaration.project_id == project.id)
+        .options(joinedload(Declaration.lines), lazyload(Declaration.tenant), lazyload(Allocation.tenant))
+    ).unique().first()
+    if found is None:
         return None
+    declaration, allocation = found
     quantities = declaration.quantities()
-    allocation = db.session.scalar(select(Allocation).where(Allocation.tenant_id == tenant_id,
-                                                            Allocation.project_id == project.id))
     view: dict[str, Any] = {"declaration": declaration, "allocation": allocation, "estimate_yen": None,
                             "standalone_yen": None}
     if pricing and declaration.status != "withdrawn" and quantities:

@@ -146,15 +146,21 @@ def project_edit(project_id: int) -> ResponseReturnValue:
 def project_detail(project_id: int) -> ResponseReturnValue:
     project = _load(project_id)
     organiser = access.is_organiser(current_user, project)
-    aggregate = queries.aggregate(project, current_user.tenant_id if access.can_declare(current_user) else None)
-    award_form = AwardForm()
-    award_form.quote_id.choices = quote_choices(project)
-    award_form.version.data = str(project.version)
+    can_declare = access.can_declare(current_user)
+    aggregate = queries.aggregate(project, current_user.tenant_id if can_declare else None)
+    # Forms only for those the page shows them to: the organiser's tools, the admin's approval.
+    award_form = transition_form = document_form = None
+    if organiser:
+        award_form = AwardForm()
+        award_form.quote_id.choices = quote_choices(project)
+        award_form.version.data = str(project.version)
+        transition_form, document_form = TransitionForm(), DocumentForm()
     return render_template(
         "procurement/project_detail.html", project=project, aggregate=aggregate, organiser=organiser,
-        can_declare=access.can_declare(current_user), survey_open=demand.survey_is_open(project),
+        can_declare=can_declare, survey_open=demand.survey_is_open(project),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
-        transition_form=TransitionForm(), approve_form=ApproveForm(), document_form=DocumentForm())
+        transition_form=transition_form, approve_form=ApproveForm() if access.can_approve(current_user) else None,
+        document_form=document_form)
 
 
 @bp.post("/<int:project_id>/status")
