@@ -9,12 +9,15 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from babel.dates import format_date
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Domain, _get_current_context, force_locale, get_locale, get_translations, gettext
+from flask.globals import _cv_app
+from flask_babel import Domain, force_locale, get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
 from kernel.extensions import babel
@@ -46,8 +49,21 @@ def select_locale() -> str:
 
 
 def current_lang() -> str:
-    locale = get_locale()
+    ctx = _babel_context()
+    # The locale Flask-Babel has chosen for this request (or force_locale's), without its lookups.
+    locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+    if locale is None:
+        locale = get_locale()
     return locale.language if locale is not None else "ja"
+
+
+def catalogue_key() -> tuple[str, int]:
+    """What a translated text depends on: the language and the catalogue (domain) of this request.
+
+    For per-worker caches of translated labels. The domains live as long as the process (domain_for
+    keeps them; Flask-Babel's default is the extension's own), so their ids never name another one.
+    """
+    return current_lang(), id(flask_babel.get_domain())
 
 
 def fiscal_year_of(day: date) -> int:
@@ -174,6 +190,24 @@ def _select_domain() -> None:
         domain_for(package).as_default()
 
 
+def _babel_context() -> Optional[SimpleNamespace]:
+    """Flask-Babel's per-app-context namespace (``g._flask_babel``: domain, locale), found directly.
+
+    Flask-Babel's own ``_get_current_context`` reaches it through three ``g`` proxy look-ups; every
+    gettext, get_locale and get_domain calls it, about 120 times on a light page (issue 25.5). This is
+    the same object, read from the app context itself. init_babel installs it in Flask-Babel's place;
+    tests/kernel/test_i18n_context.py keeps the two the same.
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    values = app_ctx.g.__dict__
+    ctx = values.get("_flask_babel")
+    if ctx is None:
+        ctx = values["_flask_babel"] = SimpleNamespace()
+    return ctx
+
+
 def _translations() -> Any:
     """The request's translations, looked up once per (domain, locale) instead of on every message.
 
@@ -182,7 +216,7 @@ def _translations() -> Any:
     objects it was made for, so ``domain_for(...).as_default()`` and ``force_locale`` (which set new
     ones) are seen at once.
     """
-    ctx = _get_current_context()
+    ctx = _babel_context()
     if ctx is None:
         return get_translations()
     cached = getattr(ctx, "yokoten_translations", None)
@@ -197,6 +231,8 @@ def _translations() -> Any:
 
 def init_babel(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(_catalogue_dirs("portal"))
+    # Flask-Babel finds its context through module-level look-ups of this name at call time.
+    flask_babel._get_current_context = _babel_context
     babel.init_app(app, locale_selector=select_locale)
     # Templates call gettext through the per-request cache above (Flask-Babel's own callables, faster).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]

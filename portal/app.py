@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     csrf.init_app(app)
     limiter.init_app(app)
+    from kernel.html_attributes import install as install_html_attributes
+
+    install_html_attributes()  # WTForms' field attributes without Markup.format (same HTML)
     init_babel(app)
     from kernel.navigation import init_navigation
 

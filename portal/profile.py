@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from kernel.confirm import Confirmation, ask_confirmation, confirmed
 from kernel.errors import ServiceError
 from tenants.auth import not_found_or_denied, require_login
-from tenants.tokens import SCOPES, create_token, find_token, list_tokens, revoke_token, scope_label
+from tenants.tokens import create_token, find_token, list_tokens, revoke_token, scope_choices
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -30,7 +30,7 @@ class TokenForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.scopes.choices = [(scope, scope_label(scope)) for scope in SCOPES]
+        self.scopes.choices = scope_choices()
 
 
 @bp.get("/")

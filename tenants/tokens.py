@@ -24,10 +24,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Identity, String, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
+from wtforms.fields.choices import SelectChoice
 
 from kernel import audit
 from kernel.errors import ServiceError
 from kernel.extensions import Model, db
+from kernel.i18n import catalogue_key
 from kernel.models_base import TenantOwned
 from tenants.context import bind_tenant
 from tenants.models import User
@@ -46,6 +48,20 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def scope_label(scope: str) -> str:
     area, _sep, mode = scope.partition(":")
     return f"{SCOPE_AREAS.get(area, area)} — {_('read') if mode == 'read' else _('write')}"
+
+
+# (scope, label) of every scope per language and catalogue: the profile page's form lists all twelve on
+# every visit, and their labels depend on nothing else (issue 25.5). Two languages × a few catalogues.
+_scope_choices: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {}
+
+
+def scope_choices() -> list[SelectChoice]:
+    """Every scope with its label in the request's language (for the token form's checkboxes)."""
+    key = catalogue_key()
+    labels = _scope_choices.get(key)
+    if labels is None:
+        labels = _scope_choices[key] = tuple((scope, scope_label(scope)) for scope in SCOPES)
+    return [SelectChoice(scope, label) for scope, label in labels]  # new objects: WTForms' own, per form
 
 
 def required_scope(path: str, method: str) -> Optional[str]:
