@@ -18,6 +18,8 @@ from babel.dates import format_date
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, force_locale, get_locale, get_translations, gettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from kernel.extensions import babel
@@ -229,6 +231,17 @@ def _translations() -> Any:
     return translations
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """``_()`` in templates, as Jinja's newstyle gettext does it: the translation, marked safe when the
+    template autoescapes (its %(name)s values are then escaped), and always %-formatted, so ``%%`` reads
+    ``%`` with or without variables. tests/kernel/test_i18n_context.py compares it with ``gettext()``."""
+    translated = _translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
 def init_babel(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(_catalogue_dirs("portal"))
     # Flask-Babel finds its context through module-level look-ups of this name at call time.
@@ -242,6 +255,9 @@ def init_babel(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    # ``_()`` itself without Jinja's alias, which resolves and calls the newstyle gettext through two
+    # Context.call layers on every text of every page; same semantics (see _template_gettext).
+    app.jinja_env.globals["_"] = _template_gettext
     app.before_request(_select_domain)
     app.jinja_env.filters["yen"] = format_yen
     app.jinja_env.filters["fiscal_year"] = format_fiscal_year

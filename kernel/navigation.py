@@ -51,13 +51,19 @@ _built: dict[tuple[Any, ...], tuple[NavItem, ...]] = {}
 _BUILT_MAX = 4096
 
 
+def nav_key() -> tuple[Any, ...]:
+    """What the navigation of this request depends on (see _built); the layout keeps its HTML by it too."""
+    from flask_babel import get_domain, get_locale
+
+    user = current_user._get_current_object()
+    return (user.tenant_id, frozenset(user.roles), request.endpoint, request.script_root, str(get_locale()),
+            id(get_domain()))
+
+
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
-    from flask_babel import get_domain, get_locale
-
-    key = (current_user.tenant_id, frozenset(current_user.roles), request.endpoint, request.script_root,
-           str(get_locale()), id(get_domain()))
+    key = nav_key()
     built = _built.get(key)
     if built is None:
         built = tuple(_build_nav_items())
@@ -106,4 +112,5 @@ def admin_links() -> list[NavItem]:
 
 def init_navigation(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["nav_key"] = nav_key
     app.jinja_env.globals["admin_links"] = admin_links

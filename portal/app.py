@@ -73,6 +73,9 @@ def register_extensions(app: Flask) -> None:
     from kernel.navigation import init_navigation
 
     init_navigation(app)
+    from kernel.fragments import init_fragments
+
+    init_fragments(app)  # the layout's parts that are the same for everyone in one language, kept per worker
     from tenants.roles import role_label
 
     app.jinja_env.globals["role_label"] = role_label

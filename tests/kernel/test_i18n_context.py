@@ -44,3 +44,18 @@ def test_scope_labels_are_kept_per_language(app) -> None:  # type: ignore[no-unt
         assert ja["casebook:read"] != en["casebook:read"]
         assert en["casebook:read"] == "Casebook — read"
         assert "読" in ja["casebook:read"] or "閲覧" in ja["casebook:read"], ja["casebook:read"]
+
+
+def test_templates_translate_with_underscore_as_with_gettext(app) -> None:  # type: ignore[no-untyped-def]
+    """``_()`` is the kernel's direct function; it answers exactly what Jinja's newstyle ``gettext`` does."""
+    source = ('{{ _("Log out") }}|{{ _("Draft saved at %(time)s.", time="<b>1</b>") }}|{{ _("100%% <ok>") }}|'
+              '{%- autoescape false %}{{ _("Draft saved at %(time)s.", time="<b>") }}{% endautoescape %}')
+    with app.test_request_context("/"):
+        underscore = app.jinja_env.from_string(source).render()
+        reference = app.jinja_env.from_string(source.replace("_(", "gettext(")).render()
+        assert underscore == reference
+        assert underscore.startswith("ログアウト|") and "&lt;b&gt;1&lt;/b&gt;" in underscore
+        assert "100% &lt;ok&gt;" not in underscore and "100% <ok>" in underscore  # the message id is safe markup
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert app.jinja_env.from_string(source).render().startswith("Log out|")
