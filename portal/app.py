@@ -82,7 +82,9 @@ def register_extensions(app: Flask) -> None:
     from kernel.printing import init_printing
 
     init_printing(app)  # approval_labels() for the stamp block of print/sheet.html
-    import tenants.auth  # noqa: F401  (registers the Flask-Login loaders)
+    from tenants.auth import install_user_lookup  # (importing it registers the Flask-Login loaders)
+
+    install_user_lookup()  # current_user without Flask-Login's proxy hops on every access
     from kernel.notifications.outbox import init_app as init_outbox
 
     init_outbox(app)  # mails of a request go out after its response (registered first, so it runs last)

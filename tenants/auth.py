@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, NoReturn, Optional, TypeVar
 
+import flask_login.utils
 from flask import abort, current_app, g, request, session
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
@@ -281,6 +283,28 @@ def api_auth(permission: Optional[Permission] = None) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorator
+
+
+def _user_of_request() -> Any:
+    """Flask-Login's ``_get_user`` (what ``current_user`` resolves to), reading the request's app context
+    directly: Flask-Login goes through the ``g`` and ``current_app`` proxies on every access of
+    ``current_user``, and a page touches it 20-50 times (issue 25.5). Same answer: None outside a
+    request, the loaded user (or anonymous user) once loaded, the loaders run at the first access.
+    tests/tenants/test_current_user_lookup.py keeps it equal to Flask-Login's own.
+    """
+    if _cv_request.get(None) is None:
+        return None
+    app_ctx = _cv_app.get()
+    values = app_ctx.g.__dict__
+    if "_login_user" not in values:
+        app_ctx.app.login_manager._load_user()  # type: ignore[attr-defined]
+    return values["_login_user"]
+
+
+def install_user_lookup() -> None:
+    """Have ``flask_login.current_user`` use ``_user_of_request`` (its proxy looks the function up by name
+    in flask_login.utils at every access, so every module's imported ``current_user`` follows)."""
+    flask_login.utils._get_user = _user_of_request
 
 
 @login_manager.user_loader

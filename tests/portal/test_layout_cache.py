@@ -94,3 +94,17 @@ def test_templates_that_reload_are_not_kept(app) -> None:  # type: ignore[no-unt
         app.jinja_env.auto_reload = False
     assert member.get("/profile/").status_code == 200
     assert app.extensions["yokoten_fragments"]
+
+
+def test_profile_scope_checkboxes_kept_only_when_nothing_is_ticked(app) -> None:  # type: ignore[no-untyped-def]
+    member = login(app.test_client(), "member")
+    for _ in range(2):
+        page = member.get("/profile/").get_data(as_text=True)
+        assert len(re.findall(r'<input id="scopes-\d+" name="scopes" type="checkbox"', page)) == 12
+        assert " checked " not in page
+    refused = member.post("/profile/tokens", data={"name": "", "scopes": ["cases:read", "awards:write"]})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    ticked = re.findall(r'<input checked id="scopes-\d+" name="scopes" type="checkbox" value="([^"]+)"', html)
+    assert sorted(ticked) == ["awards:write", "cases:read"]
+    assert " checked " not in member.get("/profile/").get_data(as_text=True)
