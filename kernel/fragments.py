@@ -24,7 +24,8 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import flask_babel
-from flask import Flask, current_app, request
+from flask import Flask
+from flask.globals import _cv_app, _cv_request
 from markupsafe import Markup
 
 from kernel.i18n import current_lang
@@ -35,11 +36,13 @@ MAX_FRAGMENTS = 4096  # a few variants per fragment (languages × catalogues × 
 
 def cached_fragment(name: str, *key: Hashable, caller: Callable[[], str]) -> Markup:
     """The block's HTML for (name, key, language, catalogue, script root), rendered at the first use."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The app and request straight from their context variables: a page has a dozen fragments, and the
+    # current_app / request proxies would cost more than the look-up itself.
+    app = _cv_app.get().app
     if app.jinja_env.auto_reload:  # development (debug / TEMPLATES_AUTO_RELOAD): an edit shows at once
         return Markup(caller())
     cache: dict[tuple[Any, ...], Markup] = app.extensions[_EXTENSION]
-    full_key = (name, key, current_lang(), id(flask_babel.get_domain()), request.script_root)
+    full_key = (name, key, current_lang(), id(flask_babel.get_domain()), _cv_request.get().request.script_root)
     html = cache.get(full_key)
     if html is None:
         html = Markup(caller())
