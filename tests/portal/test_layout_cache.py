@@ -108,3 +108,14 @@ def test_profile_scope_checkboxes_kept_only_when_nothing_is_ticked(app) -> None:
     ticked = re.findall(r'<input checked id="scopes-\d+" name="scopes" type="checkbox" value="([^"]+)"', html)
     assert sorted(ticked) == ["awards:write", "cases:read"]
     assert " checked " not in member.get("/profile/").get_data(as_text=True)
+
+
+def test_the_idle_warning_settings_follow_the_configuration(app) -> None:  # type: ignore[no-untyped-def]
+    member = login(app.test_client(), "member")
+    assert 'data-session-warn="180"' in member.get("/profile/").get_data(as_text=True)
+    previous = app.config["SESSION_WARN_SECONDS"]
+    app.config["SESSION_WARN_SECONDS"] = 7
+    try:
+        assert 'data-session-warn="7"' in member.get("/profile/").get_data(as_text=True)
+    finally:
+        app.config["SESSION_WARN_SECONDS"] = previous
