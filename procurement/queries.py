@@ -23,9 +23,10 @@ def visible_projects(user: Any) -> list[Project]:
 
 
 def get_project(project_id: int) -> Optional[Project]:
-    """The project; its quotes come with their lines and tiers in one statement (not one per level)."""
+    """The project with its items (few) in one statement; its quotes come with their lines and tiers in one
+    statement (not one per level)."""
     return db.session.get(Project, project_id, options=[
-        selectinload(Project.quotes).joinedload(Quote.lines).joinedload(QuoteLine.tiers)])
+        joinedload(Project.items), selectinload(Project.quotes).joinedload(Quote.lines).joinedload(QuoteLine.tiers)])
 
 
 def get_document(project: Project, document_id: int) -> Optional[Document]:
