@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Integer,
     Select,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -82,8 +84,8 @@ class Filters:
 
 @dataclass
 class Hit:
-    entry: Any
-    tenant: Optional[Tenant]
+    entry: Any  # an Entry (the export), or the row of its shown columns (the page, the API)
+    tenant: Optional[Any]  # a Tenant (the export), or a SourceTenant
     rank: float
     snippet: list[tuple[str, bool]]
     # The title as (piece, is_hit) parts when a query is given: a case found by words of its title
@@ -251,10 +253,18 @@ class Candidate:
     published_at: Any
 
 
-def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None
-                   ) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[list[Candidate]]]:
+@dataclass
+class Ranked:
+    """The best strong candidates, best first, as far as a page needs them, and how many there are in all."""
+
+    best: list[Candidate]
+    candidates: int
+
+
+def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None,
+                   rank_limit: int = CANDIDATES) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[Ranked]]:
     """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, and (given
-    ``expanded``, for the relevance sort) the ranked strong candidates.
+    ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates.
 
     ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
     one scan (of the search rows' partitions, see ``_matching``), and the ranked candidates come in
@@ -271,23 +281,26 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
     stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers))
     params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
     if tiers is not None and expanded is not None:
-        params.update({"rank_tsq": expanded.tsquery, **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
+        params.update({"rank_tsq": expanded.tsquery, "rank_limit": rank_limit,
+                       **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
     if not with_facets:
         return int(db.session.scalar(stmt, params) or 0), {}, None
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
-    ranked: Optional[list[Candidate]] = [] if tiers is not None else None
-    rows: list[tuple[str, str, int, float, Any]] = [tuple(r) for r in db.session.execute(stmt, params)]  # type: ignore[misc]
+    ranked: Optional[Ranked] = Ranked([], 0) if tiers is not None else None
+    rows: Any = db.session.execute(stmt, params)
     for facet, value, n, rank, published_at in rows:
         if facet == "_total":
             total = int(n)
         elif facet == "_rank":
-            ranked.append(Candidate(int(n), float(rank), published_at))  # type: ignore[union-attr]
+            # The value column of a candidate's row holds the number of candidates.
+            ranked.best.append(Candidate(int(n), float(rank), published_at))  # type: ignore[union-attr]
+            ranked.candidates = int(value)  # type: ignore[union-attr]
         else:
             counts[facet].append((value, int(n)))
     if ranked is not None:
         # The order of ``ORDER BY rank DESC, published_at DESC, id DESC`` (a UNION ALL keeps none).
-        ranked.sort(key=lambda c: (c.rank, c.published_at, c.id), reverse=True)
+        ranked.best.sort(key=lambda c: (c.rank, c.published_at, c.id), reverse=True)
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, items in counts.items():
         if name == "fiscal_year":
@@ -302,7 +315,10 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
 
 def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
     """The strong matches (words in title, summary, themes or tools: the rank vector), at most CANDIDATES,
-    as (id, rank, published_at); parameters ``tsq`` (selects), ``rank_tsq`` and ``tier0``.. (rank).
+    ranked, the best ``rank_limit`` of them as (id, rank, published_at, candidates: how many were ranked);
+    parameters ``tsq`` (selects), ``rank_tsq`` and ``tier0``.. (rank), ``rank_limit``. Only the rows a
+    page needs come back (turning all CANDIDATES rows into Python objects to sort them cost more than
+    the ranking did in PostgreSQL).
 
     Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
     a case with the user's own word ranks above one found through a strict synonym, and that above one
@@ -314,7 +330,9 @@ def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
     rank_expr: Any = func.ts_rank(cand.c.rank_vector, cast(bindparam("rank_tsq", ""), TSQUERY), 1)
     for n in range(tiers):
         rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", ""), TSQUERY), 1)
-    return select(cand.c.id, rank_expr.label("rank"), cand.c.published_at)
+    rank = rank_expr.label("rank")
+    return select(cand.c.id, rank, cand.c.published_at, func.count().over().label("candidates")) \
+        .order_by(rank.desc(), cand.c.published_at.desc(), cand.c.id.desc()).limit(bindparam("rank_limit"))
 
 
 @lru_cache(maxsize=256)
@@ -368,9 +386,17 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
                        cast(None, DateTime(timezone=True)).label("published_at"))
     if tiers >= 0:
         ranked = _ranked_candidates(conditions_without(), tiers).subquery("ranked")
-        stmt = union_all(stmt, select(literal("_rank"), cast(None, Text), ranked.c.id, ranked.c.rank,
-                                      ranked.c.published_at))
+        stmt = union_all(stmt, select(literal("_rank"), cast(ranked.c.candidates, Text), ranked.c.id,
+                                      ranked.c.rank, ranked.c.published_at))
     return stmt
+
+
+@lru_cache(maxsize=64)
+def _ranked_statement(chosen: tuple[str, ...], tiers: int) -> Any:
+    """``_ranked_candidates`` of one shape (which facets have values, how many rank tiers), best first."""
+    f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
+    stmt = _ranked_candidates(_row_conditions(f), tiers).subquery()
+    return select(stmt).order_by(stmt.c.rank.desc(), stmt.c.published_at.desc(), stmt.c.id.desc())
 
 
 # The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
@@ -396,7 +422,9 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     tsq = _tsquery(tsq_text) if tsq_text else None
     conditions = _entry_conditions(f, tsq)
     sort = f.sort if (f.sort != "relevance" or tsq is not None) else "newest"
-    matched, facets, ranked = _first_matches(f, tsq_text, with_facets, expanded if sort == "relevance" else None)
+    # The ranked candidates as far as the asked page needs them (it can only come out earlier, never later).
+    matched, facets, ranked = _first_matches(f, tsq_text, with_facets, expanded if sort == "relevance" else None,
+                                             min(f.page, MAX_PAGE) * per_page)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
@@ -419,23 +447,26 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
 
 
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
-                    rank_of: dict[int, float], ranked: Optional[list[Candidate]] = None) -> list[int]:
+                    rank_of: dict[int, float], ranked: Optional[Ranked] = None) -> list[int]:
     """The page's ids: the ranked strong candidates (``ranked``, else asked for here), then the other matches."""
     tsq_text = expanded.selects() if expanded else ""
     if ranked is None:
         tiers = expanded.rank_tiers() if expanded else []
-        stmt = _ranked_candidates(_row_conditions(f), len(tiers)).subquery()
+        chosen = tuple(name for name in FACETS if getattr(f, name))
         params = {**_facet_params(f), "tsq": tsq_text, "rank_tsq": expanded.tsquery if expanded else "",
-                  **{f"tier{n}": tier for n, tier in enumerate(tiers)}}
-        ranked = [Candidate(r.id, float(r.rank), r.published_at) for r in db.session.execute(
-            select(stmt).order_by(stmt.c.rank.desc(), stmt.c.published_at.desc(), stmt.c.id.desc()), params)]
-    rank_of.update({r.id: r.rank for r in ranked})
-    ids = [r.id for r in ranked[offset:offset + per_page]]
+                  "rank_limit": offset + per_page, **{f"tier{n}": tier for n, tier in enumerate(tiers)}}
+        ranked = Ranked([], 0)
+        for r in db.session.execute(_ranked_statement(chosen, len(tiers)), params):
+            ranked.best.append(Candidate(r.id, float(r.rank), r.published_at))
+            ranked.candidates = int(r.candidates)
+    rank_of.update({r.id: r.rank for r in ranked.best})
+    ids = [r.id for r in ranked.best[offset:offset + per_page]]
     if len(ids) == per_page:
         return ids
+    # Here every candidate is in ``ranked.best`` (there are fewer than offset + per_page of them).
     # The rest of the matches (their words are in the body), after the strong ones.
-    rest_offset = max(0, offset - len(ranked))
-    strong_ids = [r.id for r in ranked]
+    rest_offset = max(0, offset - ranked.candidates)
+    strong_ids = [r.id for r in ranked.best]
     conditions = _row_conditions(f) + ([SearchRow.entry_id.not_in(strong_ids)] if strong_ids else [])
     rest = _matching([SearchRow.entry_id.label("id")], conditions, SearchRow.search_vector, _tsquery(""))
     # In the order the bucket indexes yield them: sorting every match of a common word by date would
@@ -445,7 +476,7 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     return ids
 
 
-def _snippet(entry: Entry, terms: list[str], hit_weights: str) -> list[tuple[str, bool]]:
+def _snippet(entry: Any, terms: list[str], hit_weights: str) -> list[tuple[str, bool]]:
     """The summary around its first hit; without one, the first of problem, approach, outcomes that has one."""
     snip = search.snippet(entry.summary, terms) if "B" in hit_weights else search.no_hit_snippet(entry.summary)
     if terms and "C" in hit_weights and not any(hit for _p, hit in snip):
@@ -456,47 +487,84 @@ def _snippet(entry: Entry, terms: list[str], hit_weights: str) -> list[tuple[str
     return snip
 
 
-def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]],
-               expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
-    if not ids:
-        return []
-    wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
-    # Same statement, from one pass over each row's stored vector (each function given the vector would
-    # read it from TOAST again): which of the query's and its synonyms' lexemes it holds, to say which
-    # synonym matched; and in which weights the query's words occur (B: summary, themes, tools; C: the
-    # body): a field whose weight holds none of them gets its snippet without being analysed (analysing
-    # long texts without a hit was most of a search's Python time). Any doubt (a word without positions,
-    # or with the 256 a tsvector keeps at most) counts as every weight.
-    words = func.unnest(Entry.search_vector).table_valued("lexeme", "positions", "weights").render_derived(name="w")
-    is_term = words.c.lexeme == any_(bindparam("hit_terms", list(terms or ()), type_=ARRAY(Text)))
+@dataclass(frozen=True)
+class SourceTenant:
+    """The municipality of a search hit: what the result page, the API and the tests read of it."""
+
+    code: str
+    name_ja: str
+    name_en: str
+    kind: str
+    region: str
+
+    def name(self, locale: str = "ja") -> str:
+        return self.name_en if locale == "en" else self.name_ja
+
+
+# What a hit shows (the page, the API): read as plain columns, not as ORM entities (building 20 Entry and
+# Tenant objects with their identity map and every content column was a third of the search's Python).
+_HIT_COLUMNS = ("id", "external_id", "source_tenant_id", "title", "summary", "fiscal_year", "stage", "themes",
+                "tools", "adoption_count", "published_at")
+_BODY_COLUMNS = ("problem", "approach", "outcomes")  # read only when a snippet may need them
+
+
+@lru_cache(maxsize=1)
+def _hits_statement() -> Any:
+    """The page's rows by id (parameter ``ids``), with what the snippets and the synonym notes need.
+
+    Built once: ``ids``, ``hit_terms`` and ``wanted`` are bound at execution. From one pass over each
+    row's stored vector (each function given the vector would read it from TOAST again): which of the
+    query's and its synonyms' lexemes it holds (``wanted``), to say which synonym matched; and in which
+    weights the query's words (``hit_terms``) occur (B: summary, themes, tools; C: the body): a field
+    whose weight holds none of them gets its snippet without being analysed (analysing long texts
+    without a hit was most of a search's Python time), and the body columns are read only for a row
+    whose words are in its body. Any doubt (a word without positions, or with the 256 a tsvector keeps
+    at most) counts as every weight.
+    """
+    entries, tenants = Entry.__table__, Tenant.__table__
+    words = func.unnest(entries.c.search_vector).table_valued("lexeme", "positions", "weights") \
+        .render_derived(name="w")
+    is_term = words.c.lexeme == any_(bindparam("hit_terms", type_=ARRAY(Text)))
     lexemes = select(
-        func.array_agg(words.c.lexeme).filter(words.c.lexeme == any_(bindparam("wanted", wanted, type_=ARRAY(Text))))
+        func.array_agg(words.c.lexeme).filter(words.c.lexeme == any_(bindparam("wanted", type_=ARRAY(Text))))
         .label("present"),
         func.string_agg(func.array_to_string(words.c.weights, ""), "").filter(is_term).label("weights"),
         func.bool_or(~func.coalesce(func.cardinality(words.c.positions), 0).between(1, 255)).filter(is_term)
         .label("doubt"),
     ).select_from(words).lateral("lexemes")
-    stmt = select(Entry, Tenant, lexemes.c.present, lexemes.c.weights, lexemes.c.doubt) \
-        .join(Tenant, Tenant.code == Entry.source_tenant_id).join(lexemes, true()).where(Entry.id.in_(ids))
-    by_id: dict[int, tuple[Entry, Tenant]] = {}
-    found: dict[int, set[str]] = {}
-    hit_weights: dict[int, str] = {}
-    for row in db.session.execute(stmt):
-        entry, tenant, present = row[0], row[1], row[2]
-        by_id[entry.id] = (entry, tenant)
-        found[entry.id] = set(present or ())
-        hit_weights[entry.id] = "ABCD" if row[4] or not terms else (row[3] or "").upper()
+    in_body = lexemes.c.doubt.is_(True) | func.upper(func.coalesce(lexemes.c.weights, "")).contains("C")
+    return select(
+        *(entries.c[name] for name in _HIT_COLUMNS),
+        *(case((in_body, entries.c[name])).label(name) for name in _BODY_COLUMNS),
+        tenants.c.name_ja, tenants.c.name_en, tenants.c.kind, tenants.c.region,
+        lexemes.c.present, lexemes.c.weights, lexemes.c.doubt,
+    ).join_from(entries, tenants, tenants.c.code == entries.c.source_tenant_id).join(lexemes, true()) \
+        .where(entries.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+
+
+def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]],
+               expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
+    """The page's hits in the order of ``ids``: with ``terms`` (a search with words, or [] without) each
+    with its snippet, marked title and synonym notes; ``terms`` None (the export) as whole entries."""
+    if not ids:
+        return []
+    if terms is None:
+        by_id = {entry.id: (entry, tenant) for entry, tenant in db.session.execute(
+            select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id).where(Entry.id.in_(ids)))}
+        return [Hit(by_id[i][0], by_id[i][1], rank_of.get(i, 0.0), []) for i in ids if i in by_id]
+    wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
+    rows = {row.id: row for row in db.session.execute(
+        _hits_statement(), {"ids": ids, "hit_terms": list(terms), "wanted": wanted})}
     hits = []
     for entry_id in ids:
-        if entry_id not in by_id:
+        row = rows.get(entry_id)
+        if row is None:
             continue
-        entry, tenant = by_id[entry_id]
-        snip: list[tuple[str, bool]] = []
-        if terms is not None:
-            snip = _snippet(entry, terms, hit_weights[entry_id])
-        title = search.mark_terms(entry.title, terms) if terms else []
-        via = thesaurus.synonym_matches(expanded, found[entry_id]) if wanted and expanded else []
-        hits.append(Hit(entry, tenant, rank_of.get(entry_id, 0.0), snip, title, via))
+        tenant = SourceTenant(row.source_tenant_id, row.name_ja, row.name_en, row.kind, row.region)
+        hit_weights = "ABCD" if row.doubt or not terms else (row.weights or "").upper()
+        title = search.mark_terms(row.title, terms) if terms else []
+        via = thesaurus.synonym_matches(expanded, set(row.present or ())) if wanted and expanded else []
+        hits.append(Hit(row, tenant, rank_of.get(entry_id, 0.0), _snippet(row, terms, hit_weights), title, via))
     return hits
 
 

@@ -1,10 +1,22 @@
 """Links of the casebook search page: each keeps every other argument (repeated facet values included)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import url_for
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    # The same words and facet values come back in every link of a page and on every page.
+    return quote_plus(text)
+
+
+def _encode(params: dict[str, list[str]]) -> str:
+    """``urlencode(params, doseq=True)`` of lists of strings, the same text, with each piece quoted once."""
+    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, values in params.items() for value in values)
 
 
 class SearchLinks:
@@ -21,7 +33,7 @@ class SearchLinks:
         params: dict[str, Any] = {k: v for k, v in {**self._params, **changes}.items() if v}
         if endpoint and endpoint != self._endpoint:
             return url_for(endpoint, **params)
-        return f"{self._base}?{urlencode(params, doseq=True)}" if params else self._base
+        return f"{self._base}?{_encode(params)}" if params else self._base
 
     def toggle(self, name: str, value: str) -> str:
         """Adds the value to its facet's chosen ones (OR), or takes it away when chosen; back to page 1."""
@@ -49,4 +61,4 @@ class SearchLinks:
     def clear(self) -> str:
         """The words and sort order kept, every chosen filter gone."""
         kept: dict[str, Any] = {k: v for k, v in self._params.items() if k in ("q", "sort") and v}
-        return f"{self._base}?{urlencode(kept, doseq=True)}" if kept else self._base
+        return f"{self._base}?{_encode(kept)}" if kept else self._base

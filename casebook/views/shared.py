@@ -14,6 +14,7 @@ from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, Comme
 from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
+from casebook.views import search_page
 from casebook.views.links import SearchLinks
 from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
@@ -40,9 +41,11 @@ def casebook_index() -> ResponseReturnValue:
     # Nothing found for the words: the nearest words of the published casebook.
     suggestions = suggest.did_you_mean(filters.q) if filters.q.strip() and result.total == 0 else []
     # Each chosen value can be removed on its own: the page's arguments without that one value.
+    links = SearchLinks(request.args)
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
-                           facets_shown=queries.FACETS_SHOWN, links=SearchLinks(request.args),
-                           suggestions=suggestions)
+                           facets_shown=queries.FACETS_SHOWN, links=links, suggestions=suggestions,
+                           facets=search_page.facets_view(result, filters, links, request.args.get("more")),
+                           hits=search_page.hits_view(result.hits))
 
 
 @bp.get("/casebook/export.xlsx")

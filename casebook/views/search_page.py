@@ -1,0 +1,157 @@
+"""What the casebook search page shows per hit and per facet value, worked out in Python once per request.
+
+The page has twenty hits and up to ninety facet values. Written as template expressions, each of them
+called gettext, url_for, the language of the interface and a macro per item (several hundred calls
+through Jinja's context per page, more Python time than the search's own). Here the request's language,
+the messages and the entry URL are looked up once; the labels of facet values (the same for everyone:
+the published casebook's themes and tools, the municipalities' kinds and regions, the stages and fiscal
+years) are kept per worker. The template still holds all the markup; what it receives is escaped text.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from flask import current_app, url_for
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from casebook.helpers import facet_label
+from casebook.labels import STAGE_LABELS, SYNONYM_LAYER_LABELS
+from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
+from casebook.views.links import SearchLinks
+from kernel.i18n import JAPANESE_SCRIPT, LATIN_WORD, current_lang, format_fiscal_year
+
+_NO_ATTR = Markup("")
+_JA_ATTR = Markup(' lang="ja"')
+_EN_ATTR = Markup(' lang="en"')
+
+
+def lang_attr_in(text: object, lang: str) -> Markup:
+    """``kernel.i18n.lang_attr`` for a language already known (it asks Flask-Babel for it on every call)."""
+    value = "" if text is None else str(text)
+    if JAPANESE_SCRIPT.search(value):
+        return _JA_ATTR if lang != "ja" else _NO_ATTR
+    if LATIN_WORD.search(value) and lang == "ja":
+        return _EN_ATTR
+    return _NO_ATTR
+
+
+def in_own_lang_in(text: object, lang: str) -> Markup:
+    """``kernel.i18n.in_own_lang`` for a language already known."""
+    if text is None:
+        return _NO_ATTR
+    attr = lang_attr_in(text, lang)
+    return Markup(f"<span{attr}>{escape(text)}</span>") if attr else escape(text)
+
+
+def marked_html(parts: list[tuple[str, bool]]) -> Markup:
+    """The pieces of a snippet or title, the hits in <mark> (what the ``snippet`` macro of _content.html writes)."""
+    return Markup("".join(f"<mark>{escape(piece)}</mark>" if hit else str(escape(piece)) for piece, hit in parts))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    shown: str  # the label (a kind, region or stage in the interface's language; a fiscal year as 年度)
+    html: Markup  # the label in its own language (in_own_lang)
+    href: str  # the page with this value added to the facet's chosen ones, or taken away
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    values: list[FacetValue]  # those shown: FACETS_SHOWN, or every one when the facet is expanded
+    total: int  # how many values the facet has
+
+
+@dataclass(frozen=True)
+class HitView:
+    href: str
+    title_attr: Markup
+    title_html: Markup
+    meta: Markup
+    snippet_attr: Markup
+    snippet_html: Optional[Markup]
+    synonyms: list[tuple[str, Markup]]  # (layer, the sentence saying which word matched as which synonym)
+
+
+# Facet labels per worker: (language, facet, value) → (label, label in its own language). Shared published
+# data only, the same for every viewer; bounded (cleared when full: the set of values is small and stable).
+LABELS_KEPT = 4096
+_labels_lock = threading.Lock()
+
+
+def _label(lang: str, name: str, value: str) -> tuple[str, Markup]:
+    kept: dict[tuple[str, str, str], tuple[str, Markup]] = current_app.extensions.setdefault(
+        "casebook_facet_labels", {})
+    key = (lang, name, value)
+    found = kept.get(key)
+    if found is None:
+        shown = facet_label(name, value)
+        found = (shown, in_own_lang_in(shown, lang))
+        with _labels_lock:
+            if len(kept) >= LABELS_KEPT:
+                kept.clear()
+            kept[key] = found
+    return found
+
+
+def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: Optional[str]) -> dict[str, Facet]:
+    """Each facet that has values, with the values it shows (``expanded``: the facet whose "more" was asked for)."""
+    lang = current_lang()
+    facets = {}
+    for name in FACETS:
+        values = result.facets.get(name)
+        if not values:
+            continue
+        chosen = {str(v) for v in getattr(filters, name)}
+        shown_values = values if expanded == name else values[:FACETS_SHOWN]
+        items = []
+        for value, count in shown_values:
+            shown, html = _label(lang, name, str(value))
+            items.append(FacetValue(value, count, shown, html, links.toggle(name, str(value)), str(value) in chosen))
+        facets[name] = Facet(name, items, len(values))
+    return facets
+
+
+def hits_view(hits: list[Hit]) -> list[HitView]:
+    """What each hit shows: its link, marked title, municipality, year, stage, adoptions, snippet, synonyms."""
+    if not hits:
+        return []
+    lang = current_lang()
+    entry_url = url_for("casebook.casebook_entry", entry_id=0)
+    assert entry_url.endswith("/0")
+    entry_url = entry_url[:-1]
+    # As the templates' newstyle gettext does: the translation is trusted markup, its values are escaped.
+    adopted_by = Markup(gettext("Adopted by %(n)s"))
+    synonym_sentence = Markup(gettext("“%(found)s” matched as a synonym of “%(word)s” (%(layer)s)"))
+    stages: dict[str, str] = {}
+    views = []
+    for hit in hits:
+        entry = hit.entry
+        meta = [str(escape(hit.tenant.name(lang) if hit.tenant else ""))]
+        if entry.fiscal_year:
+            meta.append(str(escape(format_fiscal_year(entry.fiscal_year, lang))))
+        stage = stages.get(entry.stage)
+        if stage is None:
+            stage = stages[entry.stage] = str(STAGE_LABELS.get(entry.stage, entry.stage))
+        meta.append(str(escape(stage)))
+        meta.append(str(adopted_by % {"n": entry.adoption_count}))
+        title_html = marked_html(hit.title) if hit.title else escape(entry.title)
+        snippet_html = marked_html(hit.snippet) if hit.snippet else None
+        synonyms = [(via.layer, synonym_note(synonym_sentence, via)) for via in hit.synonyms]
+        views.append(HitView(
+            f"{entry_url}{entry.id}", lang_attr_in(entry.title, lang), title_html, Markup(" · ".join(meta)),
+            lang_attr_in("".join(piece for piece, _hit in hit.snippet), lang) if hit.snippet else _NO_ATTR,
+            snippet_html, synonyms))
+    return views
+
+
+def synonym_note(sentence: Markup, via: Any) -> Markup:
+    """The synonym note of a hit: which word of the query it matched through which synonym and layer."""
+    return sentence % {"found": via.found, "word": via.word,
+                       "layer": str(SYNONYM_LAYER_LABELS.get(via.layer, via.layer))}

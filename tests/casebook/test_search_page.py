@@ -1,0 +1,61 @@
+"""The search page's view helpers (casebook/views/search_page.py, links.py) give what the template expressions
+they replace gave: the same language attributes, the same links, the same labels in each language."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask_babel import force_locale
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+
+from casebook.helpers import facet_label
+from casebook.queries import Filters, Result
+from casebook.views import search_page
+from casebook.views.links import SearchLinks, _encode
+from kernel.i18n import in_own_lang, lang_attr
+
+SAMPLES = ["窓口", "RPA", "AI-OCR", "LINE公式アカウント", "2024", "", "ｶﾀｶﾅ", "e-Tax", "ABC", "Ｅｘｃｅｌ", None,
+           "<b>&"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_language_attributes_match_the_kernel_filters(app: Flask, lang: str) -> None:
+    with app.test_request_context("/"), force_locale(lang):
+        for text in SAMPLES:
+            assert search_page.lang_attr_in(text, lang) == lang_attr(text), text
+            assert search_page.in_own_lang_in(text, lang) == in_own_lang(text), text
+
+
+def test_marked_pieces_are_escaped_like_the_macro() -> None:
+    parts = [("<申請>", False), ("窓口", True), (" & ", False)]
+    assert search_page.marked_html(parts) == f"{escape('<申請>')}<mark>窓口</mark>{escape(' & ')}"
+
+
+def test_links_encode_like_urlencode() -> None:
+    params: dict[str, list[str]] = {"q": ["書かない 窓口&x=1"], "theme": ["子育て", "a+b/c"], "page": ["2"],
+                                    "more": ["tool"], "kind": ["~._-"]}
+    assert _encode(params) == urlencode(params, doseq=True)
+
+
+def test_facet_labels_are_kept_per_language(app: Flask) -> None:
+    result = Result([], 3, False, 1, 1, [], facets={"kind": [("city", 2), ("town", 1)], "stage": [("pilot", 3)],
+                                                      "fiscal_year": [("2024", 3)], "theme": [("窓口", 3)]})
+    filters = Filters(kind=["city"])
+    shown: dict[str, Any] = {}
+    for lang in ("ja", "en", "ja"):
+        with app.test_request_context("/casebook?kind=city"), force_locale(lang):
+            links = SearchLinks(MultiDict([("kind", "city")]))
+            facets = search_page.facets_view(result, filters, links, None)
+            for name, facet in facets.items():
+                for value in facet.values:
+                    # The label the template computed before (facet_label, in_own_lang) in this language.
+                    assert value.shown == facet_label(name, value.value)
+                    assert value.html == in_own_lang(value.shown)
+                    assert value.href == links.toggle(name, value.value)
+            shown[lang] = {(n, v.value): v.shown for n, f in facets.items() for v in f.values}
+            assert [v.chosen for v in facets["kind"].values] == [True, False]
+    assert shown["ja"][("kind", "city")] != shown["en"][("kind", "city")]  # a kept label never crosses languages
+    assert shown["ja"][("theme", "窓口")] == shown["en"][("theme", "窓口")] == "窓口"
