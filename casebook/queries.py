@@ -277,13 +277,14 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
     time than anything else in the search.
     """
     chosen = tuple(name for name in FACETS if getattr(f, name))
-    tiers = expanded.rank_tiers() if expanded is not None and with_facets and tsq_text else None
+    # With the relevance sort, the ranked candidates come in the same statement (the API's too, without facets).
+    tiers = expanded.rank_tiers() if expanded is not None and tsq_text else None
     stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers))
     params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
     if tiers is not None and expanded is not None:
         params.update({"rank_tsq": expanded.tsquery, "rank_limit": rank_limit,
                        **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
-    if not with_facets:
+    if not with_facets and tiers is None:
         return int(db.session.scalar(stmt, params) or 0), {}, None
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
@@ -302,7 +303,7 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
         # The order of ``ORDER BY rank DESC, published_at DESC, id DESC`` (a UNION ALL keeps none).
         ranked.best.sort(key=lambda c: (c.rank, c.published_at, c.id), reverse=True)
     facets: dict[str, list[tuple[str, int]]] = {}
-    for name, items in counts.items():
+    for name, items in counts.items() if with_facets else ():
         if name == "fiscal_year":
             facets[name] = sorted(items, reverse=True)
             continue
@@ -351,7 +352,15 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     if not with_facets:
         ids = _matching([source.id if source is Entry else source.entry_id], conditions_without(),
                         source.search_vector, tsq)
-        return select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
+        count = select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
+        if tiers < 0:
+            return count
+        ranked = _ranked_candidates(conditions_without(), tiers).subquery("ranked")
+        return union_all(
+            select(literal("_total").label("facet"), cast(None, Text).label("value"), count.scalar_subquery(),
+                   cast(None, REAL).label("rank"), cast(None, DateTime(timezone=True)).label("published_at")),
+            select(literal("_rank"), cast(ranked.c.candidates, Text), ranked.c.id, ranked.c.rank,
+                   ranked.c.published_at))
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],
@@ -598,6 +607,13 @@ def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE
     hits = [Hit(c, None, 0.0, search.snippet(c.summary, terms) if terms else [],
                 search.mark_terms(c.title, terms) if terms else []) for c in cases]
     return Result(hits, total, capped, page, pages, terms)
+
+
+def entry_with_source(entry_id: int) -> tuple[Optional[Entry], Optional[Tenant]]:
+    """A casebook entry (any status) and its source municipality, in one statement ((None, None) if none)."""
+    row = db.session.execute(select(Entry, Tenant).outerjoin(Tenant, Tenant.code == Entry.source_tenant_id)
+                             .where(Entry.id == entry_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def adopters_of(entry: Entry) -> list[tuple[Adoption, Tenant]]:

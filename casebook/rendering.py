@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -17,15 +18,32 @@ _TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote
          "table", "thead", "tbody", "tr", "th", "td", "hr"}
 
 
+# Rendered texts kept per worker, keyed by the whole source text: the same text always gives the same HTML,
+# so a kept one can only be found by someone who has that very text (a case page is read again and again;
+# rendering and cleaning its sections was a fifth of its Python time). Bounded in number and in length.
+KEPT_RENDERINGS = 512
+KEPT_LENGTH = 8000
+
+
 def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML (headings shifted below the page's own h1/h2)."""
     if not text:
         return Markup("")
+    if len(text) <= KEPT_LENGTH:
+        return Markup(_rendered(text))  # noqa: S704 - nh3 output
+    return Markup(_render(text))  # noqa: S704 - nh3 output
+
+
+@lru_cache(maxsize=KEPT_RENDERINGS)
+def _rendered(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     html = _md.render(text)
     html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
-    cleaned = nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}},
-                        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
-    return Markup(cleaned)  # noqa: S704 - nh3 output
+    return str(nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}},
+                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
 
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")

@@ -1,7 +1,7 @@
 """The shared casebook (browse, search, read, adopt, ask), curation (TMG), notifications, Excel export."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -26,11 +26,16 @@ from tenants.roles import Permission
 
 
 def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
-    entry = curation.get_entry(entry_id)
+    return load_entry_and_source(entry_id, published_only=published_only)[0]
+
+
+def load_entry_and_source(entry_id: int, *, published_only: bool = True) -> tuple[Entry, Optional[Tenant]]:
+    """The entry (404/403 unless the viewer may see it) and its source municipality, in one statement."""
+    entry, source = queries.entry_with_source(entry_id)
     if entry is None or (published_only and entry.status != "published"
                          and not current_user.can(Permission.CASEBOOK_CURATE)):
         not_found_or_denied("casebook_entry", entry_id)
-    return entry
+    return entry, source
 
 
 @bp.get("/casebook")
@@ -60,9 +65,9 @@ def casebook_export() -> ResponseReturnValue:
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _entry_page(entry: Entry, status: int = 200, **forms: Any) -> ResponseReturnValue:
+def _entry_page(entry: Entry, status: int = 200, source: Optional[Tenant] = None, **forms: Any) -> ResponseReturnValue:
     adopters = queries.adopters_of(entry)
-    source = db.session.get(Tenant, entry.source_tenant_id)
+    source = source or db.session.get(Tenant, entry.source_tenant_id)
     mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
     similar = [t for _a, t in adopters if source is not None and t.kind == current_user.tenant.kind]
     adoption_form = forms.get("adoption_form") or AdoptionForm(
@@ -80,7 +85,8 @@ def _entry_page(entry: Entry, status: int = 200, **forms: Any) -> ResponseReturn
 @bp.get("/casebook/<int:entry_id>")
 @require_permission(Permission.CASEBOOK_READ)
 def casebook_entry(entry_id: int) -> ResponseReturnValue:
-    return _entry_page(load_entry(entry_id))
+    entry, source = load_entry_and_source(entry_id)
+    return _entry_page(entry, source=source)
 
 
 @bp.get("/casebook/<int:entry_id>/print")

@@ -51,6 +51,18 @@ def test_curator_synonyms_widen_the_query(bound) -> None:  # type: ignore[no-unt
     assert {"case-002", "case-045"} <= set(_ids("オンライン申請"))
 
 
+def test_a_curators_new_synonym_applies_at_once(bound) -> None:  # type: ignore[no-untyped-def]
+    # The query's analysis is kept per worker (thesaurus._expand), keyed by the curators' groups as read
+    # in the same request: a group added or deleted changes the key, so the next search sees it.
+    from casebook import curation
+
+    assert _ids("zqxwidget") == []
+    group = curation.add_synonyms(1, "zqxwidget, 書かない窓口")
+    assert _ids("zqxwidget")[0] == "case-001"
+    assert curation.delete_synonyms(group.id)
+    assert _ids("zqxwidget") == []
+
+
 def test_title_hits_rank_first_and_snippets_highlight(bound) -> None:  # type: ignore[no-untyped-def]
     result = queries.search_casebook(queries.Filters(q="書かない窓口"), with_facets=True)
     top = result.hits[0]
