@@ -240,13 +240,18 @@ def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ..
     return (" | " if any_word else " & ").join(dict.fromkeys(clauses)), sorted(highlight)
 
 
+def _words(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(surface, its lexemes: () for a word that is not indexed) of ``morphemes``' pairs.
+
+    Kept in this form, whether a word is a hit is one ``wanted.isdisjoint(lexemes)`` in C, not a split
+    and a generator per word (a page's titles and snippets look at about a thousand words).
+    """
+    return tuple((surface, tuple(lexeme.split(_ALT)) if lexeme else ()) for surface, lexeme in pairs)
+
+
 @lru_cache(maxsize=256)
-def _cached_morphemes(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(morphemes(text))
-
-
-def _is_hit(lexeme: str, wanted: set[str]) -> bool:
-    return bool(lexeme) and any(x in wanted for x in lexeme.split(_ALT))
+def _cached_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return _words(morphemes(text))
 
 
 def _marked(pieces: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -264,7 +269,7 @@ def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
     """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit."""
     wanted = set(terms)
     value = text or ""
-    parts = [(surface, _is_hit(lex, wanted)) for surface, lex in _cached_morphemes(value)] if wanted else []
+    parts = [(surface, not wanted.isdisjoint(lexes)) for surface, lexes in _cached_words(value)] if wanted else []
     if "".join(surface for surface, _hit in parts) != value or not any(hit for _s, hit in parts):
         return [(value, False)]
     return _marked(parts)
@@ -286,8 +291,8 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
     start = end = -1  # the window, once the first hit is known
     cursor = 0
     for chunk in _chunks(normalized):
-        for surface, lexeme in _cached_chunk(chunk):
-            hit = _is_hit(lexeme, wanted)
+        for surface, lexes in _cached_chunk_words(chunk):
+            hit = not wanted.isdisjoint(lexes)
             if start < 0 and hit:
                 start = max(0, cursor - width // 3)
                 end = start + width
@@ -321,6 +326,6 @@ def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
 
 
 @lru_cache(maxsize=512)
-def _cached_chunk(chunk: str) -> tuple[tuple[str, str], ...]:
+def _cached_chunk_words(chunk: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     # Lines come back (the same summary on the next page, in the export, a repeated query).
-    return tuple(_chunk_morphemes(chunk))
+    return _words(_chunk_morphemes(chunk))
