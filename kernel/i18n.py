@@ -145,24 +145,30 @@ def format_datetime_tokyo(value: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def lang_attr(text: object) -> Markup:
+_NO_ATTR = Markup("")
+_JA_ATTR = Markup(' lang="ja"')
+_EN_ATTR = Markup(' lang="en"')
+
+
+def lang_attr(text: object, lang: str | None = None) -> Markup:
     """` lang="ja"` for Japanese text in the English interface, ` lang="en"` for Latin-only text in the
-    Japanese one, else nothing: names and titles keep their own language for screen readers."""
+    Japanese one, else nothing: names and titles keep their own language for screen readers. ``lang``
+    is the interface's language when the caller already has it (a page of many values asks once)."""
     value = "" if text is None else str(text)
     if JAPANESE_SCRIPT.search(value):
-        return Markup(' lang="ja"') if current_lang() != "ja" else Markup("")
-    if LATIN_WORD.search(value) and current_lang() == "ja":
-        return Markup(' lang="en"')
-    return Markup("")
+        return _JA_ATTR if (lang or current_lang()) != "ja" else _NO_ATTR
+    if LATIN_WORD.search(value) and (lang or current_lang()) == "ja":
+        return _EN_ATTR
+    return _NO_ATTR
 
 
-def in_own_lang(text: object) -> Markup:
+def in_own_lang(text: object, lang: str | None = None) -> Markup:
     """The text escaped, in a ``<span lang>`` where its language is not the interface's (see
     lang_attr): for a value inside a sentence or beside other words, ``{{ _("Review: %(t)s",
     t=entry.title|in_own_lang) }}``; an element holding only the value takes ``|lang_attr`` instead."""
     if text is None:
-        return Markup("")
-    attr = lang_attr(text)
+        return _NO_ATTR
+    attr = lang_attr(text, lang)
     return Markup(f"<span{attr}>{escape(text)}</span>") if attr else escape(text)
 
 

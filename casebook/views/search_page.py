@@ -21,29 +21,9 @@ from casebook.helpers import facet_label
 from casebook.labels import STAGE_LABELS, SYNONYM_LAYER_LABELS
 from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
 from casebook.views.links import SearchLinks
-from kernel.i18n import JAPANESE_SCRIPT, LATIN_WORD, current_lang, format_fiscal_year
+from kernel.i18n import current_lang, format_fiscal_year, in_own_lang, lang_attr
 
 _NO_ATTR = Markup("")
-_JA_ATTR = Markup(' lang="ja"')
-_EN_ATTR = Markup(' lang="en"')
-
-
-def lang_attr_in(text: object, lang: str) -> Markup:
-    """``kernel.i18n.lang_attr`` for a language already known (it asks Flask-Babel for it on every call)."""
-    value = "" if text is None else str(text)
-    if JAPANESE_SCRIPT.search(value):
-        return _JA_ATTR if lang != "ja" else _NO_ATTR
-    if LATIN_WORD.search(value) and lang == "ja":
-        return _EN_ATTR
-    return _NO_ATTR
-
-
-def in_own_lang_in(text: object, lang: str) -> Markup:
-    """``kernel.i18n.in_own_lang`` for a language already known."""
-    if text is None:
-        return _NO_ATTR
-    attr = lang_attr_in(text, lang)
-    return Markup(f"<span{attr}>{escape(text)}</span>") if attr else escape(text)
 
 
 def marked_html(parts: list[tuple[str, bool]]) -> Markup:
@@ -92,7 +72,7 @@ def _label(lang: str, name: str, value: str) -> tuple[str, Markup]:
     found = kept.get(key)
     if found is None:
         shown = facet_label(name, value)
-        found = (shown, in_own_lang_in(shown, lang))
+        found = (shown, in_own_lang(shown, lang))
         with _labels_lock:
             if len(kept) >= LABELS_KEPT:
                 kept.clear()
@@ -145,8 +125,8 @@ def hits_view(hits: list[Hit]) -> list[HitView]:
         snippet_html = marked_html(hit.snippet) if hit.snippet else None
         synonyms = [(via.layer, synonym_note(synonym_sentence, via)) for via in hit.synonyms]
         views.append(HitView(
-            f"{entry_url}{entry.id}", lang_attr_in(entry.title, lang), title_html, Markup(" · ".join(meta)),
-            lang_attr_in("".join(piece for piece, _hit in hit.snippet), lang) if hit.snippet else _NO_ATTR,
+            f"{entry_url}{entry.id}", lang_attr(entry.title, lang), title_html, Markup(" · ".join(meta)),
+            lang_attr("".join(piece for piece, _hit in hit.snippet), lang) if hit.snippet else _NO_ATTR,
             snippet_html, synonyms))
     return views
 
