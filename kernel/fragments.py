@@ -29,6 +29,7 @@ from flask.globals import _cv_app, _cv_request
 from markupsafe import Markup
 
 from kernel.i18n import current_lang
+from kernel.memo import kept
 
 _EXTENSION = "yokoten_fragments"
 MAX_FRAGMENTS = 4096  # a few variants per fragment (languages × catalogues × role sets × pages); a guard
@@ -43,13 +44,7 @@ def cached_fragment(name: str, *key: Hashable, caller: Callable[[], str]) -> Mar
         return Markup(caller())
     cache: dict[tuple[Any, ...], Markup] = app.extensions[_EXTENSION]
     full_key = (name, key, current_lang(), id(flask_babel.get_domain()), _cv_request.get().request.script_root)
-    html = cache.get(full_key)
-    if html is None:
-        html = Markup(caller())
-        if len(cache) >= MAX_FRAGMENTS:
-            cache.clear()
-        cache[full_key] = html
-    return html
+    return kept(cache, full_key, lambda: Markup(caller()), MAX_FRAGMENTS)
 
 
 def init_fragments(app: Flask) -> None:

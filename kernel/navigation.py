@@ -8,6 +8,8 @@ from typing import Any, Optional
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from kernel.memo import kept
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -63,13 +65,7 @@ def nav_key() -> tuple[Any, ...]:
 def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
-    key = nav_key()
-    built = _built.get(key)
-    if built is None:
-        built = tuple(_build_nav_items())
-        if len(_built) >= _BUILT_MAX:
-            _built.clear()
-        _built[key] = built
+    built: tuple[NavItem, ...] = kept(_built, nav_key(), lambda: tuple(_build_nav_items()), _BUILT_MAX)
     return list(built)
 
 

@@ -9,7 +9,7 @@ years) are kept per worker. The template still holds all the markup; what it rec
 """
 from __future__ import annotations
 
-import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -22,6 +22,7 @@ from casebook.labels import STAGE_LABELS, SYNONYM_LAYER_LABELS
 from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
 from casebook.views.links import SearchLinks
 from kernel.i18n import current_lang, format_fiscal_year, in_own_lang, lang_attr
+from kernel.memo import kept
 
 _NO_ATTR = Markup("")
 
@@ -62,22 +63,16 @@ class HitView:
 # Facet labels per worker: (language, facet, value) → (label, label in its own language). Shared published
 # data only, the same for every viewer; bounded (cleared when full: the set of values is small and stable).
 LABELS_KEPT = 4096
-_labels_lock = threading.Lock()
 
 
 def _label(lang: str, name: str, value: str) -> tuple[str, Markup]:
-    kept: dict[tuple[str, str, str], tuple[str, Markup]] = current_app.extensions.setdefault(
-        "casebook_facet_labels", {})
-    key = (lang, name, value)
-    found = kept.get(key)
-    if found is None:
+    labels: dict[Hashable, tuple[str, Markup]] = current_app.extensions.setdefault("casebook_facet_labels", {})
+
+    def build() -> tuple[str, Markup]:
         shown = facet_label(name, value)
-        found = (shown, in_own_lang(shown, lang))
-        with _labels_lock:
-            if len(kept) >= LABELS_KEPT:
-                kept.clear()
-            kept[key] = found
-    return found
+        return shown, in_own_lang(shown, lang)
+
+    return kept(labels, (lang, name, value), build, LABELS_KEPT)
 
 
 def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: Optional[str]) -> dict[str, Facet]:
