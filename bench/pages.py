@@ -43,15 +43,21 @@ def _users(db: BenchDatabase, local: str, limit: int) -> list[tuple[str, str]]:
 
 def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
     """Logged-in sessions (server-side session rows and signed cookies) and API tokens, per role."""
+    import psycopg2
     from flask import session
     from sqlalchemy import select
 
     from kernel.extensions import db as sqla
+    from portal.backup import libpq
     from tenants.auth import start_session
     from tenants.context import bind_tenant
     from tenants.models import User
     from tenants.tokens import create_token
 
+    # One token per member, whatever earlier runs on this database left: the floor page (own profile) lists
+    # the person's tokens and must not grow from run to run (as the owner: the app role may only revoke).
+    with psycopg2.connect(libpq(db.owner_url)) as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM api_tokens WHERE name = 'bench'")
     app = _app(db, secret)
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     from bench import domain_pages
