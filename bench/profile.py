@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one request: {captured['request_ms']:.2f} ms, {len(captured['statements'])} statements, "
           f"{captured['round_trips']} round trips to PostgreSQL")
     for text, ms in captured["statements"]:
-        print(f"  {ms:6.2f} ms  {' '.join(text.split())[:160]}")
+        plan, run = server_times(db, captured["tenant"], text)
+        print(f"  {ms:6.2f} ms  (server: planning {plan:.3f} + execution {run:.3f} ms)  {' '.join(text.split())[:120]}")
     client, path = captured["client"], args.path
     for _ in range(20):
         client.get(path)
@@ -64,6 +65,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {seconds * 1000 / args.n:6.2f} ms  {key}")
     stats.sort_stats(args.sort).print_stats(35)
     return 0
+
+
+def server_times(db: BenchDatabase, tenant: str, text: str, rounds: int = 15) -> tuple[float, float]:
+    """Median planning and execution time (ms) of one captured statement, as the application role with the
+    tenant bound: planning is PostgreSQL's CPU on every request too (nothing caches a plan across requests)."""
+    import json
+
+    from bench.measure import _app_role_cursor, _without_settings
+
+    statement = _without_settings(text)
+    if statement.startswith("SELECT set_config("):  # the binding sent in front of the statement: bind it here
+        statement = statement.split("; ", 1)[1] if "; " in statement else ""
+    if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        return 0.0, 0.0
+    conn, cur = _app_role_cursor(db, tenant)
+    try:
+        plans, runs = [], []
+        for _ in range(rounds):
+            cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + statement)
+            raw = cur.fetchone()[0]
+            plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+            plans.append(plan["Planning Time"])
+            runs.append(plan["Execution Time"])
+        return sorted(plans)[rounds // 2], sorted(runs)[rounds // 2]
+    finally:
+        conn.close()
 
 
 if __name__ == "__main__":
