@@ -11,9 +11,35 @@ from flask import Flask
 from kernel import config as config_module
 
 
+class Portal(Flask):
+    """Flask, keeping ``ensure_sync``'s answer per function.
+
+    Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request (some 26 times for
+    a page); whether a function is a coroutine function never changes, so the answer is kept (bounded, in
+    case some extension hands over a new callable per request).
+    """
+
+    _MAX_KEPT = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            result = super().ensure_sync(func)
+            if len(self._sync_functions) < self._MAX_KEPT:
+                self._sync_functions[func] = result
+            return result
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+
+
 def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     """Build the portal. No database work happens here, so gunicorn --preload is safe."""
-    app = Flask("portal", static_folder="static", template_folder="templates")
+    app = Portal("portal", static_folder="static", template_folder="templates")
     settings = config_module.from_environment()
     settings.update(config or {})
     app.config.update(config_module.finalise(settings))

@@ -291,19 +291,32 @@ def _user_of_request() -> Any:
     ``current_user``, and a page touches it 20-50 times (issue 25.5). Same answer: None outside a
     request, the loaded user (or anonymous user) once loaded, the loaders run at the first access.
     tests/tenants/test_current_user_lookup.py keeps it equal to Flask-Login's own.
+
+    At the first access it runs the request loader itself rather than Flask-Login's ``_load_user``,
+    which would first hash the client's address and browser (its "session protection", off here: see
+    ``install_user_lookup``), send a signal nobody listens to, and look for a ``_user_id`` and a
+    remember-me cookie that this portal never sets.
     """
     if _cv_request.get(None) is None:
         return None
     app_ctx = _cv_app.get()
     values = app_ctx.g.__dict__
     if "_login_user" not in values:
-        app_ctx.app.login_manager._load_user()  # type: ignore[attr-defined]
+        user = load_user_from_request(None)
+        values["_login_user"] = user if user is not None else login_manager.anonymous_user()
     return values["_login_user"]
 
 
 def install_user_lookup() -> None:
     """Have ``flask_login.current_user`` use ``_user_of_request`` (its proxy looks the function up by name
-    in flask_login.utils at every access, so every module's imported ``current_user`` follows)."""
+    in flask_login.utils at every access, so every module's imported ``current_user`` follows).
+
+    Flask-Login's session protection is switched off: in its "basic" mode it only marks a session "not
+    fresh" when the browser's address or user agent changes, and nothing here asks for freshness (the
+    server-side session is checked on every request instead). Marking it rewrote and re-signed the
+    session cookie on every request of a client that does not send the updated cookie back.
+    """
+    login_manager.session_protection = None  # type: ignore[assignment]
     flask_login.utils._get_user = _user_of_request
 
 
