@@ -316,7 +316,7 @@ def install_user_lookup() -> None:
     server-side session is checked on every request instead). Marking it rewrote and re-signed the
     session cookie on every request of a client that does not send the updated cookie back.
     """
-    login_manager.session_protection = None  # type: ignore[assignment]
+    login_manager.session_protection = None
     flask_login.utils._get_user = _user_of_request
 
 
