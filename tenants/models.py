@@ -84,6 +84,11 @@ class User(TenantOwned, Model):
 
     @property
     def roles(self) -> set[str]:
+        # The session check reads the person's roles in its one statement and leaves the memberships
+        # unloaded (tenants.auth); once they are loaded, or changed, they are the truth.
+        checked = self.__dict__.get("_checked_roles")
+        if checked is not None and "memberships" not in self.__dict__:
+            return set(checked)
         return {m.role for m in self.memberships}
 
     def has_role(self, role: str) -> bool:
