@@ -59,6 +59,12 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
     drafts.init_app(app)  # likewise: a saved form's draft is deleted before the commit
     register_cli(app)
+    # Every model is imported by now: set up the mappers' relationships and attribute instrumentation here,
+    # once, before gunicorn forks (with --preload the workers share the result). SQLAlchemy would otherwise
+    # do it at the first ORM query of each process, and the session check builds its objects without one.
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
     return app
 
 
