@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.measure import Result, rls_cost, run_wrk, search_server_time
+from bench.measure import CpuAccount, Result, postmaster_pid, rls_cost, run_wrk, search_server_time
 from bench.pages import DB_FLOOR_NAME, SSO_KEY, Page, make_credentials, resolve_pages
 from bench.report import write_report
 from bench.setup import BenchDatabase, machine_facts, schema_fingerprint, start_postgres, stop_postgres
@@ -62,6 +62,11 @@ class Gunicorn:
             except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start: see {self.log}")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     def memory(self) -> dict[str, Any]:
         """Memory of the master and each worker (MiB): resident now (VmRSS), its peak so far (VmHWM) and
@@ -205,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         ceiling_env = {**gunicorn_env(args, None), "BENCH_CEILING_DB": tokyo.reader_url}
         with Gunicorn("bench.ceiling:app", ceiling_env, port, VAR / "gunicorn-ceiling.log") as g:
             for name, path in CEILING_PAGES:
-                results.append(run_wrk(wrk, g.url, Page(name, path, "none"), None, args.duration, args.connections))
+                results.append(run_wrk(wrk, g.url, Page(name, path, "none"), None, args.duration, args.connections,
+                                       account=CpuAccount(g.pid, postmaster_pid(server.pgdata))))
                 print(results[-1].line())
             facts["memory_ceiling"] = g.memory()
         ceiling = next(r.rps for r in results if r.path == "/jinja")
@@ -218,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                 if page.path is None:
                     results.append(Result.missing(page))
                     continue
-                results.append(run_wrk(wrk, g.url, page, credentials, args.duration, args.connections))
+                results.append(run_wrk(wrk, g.url, page, credentials, args.duration, args.connections,
+                                       account=CpuAccount(g.pid, postmaster_pid(server.pgdata))))
                 print(results[-1].line(ceiling))
             facts["memory_pages"] = g.memory()
             target = next((p for p in pages if p.path and p.key == "search"), None) or pages[0]
@@ -266,6 +273,14 @@ def main(argv: list[str] | None = None) -> int:
             "column (one request, no HTTP, no concurrent load) shows the whole request's work. "
             "`python -m bench.profile PATH` shows where the time goes.",
             "- HTTP latencies at 16 or 64 connections include queueing for the 4 sync workers.",
+            "- CPU per request: the CPU time (user and system, from /proc) that gunicorn's processes, PostgreSQL's "
+            "processes, wrk and the rest of the machine spent during a page's measured run, divided by its "
+            "requests. With both cores busy, a page's rate is about 2 cores ÷ its CPU per request, so the column "
+            "says what a ratio target asks: a page at 30 % of bare Jinja may cost at most bare Jinja's CPU per "
+            "request ÷ 0.3. gunicorn's part is the app's Python and gunicorn's own HTTP work; under load a "
+            "worker's Python costs more CPU than the same request alone in-process (the in-process column), as "
+            "4 workers and PostgreSQL's backends take turns on 2 cores and evict each other's caches at every "
+            "round trip.",
             "- Memory: a portal worker's memory is mostly what it loads once (Flask, SQLAlchemy, the message "
             "catalogues, openpyxl and the other imports; SudachiPy's dictionary, partly a read-only file mapping "
             "shared between the workers), not what requests leave behind: growth under load would show as a "

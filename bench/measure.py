@@ -37,6 +37,9 @@ class Result:
     sql_ms: float | None = None  # their summed time, client side
     round_trips: int | None = None  # round trips to PostgreSQL of one request (statements, BEGIN, COMMIT)
     request_ms: float | None = None  # the whole request in-process (no HTTP, no contention with wrk)
+    # CPU per request during the measured run (ms of one core): gunicorn (master and workers), PostgreSQL (all
+    # its processes), wrk, and everything else on the machine (from /proc; None when not sampled)
+    cpu_ms: dict[str, float] | None = None
 
     @classmethod
     def missing(cls, page: Page) -> Result:
@@ -63,8 +66,68 @@ def preflight(base: str, page: Page, headers: list[str]) -> None:
         raise RuntimeError(f"{page.name} {page.path}: status {response.status_code} before the benchmark")
 
 
+class CpuAccount:
+    """CPU time (user + system, from /proc) of the gunicorn under test, the benchmark's PostgreSQL and the whole
+    machine over one wrk run: where the core time of one request goes. wrk's own comes from os.times().
+
+    A process tree is counted as its root's own time, the time of its children already gone (a backend that
+    ended, a restarted worker: the kernel adds it to the parent's when the parent reaps them) and the time of
+    the children still running, so a process that ends during the run is neither lost nor counted twice.
+    """
+
+    TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, gunicorn_pid: int, postmaster_pid: int | None) -> None:
+        self.roots = {"gunicorn": gunicorn_pid, "postgres": postmaster_pid}
+
+    @staticmethod
+    def _fields(pid: int) -> list[str]:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                return handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return []
+
+    @classmethod
+    def _tree(cls, root: int | None) -> int:
+        from bench.__main__ import _children
+
+        if root is None:
+            return 0
+        fields = cls._fields(root)
+        if not fields:
+            return 0
+        own = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        return own + sum(int(f[11]) + int(f[12]) for f in map(cls._fields, _children(root)) if f)
+
+    @staticmethod
+    def _machine() -> int:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        return sum(fields[:3]) + sum(fields[5:8])  # user nice system, irq softirq steal
+
+    def snapshot(self) -> dict[str, float]:
+        times = os.times()
+        return {**{name: self._tree(pid) for name, pid in self.roots.items()}, "machine": self._machine(),
+                "wrk": (times.children_user + times.children_system) * 1000 / self.TICK_MS}
+
+    def per_request(self, before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+        spent = {key: (after[key] - before[key]) * self.TICK_MS / max(requests, 1) for key in before}
+        spent["other"] = spent["machine"] - spent["gunicorn"] - spent["postgres"] - spent["wrk"]
+        return spent
+
+
+def postmaster_pid(pgdata: Any) -> int | None:
+    """The benchmark's PostgreSQL server process (the first line of its postmaster.pid)."""
+    try:
+        with open(os.path.join(str(pgdata), "postmaster.pid")) as handle:
+            return int(handle.readline().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] | None, seconds: int,
-            connections: int, timeout: str = "10s") -> Result:
+            connections: int, timeout: str = "10s", account: CpuAccount | None = None) -> Result:
     headers = (credentials or {}).get(page.auth, []) if page.auth != "none" else []
     preflight(base, page, headers)
     with tempfile.NamedTemporaryFile("w", suffix=".headers", delete=False) as handle:
@@ -73,8 +136,10 @@ def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] |
     threads = min(2, connections)
     # warm-up (caches, pools, lazy imports) before the measured run
     subprocess.run([wrk, "-t1", "-c2", "-d2s", "-s", LUA, base], env=env, capture_output=True, check=False)
+    before = account.snapshot() if account is not None else None
     out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}",
                           "-s", LUA, base], env=env, capture_output=True, text=True, check=False)
+    after = account.snapshot() if account is not None else None
     os.unlink(handle.name)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
@@ -83,9 +148,12 @@ def run_wrk(wrk: str, base: str, page: Page, credentials: dict[str, list[str]] |
     errors = data["connect"] + data["read"] + data["write"] + data["status"] + data["timeout"]
     detail = ", ".join(f"{k} {data[k]}" for k in ("connect", "read", "write", "status", "timeout") if data[k])
     duration = data["duration_us"] / 1e6
-    return Result(page.name, page.path, connections, round(duration, 1), data["requests"],
-                  data["requests"] / duration if duration else 0.0, data["p50_us"] / 1000, data["p95_us"] / 1000,
-                  data["p99_us"] / 1000, errors, detail)
+    result = Result(page.name, page.path, connections, round(duration, 1), data["requests"],
+                    data["requests"] / duration if duration else 0.0, data["p50_us"] / 1000, data["p95_us"] / 1000,
+                    data["p99_us"] / 1000, errors, detail)
+    if account is not None and before is not None and after is not None:
+        result.cpu_ms = account.per_request(before, after, data["requests"])
+    return result
 
 
 # --- server time of the application's own SQL ---------------------------------------------------------------

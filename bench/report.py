@@ -67,17 +67,21 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
     lines += [f"| {table} | {count:,} |" for table, count in data["rows"].items()]
     lines += ["", "## Pages against the framework's ceiling", "",
               "| page | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to bare Jinja | SQL statements (ms) | "
-              "round trips to PostgreSQL | one request in-process ms |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "round trips to PostgreSQL | one request in-process ms | CPU per request under load, ms of a core: "
+              "gunicorn + PostgreSQL + wrk + rest |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         if not r.measured:
-            lines.append(f"| {r.name} | — | — | — | — | — | not measured: {r.note} | | | |")
+            lines.append(f"| {r.name} | — | — | — | — | — | not measured: {r.note} | | | | |")
             continue
+        cpu = (f" {r.cpu_ms['machine']:.2f} = {r.cpu_ms['gunicorn']:.2f} + "
+               f"{r.cpu_ms['postgres']:.2f} + {r.cpu_ms['wrk']:.2f} + {r.cpu_ms['other']:.2f} |"
+               if r.cpu_ms else " |")
         lines.append(f"| {r.name} (`{r.path}`) | {r.rps:,.1f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | "
                      f"{r.p99_ms:.1f} | {r.errors}{' (' + r.error_detail + ')' if r.error_detail else ''} | "
                      f"{r.ratio(ceiling):.0%} | "
                      + (f"{r.statements} ({r.sql_ms:.1f}) | {r.round_trips} | {r.request_ms:.1f} |"
-                        if r.statements is not None else "| | |"))
+                        if r.statements is not None else "| | |") + cpu)
     if soak is not None:
         lines += ["", f"**Concurrency:** {soak.name} for {soak.seconds:.0f} s: {soak.requests:,} requests, "
                   f"{soak.rps:,.1f} req/s, p50 {soak.p50_ms:.0f} ms, p95 {soak.p95_ms:.0f} ms, "
