@@ -55,8 +55,9 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
     from tenants.tokens import create_token
 
     # One token per member, whatever earlier runs on this database left: the floor page (own profile) lists
-    # the person's tokens and must not grow from run to run (as the owner: the app role may only revoke).
-    with psycopg2.connect(libpq(db.owner_url)) as conn, conn.cursor() as cur:
+    # the person's tokens and must not grow from run to run (as the server's superuser: the app role may only
+    # revoke, and row-level security, forced on the table, hides every row from the owner without a tenant).
+    with psycopg2.connect(libpq(db.superuser_url)) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM api_tokens WHERE name = 'bench'")
     app = _app(db, secret)
     cookie_name = app.config["SESSION_COOKIE_NAME"]
