@@ -81,8 +81,22 @@ def make_credentials(db: BenchDatabase, secret: str) -> dict[str, list[str]]:
                     headers["token"].append(f"Authorization: Bearer {token}")
                 sqla.session.commit()
                 sqla.session.remove()
-            headers[role].append(f"Cookie: {cookie_name}={cookie}")
+            headers[role].append(f"Cookie: {cookie_name}={_after_first_page(app, cookie_name, cookie)}")
     return headers
+
+
+def _after_first_page(app: Any, cookie_name: str, cookie: str) -> str:
+    """The session cookie as a browser holds it after its first page: the first page adds what the session
+    keeps from then on (the CSRF secret) and sends the updated cookie, which a browser sends back. wrk repeats
+    one cookie and never takes a new one: with the cookie from the login alone, every request would make a new
+    CSRF secret and re-sign the cookie, which no browser causes after its first page."""
+    client = app.test_client()
+    client.set_cookie(cookie_name, cookie)
+    response = client.get("/profile/")
+    if response.status_code != 200:
+        raise RuntimeError(f"the bench session's first page answered {response.status_code}")
+    updated = client.get_cookie(cookie_name)
+    return updated.value if updated is not None else cookie
 
 
 def resolve_pages(db: BenchDatabase, secret: str) -> list[Page]:
