@@ -47,7 +47,8 @@ class DeclarationData:
     remarks: str = ""
 
 
-def survey_is_open(project: Project, at: Optional[datetime] = None) -> bool:
+def survey_is_open(project: Any, at: Optional[datetime] = None) -> bool:
+    """Is the demand survey of ``project`` (an entity or the project page's view) open at ``at`` (now)?"""
     at = at or common.now()
     return project.status == "demand_survey" and project.survey_opens_at <= at < project.survey_closes_at
 

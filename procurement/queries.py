@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 
 from kernel.extensions import db
 from procurement import access
-from procurement.allocation import largest_remainder, standalone_cost, unit_price
+from procurement.allocation import ItemPricing, largest_remainder, standalone_cost, unit_price
 from procurement.models import Allocation, Declaration, DemandTotal, Document, Participation, Project, Quote, QuoteLine
 from procurement.services import quote_pricing
 
@@ -52,16 +52,17 @@ class Aggregate:
     declared: int
     committed: int
     items: list[ItemAggregate]
-    quote: Optional[Quote]
+    quote: Optional[Any]  # the basis quote: a Quote, or the project page's QuoteRow
     estimated_total_yen: Optional[int] = None
     own: Optional[dict[str, Any]] = field(default=None)
+    pricing: dict[str, ItemPricing] = field(default_factory=dict, repr=False)  # the basis quote's, per item id
 
 
-def _basis_quote(project: Project, totals: dict[int, int]) -> Optional[Quote]:
+def _basis_quote(project: Any, totals: dict[int, int]) -> Optional[Any]:
     """The awarded quote, or before award the cheapest quote at the declared demand."""
     if project.awarded_quote is not None:
         return project.awarded_quote
-    best: Optional[tuple[int, int, Quote]] = None
+    best: Optional[tuple[int, int, Any]] = None
     for quote in project.quotes:
         pricing = quote_pricing(quote)
         cost = sum(unit_price(pricing[str(i)].tiers, q) * q + pricing[str(i)].setup_fee_yen
@@ -85,7 +86,16 @@ def _pooled(project: Project) -> tuple[dict[int, tuple[int, int]], tuple[int, in
 
 def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
     """The pooled demand, the tier it reaches, and (for a participant) its own estimated share."""
-    rows, (declared, committed) = _pooled(project)
+    result = pooled_aggregate(project, *_pooled(project))
+    if tenant_id is not None:
+        result.own = own_view(project, tenant_id, result)
+    return result
+
+
+def pooled_aggregate(project: Any, rows: dict[int, tuple[int, int]], participation: tuple[int, int]) -> Aggregate:
+    """The aggregate of a project (an entity or the project page's view) from its demand totals per item
+    (declared, committed) and its participation counts (declared, committed)."""
+    declared, committed = participation
     totals = {i.id: rows[i.id][0] if i.id in rows else 0 for i in project.items}
     quote = _basis_quote(project, totals)
     pricing = quote_pricing(quote) if quote else {}
@@ -100,18 +110,32 @@ def aggregate(project: Project, tenant_id: Optional[str] = None) -> Aggregate:
             if higher:
                 agg.next_tier = (higher[0].min_quantity - agg.declared_quantity, higher[0].unit_price_yen)
         items.append(agg)
-    result = Aggregate(declared, committed, items, quote)
+    result = Aggregate(declared, committed, items, quote, pricing=pricing)
     if pricing:
         result.estimated_total_yen = sum((a.unit_price_yen or 0) * a.declared_quantity
                                          + (pricing[str(a.item_id)].setup_fee_yen if a.declared_quantity else 0)
                                          for a in items)
-    if tenant_id is not None:
-        result.own = own_view(project, tenant_id, items, pricing)
     return result
 
 
-def own_view(project: Project, tenant_id: str, items: list[ItemAggregate],
-             pricing: dict[str, Any]) -> Optional[dict[str, Any]]:
+def own_estimate(agg: Aggregate, status: str, quantities: dict[int, int]) -> tuple[Optional[int], Optional[int]]:
+    """A participant's estimated share at the current demand and its cost of buying alone (None, None when the
+    declaration is withdrawn or empty, or no quote prices the project yet)."""
+    pricing = agg.pricing
+    if not pricing or status == "withdrawn" or not quantities:
+        return None, None
+    estimate = 0
+    for item in agg.items:
+        q = quantities.get(item.item_id, 0)
+        if q and item.unit_price_yen is not None:
+            pooled = max(item.declared_quantity, q)
+            fee_share = largest_remainder(pricing[str(item.item_id)].setup_fee_yen,
+                                          {"own": q, "others": pooled - q})["own"]
+            estimate += item.unit_price_yen * q + fee_share
+    return estimate, standalone_cost(pricing, {str(k): v for k, v in quantities.items()})
+
+
+def own_view(project: Project, tenant_id: str, agg: Aggregate) -> Optional[dict[str, Any]]:
     # The declaration with its lines and its allocation in one statement (the page names neither's tenant).
     found = db.session.execute(
         select(Declaration, Allocation)
@@ -123,21 +147,9 @@ def own_view(project: Project, tenant_id: str, items: list[ItemAggregate],
     if found is None:
         return None
     declaration, allocation = found
-    quantities = declaration.quantities()
-    view: dict[str, Any] = {"declaration": declaration, "allocation": allocation, "estimate_yen": None,
-                            "standalone_yen": None}
-    if pricing and declaration.status != "withdrawn" and quantities:
-        estimate = 0
-        for agg in items:
-            q = quantities.get(agg.item_id, 0)
-            if q and agg.unit_price_yen is not None:
-                pooled = max(agg.declared_quantity, q)
-                fee_share = largest_remainder(pricing[str(agg.item_id)].setup_fee_yen,
-                                              {"own": q, "others": pooled - q})["own"]
-                estimate += agg.unit_price_yen * q + fee_share
-        view["estimate_yen"] = estimate
-        view["standalone_yen"] = standalone_cost(pricing, {str(k): v for k, v in quantities.items()})
-    return view
+    estimate, standalone = own_estimate(agg, declaration.status, declaration.quantities())
+    return {"declaration": declaration, "allocation": allocation, "estimate_yen": estimate,
+            "standalone_yen": standalone}
 
 
 def allocations(project: Project, user: Any = None) -> list[Allocation]:

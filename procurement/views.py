@@ -15,7 +15,7 @@ from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succ
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO, current_lang
 from kernel.views import act, show_refusal
-from procurement import access, bp, common, exports, queries, services
+from procurement import access, bp, common, exports, project_page, queries, services
 from procurement import declarations as demand
 from procurement.chart import savings_chart
 from procurement.forms import (
@@ -144,10 +144,14 @@ def project_edit(project_id: int) -> ResponseReturnValue:
 @bp.get("/<int:project_id>")
 @require_login
 def project_detail(project_id: int) -> ResponseReturnValue:
-    project = _load(project_id)
-    organiser = access.is_organiser(current_user, project)
     can_declare = access.can_declare(current_user)
-    aggregate = queries.aggregate(project, current_user.tenant_id if can_declare else None)
+    # Read-only and shown on every visit: plain rows in one statement, not entities (project_page.py).
+    page = project_page.load(project_id, current_user.tenant_id if can_declare else None)
+    if page is None or not access.can_see(current_user, page.project):
+        not_found_or_denied("procurement_project", project_id)
+    assert page is not None
+    project = page.project
+    organiser = access.is_organiser(current_user, project)
     # Forms only for those the page shows them to: the organiser's tools, the admin's approval.
     award_form = transition_form = document_form = None
     if organiser:
@@ -156,7 +160,7 @@ def project_detail(project_id: int) -> ResponseReturnValue:
         award_form.version.data = str(project.version)
         transition_form, document_form = TransitionForm(), DocumentForm()
     return render_template(
-        "procurement/project_detail.html", project=project, aggregate=aggregate, organiser=organiser,
+        "procurement/project_detail.html", project=project, aggregate=page.aggregate, organiser=organiser,
         can_declare=can_declare, survey_open=demand.survey_is_open(project),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
         transition_form=transition_form, approve_form=ApproveForm() if access.can_approve(current_user) else None,

@@ -10,7 +10,8 @@ from kernel.audit import AuditEntry
 from kernel.errors import ServiceError
 from kernel.extensions import db
 from procurement import common, declarations, queries, services
-from procurement.models import Allocation, Declaration, DemandTotal, Participation, StatusEvent
+from procurement.allocation import Tier
+from procurement.models import Allocation, Declaration, DemandTotal, Participation, Project, StatusEvent
 from tenants.context import bind_tenant
 from tests.factories.procurement import declare, make_project, user
 
@@ -219,3 +220,65 @@ def test_pressing_the_same_status_button_twice_is_harmless(ctx) -> None:  # type
     assert [e.to_status for e in project.events] == ["draft", "demand_survey"]
     with pytest.raises(common.Conflict):
         services.transition(curator, project, "survey_closed", version=version)  # a stale page
+
+
+def test_the_project_page_reads_what_the_entities_hold(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The project page reads plain rows (procurement/project_page.py); they give the same project, aggregate and
+    own declaration as the entities and ``queries.aggregate``, before the award and after it (with allocation)."""
+    from procurement import project_page
+
+    project = make_project(items=(("AI-OCR ライセンス", "licence"), ("保守", "year")))
+    services.add_quote(user("curator"), project, "株式会社安価", None, "",
+                       {item.id: (50_000, [Tier(1, 900), Tier(50, 600)]) for item in project.items})
+    declare(project, "tenant_admin", [40, 3], intent="commit", budget=200_000)
+    declare(project, "other_admin", [120, 0], intent="commit", budget=None)
+    declare(project, "chiyoda_member", [7, 1])
+
+    def same(tenant: str) -> None:
+        bind_tenant(tenant)
+        db.session.expire_all()
+        entity = db.session.get(Project, project.id)
+        page = project_page.load(project.id, tenant)
+        assert page is not None
+        view, expected = page.project, queries.aggregate(entity, tenant)
+        for name in ("id", "organiser_tenant_id", "title", "description", "category", "status", "survey_opens_at",
+                     "survey_closes_at", "contract_start_fy", "contract_end_fy", "cancel_reason", "awarded_quote_id",
+                     "contract_total_yen", "standalone_total_yen", "version"):
+            assert getattr(view, name) == getattr(entity, name), name
+        assert view.organiser.name("en") == entity.organiser.name("en")
+        assert [(i.id, i.name, i.unit) for i in view.items] == [(i.id, i.name, i.unit) for i in entity.items]
+        assert [(e.to_status, e.reason, e.occurred_at) for e in view.events] == \
+            [(e.to_status, e.reason, e.occurred_at) for e in entity.events]
+        assert [(q.id, q.vendor_name, [(line.item_id, line.setup_fee_yen, list(line.tiers)) for line in q.lines])
+                for q in view.quotes] == \
+            [(q.id, q.vendor_name, [(line.item_id, line.setup_fee_yen,
+                                     [Tier(t.min_quantity, t.unit_price_yen) for t in line.tiers])
+                                    for line in q.lines]) for q in entity.quotes]
+        got = page.aggregate
+        assert (got.declared, got.committed, got.items, got.estimated_total_yen) == \
+            (expected.declared, expected.committed, expected.items, expected.estimated_total_yen)
+        assert (got.quote.id if got.quote else None) == (expected.quote.id if expected.quote else None)
+        assert got.own is not None and expected.own is not None
+        assert (got.own["estimate_yen"], got.own["standalone_yen"]) == \
+            (expected.own["estimate_yen"], expected.own["standalone_yen"])
+        own, theirs = got.own["declaration"], expected.own["declaration"]
+        assert (own.status, own.max_budget_yen, own.version, own.quantities()) == \
+            (theirs.status, theirs.max_budget_yen, theirs.version, theirs.quantities())
+        def shares(a):  # type: ignore[no-untyped-def]
+            return None if a is None else (a.total_yen, a.standalone_yen, a.savings_yen)
+
+        assert shares(got.own["allocation"]) == shares(expected.own["allocation"])
+
+    for tenant in ("132055", "131083", "131016"):
+        same(tenant)
+    curator = user("curator")
+    services.transition(curator, project, "survey_closed")
+    services.transition(curator, project, "tendering")
+    services.award(user("curator"), project, project.quotes[1].id)
+    for tenant in ("132055", "131083"):
+        same(tenant)
+        assert project_page.load(project.id, tenant).aggregate.own["allocation"] is not None  # type: ignore[union-attr,index]
+    bind_tenant("130001")
+    page = project_page.load(project.id, None)
+    assert page is not None and page.aggregate.own is None and page.project.awarded_quote is not None
+    assert project_page.load(10**12, None) is None
