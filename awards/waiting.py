@@ -21,8 +21,12 @@ from kernel.i18n import TOKYO, format_day, in_own_lang
 from kernel.i18n import service_gettext as _
 from kernel.notifications import notify
 from kernel.reminders import register_reminders
-from kernel.waiting import WaitingCount, WaitingItem, register_waiting
+from kernel.waiting import VIEWER_TENANT, WaitingCount, WaitingItem, register_waiting
 from tenants.roles import Permission
+
+# The count, built once (kernel/waiting.py).
+_APPROVALS = select(func.count(), func.min(Entry.requested_at)).where(Entry.tenant_id == VIEWER_TENANT,
+                                                                      Entry.status == "pending")
 
 
 @register_waiting
@@ -30,9 +34,7 @@ def awards_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
     items: list[WaitingItem | WaitingCount] = []
     if user.can(Permission.TENANT_APPROVE_RELEASE):
         items.append(WaitingCount("awards.approvals", _("Award entries waiting for your approval"),
-                                  url_for("awards.index"),
-                                  select(func.count(), func.min(Entry.requested_at)).where(
-                                      Entry.tenant_id == user.tenant_id, Entry.status == "pending")))
+                                  url_for("awards.index"), _APPROVALS))
     if user.can(Permission.AWARDS_JUDGE):
         for judge, programme in db.session.execute(select(Judge, Programme).join(
                 Programme, Programme.id == Judge.programme_id).where(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casebook import search
 from casebook.models import CONTENT_FIELDS, SUPPORT_ORIGIN, Case, Entry, Submission, Synonym, VocabularyWord
@@ -26,11 +26,6 @@ from tenants.context import as_tenant
 def queue(statuses: tuple[str, ...] = ("queued",)) -> list[Submission]:
     return list(db.session.scalars(select(Submission).where(Submission.status.in_(statuses))
                                    .order_by(Submission.created_at, Submission.id).limit(500)))
-
-
-def queue_size() -> int:
-    return int(db.session.scalar(select(func.count()).select_from(Submission).where(
-        Submission.status == "queued")) or 0)
 
 
 def get_submission(submission_id: int) -> Optional[Submission]:

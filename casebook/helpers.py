@@ -7,6 +7,7 @@ from flask import Flask, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import func, select
 
 from casebook.labels import (
     ADOPTION_LABELS,
@@ -16,10 +17,13 @@ from casebook.labels import (
     STAGE_LABELS,
     SYNONYM_LAYER_LABELS,
 )
+from casebook.models import Case
 from casebook.rendering import render_markdown
-from kernel.dashboard import Figure, register_figures
+from casebook.waiting import APPROVALS, REVIEW_QUEUE
+from kernel.dashboard import FigureCount, register_figures
 from kernel.i18n import format_fiscal_year
 from kernel.numbers import parse_whole
+from kernel.waiting import VIEWER_TENANT
 from tenants.roles import Permission
 
 RELEASE_LABELS = {"draft": _l("Draft"), "proposed": _l("Awaiting approval"), "approved": _l("Approved for release")}
@@ -63,21 +67,21 @@ def init_templates(app: Flask) -> None:
     )
 
 
+# The municipality's cases, counted with the dashboard's other counts (kernel/dashboard.py).
+_OUR_CASES = select(func.count()).select_from(Case).where(Case.tenant_id == VIEWER_TENANT)
+
+
 @register_figures
-def _case_figures(user: Any) -> list[Figure]:
+def _case_figures(user: Any) -> list[FigureCount]:
     """Cases of the user's municipality, what awaits its sign-off, and the curators' queue."""
-    figures: list[Figure] = []
+    # The last two are the counts of "waiting for you" items (casebook/waiting.py), asked once for both.
+    figures: list[FigureCount] = []
     if user.can(Permission.CASES_READ_OWN):
-        from casebook.services import count_cases
-
-        counts = count_cases(user.tenant_id)
-        figures.append(Figure(_("Our cases"), f"{sum(counts.values()):,}", url_for("casebook.cases_index")))
+        figures.append(FigureCount(_("Our cases"), _OUR_CASES, url_for("casebook.cases_index")))
         if user.can(Permission.TENANT_APPROVE_RELEASE):
-            figures.append(Figure(_("Cases awaiting your approval"), f"{counts.get('proposed', 0):,}",
-                                  url_for("casebook.cases_index", state="proposed")))
+            figures.append(FigureCount(_("Cases awaiting your approval"), APPROVALS,
+                                       url_for("casebook.cases_index", state="proposed")))
     if user.can(Permission.CASEBOOK_CURATE):
-        from casebook.curation import queue_size
-
-        figures.append(Figure(_("Submissions in the curators' queue"), f"{queue_size():,}",
-                              url_for("casebook.curation_queue")))
+        figures.append(FigureCount(_("Submissions in the curators' queue"), REVIEW_QUEUE,
+                                   url_for("casebook.curation_queue")))
     return figures

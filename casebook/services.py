@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from casebook import search
 from casebook.models import CONTENT_FIELDS, Case, CaseAttachment, CaseVersion, Entry, Submission
@@ -216,12 +216,6 @@ def delete_attachment(case: Case, row: CaseAttachment) -> None:
     db.session.delete(row)
     db.session.flush()
     audit.record("case.attachment_delete", "case", case.id, before={"attachment": row.id, "filename": row.filename})
-
-
-def count_cases(tenant_id: str) -> dict[str, int]:
-    rows = db.session.execute(select(Case.release_state, func.count()).where(Case.tenant_id == tenant_id)
-                              .group_by(Case.release_state)).all()
-    return {state: int(n) for state, n in rows}
 
 
 def current_actor_id() -> Optional[int]:

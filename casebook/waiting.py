@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 
 from casebook.models import Answer, Case, Entry, Question, Submission
 from kernel.extensions import db
-from kernel.waiting import WaitingCount, register_waiting
+from kernel.waiting import VIEWER_TENANT, WaitingCount, register_waiting
 from tenants.roles import Permission
 
 
-def open_question_conditions(tenant_id: str) -> list[Any]:
-    """Questions to the municipality's published cases that nobody of it has answered yet."""
+def open_question_conditions(tenant_id: Any) -> list[Any]:
+    """Questions to the municipality's published cases that nobody of it has answered yet (``tenant_id``: a
+    municipality's code, or ``VIEWER_TENANT``)."""
     # Question.source_tenant_id first: the index of the municipality's own questions, not every question
     # of the casebook against every answer (issue 25.5); the entry's conditions stay the definition.
     return [Question.source_tenant_id == tenant_id, Entry.source_tenant_id == tenant_id, Entry.status == "published",
@@ -32,28 +33,29 @@ def open_questions(tenant_id: str) -> list[tuple[Question, Entry]]:
                                                   .order_by(Question.created_at, Question.id).limit(200)).all()]
 
 
+# Each count built once (kernel/waiting.py); the dashboard's figures (casebook/helpers.py) share the first
+# and the last, so that their counts are asked once.
+APPROVALS = select(func.count(), func.min(Case.updated_at)).where(
+    Case.tenant_id == VIEWER_TENANT, Case.release_state == "proposed")
+_CHANGES_REQUESTED = select(func.count(), func.min(Submission.decided_at)).where(
+    Submission.source_tenant_id == VIEWER_TENANT, Submission.status == "changes_requested")
+_QUESTIONS = select(func.count(), func.min(Question.created_at)).join(
+    Entry, Entry.id == Question.entry_id).where(*open_question_conditions(VIEWER_TENANT))
+REVIEW_QUEUE = select(func.count(), func.min(Submission.created_at)).where(Submission.status == "queued")
+
+
 @register_waiting
 def casebook_waiting(user: Any) -> list[WaitingCount]:
     items: list[WaitingCount] = []
-    tenant = user.tenant_id
     if user.can(Permission.TENANT_APPROVE_RELEASE):
         items.append(WaitingCount("casebook.approvals", _("Cases waiting for your approval"),
-                                  url_for("casebook.cases_index", state="proposed"),
-                                  select(func.count(), func.min(Case.updated_at)).where(
-                                      Case.tenant_id == tenant, Case.release_state == "proposed")))
+                                  url_for("casebook.cases_index", state="proposed"), APPROVALS))
     if user.can(Permission.CASES_WRITE_OWN):
         items.append(WaitingCount("casebook.changes_requested", _("Cases the curators sent back with changes"),
-                                  url_for("casebook.cases_index", state="changes_requested"),
-                                  select(func.count(), func.min(Submission.decided_at)).where(
-                                      Submission.source_tenant_id == tenant,
-                                      Submission.status == "changes_requested")))
+                                  url_for("casebook.cases_index", state="changes_requested"), _CHANGES_REQUESTED))
         items.append(WaitingCount("casebook.questions", _("Questions to your municipality's cases to answer"),
-                                  url_for("casebook.cases_questions"),
-                                  select(func.count(), func.min(Question.created_at)).join(
-                                      Entry, Entry.id == Question.entry_id).where(*open_question_conditions(tenant))))
+                                  url_for("casebook.cases_questions"), _QUESTIONS))
     if user.can(Permission.CASEBOOK_CURATE):
         items.append(WaitingCount("casebook.review", _("Submissions waiting for your review"),
-                                  url_for("casebook.curation_queue"),
-                                  select(func.count(), func.min(Submission.created_at)).where(
-                                      Submission.status == "queued")))
+                                  url_for("casebook.curation_queue"), REVIEW_QUEUE))
     return items

@@ -18,22 +18,30 @@ from community import access
 from community.models import Action, Amendment
 from community.models.actions import OPEN_STATUSES
 from kernel.reminders import register_reminders
-from kernel.waiting import WaitingCount, WaitingItem, register_waiting
+from kernel.waiting import VIEWER_ID, VIEWER_TENANT, WaitingCount, WaitingItem, register_waiting
+
+
+def _actions(*answering: Any) -> Any:
+    # Dated by the earliest due day, as midnight UTC of that day (whatever the session's time zone).
+    first_due = func.timezone("UTC", cast(func.min(Action.due_on), DateTime()))
+    return select(func.count(), first_due).where(Action.owner_tenant == VIEWER_TENANT,
+                                                 Action.status.in_(OPEN_STATUSES), or_(*answering))
+
+
+# Each count built once (kernel/waiting.py): the actions named to the person, and for those who manage their
+# municipality's, also its actions named to nobody.
+_MY_ACTIONS = _actions(Action.owner_user_id == VIEWER_ID)
+_OUR_ACTIONS = _actions(Action.owner_user_id == VIEWER_ID, Action.owner_user_id.is_(None))
+_AMENDMENTS = select(func.count(), func.min(Amendment.created_at)).where(Amendment.status == "open")
 
 
 @register_waiting
 def community_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
     items: list[WaitingItem | WaitingCount] = []
     if access.can_participate(user) or access.can_manage_own(user):
-        mine = Action.owner_user_id == user.id
-        if access.can_manage_own(user):
-            mine = or_(mine, Action.owner_user_id.is_(None))
-        # Dated by the earliest due day, as midnight UTC of that day (whatever the session's time zone).
-        first_due = func.timezone("UTC", cast(func.min(Action.due_on), DateTime()))
         items.append(WaitingCount("community.actions", _("Follow-up actions of the CIO forum for you"),
                                   url_for("community.index") + "#waiting",
-                                  select(func.count(), first_due).where(
-                                      Action.owner_tenant == user.tenant_id, Action.status.in_(OPEN_STATUSES), mine)))
+                                  _OUR_ACTIONS if access.can_manage_own(user) else _MY_ACTIONS))
     if access.can_manage_own(user):
         from community.services.talent import vacancies
         from kernel.i18n import today_tokyo
@@ -44,9 +52,7 @@ def community_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
                                      url_for("community.roster")))
     if access.is_organiser(user):
         items.append(WaitingCount("community.amendments", _("Proposed amendments to minutes to decide"),
-                                  url_for("community.index"),
-                                  select(func.count(), func.min(Amendment.created_at)).where(
-                                      Amendment.status == "open")))
+                                  url_for("community.index"), _AMENDMENTS))
     return items
 
 

@@ -9,7 +9,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from kernel.waiting import CountStatement, WaitingCount, WaitingItem, count_together, resolve, waiting_entries
+from kernel.waiting import (
+    CountStatement,
+    WaitingCount,
+    WaitingItem,
+    count_together,
+    resolve,
+    viewer_values,
+    waiting_entries,
+)
 
 
 @dataclass(frozen=True)
@@ -21,7 +29,10 @@ class Figure:
 
 @dataclass(frozen=True)
 class FigureCount:
-    """A figure still to be counted: ``statement`` selects one count (shown with thousands separators)."""
+    """A figure still to be counted: ``statement`` selects one count first (shown with thousands separators).
+
+    Built once, with the viewer's values as bind parameters, like a ``WaitingCount``'s (kernel/waiting.py);
+    a figure may give the very statement of a "waiting for you" item (its count is then asked once)."""
 
     label: str
     statement: CountStatement
@@ -42,7 +53,7 @@ def register_figures(provider: FigureProvider) -> FigureProvider:
     return provider
 
 
-def _figure_entries(user: Any) -> list[Union[Figure, FigureCount]]:
+def figure_entries(user: Any) -> list[Union[Figure, FigureCount]]:
     return [entry for provider in _providers for entry in provider(user)]
 
 
@@ -52,16 +63,17 @@ def _resolve_figures(entries: Sequence[Union[Figure, FigureCount]], counted: Seq
 
 
 def figures_for(user: Any) -> list[Figure]:
-    entries = _figure_entries(user)
-    return _resolve_figures(entries, count_together([e.statement for e in entries if isinstance(e, FigureCount)]))
+    entries = figure_entries(user)
+    return _resolve_figures(entries, count_together([e.statement for e in entries if isinstance(e, FigureCount)],
+                                                    viewer_values(user)))
 
 
 def dashboard_for(user: Any) -> tuple[list[Figure], list[WaitingItem]]:
     """The dashboard's figures and "waiting for you" items, every count asked in one statement."""
-    figures = _figure_entries(user)
+    figures = figure_entries(user)
     waiting = waiting_entries(user)
     figure_counts = [e.statement for e in figures if isinstance(e, FigureCount)]
     waiting_counts = [e.statement for e in waiting if isinstance(e, WaitingCount)]
-    counted = count_together(figure_counts + waiting_counts)
+    counted = count_together(figure_counts + waiting_counts, viewer_values(user))
     return (_resolve_figures(figures, counted[:len(figure_counts)]),
             resolve(waiting, counted[len(figure_counts):]))

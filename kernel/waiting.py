@@ -8,19 +8,27 @@ statement itself, not yet run. The dashboard then asks every provider's statemen
 binding and row-level security, exactly as it would alone. A provider whose figure needs Python (a
 judge's progress, a roster) returns ready ``WaitingItem``s, only non-empty ones::
 
-    from kernel.waiting import WaitingCount, register_waiting
+    from kernel.waiting import VIEWER_TENANT, WaitingCount, register_waiting
+
+    APPROVALS = select(func.count(), func.min(Case.updated_at)).where(
+        Case.tenant_id == VIEWER_TENANT, Case.release_state == "proposed")
 
     @register_waiting
     def approvals(user):
         if not user.can(Permission.CASES_APPROVE):
             return []
         return [WaitingCount("casebook.approvals", _("Cases waiting for your approval"),
-                             url_for("casebook.cases_index", state="proposed"),
-                             select(func.count(), func.min(Case.updated_at)).where(...))]
+                             url_for("casebook.cases_index", state="proposed"), APPROVALS)]
 
 A count's statement selects one row: the count and, if the item is dated, the moment the oldest
 waiting item started waiting (``timestamp with time zone``); an item without a date selects the count
 alone. Items with a count of zero are not shown.
+
+A count's statement is built once, at import, with the viewer's values as bind parameters
+(``VIEWER_TENANT``, ``VIEWER_ID``, ``NOW``) that ``count_together`` fills from the person it counts for:
+the dashboard then builds no SQL expression per request, and the ``UNION ALL`` of a given set of
+statements is built (and its cache key computed) once per worker (issue 25.5). The same statement
+object given twice (a figure and a "waiting for you" item counting the same rows) is asked once.
 """
 from __future__ import annotations
 
@@ -29,7 +37,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Optional, TypeAlias, Union
 
-from sqlalchemy import DateTime, Integer, Select, cast, literal_column, null, union_all
+from sqlalchemy import BigInteger, DateTime, Integer, Select, String, bindparam, cast, literal_column, null, union_all
+
+from kernel.memo import kept
 
 # A statement selecting (count[, oldest]) in one row, whatever its columns' types.
 CountStatement: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -64,6 +74,17 @@ class WaitingCount:
 
 _NO_DATE = cast(null(), DateTime(timezone=True))
 
+# The viewer's values in a count statement built once (module level): ``count_together`` binds them.
+VIEWER_TENANT = bindparam("viewer_tenant", type_=String(6))
+VIEWER_ID = bindparam("viewer_id", type_=BigInteger())
+NOW = bindparam("now", type_=DateTime(timezone=True))
+
+
+def viewer_values(user: Any) -> dict[str, Any]:
+    """The values of ``VIEWER_TENANT``, ``VIEWER_ID`` and ``NOW`` when counting for ``user``."""
+    return {"viewer_tenant": user.tenant_id, "viewer_id": user.id, "now": datetime.now(UTC)}
+
+
 WaitingProvider = Callable[[Any], Sequence[Union[WaitingItem, WaitingCount]]]
 _providers: list[WaitingProvider] = []
 
@@ -75,25 +96,40 @@ def register_waiting(provider: WaitingProvider) -> WaitingProvider:
     return provider
 
 
-def count_together(statements: Sequence[CountStatement]) -> list[tuple[int, Optional[datetime]]]:
+def count_together(statements: Sequence[CountStatement], values: Optional[dict[str, Any]] = None,
+                   ) -> list[tuple[int, Optional[datetime]]]:
     """Run one-row count statements (count[, oldest]) as one statement, in one round trip; results in order.
 
-    Each branch keeps its own conditions, so the database applies the same row-level security to it as
-    to the statement alone (the tenant binding is the transaction's)."""
+    ``values`` binds the statements' parameters (``viewer_values``). Each branch keeps its own conditions,
+    so the database applies the same row-level security to it as to the statement alone (the tenant
+    binding is the transaction's)."""
     from kernel.extensions import db
 
     if not statements:
         return []
+    # A statement given twice is asked once.
+    positions = {statement: position for position, statement in enumerate(dict.fromkeys(statements))}
+    distinct = tuple(positions)
+    union = kept(_unions, distinct, lambda: _union(distinct), 256)
+    rows: list[Any] = list(db.session.execute(union, values or {}))
+    found: dict[int, tuple[int, Optional[datetime]]] = {int(i): (int(n or 0), oldest) for n, oldest, i in rows}
+    return [found.get(positions[statement], (0, None)) for statement in statements]
+
+
+# The UNION ALL of each tuple of statements (by identity: the statements are built once, at import), kept
+# so that neither the union nor its cache key is built again; the keys hold the statements, whose ids
+# cannot then be reused by other statements.
+_unions: dict[tuple[CountStatement, ...], Any] = {}
+
+
+def _union(statements: Sequence[CountStatement]) -> Any:
     branches = []
     for position, statement in enumerate(statements):
         # Every branch the same shape (count, oldest, position): the position names the result.
         if len(statement.selected_columns) == 1:
             statement = statement.add_columns(_NO_DATE)
         branches.append(statement.add_columns(literal_column(str(position), Integer)))
-    rows: list[Any] = list(db.session.execute(union_all(*branches) if len(branches) > 1 else branches[0]))
-    found: dict[int, tuple[int, Optional[datetime]]] = {
-        int(i): (int(n or 0), oldest) for n, oldest, i in rows}
-    return [found.get(position, (0, None)) for position in range(len(statements))]
+    return union_all(*branches) if len(branches) > 1 else branches[0]
 
 
 def resolve(entries: Sequence[Union[WaitingItem, WaitingCount]],
@@ -118,4 +154,5 @@ def waiting_entries(user: Any) -> list[Union[WaitingItem, WaitingCount]]:
 def waiting_for(user: Any) -> list[WaitingItem]:
     """Everything waiting for the person, oldest first (items without a date last)."""
     entries = waiting_entries(user)
-    return resolve(entries, count_together([e.statement for e in entries if isinstance(e, WaitingCount)]))
+    return resolve(entries, count_together([e.statement for e in entries if isinstance(e, WaitingCount)],
+                                           viewer_values(user)))

@@ -14,6 +14,7 @@ from kernel.extensions import db
 from kernel.i18n import SUPPORTED
 from kernel.navigation import register_nav_entry
 from kernel.urls import safe_next
+from kernel.waiting import VIEWER_TENANT
 from portal.app import migration_head
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import as_tenant
@@ -24,12 +25,15 @@ bp = Blueprint("portal", __name__, template_folder="templates")
 register_nav_entry(10, _l("Home"), "portal.home", lambda u: True, section=None)
 
 
+_ACTIVE_ACCOUNTS = select(func.count()).select_from(User).where(User.tenant_id == VIEWER_TENANT,
+                                                                User.is_active.is_(True))
+
+
 @register_figures
 def _people_figures(user: User) -> list[FigureCount]:
     """Active accounts of the user's municipality (RLS already limits the count to it)."""
     url = url_for("tenants.users") if user.can(Permission.TENANT_MANAGE_USERS) else None
-    return [FigureCount(_("Active accounts"), select(func.count()).select_from(User).where(
-        User.tenant_id == user.tenant_id, User.is_active.is_(True)), url)]
+    return [FigureCount(_("Active accounts"), _ACTIVE_ACCOUNTS, url)]
 
 
 @bp.get("/")

@@ -18,29 +18,30 @@ from kernel.i18n import TOKYO, format_day
 from kernel.i18n import service_gettext as _
 from kernel.notifications import notify
 from kernel.reminders import register_reminders
-from kernel.waiting import WaitingCount, register_waiting
+from kernel.waiting import NOW, VIEWER_TENANT, WaitingCount, register_waiting
 from procurement import access
 from procurement.models import Declaration, Project
 from tenants.context import as_tenant
 from tenants.models import TMG_CODE, Tenant
+
+# Each count built once (kernel/waiting.py).
+_APPROVALS = select(func.count(), func.min(Declaration.updated_at)).where(
+    Declaration.tenant_id == VIEWER_TENANT, Declaration.status == "pending_approval")
+_ANSWERED = select(Declaration.project_id).where(Declaration.tenant_id == VIEWER_TENANT,
+                                                 Declaration.status.in_(("committed", "pending_approval")))
+_SURVEYS_DUE = select(func.count(), func.min(Project.survey_opens_at)).where(
+    Project.status == "demand_survey", Project.survey_opens_at <= NOW, Project.survey_closes_at > NOW,
+    Project.id.not_in(_ANSWERED))
 
 
 @register_waiting
 def procurement_waiting(user: Any) -> list[WaitingCount]:
     if not access.can_approve(user):
         return []
-    now = datetime.now(TOKYO)
-    answered = select(Declaration.project_id).where(Declaration.tenant_id == user.tenant_id,
-                                                    Declaration.status.in_(("committed", "pending_approval")))
     return [WaitingCount("procurement.approvals", _("Demand declarations waiting for your approval"),
-                         url_for("procurement.index", waiting="approval"),
-                         select(func.count(), func.min(Declaration.updated_at)).where(
-                             Declaration.tenant_id == user.tenant_id, Declaration.status == "pending_approval")),
+                         url_for("procurement.index", waiting="approval"), _APPROVALS),
             WaitingCount("procurement.declarations_due", _("Demand surveys your municipality has not answered"),
-                         url_for("procurement.index", waiting="survey"),
-                         select(func.count(), func.min(Project.survey_opens_at)).where(
-                             Project.status == "demand_survey", Project.survey_opens_at <= now,
-                             Project.survey_closes_at > now, Project.id.not_in(answered)))]
+                         url_for("procurement.index", waiting="survey"), _SURVEYS_DUE)]
 
 
 def waiting_project_ids(user: Any, kind: str) -> set[int]:

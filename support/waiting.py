@@ -7,9 +7,19 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from kernel.waiting import WaitingCount, register_waiting
+from kernel.waiting import VIEWER_TENANT, WaitingCount, register_waiting
 from support import access
 from support.models import Engagement, Survey
+
+# Each count built once (kernel/waiting.py).
+_APPROVALS = select(func.count(), func.min(Engagement.updated_at)).where(
+    Engagement.tenant_id == VIEWER_TENANT, Engagement.release_state == "proposed")
+_SURVEYS = select(func.count(), func.min(Engagement.closed_at)).where(
+    Engagement.tenant_id == VIEWER_TENANT, Engagement.stage == "done",
+    ~select(Survey.engagement_id).where(Survey.tenant_id == Engagement.tenant_id,
+                                        Survey.engagement_id == Engagement.id).exists())
+_INTAKE = select(func.count(), func.min(Engagement.submitted_at)).where(
+    Engagement.release_state == "submitted", Engagement.stage == "intake")
 
 
 @register_waiting
@@ -17,20 +27,11 @@ def support_waiting(user: Any) -> list[WaitingCount]:
     items: list[WaitingCount] = []
     if access.can_release(user):
         items.append(WaitingCount("support.approvals", _("Support requests waiting for your approval"),
-                                  url_for("support.index"),
-                                  select(func.count(), func.min(Engagement.updated_at)).where(
-                                      Engagement.tenant_id == user.tenant_id, Engagement.release_state == "proposed")))
+                                  url_for("support.index"), _APPROVALS))
     if access.can_request(user):
         items.append(WaitingCount("support.surveys", _("Completed support engagements waiting for your survey"),
-                                  url_for("support.index"),
-                                  select(func.count(), func.min(Engagement.closed_at)).where(
-                                      Engagement.tenant_id == user.tenant_id, Engagement.stage == "done",
-                                      ~select(Survey.engagement_id).where(
-                                          Survey.tenant_id == Engagement.tenant_id,
-                                          Survey.engagement_id == Engagement.id).exists())))
+                                  url_for("support.index"), _SURVEYS))
     if access.is_desk(user):
         items.append(WaitingCount("support.intake", _("Support requests received and not yet triaged"),
-                                  url_for("support.desk_board", stage="intake"),
-                                  select(func.count(), func.min(Engagement.submitted_at)).where(
-                                      Engagement.release_state == "submitted", Engagement.stage == "intake")))
+                                  url_for("support.desk_board", stage="intake"), _INTAKE))
     return items
