@@ -107,3 +107,33 @@ def test_open_questions_are_counted_for_the_municipality_asked(app) -> None:  # 
     answered = koto.post(f"/casebook/questions/{question_id}/answer", data={"body": "約50万円です"})
     assert answered.status_code == 302
     assert _waiting_questions(koto) == before
+
+
+def test_adopters_keep_one_order_when_adopted_at_the_same_moment(app) -> None:  # type: ignore[no-untyped-def]
+    """Adoptions written at the same moment (one transaction: the same created_at and updated_at) are listed in
+    one order on every visit: the case pages' adopters oldest first, then by id."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from casebook import queries
+    from kernel.extensions import db
+    from tenants.context import bind_tenant
+
+    client = app.test_client()
+    login(client, "member")
+    entry_id = _koto_entry(client)  # case-002 of 江東区
+    with app.app_context():
+        for adoption_id, tenant in ((900_000_002, "131016"), (900_000_001, "132055")):  # ids against insertion
+            bind_tenant(tenant)  # each municipality writes its own adoption
+            db.session.execute(text(
+                "INSERT INTO casebook_adoptions (id, entry_id, adopter_tenant_id, status, outcome, created_at, "
+                "updated_at) VALUES (:id, :entry, :tenant, 'planned', '', '2026-04-01', '2026-04-01')"),
+                {"id": adoption_id, "entry": entry_id, "tenant": tenant})
+        bind_tenant("131083")
+        try:
+            adopters = queries.adopters_of(SimpleNamespace(id=entry_id))
+            assert [(a.id, t.name("ja")) for a, t in adopters] == [(900_000_001, "青梅市"), (900_000_002, "千代田区")]
+        finally:
+            db.session.rollback()
+            db.session.remove()
