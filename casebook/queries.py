@@ -665,4 +665,7 @@ def adoptions_of_tenant_cases(tenant_id: str) -> list[tuple[Adoption, Entry, Ten
     return [(a, e, t) for a, e, t in db.session.execute(
         select(Adoption, Entry, Tenant).join(Entry, Entry.id == Adoption.entry_id)
         .join(Tenant, Tenant.code == Adoption.adopter_tenant_id)
-        .where(and_(Entry.source_tenant_id == tenant_id)).order_by(Adoption.updated_at.desc()).limit(200)).all()]
+        .where(and_(Entry.source_tenant_id == tenant_id))
+        # id breaks ties of updated_at (adoptions written in one transaction share it): without it the list, and
+        # which 200 it keeps, changed from one visit to the next
+        .order_by(Adoption.updated_at.desc(), Adoption.id.desc()).limit(200)).all()]

@@ -111,7 +111,8 @@ def test_open_questions_are_counted_for_the_municipality_asked(app) -> None:  # 
 
 def test_adopters_keep_one_order_when_adopted_at_the_same_moment(app) -> None:  # type: ignore[no-untyped-def]
     """Adoptions written at the same moment (one transaction: the same created_at and updated_at) are listed in
-    one order on every visit: the case pages' adopters oldest first, then by id."""
+    one order on every visit: the case pages' adopters oldest first, then by id; the originating municipality's
+    list on /cases newest first, then by id."""
     from types import SimpleNamespace
 
     from sqlalchemy import text
@@ -134,6 +135,8 @@ def test_adopters_keep_one_order_when_adopted_at_the_same_moment(app) -> None:  
         try:
             adopters = queries.adopters_of(SimpleNamespace(id=entry_id))
             assert [(a.id, t.name("ja")) for a, t in adopters] == [(900_000_001, "青梅市"), (900_000_002, "千代田区")]
+            ours = [a.id for a, _e, _t in queries.adoptions_of_tenant_cases("131083") if a.id >= 900_000_001]
+            assert ours == [900_000_002, 900_000_001]
         finally:
             db.session.rollback()
             db.session.remove()
