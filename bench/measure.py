@@ -322,7 +322,8 @@ def search_server_time(db: BenchDatabase) -> dict[str, Any] | None:
     for path in spec["paths"]:
         captured = capture_statements(db, path)
         request_ms.append(captured["request_ms"])
-        sqls = [s for s, _ms in captured["statements"] if spec["match"](s)]
+        # Without the settings sent in front of a statement (applied to the cursor below, as the page does).
+        sqls = [_without_settings(s) for s, _ms in captured["statements"] if spec["match"](s)]
         conn, cur = _app_role_cursor(db, captured["tenant"])
         try:
             # The page's own transaction settings (SET LOCAL enable_seqscan = off, sent in front of a

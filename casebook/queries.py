@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
 
+from flask import current_app
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     select,
     text,
     true,
@@ -150,12 +152,29 @@ def curator_synonyms(prefer_indexes: bool = False) -> tuple[tuple[str, ...], ...
     the same message, one round trip for both (on a busy machine each round trip waits for a core).
     """
     if prefer_indexes:
-        # Where the plain select of the synonyms would go (a read replica, when the request may read from
-        # one): the setting must hold on the connection the search's statements then use.
-        bind = db.session.get_bind(clause=select(Synonym.terms))
-        return tuple(tuple(g) for g in db.session.scalars(text(_PREFER_INDEXES_AND_SYNONYMS),
-                                                           bind_arguments={"bind": bind}))
+        return _read_synonyms()[1]
     return tuple(tuple(g) for g in db.session.scalars(select(Synonym.terms).order_by(Synonym.id)))
+
+
+# The fingerprint of the curators' synonyms (md5 of every group's terms, in order; md5('') when there are
+# none), computed by PostgreSQL only: the known synonyms and the table are compared in one snapshot.
+_SYNONYMS_FINGERPRINT = ("SELECT md5(coalesce(string_agg(array_to_string(terms, chr(31)), chr(30) ORDER BY id), '')) "
+                         "FROM casebook_synonyms")
+_NO_SYNONYMS_FINGERPRINT = "d41d8cd98f00b204e9800998ecf8427e"  # md5('')
+KNOWN_SYNONYMS = "casebook_known_synonyms"  # app.extensions: (fingerprint, groups) as this worker last read them
+
+
+def _read_synonyms() -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """(fingerprint, groups) of the curators' synonyms, with the search's index preference in the same message;
+    kept as the worker's known synonyms (see ``search_casebook``)."""
+    # Where the plain select of the synonyms would go (a read replica, when the request may read from one):
+    # the setting must hold on the connection the search's statements then use.
+    bind = db.session.get_bind(clause=select(Synonym.terms))
+    rows: list[Any] = list(db.session.execute(text(_PREFER_INDEXES_AND_SYNONYMS), bind_arguments={"bind": bind}))
+    known: tuple[str, tuple[tuple[str, ...], ...]] = (
+        rows[0][1] if rows else _NO_SYNONYMS_FINGERPRINT, tuple(tuple(terms) for terms, _fp in rows))
+    current_app.extensions[KNOWN_SYNONYMS] = known
+    return known
 
 
 def expand_query(q: str, any_word: bool = False, prefer_indexes: bool = False) -> thesaurus.Expanded:
@@ -262,9 +281,11 @@ class Ranked:
 
 
 def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None,
-                   rank_limit: int = CANDIDATES) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[Ranked]]:
-    """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, and (given
-    ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates.
+                   rank_limit: int = CANDIDATES, check_synonyms: bool = False
+                   ) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[Ranked], Optional[str]]:
+    """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, (given
+    ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates, and (with
+    ``check_synonyms``, for a statement with facets or candidates) the fingerprint of the curators' synonyms.
 
     ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
     one scan (of the search rows' partitions, see ``_matching``), and the ranked candidates come in
@@ -275,23 +296,32 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
     statement is built once per shape (words or not, which facets have values, how many rank tiers)
     and run with the words and values as parameters: building it took more of a request's Python
     time than anything else in the search.
+
+    With ``check_synonyms``, the statement also says whether the synonyms the query was expanded with are
+    still the current ones (their fingerprint, in the same snapshot) and carries the search's index
+    preference: the synonyms' own statement, before it, is needed only when they changed.
     """
     chosen = tuple(name for name in FACETS if getattr(f, name))
     # With the relevance sort, the ranked candidates come in the same statement (the API's too, without facets).
     tiers = expanded.rank_tiers() if expanded is not None and tsq_text else None
-    stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers))
+    stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers),
+                                    check_synonyms)
     params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
     if tiers is not None and expanded is not None:
         params.update({"rank_tsq": expanded.tsquery, "rank_limit": rank_limit,
                        **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
     if not with_facets and tiers is None:
-        return int(db.session.scalar(stmt, params) or 0), {}, None
+        return int(db.session.scalar(stmt, params) or 0), {}, None, None
     total = 0
     counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
     ranked: Optional[Ranked] = Ranked([], 0) if tiers is not None else None
-    for facet, value, n, rank, published_at in _core_rows(stmt, params):
+    fingerprint: Optional[str] = None
+    rows = _prefer_indexes_rows(stmt, params) if check_synonyms else _core_rows(stmt, params)
+    for facet, value, n, rank, published_at in rows:
         if facet == "_total":
             total = int(n)
+        elif facet == "_synonyms":
+            fingerprint = value
         elif facet == "_rank":
             # The value column of a candidate's row holds the number of candidates.
             ranked.best.append(Candidate(int(n), float(rank), published_at))  # type: ignore[union-attr]
@@ -310,7 +340,7 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
         # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
         # them and a "more" link for the rest.
         facets[name] = items
-    return total, facets, ranked
+    return total, facets, ranked, fingerprint
 
 
 def _core_rows(stmt: Any, params: dict[str, Any]) -> Any:
@@ -322,6 +352,25 @@ def _core_rows(stmt: Any, params: dict[str, Any]) -> Any:
     tenant binding, the statement count), the same bind (``clause``: a read replica where it may go).
     """
     return db.session.connection(bind_arguments={"clause": stmt}).execute(stmt, params)
+
+
+@lru_cache(maxsize=64)
+def _prefixed_sql(stmt: Any, dialect: Any) -> tuple[str, Any]:
+    """A statement (of the cached shapes) compiled once, behind the index preference, and its compiled form."""
+    compiled = stmt.compile(dialect=dialect)
+    return f"{_PREFER_INDEXES}; {compiled}", compiled
+
+
+def _prefer_indexes_rows(stmt: Any, params: dict[str, Any]) -> Any:
+    """``_core_rows`` with ``SET LOCAL enable_seqscan = off`` in the same message (see ``_PREFER_INDEXES``).
+
+    Sent as driver SQL: a statement object cannot begin with a setting. Its parameters need no processing
+    on the way (text, arrays of text and integers, integers: psycopg2 adapts them), as SQLAlchemy's own
+    execution of the same statement sends them.
+    """
+    connection = db.session.connection(bind_arguments={"clause": stmt})
+    sql, compiled = _prefixed_sql(stmt, connection.dialect)
+    return connection.exec_driver_sql(sql, compiled.construct_params(params))
 
 
 def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
@@ -347,9 +396,19 @@ def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int = -1) -> Any:
+def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int = -1,
+                             check_synonyms: bool = False) -> Any:
     """The count (and facets, and with ``tiers`` >= 0 the ranked candidates) statement of one shape; values
-    are bound at execution (see above)."""
+    are bound at execution (see above). ``check_synonyms``: with a row ('_synonyms', their fingerprint)."""
+    stmt = _first_matches_rows(chosen, with_words, with_facets, tiers)
+    if not check_synonyms:
+        return stmt
+    return union_all(stmt, select(literal("_synonyms"), literal_column(f"({_SYNONYMS_FINGERPRINT})", Text),
+                                  cast(None, BigInteger), cast(None, REAL), cast(None, DateTime(timezone=True))))
+
+
+def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int) -> Any:
+    """``_first_matches_statement`` without the synonyms' fingerprint."""
     f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
     tsq = _tsquery("") if with_words else None
     # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
@@ -421,7 +480,10 @@ def _ranked_statement(chosen: tuple[str, ...], tiers: int) -> Any:
 # The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
 # TOASTed: for a common word that is far slower than the GIN bitmap. Transaction-local; sent with the
 # curators' synonyms (curator_synonyms), which every search with words reads first.
-_PREFER_INDEXES_AND_SYNONYMS = "SET LOCAL enable_seqscan = off; SELECT terms FROM casebook_synonyms ORDER BY id"
+_PREFER_INDEXES = "SET LOCAL enable_seqscan = off"
+# (Constants only, no value of a request: S608 does not apply.)
+_PREFER_INDEXES_AND_SYNONYMS = (f"{_PREFER_INDEXES}; SELECT terms, ({_SYNONYMS_FINGERPRINT}) "  # noqa: S608
+                                "FROM casebook_synonyms ORDER BY id")
 
 
 def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
@@ -432,16 +494,35 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
     CANDIDATES of them; then the other matches (words in the body), newest first.
     """
-    # With words (not the any-word fallback, whose first attempt set it already), the index preference of
-    # the transaction goes with the synonyms' statement.
-    expanded = expand_query(f.q, any_word, prefer_indexes=not any_word) if f.q.strip() else None
+    # With words, the curators' synonyms this worker read last (when the first statement can say whether they
+    # are still the current ones: it has facets or ranked candidates), else read now; the index preference
+    # of the transaction goes with the first statement, and with the synonyms' (not again for the any-word
+    # fallback, whose first attempt set it already).
+    check = bool(f.q.strip()) and (with_facets or f.sort == "relevance")
+    known: Optional[tuple[str, tuple[tuple[str, ...], ...]]] = current_app.extensions.get(KNOWN_SYNONYMS) \
+        if check else None
+    if not f.q.strip():
+        expanded = None
+    elif known is not None:
+        expanded = thesaurus.expand(f.q, known[1], any_word=any_word)
+    else:
+        expanded = expand_query(f.q, any_word, prefer_indexes=not any_word)
+        # Read just now (with the index preference): the first statement checks them all the same, so that
+        # a worker's first search builds and compiles the same statement as the next ones.
+        known = current_app.extensions.get(KNOWN_SYNONYMS) if check and not any_word else None
     tsq_text, terms = (expanded.selects(), expanded.terms) if expanded else ("", [])
     if f.q.strip() and not tsq_text:
         return Result([], 0, False, 1, 1, [])
     sort = f.sort if (f.sort != "relevance" or tsq_text) else "newest"
     # The ranked candidates as far as the asked page needs them (it can only come out earlier, never later).
-    matched, facets, ranked = _first_matches(f, tsq_text, with_facets, expanded if sort == "relevance" else None,
-                                             min(f.page, MAX_PAGE) * per_page)
+    matched, facets, ranked, fingerprint = _first_matches(
+        f, tsq_text, with_facets, expanded if sort == "relevance" else None, min(f.page, MAX_PAGE) * per_page,
+        known is not None)
+    if known is not None and fingerprint != known[0]:
+        # A curator changed the synonyms since this worker read them: read them, and search again with them.
+        _read_synonyms()
+        return search_casebook(f, per_page=per_page, with_facets=with_facets, with_snippets=with_snippets,
+                               any_word=any_word)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases

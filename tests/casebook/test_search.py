@@ -52,15 +52,22 @@ def test_curator_synonyms_widen_the_query(bound) -> None:  # type: ignore[no-unt
 
 
 def test_a_curators_new_synonym_applies_at_once(bound) -> None:  # type: ignore[no-untyped-def]
-    # The query's analysis is kept per worker (thesaurus._expand), keyed by the curators' groups as read
-    # in the same request: a group added or deleted changes the key, so the next search sees it.
+    # The query's analysis is kept per worker (thesaurus._expand), keyed by the curators' groups; the groups
+    # are kept per worker too, and the search's first statement says whether they are still the current
+    # ones (queries.KNOWN_SYNONYMS): a group added or deleted is read again, so the next search sees it.
     from casebook import curation
 
-    assert _ids("zqxwidget") == []
+    def page(q: str) -> list[str]:
+        return [h.entry.external_id for h in queries.search_casebook(queries.Filters(q=q)).hits]
+
+    assert _ids("zqxwidget") == [] and page("zqxwidget") == []
     group = curation.add_synonyms(1, "zqxwidget, 書かない窓口")
     assert _ids("zqxwidget")[0] == "case-001"
+    assert page("zqxwidget")[0] == "case-001"
     assert curation.delete_synonyms(group.id)
+    assert page("zqxwidget") == []
     assert _ids("zqxwidget") == []
+    assert queries.search_casebook(queries.Filters(q="zqxwidget", sort="newest"), with_facets=False).hits == []
 
 
 def test_title_hits_rank_first_and_snippets_highlight(bound) -> None:  # type: ignore[no-untyped-def]
@@ -359,16 +366,27 @@ def test_the_application_cannot_write_search_rows(bound) -> None:  # type: ignor
             db.session.execute(text("DELETE FROM casebook_search_rows"))
 
 
-def test_a_search_sends_its_settings_count_facets_and_ranking_in_two_round_trips(bound, count_queries) -> None:  # type: ignore[no-untyped-def]
-    # On a busy machine each round trip waits for a core: the index preference travels with the
-    # curators' synonyms, the ranked candidates with the count and the facets; then the page's rows
-    # (and, with fewer strong matches than a page, the other matches).
+def test_a_search_sends_settings_synonyms_count_facets_and_ranking_in_one_round_trip(bound, app, count_queries) -> None:  # type: ignore[no-untyped-def]
+    # On a busy machine each round trip waits for a core. A worker's first search reads the curators'
+    # synonyms (the index preference travels with them), then the ranked candidates with the count and the
+    # facets; then the page's rows (and, with fewer strong matches than a page, the other matches).
+    app.extensions.pop(queries.KNOWN_SYNONYMS, None)
+    with count_queries() as statements:
+        first = queries.search_casebook(queries.Filters(q="窓口"))
+    assert statements[0].startswith("SET LOCAL enable_seqscan = off; SELECT terms, (SELECT md5("), statements
+    assert "row_number() OVER ()" in statements[1] and "FROM casebook_synonyms" in statements[1], statements
+    assert len(statements) <= 4, statements
+    # The next searches expand the query with the synonyms read then, and the first statement, behind the
+    # index preference, says whether they are still the current ones (see the next test when they are not).
     with count_queries() as statements:
         result = queries.search_casebook(queries.Filters(q="窓口"))
     assert result.total > 0 and result.facets["theme"] and result.hits
-    assert statements[0].startswith("SET LOCAL enable_seqscan = off; SELECT terms FROM casebook_synonyms"), statements
-    assert "row_number() OVER ()" in statements[1] and "ts_rank" in statements[1], statements  # facets, ranking
-    assert len(statements) <= 4, statements
+    assert statements[0].startswith("SET LOCAL enable_seqscan = off; "), statements
+    assert "row_number() OVER ()" in statements[0] and "ts_rank" in statements[0], statements  # facets, ranking
+    assert "(SELECT md5(" in statements[0] and "FROM casebook_synonyms" in statements[0], statements
+    assert len(statements) <= 3, statements
+    assert [(h.entry.id, h.rank) for h in first.hits] == [(h.entry.id, h.rank) for h in result.hits]
+    assert first.facets == result.facets and first.total == result.total
     # The same page, ranks and facets as the candidates asked for on their own (the export and the API).
     alone = queries.search_casebook(queries.Filters(q="窓口"), with_facets=False)
     assert [(h.entry.id, h.rank) for h in alone.hits] == [(h.entry.id, h.rank) for h in result.hits]
