@@ -38,7 +38,7 @@ from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
 from kernel.numbers import parse_whole
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantRow
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -87,7 +87,7 @@ class Filters:
 @dataclass
 class Hit:
     entry: Any  # an Entry (the export), or the row of its shown columns (the page, the API)
-    tenant: Optional[Any]  # a Tenant (the export), or a SourceTenant
+    tenant: Optional[Any]  # a Tenant (the export), or a TenantRow (the page, the API)
     rank: float
     snippet: list[tuple[str, bool]]
     # The title as (piece, is_hit) parts when a query is given: a case found by words of its title
@@ -587,20 +587,6 @@ def _snippet(entry: Any, terms: list[str], hit_weights: str) -> list[tuple[str, 
     return snip
 
 
-@dataclass(frozen=True)
-class SourceTenant:
-    """The municipality of a search hit: what the result page, the API and the tests read of it."""
-
-    code: str
-    name_ja: str
-    name_en: str
-    kind: str
-    region: str
-
-    def name(self, locale: str = "ja") -> str:
-        return self.name_en if locale == "en" else self.name_ja
-
-
 # What a hit shows (the page, the API): read as plain columns, not as ORM entities (building 20 Entry and
 # Tenant objects with their identity map and every content column was a third of the search's Python).
 _HIT_COLUMNS = ("id", "external_id", "source_tenant_id", "title", "summary", "fiscal_year", "stage", "themes",
@@ -660,7 +646,7 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
         row = rows.get(entry_id)
         if row is None:
             continue
-        tenant = SourceTenant(row.source_tenant_id, row.name_ja, row.name_en, row.kind, row.region)
+        tenant = TenantRow(row.source_tenant_id, row.name_ja, row.name_en, row.kind, row.region)
         hit_weights = "ABCD" if row.doubt or not terms else (row.weights or "").upper()
         title = search.mark_terms(row.title, terms) if terms else []
         via = thesaurus.synonym_matches(expanded, set(row.present or ())) if wanted and expanded else []
@@ -717,37 +703,24 @@ class AdoptionRow:
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
-class Adopter:
-    """The adopting municipality as the case pages show it."""
-
-    code: str
-    name_ja: str
-    name_en: str
-    kind: str
-
-    def name(self, locale: str = "ja") -> str:
-        return self.name_en if locale == "en" else self.name_ja
-
-
 # The case pages list an entry's adopters on every visit: plain rows from a statement built once, the
 # municipality's names and kind by a subquery rather than a join (a join with tenants cost PostgreSQL 0.05-0.1 ms
 # more to plan), ordered fully (adoptions made in one transaction share created_at; the id breaks the tie, so
 # the list keeps its order from one visit to the next).
 _ADOPTERS = text("""
     SELECT a.id, a.adopter_tenant_id, a.status, a.outcome,
-           (SELECT ARRAY[t.name_ja, t.name_en, t.kind] FROM tenants t WHERE t.code = a.adopter_tenant_id)
+           (SELECT ARRAY[t.name_ja, t.name_en, t.kind, t.region] FROM tenants t WHERE t.code = a.adopter_tenant_id)
     FROM casebook_adoptions a WHERE a.entry_id = :entry_id ORDER BY a.created_at, a.id""")
 
 
-def adopters_of(entry: Any) -> list[tuple[AdoptionRow, Adopter]]:
+def adopters_of(entry: Any) -> list[tuple[AdoptionRow, TenantRow]]:
     """The adoptions of an entry with their municipalities, oldest first."""
     rows: list[Any] = list(db.session.execute(_ADOPTERS, {"entry_id": entry.id}))
-    return [(AdoptionRow(adoption_id, code, status, outcome), Adopter(code, tenant[0], tenant[1], tenant[2]))
+    return [(AdoptionRow(adoption_id, code, status, outcome), TenantRow(code, *tenant))
             for adoption_id, code, status, outcome, tenant in rows if tenant is not None]
 
 
-def similar_kind_adopters(adopters: list[tuple[AdoptionRow, Adopter]], kind: str) -> list[Adopter]:
+def similar_kind_adopters(adopters: list[tuple[AdoptionRow, TenantRow]], kind: str) -> list[TenantRow]:
     return [t for _a, t in adopters if t.kind == kind]
 
 

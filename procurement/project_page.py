@@ -22,6 +22,7 @@ from sqlalchemy import text
 from kernel.extensions import db
 from procurement.allocation import Tier
 from procurement.queries import Aggregate, own_estimate, pooled_aggregate
+from tenants.models import TenantRow
 
 # The children come as arrays (one subquery each, no join), which PostgreSQL plans in a fraction of the
 # separate statements' time: numbers as bigint arrays, texts as text arrays (ids cast to text beside them).
@@ -31,7 +32,8 @@ _PROJECT_COLUMNS = """
     p.id, p.organiser_tenant_id, p.title, p.description, p.category, p.status, p.survey_opens_at,
     p.survey_closes_at, p.contract_start_fy, p.contract_end_fy, p.cancel_reason, p.awarded_quote_id,
     p.contract_total_yen, p.standalone_total_yen, p.version,
-    (SELECT ARRAY[t.name_ja, t.name_en] FROM tenants t WHERE t.code = p.organiser_tenant_id),
+    (SELECT ARRAY[t.code, t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
+     WHERE t.code = p.organiser_tenant_id),
     (SELECT array_agg(ARRAY[i.id::text, i.name, i.unit] ORDER BY i.position, i.id)
      FROM procurement_items i WHERE i.project_id = p.id),
     (SELECT array_agg(ARRAY[e.to_status, e.reason] ORDER BY e.id)
@@ -65,15 +67,6 @@ _ALLOCATION = """,
 _FROM_OWN = "\n    FROM procurement_declarations d WHERE d.tenant_id = :tenant AND d.project_id = :project_id"
 _OWN_DECLARATION = text(_OWN + _FROM_OWN)
 _OWN_DECLARATION_AND_ALLOCATION = text(_OWN + _ALLOCATION + _FROM_OWN)
-
-
-@dataclass(frozen=True, slots=True)
-class Organiser:
-    name_ja: str
-    name_en: str
-
-    def name(self, locale: str = "ja") -> str:
-        return self.name_en if locale == "en" else self.name_ja
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +124,7 @@ class ProjectView:
     contract_total_yen: Optional[int]
     standalone_total_yen: Optional[int]
     version: int
-    organiser: Organiser
+    organiser: TenantRow
     items: list[ItemRow]
     events: list[EventRow]
     documents: list[DocumentRow]
@@ -187,7 +180,7 @@ def _project(row: Any) -> ProjectView:
      tiers) = row[:23]
     return ProjectView(
         project_id, organiser_tenant_id, title, description, category, status, opens, closes, start_fy, end_fy, reason,
-        awarded, contract_total, standalone_total, version, Organiser(names[0], names[1]),
+        awarded, contract_total, standalone_total, version, TenantRow(*names),
         [ItemRow(int(i), name, unit) for i, name, unit in items or ()],
         [EventRow(to, why, at) for (to, why), at in zip(events or (), times or (), strict=True)],
         [DocumentRow(int(i), title_, filename, int(size)) for i, title_, filename, size in documents or ()],

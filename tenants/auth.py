@@ -20,7 +20,7 @@ from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kernel import audit
@@ -81,8 +81,6 @@ def _persistent(model: Any, columns: tuple[Any, ...], values: Any) -> Any:
     """
     session = db.session()
     mapper = sa_inspect(model)
-    if not mapper.configured:  # the app configures the mappers at start (create_app); a guard for any other caller
-        configure_mappers()
     key = mapper.identity_key_from_primary_key([values[columns.index(c)] for c in mapper.primary_key])
     known = session.identity_map.get(key)
     if known is not None:

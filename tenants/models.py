@@ -1,6 +1,7 @@
 """Tenants, users, memberships (roles) and server-side login sessions."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
@@ -46,6 +47,21 @@ class Tenant(Model):
     @property
     def is_tmg(self) -> bool:
         return self.code == TMG_CODE
+
+    def name(self, locale: str = "ja") -> str:
+        return self.name_en if locale == "en" else self.name_ja
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRow:
+    """A municipality as a page shows it, read as plain columns with the page's own statement (no ORM object):
+    the fields and ``name`` of ``Tenant`` that pages and exports read of it."""
+
+    code: str
+    name_ja: str
+    name_en: str
+    kind: str
+    region: str
 
     def name(self, locale: str = "ja") -> str:
         return self.name_en if locale == "en" else self.name_ja
