@@ -112,7 +112,7 @@ def test_cio_forum_meeting_minutes_and_action(page, new_page) -> None:  # type: 
     ome = new_page()
     dev_login(ome, "tenant_admin")
     waiting = ome.get_by_test_id("waiting-community.actions")
-    assert waiting.is_visible()
+    expect(waiting).to_be_visible()
     before = int(waiting.locator(".waiting__count").inner_text())
     ome.goto("/cases")
     hrefs = [a.get_attribute("href") or "" for a in ome.locator("a[href^='/cases/']").all()]

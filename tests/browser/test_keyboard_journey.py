@@ -6,6 +6,7 @@ at every stop.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.a11y.survey import AXE, AXE_OPTIONS, FAILING_IMPACTS
 
@@ -97,12 +98,12 @@ def test_keyboard_only_journey(page) -> None:  # type: ignore[no-untyped-def]
     assert page.evaluate("document.activeElement.checked")
     tab_to(page, lambda i: i["tag"] == "button" and "トークンを作成" in i["text"])
     submit(page)
-    assert page.get_by_test_id("new-token").is_visible()
+    expect(page.get_by_test_id("new-token")).to_be_visible()
 
     # Revoke it with the keyboard: the portal asks first (a page, no script), then the result is a status message.
     tab_to(page, lambda i: i["tag"] == "button" and i["text"].startswith("失効"))
     submit(page)
-    assert page.get_by_test_id("confirmation").is_visible()
+    expect(page.get_by_test_id("confirmation")).to_be_visible()
     tab_to(page, lambda i: i["tag"] == "button" and i["text"] == "トークンを失効させる")
     submit(page)
     assert "トークンを失効させました。" in page.locator(".flashes[role=status]").inner_text()

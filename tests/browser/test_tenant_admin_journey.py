@@ -3,6 +3,8 @@ sink → deactivates them behind the confirmation page, then reactivates them �
 and filters by the person's name."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,9 +53,11 @@ def test_admin_invites_deactivates_reactivates_and_reads_the_audit_log(page, liv
     page.goto("/admin/audit")
     page.get_by_label("人（氏名またはメールアドレス）").fill("大島さくら")
     page.get_by_role("button", name="絞り込む").click()
+    # The filtered page, not the unfiltered one still on screen: its address carries the filter.
+    page.wait_for_url(re.compile(r"[?&]person="))
     rows = page.locator("table.audit-log tbody tr")
-    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
-    assert len(texts) == 3, texts  # newest first: reactivated, deactivated, invited
+    expect(rows).to_have_count(3)  # newest first: reactivated, deactivated, invited
+    texts = [rows.nth(i).inner_text() for i in range(3)]
     assert "アカウントを有効化" in texts[0] and "状態: 無効 → 有効" in texts[0]
     assert "アカウントを無効化" in texts[1] and "状態: 有効 → 無効" in texts[1]
     assert "利用者を招待" in texts[2] and "役割: 審査員、職員" in texts[2] and "メールの言語: 日本語" in texts[2]
