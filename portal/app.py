@@ -1,6 +1,7 @@
 """The application factory: configuration, extensions, blueprints, request lifecycle."""
 from __future__ import annotations
 
+import itertools
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +60,7 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
     drafts.init_app(app)  # likewise: a saved form's draft is deleted before the commit
     register_cli(app)
+    skip_limiter_middleware_without_limits(app)
     # Every model is imported by now: set up the mappers' relationships and attribute instrumentation here,
     # once, before gunicorn forks (with --preload the workers share the result). SQLAlchemy would otherwise
     # do it at the first ORM query of each process, and the session check builds its objects without one.
@@ -66,6 +68,26 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
     configure_mappers()
     return app
+
+
+def skip_limiter_middleware_without_limits(app: Flask) -> None:
+    """Drop Flask-Limiter's check before every request when it has nothing to check there.
+
+    The portal's rate limits are all on routes (the SSO login and back-channel views, by decorator), and
+    each decorated view checks its own limits when it runs. The check Flask-Limiter also runs before every
+    request only enforces default, application, meta and blueprint limits; with none configured it found
+    nothing, at some 280 function calls on every page (issue 25.5). It stays whenever such a limit exists,
+    so a limit configured later (RATELIMIT_DEFAULT, RATELIMIT_APPLICATION, a limited blueprint) still holds.
+    tests/tenants/test_rate_limit_middleware.py covers both sides.
+    """
+    from kernel.extensions import limiter
+
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or list(itertools.chain(*limiter._meta_limits)) \
+            or any(manager._blueprint_limits.values()):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [hook for hook in hooks if hook != limiter._check_request_limit]
 
 
 def install_proxy_fix(app: Flask) -> None:
