@@ -1,7 +1,7 @@
 """The user's own profile page: personal access tokens for the API."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -33,10 +33,21 @@ class TokenForm(FlaskForm):
         self.scopes.choices = scope_choices()
 
 
+def _blank_form() -> TokenForm:
+    # Never the request's data: the blank form is rendered once per language and kept (see the template).
+    return TokenForm(formdata=None)
+
+
+def _page(form: Optional[TokenForm], new_token: Optional[str] = None) -> str:
+    """The profile page; ``form`` None shows the blank token form (kept per worker and language)."""
+    return render_template("portal/profile.html", form=form, blank_form=_blank_form,
+                           tokens=list_tokens(current_user), new_token=new_token)
+
+
 @bp.get("/")
 @require_login
 def index() -> ResponseReturnValue:
-    return render_template("portal/profile.html", form=TokenForm(), tokens=list_tokens(current_user), new_token=None)
+    return _page(None)
 
 
 @bp.post("/tokens")
@@ -51,9 +62,8 @@ def create() -> ResponseReturnValue:
             target.errors = [*list(target.errors), error.message]
         else:
             # Shown once on this response; only its hash is stored.
-            return render_template("portal/profile.html", form=TokenForm(formdata=None),
-                                   tokens=list_tokens(current_user), new_token=text)
-    return render_template("portal/profile.html", form=form, tokens=list_tokens(current_user), new_token=None), 400
+            return _page(None, new_token=text)
+    return _page(form), 400
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
