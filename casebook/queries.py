@@ -686,13 +686,6 @@ def search_own_cases(tenant_id: str, q: str, page: int, per_page: int = PER_PAGE
     return Result(hits, total, capped, page, pages, terms)
 
 
-def entry_with_source(entry_id: int) -> tuple[Optional[Entry], Optional[Tenant]]:
-    """A casebook entry (any status) and its source municipality, in one statement ((None, None) if none)."""
-    row = db.session.execute(select(Entry, Tenant).outerjoin(Tenant, Tenant.code == Entry.source_tenant_id)
-                             .where(Entry.id == entry_id)).first()
-    return (row[0], row[1]) if row is not None else (None, None)
-
-
 @dataclass(frozen=True, slots=True)
 class AdoptionRow:
     """An adoption as the case pages show it (they write nothing)."""

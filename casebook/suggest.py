@@ -121,16 +121,17 @@ def _kept() -> OrderedDict[tuple[int, int], tuple[int, list[Related]]]:
     return current_app.extensions.setdefault("casebook_related", OrderedDict())
 
 
-def related_entries(entry: Any, limit: int = RELATED) -> list[Related]:
+def related_entries(entry: Any, limit: int = RELATED, generation: Optional[int] = None) -> list[Related]:
     """The published entries most related to an entry (shared themes, tools and words), best first.
 
     One statement: the list, or only the generation when this worker has the list already (two when
-    the kept list is out of date).
+    the kept list is out of date). ``generation``: the casebook's generation as the caller read it in this
+    transaction (the entry page reads it with the entry): with the list kept, no statement at all.
     """
     kept = _kept()
     key = (int(entry.id), limit)
     found = kept.get(key)
-    if found is not None and db.session.scalar(_GENERATION) == found[0]:
+    if found is not None and (generation if generation is not None else db.session.scalar(_GENERATION)) == found[0]:
         with _kept_lock:
             if key in kept:
                 kept.move_to_end(key)

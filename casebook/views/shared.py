@@ -1,7 +1,7 @@
 """The shared casebook (browse, search, read, adopt, ask), curation (TMG), notifications, Excel export."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from casebook import bp, community, curation, excel, queries, suggest
+from casebook import bp, community, curation, entry_page, excel, queries, suggest
 from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, CommentForm, QuestionForm, SynonymForm
 from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
@@ -26,16 +26,16 @@ from tenants.roles import Permission
 
 
 def load_entry(entry_id: int, *, published_only: bool = True) -> Entry:
-    return load_entry_and_source(entry_id, published_only=published_only)[0]
-
-
-def load_entry_and_source(entry_id: int, *, published_only: bool = True) -> tuple[Entry, Optional[Tenant]]:
-    """The entry (404/403 unless the viewer may see it) and its source municipality, in one statement."""
-    entry, source = queries.entry_with_source(entry_id)
-    if entry is None or (published_only and entry.status != "published"
-                         and not current_user.can(Permission.CASEBOOK_CURATE)):
+    """The entry (404/403 unless the viewer may see it)."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or (published_only and not _may_see(entry.status)):
         not_found_or_denied("casebook_entry", entry_id)
-    return entry, source
+    return entry
+
+
+def _may_see(status: str) -> bool:
+    """A retired entry is shown to curators only."""
+    return status == "published" or current_user.can(Permission.CASEBOOK_CURATE)
 
 
 @bp.get("/casebook")
@@ -65,17 +65,19 @@ def casebook_export() -> ResponseReturnValue:
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _entry_page(entry: Entry, status: int = 200, source: Optional[Tenant] = None, **forms: Any) -> ResponseReturnValue:
-    adopters = queries.adopters_of(entry)
-    source = source or db.session.get(Tenant, entry.source_tenant_id)
+def _entry_page(entry_id: int, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    page = entry_page.load(entry_id)
+    if page is None or not _may_see(page.entry.status):
+        not_found_or_denied("casebook_entry", entry_id)
+    entry, source, adopters = page.entry, page.source, page.adopters
     mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
     similar = [t for _a, t in adopters if source is not None and t.kind == current_user.tenant.kind]
     adoption_form = forms.get("adoption_form") or AdoptionForm(
         data={"status": mine.status, "outcome": mine.outcome} if mine else None)
     return render_template(
         "casebook/entry_detail.html", entry=entry, source=source, adopters=adopters, mine=mine, similar=similar,
-        questions=community.questions_of(entry), action=ActionForm(),
-        related=suggest.related_entries(entry), adoption_form=adoption_form,
+        questions=page.questions, action=ActionForm(),
+        related=suggest.related_entries(entry, generation=page.generation), adoption_form=adoption_form,
         question_form=forms.get("question_form") or QuestionForm(), answer_form=forms.get("answer_form")
         or AnswerForm(), answer_error=forms.get("answer_error"),
         can_answer=current_user.tenant_id == entry.source_tenant_id and current_user.can(Permission.CASES_WRITE_OWN),
@@ -85,8 +87,7 @@ def _entry_page(entry: Entry, status: int = 200, source: Optional[Tenant] = None
 @bp.get("/casebook/<int:entry_id>")
 @require_permission(Permission.CASEBOOK_READ)
 def casebook_entry(entry_id: int) -> ResponseReturnValue:
-    entry, source = load_entry_and_source(entry_id)
-    return _entry_page(entry, source=source)
+    return _entry_page(entry_id)
 
 
 @bp.get("/casebook/<int:entry_id>/print")
@@ -107,7 +108,7 @@ def casebook_adopt(entry_id: int) -> ResponseReturnValue:
         community.adopt(entry, current_user)
     except ServiceError as error:
         flash(error.message, "error")
-        return _entry_page(entry, 409)
+        return _entry_page(entry.id, 409)
     flash(_("Recorded: your municipality is adopting this case."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
 
@@ -126,7 +127,7 @@ def casebook_adoption_update(entry_id: int) -> ResponseReturnValue:
         community.update_adoption(row, current_user, form.status.data or "", form.outcome.data or "")
     except ServiceError as error:
         (form.status if error.field == "status" else form.outcome).errors = [error.message]
-        return _entry_page(entry, 400, adoption_form=form)
+        return _entry_page(entry.id, 400, adoption_form=form)
     flash(_("The adoption was updated."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
 
@@ -142,7 +143,7 @@ def casebook_ask(entry_id: int) -> ResponseReturnValue:
         community.ask(entry, current_user, form.body.data or "")
     except ServiceError as error:
         form.body.errors = [error.message]
-        return _entry_page(entry, 400, question_form=form)
+        return _entry_page(entry.id, 400, question_form=form)
     flash(_("Your question was sent to the municipality."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
 
@@ -162,7 +163,7 @@ def casebook_answer(question_id: int) -> ResponseReturnValue:
     try:
         community.answer(question, entry, current_user, form.body.data or "")
     except ServiceError as error:
-        return _entry_page(entry, 400, answer_form=form, answer_error=(question_id, error.message))
+        return _entry_page(entry.id, 400, answer_form=form, answer_error=(question_id, error.message))
     flash(_("Your answer was posted."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
 

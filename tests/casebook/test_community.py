@@ -117,7 +117,7 @@ def test_adopters_keep_one_order_when_adopted_at_the_same_moment(app) -> None:  
 
     from sqlalchemy import text
 
-    from casebook import queries
+    from casebook import entry_page, queries
     from kernel.extensions import db
     from tenants.context import bind_tenant
 
@@ -135,6 +135,9 @@ def test_adopters_keep_one_order_when_adopted_at_the_same_moment(app) -> None:  
         try:
             adopters = queries.adopters_of(SimpleNamespace(id=entry_id))
             assert [(a.id, t.name("ja")) for a, t in adopters] == [(900_000_001, "青梅市"), (900_000_002, "千代田区")]
+            page = entry_page.load(entry_id)  # the entry page reads them with the entry, in the same order
+            assert page is not None and [(a.id, t.name("ja")) for a, t in page.adopters] == [
+                (900_000_001, "青梅市"), (900_000_002, "千代田区")]
             ours = [a.id for a, _e, _t in queries.adoptions_of_tenant_cases("131083") if a.id >= 900_000_001]
             assert ours == [900_000_002, 900_000_001]
         finally:

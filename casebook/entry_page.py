@@ -1,0 +1,128 @@
+"""What the casebook entry page shows, read as plain rows in one statement (issue 25.5).
+
+The page is read on every visit and writes nothing, so it loads no ORM entities. One statement, built once,
+returns the entry's columns with its source municipality's names, its adopters (oldest first, with their
+municipalities), its questions with their answers, and the casebook's generation (which tells
+``suggest.related_entries`` whether its kept list of related cases still holds, without a statement of its
+own). Through the ORM the page sent four statements after the session check (entry and source joined,
+adopters, questions, answers when there were questions) and the generation as a fifth.
+
+Each part is a subquery of the entry's row, not a join: PostgreSQL plans a join of the entry with
+``tenants`` in some 0.15 ms more than the subquery, and a join of the questions with their answers (both
+under row-level policies) in some 0.1 ms more than the answers as a subquery per question (measured with
+EXPLAIN ANALYZE on the bench data). The adoptions, questions and answers are read under the viewer's
+binding, as before: their policies show them to any bound tenant (the shared casebook's conversation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import text
+
+from casebook.queries import AdoptionRow
+from kernel.extensions import db
+from tenants.models import TenantRow
+
+# The municipality of an adoption comes by a subquery per adoption (adopter_tenant_id references
+# tenants.code, so it is always there). Questions and answers come as one JSON array (psycopg2 decodes it):
+# two arrays per kind (texts and timestamps) would take two subqueries each, each planned on its own.
+_PAGE = text("""
+    SELECT e.id, e.source_tenant_id, e.status, e.title, e.summary, e.problem, e.approach, e.outcomes, e.themes,
+           e.tools, e.fiscal_year, e.cost_jpy, e.department, e.stage, e.kpis, e.vendors, e.products, e.ordinances,
+           e.lessons, e.replication_conditions, e.contact, e.successor_contact, e.adoption_count,
+           e.supported_by_tmg, e.published_at,
+           (SELECT ARRAY[t.code, t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
+            WHERE t.code = e.source_tenant_id),
+           (SELECT array_agg(ARRAY[a.id::text, a.adopter_tenant_id, a.status, a.outcome]
+                             || (SELECT ARRAY[t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
+                                 WHERE t.code = a.adopter_tenant_id) ORDER BY a.created_at, a.id)
+            FROM casebook_adoptions a WHERE a.entry_id = e.id),
+           (SELECT json_agg(json_build_array(
+                       q.id, q.asker_name, q.body, q.created_at,
+                       (SELECT json_agg(json_build_array(r.answerer_name, r.body, r.created_at)
+                                        ORDER BY r.created_at, r.id)
+                        FROM casebook_answers r WHERE r.question_id = q.id)) ORDER BY q.created_at, q.id)
+            FROM casebook_questions q WHERE q.entry_id = e.id),
+           (SELECT value FROM casebook_generation)
+    FROM casebook_entries e WHERE e.id = :entry_id""")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """A casebook entry as its page (and the content macro, and ``suggest.related_entries``) reads it."""
+
+    id: int
+    source_tenant_id: str
+    status: str
+    title: str
+    summary: str
+    problem: str
+    approach: str
+    outcomes: str
+    themes: list[str]
+    tools: list[str]
+    fiscal_year: Optional[int]
+    cost_jpy: Optional[int]
+    department: str
+    stage: str
+    kpis: list[dict[str, Any]]
+    vendors: list[str]
+    products: list[str]
+    ordinances: list[str]
+    lessons: str
+    replication_conditions: str
+    contact: str
+    successor_contact: str
+    adoption_count: int
+    supported_by_tmg: bool
+    published_at: datetime
+
+    def __getitem__(self, name: str) -> Any:
+        # The content macro reads the sections by name (item[name]), as it does of an ORM entity.
+        return getattr(self, name)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    answerer_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    id: int
+    asker_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPage:
+    entry: EntryView
+    source: Optional[TenantRow]
+    adopters: list[tuple[AdoptionRow, TenantRow]]
+    questions: list[tuple[QuestionRow, list[AnswerRow]]]
+    generation: int  # the casebook's generation, read in the same snapshot (suggest.related_entries)
+
+
+def _questions(found: Optional[list[list[Any]]]) -> list[tuple[QuestionRow, list[AnswerRow]]]:
+    # JSON gives the timestamps as ISO 8601 text with their offset (the same instant as the driver's datetime)
+    return [(QuestionRow(question_id, asker, body, datetime.fromisoformat(asked)),
+             [AnswerRow(name, text_, datetime.fromisoformat(at)) for name, text_, at in answers or ()])
+            for question_id, asker, body, asked, answers in found or ()]
+
+
+def load(entry_id: int) -> Optional[EntryPage]:
+    """The entry page's entry (any status: the view decides who may see it) and what it lists; None if none."""
+    row = db.session.execute(_PAGE, {"entry_id": entry_id}).first()
+    if row is None:
+        return None
+    source, adoptions, questions, generation = row[25:29]
+    return EntryPage(
+        EntryView(*row[:25]), TenantRow(*source) if source is not None else None,
+        [(AdoptionRow(int(adoption_id), code, status, outcome), TenantRow(code, *names))
+         for adoption_id, code, status, outcome, *names in adoptions or ()],
+        _questions(questions), int(generation))
