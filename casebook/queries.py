@@ -14,7 +14,6 @@ from typing import Any, Optional
 from flask import current_app
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Integer,
     Select,
     Text,
@@ -29,9 +28,10 @@ from sqlalchemy import (
     select,
     text,
     true,
+    type_coerce,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY, aggregate_order_by
 
 from casebook import search, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission, Synonym
@@ -105,8 +105,19 @@ class Result:
     page: int
     pages: int
     terms: list[str]
+    # Per facet (every one, with facets), its values as (value, count), most frequent first (fiscal years:
+    # latest first): every value, or the first ones asked for (``search_casebook``'s ``facets_shown``).
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     any_word: bool = False  # no case had every word: these have some of them
+    facet_totals: dict[str, int] = field(default_factory=dict)  # how many values each facet has in all
+
+
+@dataclass
+class Facets:
+    """The facets of the first matches: the values read (see ``Result.facets``) and how many each facet has."""
+
+    values: dict[str, list[tuple[str, int]]]
+    totals: dict[str, int]
 
 
 def parse_filters(args: Any) -> tuple[Filters, dict[str, str]]:
@@ -247,10 +258,16 @@ def _matching(columns: list[Any], conditions: list[Any], vector: Any, tsq: Any) 
     partitions (each with its own GIN indexes) in turn and, under a LIMIT, stops at the one that
     fills it, so a common word never builds the GIN bitmap of all its matches, and the rows it
     reads lie together (a narrow row, some eleven to a page). Without words, the rows as they come.
+
+    The tsquery is given through a sub-select, which the planner sees as a value known only at execution:
+    with a constant, it estimated the matches of every partition from that partition's statistics of the
+    vector (reading and unpacking its thousand most common lexemes, sixteen times per scan), which was half
+    of the statement's planning. The plan is the same (a bitmap scan of each partition's GIN index, in
+    turn), and so are the rows and their order.
     """
     if tsq is None:
         return select(*columns).where(*conditions).subquery()
-    return select(*columns).where(vector.op("@@")(tsq), *conditions).subquery()
+    return select(*columns).where(vector.op("@@")(select(tsq).scalar_subquery()), *conditions).subquery()
 
 
 def _capped(matched: int) -> tuple[int, bool]:
@@ -264,25 +281,23 @@ def _capped_count(stmt: Select[Any]) -> tuple[int, bool]:
 
 
 @dataclass
-class Candidate:
-    """A strong match ranked by ts_rank (see ``_ranked_candidates``)."""
-
-    id: int
-    rank: float
-    published_at: Any
-
-
-@dataclass
 class Ranked:
-    """The best strong candidates, best first, as far as a page needs them, and how many there are in all."""
+    """The best strong candidates (ranked by ts_rank, see ``_ranked_candidates``), best first, as far as a page
+    needs them, with their ranks, and how many candidates there are in all."""
 
-    best: list[Candidate]
+    ids: list[int]
+    ranks: list[float]
     candidates: int
 
 
+# The facets' values as the page shows them: a facet's first ``shown`` values (its most frequent first), or
+# every one (``ALL_VALUES``, the default of ``search_casebook``).
+ALL_VALUES = 2**31 - 1
+
+
 def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None,
-                   rank_limit: int = CANDIDATES, check_synonyms: bool = False
-                   ) -> tuple[int, dict[str, list[tuple[str, int]]], Optional[Ranked], Optional[str]]:
+                   rank_limit: int = CANDIDATES, check_synonyms: bool = False,
+                   shown: Optional[dict[str, int]] = None) -> tuple[int, Facets, Optional[Ranked], Optional[str]]:
     """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, (given
     ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates, and (with
     ``check_synonyms``, for a statement with facets or candidates) the fingerprint of the curators' synonyms.
@@ -290,7 +305,10 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
     ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
     one scan (of the search rows' partitions, see ``_matching``), and the ranked candidates come in
     the same round trip (one planning, one wait for the server on a busy machine). The facets are
-    counted in PostgreSQL (a few dozen rows come back, not five hundred). A facet with chosen values
+    counted and ordered in PostgreSQL, and each comes back as ONE row: its first ``shown[name]`` values
+    (default: every one) and their counts as two arrays, with how many values it has in all (the page
+    shows fifteen and a "more" link: reading each of the hundred-odd values as a row of its own cost more
+    Python than the facets' SQL). A facet with chosen values
     is counted over the matches of the other facets' conditions (its own left out), so its other
     values show what adding them (OR) would find; only such a facet costs a scan of its own. The
     statement is built once per shape (words or not, which facets have values, how many rank tiers)
@@ -311,35 +329,25 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
         params.update({"rank_tsq": expanded.tsquery, "rank_limit": rank_limit,
                        **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
     if not with_facets and tiers is None:
-        return int(db.session.scalar(stmt, params) or 0), {}, None, None
+        return int(db.session.scalar(stmt, params) or 0), Facets({}, {}), None, None
+    if with_facets:
+        params.update({f"shown_{name}": (shown or {}).get(name, ALL_VALUES) for name in FACETS})
     total = 0
-    counts: dict[str, list[tuple[str, int]]] = {k: [] for k in FACETS}
-    ranked: Optional[Ranked] = Ranked([], 0) if tiers is not None else None
+    facets = Facets({name: [] for name in FACETS}, {name: 0 for name in FACETS}) if with_facets else Facets({}, {})
+    ranked: Optional[Ranked] = Ranked([], [], 0) if tiers is not None else None
     fingerprint: Optional[str] = None
     rows = _prefer_indexes_rows(stmt, params) if check_synonyms else _core_rows(stmt, params)
-    for facet, value, n, rank, published_at in rows:
+    for facet, n, text_value, values, numbers, ranks in rows:
         if facet == "_total":
-            total = int(n)
+            total = n
         elif facet == "_synonyms":
-            fingerprint = value
+            fingerprint = text_value
         elif facet == "_rank":
-            # The value column of a candidate's row holds the number of candidates.
-            ranked.best.append(Candidate(int(n), float(rank), published_at))  # type: ignore[union-attr]
-            ranked.candidates = int(value)  # type: ignore[union-attr]
-        else:
-            counts[facet].append((value, int(n)))
-    if ranked is not None:
-        # The order of ``ORDER BY rank DESC, published_at DESC, id DESC`` (a UNION ALL keeps none).
-        ranked.best.sort(key=lambda c: (c.rank, c.published_at, c.id), reverse=True)
-    facets: dict[str, list[tuple[str, int]]] = {}
-    for name, items in counts.items() if with_facets else ():
-        if name == "fiscal_year":
-            facets[name] = sorted(items, reverse=True)
-            continue
-        items.sort(key=lambda item: (-item[1], item[0]))
-        # Every value is kept (bounded by the FACET_CAP rows counted): the page shows FACETS_SHOWN of
-        # them and a "more" link for the rest.
-        facets[name] = items
+            if numbers:  # (NULL when no case is a strong match)
+                ranked = Ranked(numbers, ranks, n)
+        elif values:  # a facet without any value is left out (as a facet whose matches have none)
+            facets.values[facet] = list(zip(values, numbers, strict=True))
+            facets.totals[facet] = n
     return total, facets, ranked, fingerprint
 
 
@@ -395,6 +403,22 @@ def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
         .order_by(rank.desc(), cand.c.published_at.desc(), cand.c.id.desc()).limit(bindparam("rank_limit"))
 
 
+def _first_row(facet: str, n: Any = None, value: Any = None, values: Any = None, numbers: Any = None,
+               ranks: Any = None) -> list[Any]:
+    """The columns of a row of the first statement: (facet, n, value, values, numbers, ranks), NULL where not given.
+
+    '_total': n the capped count; '_synonyms': value their fingerprint; a facet: n how many values it has,
+    values and numbers its first values and their counts; '_rank': n how many candidates, numbers their
+    ids and ranks their ranks, best first.
+    """
+    def given(column: Any, type_: Any) -> Any:
+        return cast(None, type_) if column is None else column
+
+    return [literal(facet).label("facet"), given(n, BigInteger).label("n"), given(value, Text).label("value"),
+            given(values, ARRAY(Text)).label("values"), given(numbers, ARRAY(BigInteger)).label("numbers"),
+            given(ranks, ARRAY(REAL)).label("ranks")]
+
+
 @lru_cache(maxsize=256)
 def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int = -1,
                              check_synonyms: bool = False) -> Any:
@@ -403,8 +427,38 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     stmt = _first_matches_rows(chosen, with_words, with_facets, tiers)
     if not check_synonyms:
         return stmt
-    return union_all(stmt, select(literal("_synonyms"), literal_column(f"({_SYNONYMS_FINGERPRINT})", Text),
-                                  cast(None, BigInteger), cast(None, REAL), cast(None, DateTime(timezone=True))))
+    return union_all(stmt, select(*_first_row("_synonyms", value=literal_column(f"({_SYNONYMS_FINGERPRINT})", Text))))
+
+
+def _ranked_row(conditions: list[Any], tiers: int) -> Any:
+    """The '_rank' row: the best ``rank_limit`` candidates' ids and ranks, best first, and how many were ranked."""
+    ranked = _ranked_candidates(conditions, tiers).subquery("ranked")
+    best = (ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id.desc())
+    return select(*_first_row("_rank", func.max(ranked.c.candidates), None, None,
+                              func.array_agg(aggregate_order_by(ranked.c.id, *best)),
+                              func.array_agg(aggregate_order_by(ranked.c.rank, *best))))
+
+
+def _facet_row(m: Any, name: str) -> Any:
+    """A facet's row: how many values it has, and its first ``shown_<name>`` values with their counts, the most
+    frequent first (ties by value in code-point order, as Python compares strings: COLLATE "C"); fiscal years
+    latest first. Counted over the first FACET_CAP rows of ``m``."""
+    if name in ("theme", "tool"):
+        # unnest in the select list (one ProjectSet over the rows), not as a lateral function scan per row,
+        # which set up and filled a tuplestore for every one of the five hundred rows.
+        unnested = select(func.unnest(m.c.themes if name == "theme" else m.c.tools).label("value")) \
+            .where(m.c.n <= FACET_CAP).subquery()
+        grouped = select(unnested.c.value, func.count().label("n")).where(unnested.c.value.is_not(None)) \
+            .group_by(unnested.c.value)
+    else:
+        grouped = select(cast(m.c[name], Text).label("value"), func.count().label("n")) \
+            .where(m.c.n <= FACET_CAP, m.c[name].is_not(None)).group_by(m.c[name])
+    g = grouped.subquery()
+    order = (g.c.value.collate("C").desc(),) if name == "fiscal_year" else (g.c.n.desc(), g.c.value.collate("C"))
+    shown = bindparam(f"shown_{name}", type_=Integer)
+    values = type_coerce(func.array_agg(aggregate_order_by(g.c.value, *order)), ARRAY(Text))[1:shown]
+    counts = type_coerce(func.array_agg(aggregate_order_by(g.c.n, *order)), ARRAY(BigInteger))[1:shown]
+    return select(*_first_row(name, func.count(), None, values, counts))
 
 
 def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int) -> Any:
@@ -424,12 +478,8 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
         count = select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
         if tiers < 0:
             return count
-        ranked = _ranked_candidates(conditions_without(), tiers).subquery("ranked")
-        return union_all(
-            select(literal("_total").label("facet"), cast(None, Text).label("value"), count.scalar_subquery(),
-                   cast(None, REAL).label("rank"), cast(None, DateTime(timezone=True)).label("published_at")),
-            select(literal("_rank"), cast(ranked.c.candidates, Text), ranked.c.id, ranked.c.rank,
-                   ranked.c.published_at))
+        return union_all(select(*_first_row("_total", count.scalar_subquery())),
+                         _ranked_row(conditions_without(), tiers))
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],
@@ -438,35 +488,16 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
         return select(sub, Tenant.kind, Tenant.region, func.row_number().over().label("n")) \
             .join(Tenant, Tenant.code == sub.c.source_tenant_id).cte(name)
 
-    def per_value(m: Any, name: str) -> Any:
-        joined: Any = None
-        if name in ("theme", "tool"):
-            joined = func.unnest(m.c.themes if name == "theme" else m.c.tools).table_valued("value").render_derived()
-            value = joined.c.value
-        else:
-            value = m.c[name]
-        stmt = select(literal(name).label("facet"), cast(value, Text).label("value"), func.count().label("n"))
-        stmt = stmt.select_from(m)
-        if joined is not None:
-            stmt = stmt.join(joined, true())
-        return stmt.where(m.c.n <= FACET_CAP, value.is_not(None)).group_by(value)
-
     m = first(conditions_without(), "m", COUNT_CAP + 1)
-    parts: list[Any] = [select(literal("_total"), cast(None, Text), func.count()).select_from(m)]
+    parts: list[Any] = [select(*_first_row("_total", func.count())).select_from(m)]
     for name in FACETS:
         counted = m
         if name in chosen:
             counted = first(conditions_without(name), f"m_{name}", FACET_CAP)
-        parts.append(per_value(counted, name))
-    counts = union_all(*parts).subquery("counts")
-    facet, value, n = list(counts.c)
-    stmt: Any = select(facet, value, n, cast(None, REAL).label("rank"),
-                       cast(None, DateTime(timezone=True)).label("published_at"))
+        parts.append(_facet_row(counted, name))
     if tiers >= 0:
-        ranked = _ranked_candidates(conditions_without(), tiers).subquery("ranked")
-        stmt = union_all(stmt, select(literal("_rank"), cast(ranked.c.candidates, Text), ranked.c.id,
-                                      ranked.c.rank, ranked.c.published_at))
-    return stmt
+        parts.append(_ranked_row(conditions_without(), tiers))
+    return union_all(*parts)
 
 
 @lru_cache(maxsize=64)
@@ -487,8 +518,12 @@ _PREFER_INDEXES_AND_SYNONYMS = (f"{_PREFER_INDEXES}; SELECT terms, ({_SYNONYMS_F
 
 
 def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool = True,
-                    with_snippets: bool = True, any_word: bool = False) -> Result:
+                    with_snippets: bool = True, any_word: bool = False, facets_shown: Optional[int] = None,
+                    expanded_facet: Optional[str] = None) -> Result:
     """Published entries matching the filters, one page, with facet counts.
+
+    ``facets_shown``: each facet's first values only (the page's FACETS_SHOWN; every value of the
+    ``expanded_facet``), the others counted all the same (``Result.facet_totals``); None: every value.
 
     Relevance: the strong matches (all words in the title, summary, themes or tools, found through
     the small ``rank_vector`` and its GIN index) come first, ranked by ts_rank among at most
@@ -515,20 +550,22 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
         return Result([], 0, False, 1, 1, [])
     sort = f.sort if (f.sort != "relevance" or tsq_text) else "newest"
     # The ranked candidates as far as the asked page needs them (it can only come out earlier, never later).
+    shown = None if facets_shown is None else \
+        {name: ALL_VALUES if name == expanded_facet else facets_shown for name in FACETS}
     matched, facets, ranked, fingerprint = _first_matches(
         f, tsq_text, with_facets, expanded if sort == "relevance" else None, min(f.page, MAX_PAGE) * per_page,
-        known is not None)
+        known is not None, shown)
     if known is not None and fingerprint != known[0]:
         # A curator changed the synonyms since this worker read them: read them, and search again with them.
         _read_synonyms()
         return search_casebook(f, per_page=per_page, with_facets=with_facets, with_snippets=with_snippets,
-                               any_word=any_word)
+                               any_word=any_word, facets_shown=facets_shown, expanded_facet=expanded_facet)
     total, capped = _capped(matched)
     if total == 0 and not any_word and " & " in tsq_text:
         # Nobody wrote every word of an everyday query ("…を窓口で早く受け付けたい"): show the cases
         # with some of them, best first, rather than nothing.
         return search_casebook(f, per_page=per_page, with_facets=with_facets, with_snippets=with_snippets,
-                               any_word=True)
+                               any_word=True, facets_shown=facets_shown, expanded_facet=expanded_facet)
     pages = max(1, -(-total // per_page))
     page = min(f.page, pages)
     offset = (page - 1) * per_page
@@ -543,7 +580,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
         ids = list(db.session.scalars(select(Entry.id).where(*conditions).order_by(*order)
                                       .limit(per_page).offset(offset)))
     hits = _load_hits(ids, rank_of, terms if with_snippets else None, expanded if with_snippets else None)
-    return Result(hits, total, capped, page, pages, terms, facets, any_word)
+    return Result(hits, total, capped, page, pages, terms, facets.values, any_word, facets.totals)
 
 
 def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: int, per_page: int,
@@ -555,18 +592,19 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
         chosen = tuple(name for name in FACETS if getattr(f, name))
         params = {**_facet_params(f), "tsq": tsq_text, "rank_tsq": expanded.tsquery if expanded else "",
                   "rank_limit": offset + per_page, **{f"tier{n}": tier for n, tier in enumerate(tiers)}}
-        ranked = Ranked([], 0)
+        ranked = Ranked([], [], 0)
         for r in db.session.execute(_ranked_statement(chosen, len(tiers)), params):
-            ranked.best.append(Candidate(r.id, float(r.rank), r.published_at))
+            ranked.ids.append(r.id)
+            ranked.ranks.append(float(r.rank))
             ranked.candidates = int(r.candidates)
-    rank_of.update({r.id: r.rank for r in ranked.best})
-    ids = [r.id for r in ranked.best[offset:offset + per_page]]
+    rank_of.update(zip(ranked.ids, ranked.ranks, strict=True))
+    ids = ranked.ids[offset:offset + per_page]
     if len(ids) == per_page:
         return ids
-    # Here every candidate is in ``ranked.best`` (there are fewer than offset + per_page of them).
+    # Here every candidate is in ``ranked.ids`` (there are fewer than offset + per_page of them).
     # The rest of the matches (their words are in the body), after the strong ones.
     rest_offset = max(0, offset - ranked.candidates)
-    strong_ids = [r.id for r in ranked.best]
+    strong_ids = ranked.ids
     conditions = _row_conditions(f) + ([SearchRow.entry_id.not_in(strong_ids)] if strong_ids else [])
     rest = _matching([SearchRow.entry_id.label("id")], conditions, SearchRow.search_vector, _tsquery(""))
     # In the order the bucket indexes yield them: sorting every match of a common word by date would

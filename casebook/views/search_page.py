@@ -85,6 +85,7 @@ def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: 
         if not values:
             continue
         chosen = {str(v) for v in getattr(filters, name)}
+        # (The search read only these: FACETS_SHOWN, or every one of the expanded facet.)
         shown_values = values if expanded == name else values[:FACETS_SHOWN]
         items = []
         for value, count in shown_values:
@@ -93,7 +94,7 @@ def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: 
             is_chosen = str(value) in chosen
             items.append(FacetValue(value, count, shown, html, href, is_chosen,
                                     facet_link(href, shown, html, count, chosen_label if is_chosen else None)))
-        facets[name] = Facet(name, items, len(values))
+        facets[name] = Facet(name, items, result.facet_totals.get(name, len(values)))
     return facets
 
 

@@ -42,14 +42,16 @@ def _may_see(status: str) -> bool:
 @require_permission(Permission.CASEBOOK_READ)
 def casebook_index() -> ResponseReturnValue:
     filters, errors = queries.parse_filters(request.args)
-    result = queries.search_casebook(filters)
+    expanded = request.args.get("more")
+    # Each facet's first values only, counted all the same (every value of the one whose "more" was asked for).
+    result = queries.search_casebook(filters, facets_shown=queries.FACETS_SHOWN, expanded_facet=expanded)
     # Nothing found for the words: the nearest words of the published casebook.
     suggestions = suggest.did_you_mean(filters.q) if filters.q.strip() and result.total == 0 else []
     # Each chosen value can be removed on its own: the page's arguments without that one value.
     links = SearchLinks(request.args)
     return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
                            facets_shown=queries.FACETS_SHOWN, links=links, suggestions=suggestions,
-                           facets=search_page.facets_view(result, filters, links, request.args.get("more")),
+                           facets=search_page.facets_view(result, filters, links, expanded),
                            hits=search_page.hits_view(result.hits))
 
 

@@ -194,6 +194,24 @@ def test_facets_keep_every_value_with_exact_counts(bound) -> None:  # type: igno
         assert queries.search_casebook(queries.Filters(tool=value), with_facets=False).total == count, value
 
 
+def test_facets_cut_to_their_first_values_in_sql_keep_order_counts_and_totals(bound) -> None:  # type: ignore[no-untyped-def]
+    # The page reads each facet's first values only (the rest behind "more"): the same values, in the same
+    # order (most frequent first, ties in code-point order; fiscal years latest first), with how many there
+    # are in all; the expanded facet comes whole.
+    for filters in (queries.Filters(), queries.Filters(q="窓口"), queries.Filters(q="窓口", kind="special_ward")):
+        every = queries.search_casebook(filters, per_page=1)
+        cut = queries.search_casebook(filters, per_page=1, facets_shown=3, expanded_facet="tool")
+        assert cut.total == every.total and cut.hits[0].entry.id == every.hits[0].entry.id
+        for name, values in every.facets.items():
+            assert cut.facet_totals[name] == len(values), name
+            assert cut.facets[name] == (values if name == "tool" else values[:3]), name
+        assert len(every.facets["tool"]) > 3 and len(every.facets["theme"]) > 3
+        for name, values in every.facets.items():
+            ordered = sorted(values, reverse=True) if name == "fiscal_year" else \
+                sorted(values, key=lambda item: (-item[1], item[0]))
+            assert values == ordered, name
+
+
 def test_facets_show_fifteen_values_and_a_more_link_without_script(client, login_as) -> None:  # type: ignore[no-untyped-def]
     login_as("member")
     page = client.get("/casebook").get_data(as_text=True)
