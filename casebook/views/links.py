@@ -2,16 +2,26 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import quote_plus
 
 from flask import url_for
+from markupsafe import escape
 
 
 @lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
     # The same words and facet values come back in every link of a page and on every page.
     return quote_plus(text)
+
+
+def quote_value(text: str) -> str:
+    """A value as the links write it (``quote_plus``: letters, digits, ``_.-~``, ``%XX`` and ``+`` only)."""
+    return _quoted(text)
+
+
+# Stands for a facet value in ``SearchLinks.adding`` (a private-use character: no facet value holds it).
+_MARKER = "\ue000"
 
 
 def _encode(params: dict[str, list[str]]) -> str:
@@ -41,6 +51,19 @@ class SearchLinks:
         values = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
         changes: dict[str, list[str]] = {name: values, "page": []}
         return self._url("", **changes)
+
+    def adding(self, name: str) -> Optional[tuple[str, str, str, str]]:
+        """(head, tail, head escaped, tail escaped) such that ``toggle(name, value)`` of a value not chosen is
+        ``head + quote_value(value) + tail``: a facet's ninety links are built from one (None if the marker
+        happens to be in the page's arguments: each link is then built on its own)."""
+        if _MARKER in self._params.get(name, []):
+            return None
+        url = self.toggle(name, _MARKER)
+        marker = _quoted(_MARKER)
+        if url.count(marker) != 1:
+            return None
+        head, tail = url.split(marker)
+        return head, tail, str(escape(head)), str(escape(tail))
 
     def query(self, words: str) -> str:
         """The same filters with other words (a "did you mean" suggestion); back to page 1."""

@@ -5,11 +5,12 @@ called gettext, url_for, the language of the interface and a macro per item (sev
 through Jinja's context per page, more Python time than the search's own). Here the request's language,
 the messages and the entry URL are looked up once; the labels of facet values (the same for everyone:
 the published casebook's themes and tools, the municipalities' kinds and regions, the stages and fiscal
-years) are kept per worker. The template still holds all the markup; what it receives is escaped text.
+years) are kept per worker. The template holds the page's markup but for the two long lists, the facet values'
+<li> and the hits' <li>, written here whole (one expression each instead of several per item through Jinja's
+context, and one piece of output instead of dozens: each piece passes through the template's generators).
 """
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -20,9 +21,8 @@ from markupsafe import Markup, escape
 from casebook.helpers import facet_label
 from casebook.labels import STAGE_LABELS, SYNONYM_LAYER_LABELS
 from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
-from casebook.views.links import SearchLinks
+from casebook.views.links import SearchLinks, quote_value
 from kernel.i18n import current_lang, format_fiscal_year, in_own_lang, lang_attr
-from kernel.memo import kept
 
 _NOTHING = Markup("")
 
@@ -32,7 +32,7 @@ def marked_html(parts: list[tuple[str, bool]]) -> Markup:
     return Markup("".join(f"<mark>{escape(piece)}</mark>" if hit else str(escape(piece)) for piece, hit in parts))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FacetValue:
     value: str
     count: int
@@ -40,43 +40,47 @@ class FacetValue:
     html: Markup  # the label in its own language (in_own_lang)
     href: str  # the page with this value added to the facet's chosen ones, or taken away
     chosen: bool
-    link: Markup  # the value's link as the template writes it in its <li> (see facet_link)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Facet:
     name: str
     values: list[FacetValue]  # those shown: FACETS_SHOWN, or every one when the facet is expanded
     total: int  # how many values the facet has
-
-
-@dataclass(frozen=True)
-class HitView:
-    href: str
-    link: Markup  # the link of the heading: the marked title, with its lang attribute when not Japanese
-    meta: Markup
-    snippet: Markup  # the snippet's paragraph (with its lang attribute), or nothing
-    synonyms: list[tuple[str, Markup]]  # (layer, the sentence saying which word matched as which synonym)
+    items: Markup  # the <li> of each value shown, as the template writes them in the facet's <ul>
 
 
 # Facet labels per worker: (language, facet, value) → (label, label in its own language). Shared published
 # data only, the same for every viewer; bounded (cleared when full: the set of values is small and stable).
 LABELS_KEPT = 4096
 
+# The text around each value's link and each hit in the page (with the whitespace the template's loops wrote
+# before these were built here: the page stays the same byte for byte).
+_FACET_ITEM = "\n      \n      \n      <li>{}</li>\n    "
+_HIT_ITEM = ('\n    <li class="hit" data-testid="hit">\n      <h3>{}</h3>\n      <p class="hit__meta">{}</p>\n'
+             '      {}\n      {}\n    </li>\n  ')
+_SYNONYM_NOTE = '<p class="hit__synonym" data-testid="synonym-match" data-layer="{}">{}</p>'
 
-def _label(lang: str, name: str, value: str) -> tuple[str, Markup]:
-    labels: dict[Hashable, tuple[str, Markup]] = current_app.extensions.setdefault("casebook_facet_labels", {})
 
-    def build() -> tuple[str, Markup]:
-        shown = facet_label(name, value)
-        return shown, in_own_lang(shown, lang)
-
-    return kept(labels, (lang, name, value), build, LABELS_KEPT)
+def _labels(lang: str) -> dict[tuple[str, str], tuple[str, Markup]]:
+    """The kept labels of one language (see LABELS_KEPT): (facet, value) → (label, label in its own language)."""
+    kept: dict[str, dict[tuple[str, str], tuple[str, Markup]]] = \
+        current_app.extensions.setdefault("casebook_facet_labels", {})
+    labels = kept.get(lang)
+    if labels is None or len(labels) >= LABELS_KEPT:
+        labels = kept[lang] = {}
+    return labels
 
 
 def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: Optional[str]) -> dict[str, Facet]:
-    """Each facet that has values, with the values it shows (``expanded``: the facet whose "more" was asked for)."""
+    """Each facet that has values, with the values it shows (``expanded``: the facet whose "more" was asked for).
+
+    A page has up to ninety values: each one's link and <li> are written here in one expression (the template's
+    loop, with five expressions per value escaped through Jinja's context, cost more than the rest of the
+    facets' work), its link from the facet's link with the value's quoted text put in (see SearchLinks.adding).
+    """
     lang = current_lang()
+    labels = _labels(lang)
     # As the templates' newstyle gettext does: the translation is trusted markup, its values are escaped.
     chosen_label = Markup(gettext("%(value)s (%(count)s), chosen: remove"))
     facets = {}
@@ -85,70 +89,92 @@ def facets_view(result: Result, filters: Filters, links: SearchLinks, expanded: 
         if not values:
             continue
         chosen = {str(v) for v in getattr(filters, name)}
-        # (The search read only these: FACETS_SHOWN, or every one of the expanded facet.)
         shown_values = values if expanded == name else values[:FACETS_SHOWN]
+        adding = links.adding(name)
         items = []
+        html_items = []
         for value, count in shown_values:
-            shown, html = _label(lang, name, str(value))
-            href = links.toggle(name, str(value))
-            is_chosen = str(value) in chosen
-            items.append(FacetValue(value, count, shown, html, href, is_chosen,
-                                    facet_link(href, shown, html, count, chosen_label if is_chosen else None)))
-        facets[name] = Facet(name, items, result.facet_totals.get(name, len(values)))
+            value = str(value)
+            label = labels.get((name, value))
+            if label is None:
+                shown = facet_label(name, value)
+                label = labels[(name, value)] = (shown, in_own_lang(shown, lang))
+            shown, html = label
+            is_chosen = value in chosen
+            if is_chosen or adding is None:
+                href = links.toggle(name, value)
+                href_html = str(escape(href))
+            else:
+                quoted = quote_value(value)
+                href = f"{adding[0]}{quoted}{adding[1]}"
+                href_html = f"{adding[2]}{quoted}{adding[3]}"
+            items.append(FacetValue(value, count, shown, html, href, is_chosen))
+            html_items.append(_FACET_ITEM.format(facet_link(href_html, shown, html, count,
+                                                            chosen_label if is_chosen else None)))
+        facets[name] = Facet(name, items, result.facet_totals.get(name, len(values)), Markup("".join(html_items)))
     return facets
 
 
-def facet_link(href: str, shown: str, html: Markup, count: int, chosen_label: Optional[Markup]) -> Markup:
-    """A facet value's link: ☐ to add it, ☑ (``chosen_label``: the message of its aria-label) to remove it.
-
-    Written here, not in the template: a page has up to ninety values, and the template's five expressions
-    per value (each escaped through Jinja's context) cost more than the rest of the facets' work.
-    """
+def facet_link(href_html: str, shown: str, html: Markup, count: int, chosen_label: Optional[Markup]) -> str:
+    """A facet value's link (``href_html``: its escaped URL): ☐ to add it, ☑ (``chosen_label``: the message of its
+    aria-label) to remove it."""
     label = f"{html} ({count})"
     if chosen_label is None:
-        return Markup(f'<a href="{escape(href)}" class="facet-value">☐ {label}</a>')
+        return f'<a href="{href_html}" class="facet-value">☐ {label}</a>'
     aria = chosen_label % {"value": shown, "count": count}
-    return Markup(f'<a href="{escape(href)}" class="facet-value facet-value--chosen" aria-current="true" '
-                  f'aria-label="{aria}">☑ <strong>{label}</strong></a>')
+    return (f'<a href="{href_html}" class="facet-value facet-value--chosen" aria-current="true" '
+            f'aria-label="{aria}">☑ <strong>{label}</strong></a>')
 
 
-def hits_view(hits: list[Hit]) -> list[HitView]:
-    """What each hit shows: its link, marked title, municipality, year, stage, adoptions, snippet, synonyms."""
+def hits_view(hits: list[Hit]) -> Markup:
+    """The hits of the page, each as the <li> the template wrote: its link, marked title, municipality, year,
+    stage, adoptions, snippet and synonym notes (nothing without hits)."""
     if not hits:
-        return []
+        return _NOTHING
     lang = current_lang()
     entry_url = url_for("casebook.casebook_entry", entry_id=0)
     assert entry_url.endswith("/0")
-    entry_url = entry_url[:-1]
+    entry_url = str(escape(entry_url[:-1]))
     # As the templates' newstyle gettext does: the translation is trusted markup, its values are escaped.
     adopted_by = Markup(gettext("Adopted by %(n)s"))
     synonym_sentence = Markup(gettext("“%(found)s” matched as a synonym of “%(word)s” (%(layer)s)"))
+    # The same municipalities, years, stages and adoption counts come back on a page: each written once.
+    tenants: dict[str, str] = {}
+    years: dict[Any, str] = {}
     stages: dict[str, str] = {}
-    views = []
+    adoptions: dict[int, str] = {}
+    html = []
     for hit in hits:
         entry = hit.entry
-        meta = [str(escape(hit.tenant.name(lang) if hit.tenant else ""))]
+        tenant = hit.tenant
+        code = tenant.code if tenant else ""
+        name = tenants.get(code)
+        if name is None:
+            name = tenants[code] = str(escape(tenant.name(lang) if tenant else ""))
+        meta = name
         if entry.fiscal_year:
-            meta.append(str(escape(format_fiscal_year(entry.fiscal_year, lang))))
+            year = years.get(entry.fiscal_year)
+            if year is None:
+                year = years[entry.fiscal_year] = str(escape(format_fiscal_year(entry.fiscal_year, lang)))
+            meta = f"{meta} · {year}"
         stage = stages.get(entry.stage)
         if stage is None:
-            stage = stages[entry.stage] = str(STAGE_LABELS.get(entry.stage, entry.stage))
-        meta.append(str(escape(stage)))
-        meta.append(str(adopted_by % {"n": entry.adoption_count}))
+            stage = stages[entry.stage] = str(escape(str(STAGE_LABELS.get(entry.stage, entry.stage))))
+        adopted = adoptions.get(entry.adoption_count)
+        if adopted is None:
+            adopted = adoptions[entry.adoption_count] = str(adopted_by % {"n": entry.adoption_count})
         title_html = marked_html(hit.title) if hit.title else escape(entry.title)
-        href = f"{entry_url}{entry.id}"
-        # The heading's link and the snippet's paragraph whole: each piece the template wrote was escaped
-        # through Jinja's context on its own (seven per hit).
-        link = Markup(f'<a href="{escape(href)}"{lang_attr(entry.title, lang)}>{title_html}</a>')
-        snippet = _NOTHING
+        link = f'<a href="{entry_url}{entry.id}"{lang_attr(entry.title, lang)}>{title_html}</a>'
+        snippet = ""
         if hit.snippet:
             snippet_html = marked_html(hit.snippet)
             if snippet_html:
                 attr = lang_attr("".join(piece for piece, _hit in hit.snippet), lang)
-                snippet = Markup(f'<p class="snippet"{attr}>{snippet_html}</p>')
-        synonyms = [(via.layer, synonym_note(synonym_sentence, via)) for via in hit.synonyms]
-        views.append(HitView(href, link, Markup(" · ".join(meta)), snippet, synonyms))
-    return views
+                snippet = f'<p class="snippet"{attr}>{snippet_html}</p>'
+        notes = "".join(_SYNONYM_NOTE.format(escape(via.layer), synonym_note(synonym_sentence, via))
+                        for via in hit.synonyms) if hit.synonyms else ""
+        html.append(_HIT_ITEM.format(link, f"{meta} · {stage} · {adopted}", snippet, notes))
+    return Markup("".join(html))
 
 
 def synonym_note(sentence: Markup, via: Any) -> Markup:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from casebook.helpers import facet_label
 from casebook.queries import Filters, Result
 from casebook.views import search_page
-from casebook.views.links import SearchLinks, _encode
+from casebook.views.links import SearchLinks, _encode, quote_value
 from kernel.i18n import in_own_lang, lang_attr
 
 SAMPLES = ["窓口", "RPA", "AI-OCR", "LINE公式アカウント", "2024", "", "ｶﾀｶﾅ", "e-Tax", "ABC", "Ｅｘｃｅｌ", None,
@@ -59,3 +59,19 @@ def test_facet_labels_are_kept_per_language(app: Flask) -> None:
             assert [v.chosen for v in facets["kind"].values] == [True, False]
     assert shown["ja"][("kind", "city")] != shown["en"][("kind", "city")]  # a kept label never crosses languages
     assert shown["ja"][("theme", "窓口")] == shown["en"][("theme", "窓口")] == "窓口"
+
+
+def test_a_facets_links_come_from_one_link_the_same_as_toggle(app: Flask) -> None:
+    args = MultiDict([("q", "書かない 窓口&x=1"), ("theme", "子育て"), ("page", "3"), ("sort", "newest"),
+                      ("kind", "city"), ("more", "tool")])
+    with app.test_request_context("/casebook"):
+        links = SearchLinks(args)
+        for name in ("theme", "tool", "kind", "region", "fiscal_year", "stage"):
+            adding = links.adding(name)
+            assert adding is not None
+            head, tail, head_html, tail_html = adding
+            for value in [v for v in SAMPLES if v is not None and v not in args.getlist(name)]:
+                assert head + quote_value(value) + tail == links.toggle(name, value), (name, value)
+                assert head_html + quote_value(value) + tail_html == escape(links.toggle(name, value))
+        # The stand-in among the page's own arguments: each link is built on its own.
+        assert SearchLinks(MultiDict([("theme", "\ue000")])).adding("theme") is None
