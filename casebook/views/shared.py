@@ -7,6 +7,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from casebook import bp, community, curation, entry_page, excel, queries, suggest
@@ -14,11 +16,12 @@ from casebook.forms import ActionForm, AdoptionForm, AnswerForm, CaseForm, Comme
 from casebook.models import CONTENT_FIELDS, Entry, Submission
 from casebook.rendering import field_diffs
 from casebook.validation import ContentError, from_form
-from casebook.views import search_page
+from casebook.views import entry_view, search_page
 from casebook.views.links import SearchLinks
 from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
 from kernel.errors import ServiceError
 from kernel.extensions import db
+from kernel.i18n import current_lang
 from kernel.views import show_refusal
 from tenants.auth import not_found_or_denied, require_permission
 from tenants.models import Tenant
@@ -67,22 +70,38 @@ def casebook_export() -> ResponseReturnValue:
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+_CSRF_INPUT = Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">')  # a form's csrf_token
+
+
+def _blank_question_form() -> QuestionForm:
+    # Never the request's data: the blank question field is rendered once per language and kept (see the template).
+    return QuestionForm(formdata=None)
+
+
 def _entry_page(entry_id: int, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    """The entry page; ``forms``: a form of this request with its errors (adoption_form, question_form) and
+    answer_error (question id, message), shown in place of the blank ones."""
     page = entry_page.load(entry_id)
     if page is None or not _may_see(page.entry.status):
         not_found_or_denied("casebook_entry", entry_id)
     entry, source, adopters = page.entry, page.source, page.adopters
+    lang = current_lang()
+    own, writer = current_user.tenant_id == entry.source_tenant_id, current_user.can(Permission.CASES_WRITE_OWN)
     mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
     similar = [t for _a, t in adopters if source is not None and t.kind == current_user.tenant.kind]
-    adoption_form = forms.get("adoption_form") or AdoptionForm(
-        data={"status": mine.status, "outcome": mine.outcome} if mine else None)
+    # Forms are built only where the page shows their fields; the buttons and the answers' textareas need
+    # the request's CSRF token alone (the one every form of the request renders).
+    adoption_form = forms.get("adoption_form") or (AdoptionForm(data={"status": mine.status, "outcome": mine.outcome})
+                                                   if mine else None)
     return render_template(
-        "casebook/entry_detail.html", entry=entry, source=source, adopters=adopters, mine=mine, similar=similar,
-        questions=page.questions, action=ActionForm(),
-        related=suggest.related_entries(entry, generation=page.generation), adoption_form=adoption_form,
-        question_form=forms.get("question_form") or QuestionForm(), answer_form=forms.get("answer_form")
-        or AnswerForm(), answer_error=forms.get("answer_error"),
-        can_answer=current_user.tenant_id == entry.source_tenant_id and current_user.can(Permission.CASES_WRITE_OWN),
+        "casebook/entry_detail.html", entry=entry, source=source, mine=mine, lang=lang,
+        adopters=entry_view.adopters_html(adopters, lang), similar=entry_view.similar_names(similar, lang),
+        questions=page.questions, csrf_input=_CSRF_INPUT % generate_csrf(),
+        related=entry_view.related_html(suggest.related_entries(entry, generation=page.generation), lang),
+        kept_content=entry_view.kept_content(entry, lang), adoption_form=adoption_form,
+        question_form=forms.get("question_form"), blank_question_form=_blank_question_form,
+        answer_error=forms.get("answer_error"), can_curate=current_user.can(Permission.CASEBOOK_CURATE),
+        may_adopt_or_ask=writer and not own, can_answer=writer and own,
     ), status
 
 
@@ -165,7 +184,7 @@ def casebook_answer(question_id: int) -> ResponseReturnValue:
     try:
         community.answer(question, entry, current_user, form.body.data or "")
     except ServiceError as error:
-        return _entry_page(entry.id, 400, answer_form=form, answer_error=(question_id, error.message))
+        return _entry_page(entry.id, 400, answer_error=(question_id, error.message))
     flash(_("Your answer was posted."), "success")
     return redirect(url_for("casebook.casebook_entry", entry_id=entry.id))
 

@@ -60,3 +60,41 @@ def test_questions_and_answers_in_order_with_tokyo_times(app) -> None:  # type: 
     body = reader.get(f"/casebook/{entry_id}").get_data(as_text=True)
     assert body.index("質問B") < body.index("質問A") < body.index("回答1") < body.index("回答2")
     assert "2026-04-02 00:30" in body and "2026-04-02 08:00" in body and "2026-04-02 09:00" in body
+
+
+def test_kept_content_follows_an_edit_and_the_language(app) -> None:  # type: ignore[no-untyped-def]
+    """The entry's content is rendered once per worker and kept by every value it shows: a changed summary or
+    theme shows at the next visit, each language keeps its own rendering."""
+    from kernel.extensions import db
+
+    reader = app.test_client()
+    login(reader, "chiyoda_member")
+    entry_id = _koto_entry(reader)
+    assert not app.jinja_env.auto_reload  # the content is kept in this app
+    assert "改訂した概要" not in reader.get(f"/casebook/{entry_id}").get_data(as_text=True)  # now kept
+    changes = (("UPDATE casebook_entries SET summary = '改訂した概要' WHERE id = :id", "改訂した概要"),
+               ("UPDATE casebook_entries SET themes = themes || '{新テーマ}' WHERE id = :id", ">新テーマ</span>"))
+    for change, shown in changes:
+        with app.app_context():
+            db.session.execute(text(change), {"id": entry_id})
+            db.session.commit()
+        assert shown in reader.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    with reader.session_transaction() as sess:
+        sess["lang"] = "en"
+    english = reader.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    assert "改訂した概要" in english and "<dt>Stage</dt>" in english and "<dt>段階</dt>" not in english
+
+
+def test_related_cases_link_to_their_entries(app) -> None:  # type: ignore[no-untyped-def]
+    """The related cases' links (built from one url_for per page) are each entry's own URL."""
+    from flask import url_for
+
+    reader = app.test_client()
+    login(reader, "chiyoda_member")
+    entry_id = _koto_entry(reader)
+    page = reader.get(f"/casebook/{entry_id}").get_data(as_text=True)
+    section = page.split('data-testid="related"', 1)[1].split("</section>", 1)[0]
+    hrefs = re.findall(r'<li><a href="([^"]+)"', section)
+    assert hrefs
+    with app.test_request_context("/"):
+        assert hrefs == [url_for("casebook.casebook_entry", entry_id=int(h.rsplit("/", 1)[1])) for h in hrefs]
