@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -249,83 +251,159 @@ def _words(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]
     return tuple((surface, tuple(lexeme.split(_ALT)) if lexeme else ()) for surface, lexeme in pairs)
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """A text's words as a snippet or a title looks at them: their surfaces, where each ends, and where each
+    lexeme is. Which words hold the query's lexemes is then a lookup per lexeme, not a test per word (a page's
+    titles and snippets have about a thousand words, a few dozen hits)."""
+
+    surfaces: tuple[str, ...]
+    ends: tuple[int, ...]  # the offset after each word (from the start of this text)
+    where: dict[str, tuple[int, ...]]  # lexeme -> the indexes of the words that hold it, in order
+
+    @property
+    def length(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def hits(self, wanted: set[str], low: int = 0, high: int = -1) -> list[int]:
+        """The indexes of the words holding one of ``wanted`` (from ``low``, below ``high`` when given), in order."""
+        found = {i for lexeme in wanted.intersection(self.where) for i in self.where[lexeme]}
+        return sorted(i for i in found if low <= i and (high < 0 or i < high)) if low or high >= 0 else sorted(found)
+
+    def first_hit(self, wanted: set[str]) -> int:
+        """The index of the first word holding one of ``wanted`` (-1 without one)."""
+        common = wanted.intersection(self.where)
+        return min([self.where[lexeme][0] for lexeme in common]) if common else -1
+
+
+def _indexed_words(pairs: Iterable[tuple[str, str]]) -> _Words:
+    surfaces: list[str] = []
+    ends: list[int] = []
+    where: dict[str, list[int]] = {}
+    end = 0
+    for i, (surface, lexes) in enumerate(_words(pairs)):
+        surfaces.append(surface)
+        end += len(surface)
+        ends.append(end)
+        for lexeme in lexes:
+            at = where.setdefault(lexeme, [])
+            if not at or at[-1] != i:
+                at.append(i)
+    return _Words(tuple(surfaces), tuple(ends), {lexeme: tuple(at) for lexeme, at in where.items()})
+
+
 @lru_cache(maxsize=256)
-def _cached_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return _words(morphemes(text))
+def _cached_words(text: str) -> _Words:
+    words = _indexed_words(morphemes(text))
+    # A title whose words do not give it back whole (NFKC changed it) is never marked: see mark_terms.
+    return words if "".join(words.surfaces) == text else _Words((), (), {})
 
 
-def _marked(pieces: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """(piece, is_hit) parts with neighbouring unmarked pieces joined."""
-    merged: list[tuple[str, bool]] = []
-    for piece, hit in pieces:
-        if merged and not hit and not merged[-1][1]:
-            merged[-1] = (merged[-1][0] + piece, False)
-        else:
-            merged.append((piece, hit))
-    return merged
+def _pieces(out: list[tuple[str, bool]], before: str, surfaces: tuple[str, ...], low: int, high: int,
+            hits: list[int]) -> str:
+    """Appends to ``out`` the words ``low``..``high`` of a text as (piece, is_hit) parts, each hit a part of its
+    own and the words between them joined (with ``before``, the unmarked text before them, in front); returns
+    the unmarked text after the last hit, for the caller to join with what follows."""
+    for i in hits:
+        before += "".join(surfaces[low:i])
+        if before:
+            out.append((before, False))
+            before = ""
+        out.append((surfaces[i], True))
+        low = i + 1
+    return before + "".join(surfaces[low:high])
 
 
 def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
     """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit."""
     wanted = set(terms)
     value = text or ""
-    parts = [(surface, not wanted.isdisjoint(lexes)) for surface, lexes in _cached_words(value)] if wanted else []
-    if "".join(surface for surface, _hit in parts) != value or not any(hit for _s, hit in parts):
+    words = _cached_words(value) if wanted else None
+    hits = words.hits(wanted) if words is not None else []
+    if words is None or not hits:
         return [(value, False)]
-    return _marked(parts)
+    out: list[tuple[str, bool]] = []
+    rest = _pieces(out, "", words.surfaces, 0, len(words.surfaces), hits)
+    if rest:
+        out.append((rest, False))
+    return out
+
+
+_MARKUP = re.compile(r"[#*_`>\[\]]")
 
 
 def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
     """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template.
 
-    The text is analysed line by line (as ``morphemes`` does, so the pieces are the same) and only as
-    far as the window after the first hit: a long body whose first hit is early costs one line.
+    The window starts a third of ``width`` before the first hit (at the start of the word there) and takes
+    the words that begin within ``width`` of its start; "…" marks text cut before or after it. The text is
+    analysed line by line (as ``morphemes`` does, so the pieces are the same) and only as far as the window
+    after the first hit: a long body whose first hit is early costs one line. Each line's words are kept
+    (per worker) with where each lexeme is, so the hits are found by lexeme, not word by word.
     """
-    plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
+    plain = _MARKUP.sub("", text or "")[:2000]
     wanted = set(terms)
     normalized = unicodedata.normalize("NFKC", plain) if wanted else ""
     if not normalized.strip():
         return no_hit_snippet(plain, width)
-    result: list[tuple[str, bool]] = []
-    pending: list[tuple[tuple[str, bool], int]] = []  # pieces before the first hit (and where each ends)
-    start = end = -1  # the window, once the first hit is known
-    cursor = 0
-    for chunk in _chunks(normalized):
-        for surface, lexes in _cached_chunk_words(chunk):
-            hit = not wanted.isdisjoint(lexes)
-            if start < 0 and hit:
-                start = max(0, cursor - width // 3)
-                end = start + width
-                result = [("…", False)] if start > 0 else []
-                # The pieces before the hit that reach into the window (analysed already).
-                result += [piece for piece, piece_end in pending if piece_end > start]
-            following = cursor + len(surface)
-            if start >= 0:
-                if cursor >= end:
-                    # Past the window: the text goes on (this piece at least), hence the ellipsis.
-                    result.append(("…", False))
-                    return _marked(result)
-                if following > start:
-                    result.append((surface, hit))
-            else:
-                pending.append(((surface, hit), following))
-            cursor = following
-        if start < 0:
-            pending = [item for item in pending if item[1] > cursor - width // 3]
-    if start < 0:
+    lines: list[tuple[int, _Words]] = []  # each line analysed so far, with its offset in the text
+    offset = 0
+    first = -1
+    chunks = iter(_chunks(normalized))
+    for chunk in chunks:
+        words = _cached_line(chunk)
+        lines.append((offset, words))
+        first = words.first_hit(wanted)
+        if first >= 0:
+            break
+        offset += words.length
+    if first < 0:
         return no_hit_snippet(plain, width)
-    if cursor > end:
-        result.append(("…", False))
-    return _marked(result)
+    line_offset, words = lines[-1]
+    hit_at = line_offset + (words.ends[first - 1] if first else 0)
+    start = max(0, hit_at - width // 3)
+    end = start + width
+    # The words before the first hit that end after the window's start (this line's, and earlier lines').
+    before: list[str] = []
+    for n, (at, line) in enumerate(reversed(lines)):
+        low = bisect_right(line.ends, start - at)
+        high = first if n == 0 else len(line.surfaces)
+        if low < high:
+            before.append("".join(line.surfaces[low:high]))
+        if at <= start:
+            break
+    out: list[tuple[str, bool]] = []
+    rest = ("…" if start > 0 else "") + "".join(reversed(before))
+    low, offset = first, line_offset
+    while True:
+        # This line's words that begin before the window's end.
+        high = min(len(words.surfaces), bisect_left(words.ends, end - offset) + 1) if end > offset else 0
+        rest = _pieces(out, rest, words.surfaces, low, high, words.hits(wanted, low, high))
+        if high < len(words.surfaces):
+            rest += "…"  # a word of this line begins past the window
+            break
+        offset += words.length
+        following = next(chunks, None)
+        if following is None:
+            if offset > end:
+                rest += "…"
+            break
+        if offset >= end:
+            rest += "…"  # the next line begins past the window
+            break
+        words, low = _cached_line(following), 0
+    if rest:
+        out.append((rest, False))
+    return out
 
 
 def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
     """``snippet`` of a text without any hit: its beginning (no analysis needed)."""
-    plain = re.sub(r"[#*_`>\[\]]", "", text or "")[:2000]
+    plain = _MARKUP.sub("", text or "")[:2000]
     return [(plain[:width] + ("…" if len(plain) > width else ""), False)]
 
 
 @lru_cache(maxsize=512)
-def _cached_chunk_words(chunk: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _cached_line(chunk: str) -> _Words:
     # Lines come back (the same summary on the next page, in the export, a repeated query).
-    return _words(_chunk_morphemes(chunk))
+    return _indexed_words(_chunk_morphemes(chunk))
