@@ -6,10 +6,9 @@ import hmac
 import io
 import re
 from functools import lru_cache
+from typing import Protocol
 
 from pypdf import PdfReader, PdfWriter
-
-from tenants.models import Tenant
 
 MASK = "〇〇"
 _SUFFIXES = ("市", "区", "町", "村")
@@ -56,33 +55,61 @@ def romanised(kana: str) -> set[str]:
     return {v for v in variants if len(v) >= 2}
 
 
-def entrant_names(tenant: Tenant) -> list[str]:
+class MunicipalityNames(Protocol):
+    """What the redaction reads of a municipality: a ``Tenant``, or a page's plain row of its names."""
+
+    @property
+    def name_ja(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
+    @property
+    def name_kana(self) -> str: ...
+
+
+def entrant_names(tenant: MunicipalityNames) -> list[str]:
     """Every way the municipality's name is likely to be written (longest first)."""
-    names = {tenant.name_ja, tenant.name_en, tenant.name_kana}
-    if tenant.name_ja.endswith(_SUFFIXES) and len(tenant.name_ja) >= 3:
-        names.add(tenant.name_ja[:-1])
+    return list(_entrant_names(tenant.name_ja, tenant.name_en, tenant.name_kana))
+
+
+@lru_cache(maxsize=1024)
+def _entrant_names(name_ja: str, name_en: str, name_kana: str) -> tuple[str, ...]:
+    # A pure function of the three names: kept per worker (a blind page redacts seven texts; issue 25.5).
+    names = {name_ja, name_en, name_kana}
+    if name_ja.endswith(_SUFFIXES) and len(name_ja) >= 3:
+        names.add(name_ja[:-1])
     for suffix in (" City", " Ward", " Town", " Village"):
-        if tenant.name_en.endswith(suffix):
-            names.add(tenant.name_en[: -len(suffix)])
-    kana = tenant.name_kana or ""
+        if name_en.endswith(suffix):
+            names.add(name_en[: -len(suffix)])
+    kana = name_kana or ""
     for kind in _KANA_KIND:
         if kana.endswith(kind) and len(kana) > len(kind) + 1:
             names.add(kana[: -len(kind)])
             names |= romanised(kana[: -len(kind)])
             break
-    return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
+    return tuple(sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True))
 
 
-def redact(text: str, tenant: Tenant) -> str:
+def redact(text: str, tenant: MunicipalityNames) -> str:
     """Replace the entrant's name in free text with 〇〇, with the kind word that follows a romanised name
     ("Ome City", "Oume-shi" → 〇〇), case-insensitive, only as a whole word in Latin script."""
-    for name in entrant_names(tenant):
+    for pattern in _patterns(tenant.name_ja, tenant.name_en, tenant.name_kana):
+        text = pattern.sub(MASK, text)
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _patterns(name_ja: str, name_en: str, name_kana: str) -> tuple[re.Pattern[str], ...]:
+    """The redaction's patterns for one municipality, longest name first (applied in turn), compiled once."""
+    patterns = []
+    for name in _entrant_names(name_ja, name_en, name_kana):
         if name.isascii() or any(ch in "ōū" for ch in name):
             pattern = r"(?<![A-Za-z])" + _KIND_PREFIX + re.escape(name) + _KIND_WORDS + r"(?![A-Za-z])"
         else:
             pattern = re.escape(name)
-        text = re.sub(pattern, MASK, text, flags=re.IGNORECASE)
-    return text
+        patterns.append(re.compile(pattern, re.IGNORECASE))
+    return tuple(patterns)
 
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -1,9 +1,12 @@
 """Forms of the awards pages (labels in English, Japanese in the catalogue)."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -73,3 +76,15 @@ class AssignForm(FlaskForm):
 
 class RecuseForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the conflict of interest"), validators=[DataRequired(), Length(max=2000)])
+
+
+def recuse_csrf_field() -> Markup:
+    """What ``RecuseForm().hidden_tag()`` renders, without building the form for every scoring page (issue 25.5):
+    its one hidden field, the CSRF token, or nothing where CSRF is off (the tests' configuration). The request's
+    token is the page's other forms' token (``generate_csrf`` keeps one per request). tests/awards compare the
+    two renderings."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return Markup("")
+    name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return Markup('<input id="{0}" name="{0}" type="hidden" value="{1}">').format(name, generate_csrf())

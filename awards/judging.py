@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from awards.blind import judge_code
@@ -207,20 +207,30 @@ def visible_submission(judge: Judge, programme: Programme, submission_id: int) -
 _ids_by_code: dict[tuple[str, str], int] = {}
 
 
-def visible_by_code(judge: Judge, programme: Programme, code: str) -> Optional[Submission]:
-    """The visible submission a judge knows by this code, or None (hidden and unknown look the same)."""
+# The live submissions of a programme in its current stage, for a code not seen yet (the scoring page's statement
+# needs the id before it runs: it reads the programme in the same statement).
+_LIVE_IDS = text("SELECT s.id FROM award_submissions s JOIN award_programmes p ON p.id = s.programme_id "
+                 "WHERE p.id = :programme_id AND s.withdrawn_at IS NULL AND (p.stage <> 'final' OR s.shortlisted)")
+
+
+def submission_id_by_code(programme_id: int, code: str) -> Optional[int]:
+    """The id of the live submission of the programme that ``code`` names, or None; visibility is not checked."""
     from flask import current_app
 
     key = (str(current_app.secret_key or ""), code)
     submission_id = _ids_by_code.get(key)
     if submission_id is None:
-        for candidate in db.session.scalars(select(Submission.id).where(*_live(programme))):
+        for candidate in db.session.scalars(_LIVE_IDS, {"programme_id": programme_id}):
             if judge_code(candidate) == code:
                 submission_id = _ids_by_code[key] = candidate
                 break
-        else:
-            return None
-    return visible_submission(judge, programme, submission_id)
+    return submission_id
+
+
+def visible_by_code(judge: Judge, programme: Programme, code: str) -> Optional[Submission]:
+    """The visible submission a judge knows by this code, or None (hidden and unknown look the same)."""
+    submission_id = submission_id_by_code(programme.id, code)
+    return None if submission_id is None else visible_submission(judge, programme, submission_id)
 
 
 def declare_conflict(actor: User, judge: Judge, submission: Submission, reason: str) -> Recusal:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
@@ -227,7 +227,17 @@ def entry_window_open(programme: Programme, now: Optional[datetime] = None) -> b
     return programme.entry_opens_at <= now < programme.entry_closes_at
 
 
-def judging_window_open(programme: Programme, now: Optional[datetime] = None) -> bool:
+class JudgingWindow(Protocol):
+    """What the judging window is read from: a ``Programme``, or the scoring page's plain row of it."""
+
+    @property
+    def judging_opens_at(self) -> datetime: ...
+
+    @property
+    def judging_closes_at(self) -> datetime: ...
+
+
+def judging_window_open(programme: JudgingWindow, now: Optional[datetime] = None) -> bool:
     now = now or utcnow()
     return programme.judging_opens_at <= now < programme.judging_closes_at
 

@@ -8,11 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from awards import bp
+from awards import bp, scoring_page
 from awards.blind import anonymous_filename, judge_code, redact, strip_pdf_metadata
 from awards.chart import judge_distribution_svg
 from awards.exports import judge_rows, to_csv, to_xlsx
-from awards.forms import RecuseForm
+from awards.forms import RecuseForm, recuse_csrf_field
 from awards.judging import (
     Snapshot,
     criterion_specs,
@@ -25,8 +25,9 @@ from awards.judging import (
     visible_by_code,
     visible_submissions,
 )
-from awards.models import Judge, Programme, Submission
+from awards.models import Judge, Programme, ScoreSheet, Submission
 from awards.scoring import weighted_total
+from awards.scoring_page import Entrant, ProgrammeView, SheetView
 from awards.services import judging_window_open
 from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
 from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
@@ -34,6 +35,7 @@ from kernel.errors import ServiceError
 from kernel.i18n import current_lang
 from kernel.views import act
 from tenants.auth import require_permission
+from tenants.models import Tenant
 from tenants.roles import Permission
 
 
@@ -96,42 +98,70 @@ def judging(programme_id: int) -> ResponseReturnValue:
 @bp.route("/judging/<int:programme_id>/<code>", methods=["GET", "POST"])
 @require_permission(Permission.AWARDS_JUDGE)
 def score(programme_id: int, code: str) -> ResponseReturnValue:
-    programme, judge, submission = _visible(programme_id, code)
-    names = tenant_names(submission.entrant_code)  # the entrant's names only: the redaction and the label
-    sheet = sheet_of(judge, submission, programme.stage)
-    status, error_field, error = 200, None, None
-    values = {str(k): str(v) for k, v in (sheet.values() if sheet else {}).items()}
-    comment = sheet.comment if sheet else ""
     if request.method == "POST":
-        values = {str(c.id): request.form.get(f"score-{c.id}", "") for c in programme.criteria}
-        comment = request.form.get("comment", "")
-        final = request.form.get("action") == "submit"
-        if final and not confirmed() and would_succeed(
-                lambda: save_sheet(current_user, judge, programme, submission, values, comment, final)):
-            return ask_confirmation(Confirmation(
-                _("Submit your final scores for this entry?"),
-                [_("Your scores are then final: you can no longer change them (only the organiser can reopen the "
-                   "sheet)."), _("To keep working on them, go back and save a draft instead.")],
-                _("Submit the final scores"), back=url_for("awards.score", programme_id=programme.id, code=code)))
-        try:
-            save_sheet(current_user, judge, programme, submission, values, comment, final)
-        except ServiceError as exc:
-            status, error, error_field = 400, exc.message, exc.field
-        else:
-            flash(_("Your scores were submitted.") if final else _("Your draft was saved."), "success")
-            if final:
-                return redirect(url_for("awards.judging", programme_id=programme.id))
-            return redirect(url_for("awards.score", programme_id=programme.id, code=code))
-    text = {k: shown_text(programme, submission, getattr(submission, k), names)
-            for k in ("title", "summary", "background", "activities", "system", "effects", "ingenuity")}
+        return _save_scores(programme_id, code)
+    page = scoring_page.load(programme_id, code, current_user.tenant_id, current_user.id)
+    if page is None:
+        abort(404)
+    submission = page.submission
+    if page.judge_id is None or submission is None:
+        denied("award_submission", code)
+    sheet = page.sheet
+    return _score_page(page.programme, code, submission.texts, submission.entrant_code, submission.entrant,
+                       submission.filenames, sheet,
+                       {str(k): str(v) for k, v in sheet.scores.items()} if sheet else {},
+                       sheet.comment if sheet else "")
+
+
+def _save_scores(programme_id: int, code: str) -> ResponseReturnValue:
+    """The judge's POST: a draft or the final scores, through ``save_sheet`` on the entities (as it checks them)."""
+    programme, judge, submission = _visible(programme_id, code)
+    sheet = sheet_of(judge, submission, programme.stage)
+    values = {str(c.id): request.form.get(f"score-{c.id}", "") for c in programme.criteria}
+    comment = request.form.get("comment", "")
+    final = request.form.get("action") == "submit"
+    if final and not confirmed() and would_succeed(
+            lambda: save_sheet(current_user, judge, programme, submission, values, comment, final)):
+        return ask_confirmation(Confirmation(
+            _("Submit your final scores for this entry?"),
+            [_("Your scores are then final: you can no longer change them (only the organiser can reopen the "
+               "sheet)."), _("To keep working on them, go back and save a draft instead.")],
+            _("Submit the final scores"), back=url_for("awards.score", programme_id=programme.id, code=code)))
+    try:
+        save_sheet(current_user, judge, programme, submission, values, comment, final)
+    except ServiceError as exc:
+        names = tenant_names(submission.entrant_code)  # the entrant's names only: the redaction and the label
+        return _score_page(programme, code, {k: getattr(submission, k) for k in scoring_page.TEXT_FIELDS},
+                           submission.entrant_code, names.get(submission.entrant_code),
+                           [f.filename for f in submission.files], sheet, values, comment, exc.message,
+                           exc.field, 400)
+    flash(_("Your scores were submitted.") if final else _("Your draft was saved."), "success")
+    if final:
+        return redirect(url_for("awards.judging", programme_id=programme.id))
+    return redirect(url_for("awards.score", programme_id=programme.id, code=code))
+
+
+def _score_page(programme: Programme | ProgrammeView, code: str, texts: dict[str, str], entrant_code: str,
+                entrant: Optional[Tenant | Entrant], filenames: list[str], sheet: Optional[ScoreSheet | SheetView],
+                values: dict[str, str], comment: str,
+                error: Optional[str] = None, error_field: Optional[str] = None, status: int = 200
+                ) -> ResponseReturnValue:
+    """The scoring page, from the page's plain rows (GET) or from the entities (a POST refused): ``programme``
+    has the rubric as ``criteria``, ``entrant`` the municipality's names (None: unknown; nothing to redact)."""
+    blind = programme.blind
+    lang = current_lang()
+    text = {k: redact(v, entrant) if blind and entrant is not None else v for k, v in texts.items()}
     return render_template(
-        "awards/score.html", programme=programme, judge=judge, submission=submission, code=code, text=text,
-        sheet=sheet,
-        values=values, comment=comment, error=error, error_field=error_field,
-        entrant=None if programme.blind else entrant_label(names, submission.entrant_code, current_lang()),
-        recuse_form=RecuseForm(formdata=None), window_open=judging_window_open(programme),
-        files=[(i, anonymous_filename(i) if programme.blind else f.filename)
-               for i, f in enumerate(submission.files, start=1)]), status
+        "awards/score.html", programme=programme, code=code, text=text, sheet=sheet, values=values, comment=comment,
+        error=error, error_field=error_field,
+        entrant=None if blind else (entrant.name(lang) if entrant is not None else entrant_code),
+        recuse_csrf=recuse_csrf_field, recuse_form=_recuse_form, window_open=judging_window_open(programme),
+        files=[(i, anonymous_filename(i) if blind else name) for i, name in enumerate(filenames, start=1)]), status
+
+
+def _recuse_form() -> RecuseForm:
+    """The conflict form's fields for the page's cached fragment (rendered once per language; no CSRF field)."""
+    return RecuseForm(formdata=None, meta={"csrf": False})
 
 
 @bp.post("/judging/<int:programme_id>/<code>/recuse")

@@ -29,10 +29,10 @@ def _more_judges_and_entries(scenario) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("who", "page", "limit"), [
     ("curator", "results", 20), ("curator", "judges", 18), ("judge", "judging", 20),
-    # The scoring page: the session, the programme with its rubric, the judge with their assignments, the one
-    # submission with its files (never the programme's other entries), its municipality, the sheet with its
-    # scores.
-    ("judge", "score", 6)])
+    # The scoring page: the session, then one statement (awards/scoring_page.py) for the programme with its
+    # rubric, the judge, the one submission if visible with its files (never the programme's other entries), its
+    # municipality, and the sheet with its scores.
+    ("judge", "score", 2)])
 def test_judging_pages_statement_budget(client, in_app, scenario, count_queries, who, page, limit):  # type: ignore[no-untyped-def]
     from tests.conftest import login
     from tests.factories.awards import jp
