@@ -151,6 +151,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "portal.login"
     login_manager.login_message = None
     csrf.init_app(app)
+    from kernel.signed_cookies import init_signed_cookies
+
+    init_signed_cookies(app)  # after CSRFProtect: its csrf_token() global is replaced
     limiter.init_app(app)
     from kernel.html_attributes import install as install_html_attributes
 
