@@ -15,14 +15,19 @@ The POST (saving a draft or the final scores) keeps the entities: ``judging.save
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from flask_babel import gettext
+from markupsafe import Markup, escape
 from sqlalchemy import text
 
 from awards.judging import submission_id_by_code
 from kernel.extensions import db
+from kernel.i18n import catalogue_key, lang_attr
+from kernel.memo import kept
 
 # The rubric, the attachments and the scores come as arrays (one subquery each), the municipality as one array:
 # PostgreSQL plans these in a fraction of the separate statements' time. A missing judge row or a submission the
@@ -144,3 +149,66 @@ def load(programme_id: int, code: str, tenant_id: str, user_id: int) -> Optional
     sheet = None if sheet_id is None else SheetView(sheet_id, is_final, comment,
                                                     {criterion: value for criterion, value in scores or ()})
     return ScoringPage(programme, judge_id, submission, sheet)
+
+
+# The rubric's fieldsets (issue 25.5) ---------------------------------------------------------------------------
+# In the template, each score of each criterion cost a dozen look-ups and escapes through Jinja's context (15 radio
+# buttons on the bench's page). Everything but the per-request state (disabled, the error's fieldset, the checked
+# value) depends only on the rubric and the language: it is written once per worker and language, and a page joins
+# the pieces. The HTML is the template's, whitespace included (the template's loop was replaced by ``rubric``).
+
+
+@dataclass(frozen=True, slots=True)
+class _CriterionHtml:
+    field: str  # the criterion's input name ("score-<id>"), which a refused save names as its error field
+    key: str  # the criterion's id as the page's ``values`` are keyed
+    legend: str  # after the <fieldset> tag up to the first radio button: the legend and the hint
+    radios: tuple[tuple[str, str, str], ...]  # (value, the radio's HTML before " checked", the rest)
+
+
+_RUBRICS: dict[tuple[Any, ...], tuple[_CriterionHtml, ...]] = {}
+MAX_RUBRICS = 512  # a few programmes' rubrics in two languages; a guard
+
+
+def _criterion_html(c: CriterionRow, lang: str) -> _CriterionHtml:
+    hint = f'<p class="hint" data-content{lang_attr(c.description, lang)}>{escape(c.description)}</p>' \
+        if c.description else ""
+    legend = (f'\n    <legend><span data-content{lang_attr(c.name, lang)}>{escape(c.name)}</span> '
+              f'({gettext("weight %(w)d", w=c.weight)})</legend>\n    {hint}\n    ')
+    radios = []
+    for value, level in c.level_lines:
+        words = f' — <span data-content{lang_attr(level, lang)}>{escape(level)}</span>' if level else ""
+        radios.append((str(value), f'\n      <div class="checkbox"><input type="radio" id="score-{c.id}-{value}" '
+                                   f'name="score-{c.id}" value="{value}"',
+                       f'>\n        <label for="score-{c.id}-{value}">{value}{words}</label></div>\n    '))
+    return _CriterionHtml(f"score-{c.id}", str(c.id), legend, tuple(radios))
+
+
+def rubric_html(criteria: Iterable[CriterionRow], values: dict[str, str], disabled: bool,
+                error_field: Optional[str]) -> Markup:
+    """The scoring form's fieldsets, one per criterion: ``values`` (criterion id → score, as text) checks the
+    radio buttons, ``disabled`` locks them all, ``error_field`` marks the fieldset a refused save names."""
+    rubric = tuple(criteria)
+    lang, domain = catalogue_key()
+    pieces = kept(_RUBRICS, (rubric, lang, domain), lambda: tuple(_criterion_html(c, lang) for c in rubric),
+                  MAX_RUBRICS)
+    out = []
+    for c in pieces:
+        out.append("\n  <fieldset disabled" if disabled else "\n  <fieldset ")
+        if error_field == c.field:
+            out.append(' aria-describedby="score-error" aria-invalid="true"')
+        out.append(">")
+        out.append(c.legend)
+        chosen = values.get(c.key)
+        for value, before, after in c.radios:
+            out.append(before)
+            if value == chosen:
+                out.append(" checked")
+            out.append(after)
+        out.append("\n  </fieldset>\n  ")
+    return Markup("".join(out))
+
+
+def criterion_rows(criteria: Iterable[Any]) -> list[CriterionRow]:
+    """A programme entity's rubric as the page's rows (the POST's refused save renders the same fieldsets)."""
+    return [CriterionRow(c.id, c.name, c.description, c.weight, c.scale_min, c.scale_max, c.levels) for c in criteria]

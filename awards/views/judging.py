@@ -27,7 +27,7 @@ from awards.judging import (
 )
 from awards.models import Judge, Programme, ScoreSheet, Submission
 from awards.scoring import weighted_total
-from awards.scoring_page import Entrant, ProgrammeView, SheetView
+from awards.scoring_page import Entrant, ProgrammeView, SheetView, criterion_rows, rubric_html
 from awards.services import judging_window_open
 from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
 from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
@@ -150,12 +150,15 @@ def _score_page(programme: Programme | ProgrammeView, code: str, texts: dict[str
     has the rubric as ``criteria``, ``entrant`` the municipality's names (None: unknown; nothing to redact)."""
     blind = programme.blind
     lang = current_lang()
+    window_open = judging_window_open(programme)
+    criteria = programme.criteria if isinstance(programme, ProgrammeView) else criterion_rows(programme.criteria)
+    rubric = rubric_html(criteria, values, bool(sheet and sheet.is_final) or not window_open, error_field)
     text = {k: redact(v, entrant) if blind and entrant is not None else v for k, v in texts.items()}
     return render_template(
-        "awards/score.html", programme=programme, code=code, text=text, sheet=sheet, values=values, comment=comment,
+        "awards/score.html", programme=programme, code=code, text=text, sheet=sheet, rubric=rubric, comment=comment,
         error=error, error_field=error_field,
         entrant=None if blind else (entrant.name(lang) if entrant is not None else entrant_code),
-        recuse_csrf=recuse_csrf_field, recuse_form=_recuse_form, window_open=judging_window_open(programme),
+        recuse_csrf=recuse_csrf_field, recuse_form=_recuse_form, window_open=window_open,
         files=[(i, anonymous_filename(i) if blind else name) for i, name in enumerate(filenames, start=1)]), status
 
 

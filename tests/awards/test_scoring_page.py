@@ -159,3 +159,36 @@ def test_a_redacted_text_is_the_same_from_a_tenant_and_from_the_pages_row(app_ct
     masked = redact(text, scoring_page.Entrant(ome.name_ja, ome.name_en, ome.name_kana))
     assert masked == redact(text, ome)
     assert "青梅" not in masked and "Ome" not in masked and "Oume" not in masked and "〇〇" in masked
+
+
+# The scoring form's loop as the template wrote it before scoring_page.rubric_html (issue 25.5).
+_TEMPLATE_LOOP = """{% for c in criteria %}
+  <fieldset {% if locked or not window_open %}disabled{% endif %}{% if error_field == "score-" ~ c.id %} aria-describedby="score-error" aria-invalid="true"{% endif %}>
+    <legend><span data-content{{ c.name|lang_attr }}>{{ c.name }}</span> ({{ _("weight %(w)d", w=c.weight) }})</legend>
+    {% if c.description %}<p class="hint" data-content{{ c.description|lang_attr }}>{{ c.description }}</p>{% endif %}
+    {% for v, level in c.level_lines %}
+      <div class="checkbox"><input type="radio" id="score-{{ c.id }}-{{ v }}" name="score-{{ c.id }}" value="{{ v }}"{% if values.get(c.id|string) == v|string %} checked{% endif %}>
+        <label for="score-{{ c.id }}-{{ v }}">{{ v }}{% if level %} — <span data-content{{ level|lang_attr }}>{{ level }}</span>{% endif %}</label></div>
+    {% endfor %}
+  </fieldset>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_rubric_is_written_as_the_template_wrote_it(app, lang) -> None:  # type: ignore[no-untyped-def]
+    from flask_babel import force_locale
+
+    criteria = [scoring_page.CriterionRow(7, "効果", "", 3, 1, 5, ""),
+                scoring_page.CriterionRow(8, "横展開 <しやすさ>", "他団体でも & 使える", 2, 0, 3,
+                                          "難しい\n\n 容易 \nとても容易"),
+                scoring_page.CriterionRow(9, "Originality", "Is it new?", 1, 1, 2, "no\nyes\nignored")]
+    template = app.jinja_env.from_string(_TEMPLATE_LOOP)
+    states = [({}, False, False, None), ({"7": "3", "8": "0", "9": "2"}, True, True, None),
+              ({"7": "5", "8": "x"}, False, True, "score-8"), ({"9": "1"}, False, False, "comment")]
+    with app.test_request_context("/"), force_locale(lang):
+        for values, locked, window_open, error_field in states:
+            expected = template.render(criteria=criteria, values=values, locked=locked, window_open=window_open,
+                                       error_field=error_field)
+            for _ in range(2):  # written, then from the worker's cache
+                assert str(scoring_page.rubric_html(criteria, values, locked or not window_open, error_field)) \
+                    == expected
