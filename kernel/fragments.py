@@ -28,7 +28,7 @@ from flask import Flask
 from flask.globals import _cv_app, _cv_request
 from markupsafe import Markup
 
-from kernel.i18n import current_lang
+from kernel.i18n import _babel_context, current_lang
 from kernel.memo import kept
 
 _EXTENSION = "yokoten_fragments"
@@ -43,7 +43,15 @@ def cached_fragment(name: str, *key: Hashable, caller: Callable[[], str]) -> Mar
     if app.jinja_env.auto_reload:  # development (debug / TEMPLATES_AUTO_RELOAD): an edit shows at once
         return Markup(caller())
     cache: dict[tuple[Any, ...], Markup] = app.extensions[_EXTENSION]
-    full_key = (name, key, current_lang(), id(flask_babel.get_domain()), _cv_request.get().request.script_root)
+    # The language and catalogue as current_lang() and flask_babel.get_domain() give them, read in one go
+    # from Flask-Babel's context once it holds both (after the page's first text): a dozen fragments a page.
+    babel = _babel_context()
+    locale, domain = getattr(babel, "babel_locale", None), getattr(babel, "babel_domain", None)
+    if locale is None or domain is None:
+        lang, domain = current_lang(), flask_babel.get_domain()
+    else:
+        lang = locale.language
+    full_key = (name, key, lang, id(domain), _cv_request.get().request.script_root)
     return kept(cache, full_key, lambda: Markup(caller()), MAX_FRAGMENTS)
 
 
