@@ -176,13 +176,17 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
     from flask import session
     from sqlalchemy import event, select
 
+    from bench.__main__ import SECRET
     from bench.pages import _app
     from kernel.extensions import db as sqla
     from tenants.auth import start_session
     from tenants.context import bind_tenant
     from tenants.models import User
 
-    app = _app(db, "bench-capture")
+    # The load run's secret key: the judge's scoring page is addressed by a keyed-hash code of the entry, built
+    # with it (bench/domain_pages.py). Under another key the code names no entry, and the capture measured the
+    # audited 404 instead of the page (BENCHMARKS.md at eb89957: "6 statements, 10 round trips").
+    app = _app(db, SECRET)
     tenant, email = db.query("SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT 1",
                              (email_like,))[0]
     client = app.test_client()

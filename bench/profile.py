@@ -20,7 +20,9 @@ from bench.setup import BenchDatabase, schema_fingerprint, start_postgres
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("path")
-    parser.add_argument("--email-like", default="bench-member@%")
+    parser.add_argument("--email-like", default="bench-member@%",
+                        help="whose session (users.email LIKE); the judge's scoring page: the bench's judge, "
+                             "'cio@chiyoda.example.jp' (bench-judge@… judges no programme of the bench data)")
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--tenants", type=int, default=62)
     parser.add_argument("--cases-per-tenant", type=int, default=2000)
