@@ -1,10 +1,10 @@
 """What the casebook entry page shows, read as plain rows in one statement (issue 25.5).
 
 The page is read on every visit and writes nothing, so it loads no ORM entities. One statement, built once,
-returns the entry's columns with its source municipality's names, its adopters (oldest first, with their
-municipalities), its questions with their answers, and the casebook's generation (which tells
-``suggest.related_entries`` whether its kept list of related cases still holds, without a statement of its
-own). Through the ORM the page sent four statements after the session check (entry and source joined,
+returns as one JSON value the entry's columns with its source municipality's names, its adopters (oldest
+first, with their municipalities), its questions with their answers, and the casebook's generation (which
+tells ``suggest.related_entries`` whether its kept list of related cases still holds, without a statement of
+its own). Through the ORM the page sent four statements after the session check (entry and source joined,
 adopters, questions, answers when there were questions) and the generation as a fifth.
 
 Each part is a subquery of the entry's row, not a join: PostgreSQL plans a join of the entry with
@@ -26,19 +26,22 @@ from casebook.queries import AdoptionRow
 from kernel.extensions import db
 from tenants.models import TenantRow
 
-# The municipality of an adoption comes by a subquery per adoption (adopter_tenant_id references
-# tenants.code, so it is always there). Questions and answers come as one JSON array (psycopg2 decodes it):
-# two arrays per kind (texts and timestamps) would take two subqueries each, each planned on its own.
+# The whole page is one JSON value (psycopg2 decodes it in C): 29 columns cost SQLAlchemy's result set-up and
+# the driver's typecasts some 100 us of Python per request more than one (measured in one process, alternated;
+# PostgreSQL's planning and execution the same). Its timestamps come as ISO 8601 text with their offset, the
+# same instants as the driver's datetimes. The municipality of an adoption comes by a subquery per adoption
+# (adopter_tenant_id references tenants.code, so it is always there); the answers by a subquery per question.
 _PAGE = text("""
-    SELECT e.id, e.source_tenant_id, e.status, e.title, e.summary, e.problem, e.approach, e.outcomes, e.themes,
+    SELECT json_build_array(
+           e.id, e.source_tenant_id, e.status, e.title, e.summary, e.problem, e.approach, e.outcomes, e.themes,
            e.tools, e.fiscal_year, e.cost_jpy, e.department, e.stage, e.kpis, e.vendors, e.products, e.ordinances,
            e.lessons, e.replication_conditions, e.contact, e.successor_contact, e.adoption_count,
            e.supported_by_tmg, e.published_at,
-           (SELECT ARRAY[t.code, t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
+           (SELECT json_build_array(t.code, t.name_ja, t.name_en, t.kind, t.region) FROM tenants t
             WHERE t.code = e.source_tenant_id),
-           (SELECT array_agg(ARRAY[a.id::text, a.adopter_tenant_id, a.status, a.outcome]
-                             || (SELECT ARRAY[t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
-                                 WHERE t.code = a.adopter_tenant_id) ORDER BY a.created_at, a.id)
+           (SELECT json_agg(json_build_array(a.id, a.adopter_tenant_id, a.status, a.outcome,
+                             (SELECT json_build_array(t.name_ja, t.name_en, t.kind, t.region) FROM tenants t
+                                 WHERE t.code = a.adopter_tenant_id)) ORDER BY a.created_at, a.id)
             FROM casebook_adoptions a WHERE a.entry_id = e.id),
            (SELECT json_agg(json_build_array(
                        q.id, q.asker_name, q.body, q.created_at,
@@ -46,7 +49,7 @@ _PAGE = text("""
                                         ORDER BY r.created_at, r.id)
                         FROM casebook_answers r WHERE r.question_id = q.id)) ORDER BY q.created_at, q.id)
             FROM casebook_questions q WHERE q.entry_id = e.id),
-           (SELECT value FROM casebook_generation)
+           (SELECT value FROM casebook_generation))
     FROM casebook_entries e WHERE e.id = :entry_id""")
 
 
@@ -110,7 +113,6 @@ class EntryPage:
 
 
 def _questions(found: Optional[list[list[Any]]]) -> list[tuple[QuestionRow, list[AnswerRow]]]:
-    # JSON gives the timestamps as ISO 8601 text with their offset (the same instant as the driver's datetime)
     return [(QuestionRow(question_id, asker, body, datetime.fromisoformat(asked)),
              [AnswerRow(name, text_, datetime.fromisoformat(at)) for name, text_, at in answers or ()])
             for question_id, asker, body, asked, answers in found or ()]
@@ -124,16 +126,18 @@ def _page_sql(dialect: Any) -> str:
 def load(entry_id: int) -> Optional[EntryPage]:
     """The entry page's entry (any status: the view decides who may see it) and what it lists; None if none."""
     # Sent as driver SQL, compiled once per worker (as kernel.waiting's counts): the statement takes one integer
-    # and its results need no processing, and SQLAlchemy's execution of a text() statement (its compiled-cache
+    # and its result needs no processing, and SQLAlchemy's execution of a text() statement (its compiled-cache
     # look-up and result set-up) took more Python than the rows' own conversion. The engine's events (the
     # tenant binding in front of the transaction's first statement, the statement counters) see it as before.
     connection = db.session.connection()
     row = connection.exec_driver_sql(_page_sql(connection.dialect), {"entry_id": entry_id}).first()
     if row is None:
         return None
-    source, adoptions, questions, generation = row[25:29]
+    values = row[0]
+    source, adoptions, questions, generation = values[25:29]
+    values[24] = datetime.fromisoformat(values[24])  # published_at
     return EntryPage(
-        EntryView(*row[:25]), TenantRow(*source) if source is not None else None,
-        [(AdoptionRow(int(adoption_id), code, status, outcome), TenantRow(code, *names))
-         for adoption_id, code, status, outcome, *names in adoptions or ()],
+        EntryView(*values[:25]), TenantRow(*source) if source is not None else None,
+        [(AdoptionRow(adoption_id, code, status, outcome), TenantRow(code, *names))
+         for adoption_id, code, status, outcome, names in adoptions or ()],
         _questions(questions), int(generation))
