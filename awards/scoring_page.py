@@ -212,3 +212,21 @@ def rubric_html(criteria: Iterable[CriterionRow], values: dict[str, str], disabl
 def criterion_rows(criteria: Iterable[Any]) -> list[CriterionRow]:
     """A programme entity's rubric as the page's rows (the POST's refused save renders the same fieldsets)."""
     return [CriterionRow(c.id, c.name, c.description, c.weight, c.scale_min, c.scale_max, c.levels) for c in criteria]
+
+
+# The entry's texts under their headings: the headings once per worker and language (gettext six times a page).
+_FIELD_HEADINGS: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {}
+
+
+def _headings() -> tuple[tuple[str, str], ...]:
+    return (("summary", gettext("Overview of the initiative")), ("background", gettext("Background and motivation")),
+            ("activities", gettext("What was done")), ("system", gettext("Systems used")),
+            ("effects", gettext("Effects (with numbers)")), ("ingenuity", gettext("Ingenuity of the staff")))
+
+
+def fields_html(text: dict[str, str]) -> Markup:
+    """The entry's six texts (as shown: redacted in blind review), each under its heading, in the page's <dl>."""
+    lang, domain = catalogue_key()
+    headings = kept(_FIELD_HEADINGS, (lang, domain), _headings, 64)
+    return Markup("".join(f"\n    <dt>{label}</dt><dd{lang_attr(text[name], lang)}>{escape(text[name])}</dd>\n  "
+                          for name, label in headings))

@@ -27,7 +27,7 @@ from awards.judging import (
 )
 from awards.models import Judge, Programme, ScoreSheet, Submission
 from awards.scoring import weighted_total
-from awards.scoring_page import Entrant, ProgrammeView, SheetView, criterion_rows, rubric_html
+from awards.scoring_page import Entrant, ProgrammeView, SheetView, criterion_rows, fields_html, rubric_html
 from awards.services import judging_window_open
 from awards.views.common import XLSX, denied, download, entrant_label, load_programme, tenant_names
 from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succeed
@@ -155,7 +155,8 @@ def _score_page(programme: Programme | ProgrammeView, code: str, texts: dict[str
     rubric = rubric_html(criteria, values, bool(sheet and sheet.is_final) or not window_open, error_field)
     text = {k: redact(v, entrant) if blind and entrant is not None else v for k, v in texts.items()}
     return render_template(
-        "awards/score.html", programme=programme, code=code, text=text, sheet=sheet, rubric=rubric, comment=comment,
+        "awards/score.html", programme=programme, code=code, text=text, fields=fields_html(text), sheet=sheet,
+        rubric=rubric, comment=comment,
         error=error, error_field=error_field,
         entrant=None if blind else (entrant.name(lang) if entrant is not None else entrant_code),
         recuse_csrf=recuse_csrf_field, recuse_form=_recuse_form, window_open=window_open,

@@ -192,3 +192,19 @@ def test_the_rubric_is_written_as_the_template_wrote_it(app, lang) -> None:  # t
             for _ in range(2):  # written, then from the worker's cache
                 assert str(scoring_page.rubric_html(criteria, values, locked or not window_open, error_field)) \
                     == expected
+
+
+_TEMPLATE_FIELDS = """{% for name, label in [("summary", _("Overview of the initiative")), ("background", _("Background and motivation")), ("activities", _("What was done")), ("system", _("Systems used")), ("effects", _("Effects (with numbers)")), ("ingenuity", _("Ingenuity of the staff"))] %}
+    <dt>{{ label }}</dt><dd{{ text[name]|lang_attr }}>{{ text[name] }}</dd>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_entrys_texts_are_written_as_the_template_wrote_them(app, lang) -> None:  # type: ignore[no-untyped-def]
+    from flask_babel import force_locale
+
+    text = {"title": "t", "summary": "〇〇の <取組>", "background": "", "activities": "RPA & AI-OCR",
+            "system": "kintone（キントーン）", "effects": "30% fewer hours", "ingenuity": "12"}
+    with app.test_request_context("/"), force_locale(lang):
+        expected = app.jinja_env.from_string(_TEMPLATE_FIELDS).render(text=text)
+        assert str(scoring_page.fields_html(text)) == str(scoring_page.fields_html(text)) == expected
