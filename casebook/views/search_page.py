@@ -27,9 +27,20 @@ from kernel.i18n import current_lang, format_fiscal_year, in_own_lang, lang_attr
 _NOTHING = Markup("")
 
 
+# markupsafe.escape's replacements as one table: a piece of text escaped in one call (escape costs four, with
+# the Markup it makes; a page's titles and snippets have some two hundred pieces).
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def text_html(text: str) -> str:
+    """``str(escape(text))`` of a str."""
+    return text.translate(_HTML)
+
+
 def marked_html(parts: list[tuple[str, bool]]) -> Markup:
     """The pieces of a snippet or title, the hits in <mark> (what the ``snippet`` macro of _content.html writes)."""
-    return Markup("".join(f"<mark>{escape(piece)}</mark>" if hit else str(escape(piece)) for piece, hit in parts))
+    return Markup("".join([f"<mark>{piece.translate(_HTML)}</mark>" if hit else piece.translate(_HTML)
+                           for piece, hit in parts]))
 
 
 @dataclass(slots=True)
@@ -163,13 +174,13 @@ def hits_view(hits: list[Hit]) -> Markup:
         adopted = adoptions.get(entry.adoption_count)
         if adopted is None:
             adopted = adoptions[entry.adoption_count] = str(adopted_by % {"n": entry.adoption_count})
-        title_html = marked_html(hit.title) if hit.title else escape(entry.title)
+        title_html = marked_html(hit.title) if hit.title else text_html(entry.title)
         link = f'<a href="{entry_url}{entry.id}"{lang_attr(entry.title, lang)}>{title_html}</a>'
         snippet = ""
         if hit.snippet:
             snippet_html = marked_html(hit.snippet)
             if snippet_html:
-                attr = lang_attr("".join(piece for piece, _hit in hit.snippet), lang)
+                attr = lang_attr("".join([piece for piece, _hit in hit.snippet]), lang)
                 snippet = f'<p class="snippet"{attr}>{snippet_html}</p>'
         notes = "".join(_SYNONYM_NOTE.format(escape(via.layer), synonym_note(synonym_sentence, via))
                         for via in hit.synonyms) if hit.synonyms else ""

@@ -75,3 +75,8 @@ def test_a_facets_links_come_from_one_link_the_same_as_toggle(app: Flask) -> Non
                 assert head_html + quote_value(value) + tail_html == escape(links.toggle(name, value))
         # The stand-in among the page's own arguments: each link is built on its own.
         assert SearchLinks(MultiDict([("theme", "\ue000")])).adding("theme") is None
+
+
+def test_text_is_escaped_like_markupsafe() -> None:
+    for text in [*(t for t in SAMPLES if t is not None), "<a href='x' title=\"y\">&amp;</a>", "&#39;", "\x00<>"]:
+        assert search_page.text_html(text) == str(escape(text)), text
