@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import Select, literal_column, select, table, text
 
 from casebook.queries import AdoptionRow
 from kernel.extensions import db
@@ -118,6 +118,15 @@ def _questions(found: Optional[list[list[Any]]]) -> list[tuple[QuestionRow, list
             for question_id, asker, body, asked, answers in found or ()]
 
 
+# For the read replica's routing (portal.read_replica), which cannot see into driver SQL: what the statement
+# reads, and that it tolerates a little lag (published entries and what every municipality sees of them), so a
+# GET may read it from the replica (issue 25.2); right after the person's own write, or with the replica down or
+# behind, the routing keeps it on the primary.
+READS: Select[tuple[Any]] = select(literal_column("1")).select_from(*(table(name) for name in (
+    "casebook_entries", "tenants", "casebook_adoptions", "casebook_questions", "casebook_answers",
+    "casebook_generation"))).execution_options(yokoten_lag_tolerant=True)
+
+
 @lru_cache(maxsize=4)
 def _page_sql(dialect: Any) -> str:
     return str(_PAGE.compile(dialect=dialect))
@@ -129,7 +138,7 @@ def load(entry_id: int) -> Optional[EntryPage]:
     # and its result needs no processing, and SQLAlchemy's execution of a text() statement (its compiled-cache
     # look-up and result set-up) took more Python than the rows' own conversion. The engine's events (the
     # tenant binding in front of the transaction's first statement, the statement counters) see it as before.
-    connection = db.session.connection()
+    connection = db.session.connection(bind_arguments={"clause": READS})
     row = connection.exec_driver_sql(_page_sql(connection.dialect), {"entry_id": entry_id}).first()
     if row is None:
         return None

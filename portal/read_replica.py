@@ -36,6 +36,11 @@ from kernel.extensions import db
 log = logging.getLogger("yokoten.read_replica")
 
 REPLICA_TABLES = frozenset({"casebook_entries", "casebook_search_rows", "casebook_synonyms", "tenants"})
+# A statement that reads other tables too, but only what a page shows every municipality, may say so with this
+# execution option (the casebook entry page: its entry's adoptions, questions and answers, in one statement of
+# driver SQL, which names no tables of its own: casebook.entry_page.READS). Only the statement that says so: the
+# same tables elsewhere (a municipality's own cases and their adoptions) stay on the primary.
+LAG_TOLERANT = "yokoten_lag_tolerant"
 # Set-returning functions a statement may read FROM (over a replica table's columns) without writing.
 READ_ONLY_FUNCTIONS = frozenset({"unnest"})
 READ_YOUR_WRITES_SECONDS = 10
@@ -80,9 +85,10 @@ def replica_for_statement(clause: Any) -> Engine | None:
     replica: ReadReplica | None = current_app.extensions.get("yokoten_read_replica")
     if replica is None or not g.get("yokoten_replica_eligible"):
         return None
-    tables = _tables(clause)
-    if not tables or not tables <= REPLICA_TABLES:
-        return None
+    if not clause.get_execution_options().get(LAG_TOLERANT):
+        tables = _tables(clause)
+        if not tables or not tables <= REPLICA_TABLES:
+            return None
     usable = g.get("yokoten_replica_usable")
     if usable is None:
         usable = g.yokoten_replica_usable = replica.usable()

@@ -4,6 +4,7 @@ Lag-tolerant reads (the casebook) go to the standby; right after a person's writ
 primary; a standby that lags past the limit or is down is skipped without an error."""
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -99,6 +100,12 @@ def test_casebook_reads_come_from_the_replica_but_not_right_after_a_write(pair, 
     _caught_up(primary, standby)  # (the limit is 0 s in these tests: the login's WAL must be replayed)
     page = client.get("/casebook?q=窓口")
     assert page.status_code == 200 and replica_reads, "the casebook search did not read from the replica"
+    # a casebook entry's page too (its one statement declares what it reads: casebook.entry_page.READS)
+    entry = re.search(r'href="/casebook/(\d+)"', page.get_data(as_text=True))
+    assert entry is not None
+    before = len(replica_reads)
+    shown = client.get(f"/casebook/{entry.group(1)}")
+    assert shown.status_code == 200 and len(replica_reads) > before, "the entry page did not read from the replica"
     # a municipality's own cases never come from the replica
     before = len(replica_reads)
     assert client.get("/cases").status_code == 200 and len(replica_reads) == before
@@ -153,6 +160,10 @@ def test_which_statements_name_only_replica_tables() -> None:
     from tenants.models import Tenant
 
     assert _tables(queries._first_matches_statement((), True, True, 1)) <= REPLICA_TABLES
+    from casebook.entry_page import READS
+    from portal.read_replica import LAG_TOLERANT
+
+    assert READS.get_execution_options()[LAG_TOLERANT] and not _tables(READS) <= REPLICA_TABLES
     assert _tables(queries._first_matches_statement(("kind", "theme"), True, True, 2)) <= REPLICA_TABLES
     words = func.unnest(Entry.search_vector).table_valued("lexeme").render_derived(name="w")
     lexemes = select(func.array_agg(words.c.lexeme)).select_from(words).lateral("lexemes")
