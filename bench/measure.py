@@ -171,34 +171,54 @@ def profile_page(db: BenchDatabase, result: Result, page: Page, judge_email: str
     result.request_ms = best["request_ms"]
 
 
-def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%") -> dict[str, Any]:
-    """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time."""
+def logged_in_client(app: Any, db: BenchDatabase, email_like: str, token_name: str | None = None,
+                     lang: str | None = None) -> tuple[Any, str, str | None]:
+    """A test client of ``app`` logged in (server session and cookie) as the first person whose e-mail is like
+    ``email_like``: (client, their tenant, a new API token named ``token_name`` or None)."""
     from flask import session
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
-    from bench.__main__ import SECRET
-    from bench.pages import _app
     from kernel.extensions import db as sqla
     from tenants.auth import start_session
     from tenants.context import bind_tenant
     from tenants.models import User
+    from tenants.tokens import create_token
+
+    tenant, email = db.query("SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT 1",
+                             (email_like,))[0]
+    client = app.test_client()
+    token = None
+    with app.test_request_context("/"):
+        bind_tenant(tenant)
+        user = sqla.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
+        assert user is not None  # the query above found them
+        start_session(user, "dev")
+        saved = dict(session)
+        if token_name is not None:
+            bind_tenant(tenant, user.id)
+            _row, token = create_token(user, token_name)
+        sqla.session.commit()
+        sqla.session.remove()
+    if lang is not None:
+        saved["lang"] = lang
+    with client.session_transaction() as sess:
+        sess.update(saved)
+    return client, tenant, token
+
+
+def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%") -> dict[str, Any]:
+    """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time."""
+    from sqlalchemy import event
+
+    from bench.__main__ import SECRET
+    from bench.pages import _app
+    from kernel.extensions import db as sqla
 
     # The load run's secret key: the judge's scoring page is addressed by a keyed-hash code of the entry, built
     # with it (bench/domain_pages.py). Under another key the code names no entry, and the capture measured the
     # audited 404 instead of the page (BENCHMARKS.md at eb89957: "6 statements, 10 round trips").
     app = _app(db, SECRET)
-    tenant, email = db.query("SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT 1",
-                             (email_like,))[0]
-    client = app.test_client()
-    with app.test_request_context("/"):
-        bind_tenant(tenant)
-        user = sqla.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
-        start_session(user, "dev")
-        saved = dict(session)
-        sqla.session.commit()
-        sqla.session.remove()
-    with client.session_transaction() as sess:
-        sess.update(saved)
+    client, tenant, _token = logged_in_client(app, db, email_like)
     statements: list[tuple[str, float]] = []
     started: dict[int, float] = {}
     trips = RoundTrips()

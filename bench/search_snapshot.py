@@ -70,33 +70,14 @@ def _queries() -> list[dict[str, Any]]:
 def _login(app: Any, db: BenchDatabase, email_like: str, lang: str = "ja") -> tuple[Any, str]:
     """A test client logged in as the first person whose email is like ``email_like``, and an API token."""
     import psycopg2
-    from flask import session
-    from sqlalchemy import select
 
-    from kernel.extensions import db as sqla
+    from bench.measure import logged_in_client
     from portal.backup import libpq
-    from tenants.auth import start_session
-    from tenants.context import bind_tenant
-    from tenants.models import User
-    from tenants.tokens import create_token
 
     with psycopg2.connect(libpq(db.superuser_url)) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM api_tokens WHERE name = 'search-snapshot'")
-    tenant, email = db.query("SELECT tenant_id, email FROM users WHERE email LIKE %s ORDER BY tenant_id LIMIT 1",
-                             (email_like,))[0]
-    client = app.test_client()
-    with app.test_request_context("/"):
-        bind_tenant(tenant)
-        user = sqla.session.scalar(select(User).where(User.tenant_id == tenant, User.email == email))
-        start_session(user, "dev")
-        saved = dict(session)
-        bind_tenant(tenant, user.id)
-        _row, token = create_token(user, "search-snapshot")
-        sqla.session.commit()
-        sqla.session.remove()
-    saved["lang"] = lang
-    with client.session_transaction() as sess:
-        sess.update(saved)
+    client, _tenant, token = logged_in_client(app, db, email_like, token_name="search-snapshot", lang=lang)
+    assert token is not None
     return client, token
 
 
