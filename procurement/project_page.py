@@ -1,10 +1,10 @@
 """What the project page shows, read as plain rows in two statements (issue 25.5).
 
 The page is read on every visit and writes nothing, so it loads no ORM entities. One statement, built once,
-returns the project with its organiser's name and, as one array per child table, its items, timeline,
-documents, quotes (their lines and tiers), the pooled totals and the participation counts; a second, for a
-municipality that may declare, its own declaration with its lines. Through the ORM the same page took six
-statements and some 7 ms of Python per request.
+returns as one JSON value the project with its organiser's name and, as one array per child table, its items,
+timeline, documents, quotes (their lines and tiers), the pooled totals and the participation counts; a second,
+for a municipality that may declare, its own declaration with its lines (and, once awarded, its allocation).
+Through the ORM the same page took six statements and some 7 ms of Python per request.
 
 The declaration tables are tenant-owned: they are read under the viewer's binding (RLS) and filtered by the
 viewer's tenant explicitly, as every service does. A participant's allocation exists only once the project
@@ -15,56 +15,60 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from kernel.extensions import db
 from procurement.allocation import Tier
 from procurement.queries import Aggregate, own_estimate, pooled_aggregate
 from tenants.models import TenantRow
 
-# The children come as arrays (one subquery each, no join), which PostgreSQL plans in a fraction of the
-# separate statements' time: numbers as bigint arrays, texts as text arrays (ids cast to text beside them).
-# Quote lines and tiers are found through the project's quote ids (= ANY(ARRAY(…))), not a join: a join
-# of quotes, lines and tiers alone took PostgreSQL 0.15-0.2 ms to plan.
-_PROJECT_COLUMNS = """
-    p.id, p.organiser_tenant_id, p.title, p.description, p.category, p.status, p.survey_opens_at,
-    p.survey_closes_at, p.contract_start_fy, p.contract_end_fy, p.cancel_reason, p.awarded_quote_id,
-    p.contract_total_yen, p.standalone_total_yen, p.version,
-    (SELECT ARRAY[t.code, t.name_ja, t.name_en, t.kind, t.region] FROM tenants t
-     WHERE t.code = p.organiser_tenant_id),
-    (SELECT array_agg(ARRAY[i.id::text, i.name, i.unit] ORDER BY i.position, i.id)
-     FROM procurement_items i WHERE i.project_id = p.id),
-    (SELECT array_agg(ARRAY[e.to_status, e.reason] ORDER BY e.id)
-     FROM procurement_status_events e WHERE e.project_id = p.id),
-    (SELECT array_agg(e.occurred_at ORDER BY e.id) FROM procurement_status_events e WHERE e.project_id = p.id),
-    (SELECT array_agg(ARRAY[d.id::text, d.title, d.filename, d.size::text] ORDER BY d.id)
-     FROM procurement_documents d WHERE d.project_id = p.id),
-    (SELECT array_agg(ARRAY[q.id::text, q.vendor_name] ORDER BY q.id)
-     FROM procurement_quotes q WHERE q.project_id = p.id),
-    (SELECT array_agg(ARRAY[l.quote_id, l.item_id, l.setup_fee_yen] ORDER BY l.quote_id, l.item_id)
-     FROM procurement_quote_lines l
-     WHERE l.quote_id = ANY(ARRAY(SELECT q.id FROM procurement_quotes q WHERE q.project_id = p.id))),
-    (SELECT array_agg(ARRAY[t.quote_id, t.item_id, t.min_quantity, t.unit_price_yen]
-                      ORDER BY t.quote_id, t.item_id, t.min_quantity)
-     FROM procurement_quote_tiers t
-     WHERE t.quote_id = ANY(ARRAY(SELECT q.id FROM procurement_quotes q WHERE q.project_id = p.id))),
-    (SELECT array_agg(ARRAY[x.item_id, x.declared_quantity, x.committed_quantity])
-     FROM procurement_demand_totals x WHERE x.project_id = p.id),
-    (SELECT ARRAY[c.declared, c.committed] FROM procurement_participation c WHERE c.project_id = p.id)"""
-_PAGE = text(f"SELECT {_PROJECT_COLUMNS}\nFROM procurement_projects p WHERE p.id = :project_id")
+# The whole page is one JSON value (psycopg2 decodes it in C, as the case page's, casebook/entry_page.py): the
+# children as one array each (a subquery each, no join), which PostgreSQL plans in a fraction of the separate
+# statements' time. Quote lines and tiers are found through the project's quote ids (= ANY(ARRAY(…))), not a
+# join: a join of quotes, lines and tiers alone took PostgreSQL 0.15-0.2 ms to plan. Every amount and quantity
+# is a bigint or an integer, which JSON carries exactly (Python reads a JSON integer as an int, never a float);
+# the timestamps come as ISO 8601 text with their offset, the same instants as the driver's datetimes.
+_PAGE = text("""
+    SELECT json_build_array(
+           p.id, p.organiser_tenant_id, p.title, p.description, p.category, p.status, p.survey_opens_at,
+           p.survey_closes_at, p.contract_start_fy, p.contract_end_fy, p.cancel_reason, p.awarded_quote_id,
+           p.contract_total_yen, p.standalone_total_yen, p.version,
+           (SELECT json_build_array(t.code, t.name_ja, t.name_en, t.kind, t.region) FROM tenants t
+            WHERE t.code = p.organiser_tenant_id),
+           (SELECT json_agg(json_build_array(i.id, i.name, i.unit) ORDER BY i.position, i.id)
+            FROM procurement_items i WHERE i.project_id = p.id),
+           (SELECT json_agg(json_build_array(e.to_status, e.reason, e.occurred_at) ORDER BY e.id)
+            FROM procurement_status_events e WHERE e.project_id = p.id),
+           (SELECT json_agg(json_build_array(d.id, d.title, d.filename, d.size) ORDER BY d.id)
+            FROM procurement_documents d WHERE d.project_id = p.id),
+           (SELECT json_agg(json_build_array(q.id, q.vendor_name) ORDER BY q.id)
+            FROM procurement_quotes q WHERE q.project_id = p.id),
+           (SELECT json_agg(json_build_array(l.quote_id, l.item_id, l.setup_fee_yen) ORDER BY l.quote_id, l.item_id)
+            FROM procurement_quote_lines l
+            WHERE l.quote_id = ANY(ARRAY(SELECT q.id FROM procurement_quotes q WHERE q.project_id = p.id))),
+           (SELECT json_agg(json_build_array(t.quote_id, t.item_id, t.min_quantity, t.unit_price_yen)
+                            ORDER BY t.quote_id, t.item_id, t.min_quantity)
+            FROM procurement_quote_tiers t
+            WHERE t.quote_id = ANY(ARRAY(SELECT q.id FROM procurement_quotes q WHERE q.project_id = p.id))),
+           (SELECT json_agg(json_build_array(x.item_id, x.declared_quantity, x.committed_quantity))
+            FROM procurement_demand_totals x WHERE x.project_id = p.id),
+           (SELECT json_build_array(c.declared, c.committed) FROM procurement_participation c
+            WHERE c.project_id = p.id))
+    FROM procurement_projects p WHERE p.id = :project_id""")
 # The viewer's own declaration with its lines (and, once the project is awarded, its allocation) as a statement
 # of its own: in the project's statement the same subqueries cost PostgreSQL about 0.3 ms more to plan and run
 # than the two statements together (measured on the bench data).
 _OWN = """
-    SELECT d.status, d.max_budget_yen, d.version,
-           (SELECT array_agg(ARRAY[l.item_id, l.quantity] ORDER BY l.item_id) FROM procurement_declaration_lines l
-            WHERE l.tenant_id = :tenant AND l.project_id = :project_id)"""
+    SELECT json_build_array(d.status, d.max_budget_yen, d.version,
+           (SELECT json_agg(json_build_array(l.item_id, l.quantity) ORDER BY l.item_id)
+            FROM procurement_declaration_lines l WHERE l.tenant_id = :tenant AND l.project_id = :project_id)"""
 _ALLOCATION = """,
-           (SELECT ARRAY[a.total_yen, a.standalone_yen] FROM procurement_allocations a
+           (SELECT json_build_array(a.total_yen, a.standalone_yen) FROM procurement_allocations a
             WHERE a.tenant_id = :tenant AND a.project_id = :project_id)"""
-_FROM_OWN = "\n    FROM procurement_declarations d WHERE d.tenant_id = :tenant AND d.project_id = :project_id"
+_FROM_OWN = ")\n    FROM procurement_declarations d WHERE d.tenant_id = :tenant AND d.project_id = :project_id"
 _OWN_DECLARATION = text(_OWN + _FROM_OWN)
 _OWN_DECLARATION_AND_ALLOCATION = text(_OWN + _ALLOCATION + _FROM_OWN)
 
@@ -162,7 +166,7 @@ class OwnAllocation:
         return self.standalone_yen - self.total_yen
 
 
-def _quotes(heads: Optional[list[list[str]]], lines: Optional[list[list[int]]],
+def _quotes(heads: Optional[list[list[Any]]], lines: Optional[list[list[int]]],
             tiers: Optional[list[list[int]]]) -> list[QuoteRow]:
     tiers_of: dict[tuple[int, int], list[Tier]] = {}
     for quote_id, item_id, min_quantity, unit_price_yen in tiers or ():
@@ -171,20 +175,19 @@ def _quotes(heads: Optional[list[list[str]]], lines: Optional[list[list[int]]],
     for quote_id, item_id, fee in lines or ():
         lines_of.setdefault(quote_id, []).append(QuoteLineRow(item_id, fee, tuple(tiers_of.get((quote_id, item_id),
                                                                                                  ()))))
-    return [QuoteRow(int(quote_id), vendor, tuple(lines_of.get(int(quote_id), ()))) for quote_id, vendor in heads or ()]
+    return [QuoteRow(quote_id, vendor, tuple(lines_of.get(quote_id, ()))) for quote_id, vendor in heads or ()]
 
 
-def _project(row: Any) -> ProjectView:
+def _project(values: list[Any]) -> ProjectView:
     (project_id, organiser_tenant_id, title, description, category, status, opens, closes, start_fy, end_fy, reason,
-     awarded, contract_total, standalone_total, version, names, items, events, times, documents, quotes, lines,
-     tiers) = row[:23]
+     awarded, contract_total, standalone_total, version, names, items, events, documents, quotes, lines,
+     tiers) = values[:22]
     return ProjectView(
-        project_id, organiser_tenant_id, title, description, category, status, opens, closes, start_fy, end_fy, reason,
-        awarded, contract_total, standalone_total, version, TenantRow(*names),
-        [ItemRow(int(i), name, unit) for i, name, unit in items or ()],
-        [EventRow(to, why, at) for (to, why), at in zip(events or (), times or (), strict=True)],
-        [DocumentRow(int(i), title_, filename, int(size)) for i, title_, filename, size in documents or ()],
-        _quotes(quotes, lines, tiers))
+        project_id, organiser_tenant_id, title, description, category, status, datetime.fromisoformat(opens),
+        datetime.fromisoformat(closes), start_fy, end_fy, reason, awarded, contract_total, standalone_total, version,
+        TenantRow(*names), [ItemRow(i, name, unit) for i, name, unit in items or ()],
+        [EventRow(to, why, datetime.fromisoformat(at)) for to, why, at in events or ()],
+        [DocumentRow(*document) for document in documents or ()], _quotes(quotes, lines, tiers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +196,32 @@ class ProjectPage:
     aggregate: Aggregate
 
 
+@lru_cache(maxsize=8)
+def _sql(statement: TextClause, dialect: Any) -> str:
+    return str(statement.compile(dialect=dialect))
+
+
+def _first(statement: TextClause, parameters: dict[str, Any]) -> Any:
+    """The statement's one JSON value (None without a row), sent as driver SQL compiled once per worker.
+
+    As the case page's (casebook.entry_page.load): the statements take plain values and their result needs no
+    processing, and SQLAlchemy's execution of a text() statement (its compiled-cache look-up and result set-up)
+    took more Python than the rows' own conversion. The engine's events (the tenant binding in front of the
+    transaction's first statement, the statement counters) see it as before; it reads from the primary.
+    """
+    connection = db.session.connection()
+    row = connection.exec_driver_sql(_sql(statement, connection.dialect), parameters).first()
+    return None if row is None else row[0]
+
+
 def load(project_id: int, tenant_id: Optional[str]) -> Optional[ProjectPage]:
     """The project page's project and aggregate (with ``tenant_id``'s own declaration); None when not found."""
-    session = db.session
-    row = session.execute(_PAGE, {"project_id": project_id}).first()
-    if row is None:
+    values = _first(_PAGE, {"project_id": project_id})
+    if values is None:
         return None
-    project = _project(row)
-    pooled = {item_id: (declared, committed) for item_id, declared, committed in row[23] or ()}
-    aggregate = pooled_aggregate(project, pooled, (row[24][0], row[24][1]) if row[24] else (0, 0))
+    project = _project(values)
+    pooled = {item_id: (declared, committed) for item_id, declared, committed in values[22] or ()}
+    aggregate = pooled_aggregate(project, pooled, (values[23][0], values[23][1]) if values[23] else (0, 0))
     if tenant_id is not None:
         aggregate.own = _own_view(project, tenant_id, aggregate)
     return ProjectPage(project, aggregate)
@@ -209,11 +229,12 @@ def load(project_id: int, tenant_id: Optional[str]) -> Optional[ProjectPage]:
 
 def _own_view(project: ProjectView, tenant_id: str, aggregate: Aggregate) -> Optional[dict[str, Any]]:
     statement = _OWN_DECLARATION if project.awarded_quote_id is None else _OWN_DECLARATION_AND_ALLOCATION
-    row = db.session.execute(statement, {"tenant": tenant_id, "project_id": project.id}).first()
-    if row is None:
+    values = _first(statement, {"tenant": tenant_id, "project_id": project.id})
+    if values is None:
         return None
-    declaration = OwnDeclaration(row[0], row[1], row[2], {item_id: quantity for item_id, quantity in row[3] or ()})
-    allocation = OwnAllocation(row[4][0], row[4][1]) if len(row) > 4 and row[4] is not None else None
+    declaration = OwnDeclaration(values[0], values[1], values[2],
+                                 {item_id: quantity for item_id, quantity in values[3] or ()})
+    allocation = OwnAllocation(values[4][0], values[4][1]) if len(values) > 4 and values[4] is not None else None
     estimate, standalone = own_estimate(aggregate, declaration.status, declaration.lines)
     return {"declaration": declaration, "allocation": allocation, "estimate_yen": estimate,
             "standalone_yen": standalone}

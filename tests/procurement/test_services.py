@@ -11,8 +11,10 @@ from kernel.errors import ServiceError
 from kernel.extensions import db
 from procurement import common, declarations, queries, services
 from procurement.allocation import Tier
+from procurement.common import MAX_YEN
 from procurement.models import Allocation, Declaration, DemandTotal, Participation, Project, StatusEvent
 from tenants.context import bind_tenant
+from tests.factories.awards import pdf_bytes
 from tests.factories.procurement import declare, make_project, user
 
 
@@ -233,6 +235,10 @@ def test_the_project_page_reads_what_the_entities_hold(ctx) -> None:  # type: ig
     declare(project, "tenant_admin", [40, 3], intent="commit", budget=200_000)
     declare(project, "other_admin", [120, 0], intent="commit", budget=None)
     declare(project, "chiyoda_member", [7, 1])
+    # The largest amounts a quote takes read exactly (JSON integers are Python ints, never floats).
+    services.add_quote(user("curator"), project, "Big Vendor", None, "",
+                       {item.id: (MAX_YEN - 1, [Tier(1, MAX_YEN - 3)]) for item in project.items})
+    services.add_document(user("curator"), project, "仕様書", "spec.pdf", pdf_bytes())
 
     def same(tenant: str) -> None:
         bind_tenant(tenant)
@@ -249,6 +255,12 @@ def test_the_project_page_reads_what_the_entities_hold(ctx) -> None:  # type: ig
         assert [(i.id, i.name, i.unit) for i in view.items] == [(i.id, i.name, i.unit) for i in entity.items]
         assert [(e.to_status, e.reason, e.occurred_at) for e in view.events] == \
             [(e.to_status, e.reason, e.occurred_at) for e in entity.events]
+        # The page prints the instants as they come (<time datetime>): the JSON's text gives the driver's offset.
+        assert [e.occurred_at.isoformat() for e in view.events] == [e.occurred_at.isoformat() for e in entity.events]
+        assert (view.survey_opens_at.isoformat(), view.survey_closes_at.isoformat()) == \
+            (entity.survey_opens_at.isoformat(), entity.survey_closes_at.isoformat())
+        assert [(d.id, d.title, d.filename, d.size) for d in view.documents] == \
+            [(d.id, d.title, d.filename, d.size) for d in entity.documents]
         assert [(q.id, q.vendor_name, [(line.item_id, line.setup_fee_yen, list(line.tiers)) for line in q.lines])
                 for q in view.quotes] == \
             [(q.id, q.vendor_name, [(line.item_id, line.setup_fee_yen,
