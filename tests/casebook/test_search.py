@@ -408,3 +408,43 @@ def test_a_search_sends_settings_synonyms_count_facets_and_ranking_in_one_round_
     # The same page, ranks and facets as the candidates asked for on their own (the export and the API).
     alone = queries.search_casebook(queries.Filters(q="窓口"), with_facets=False)
     assert [(h.entry.id, h.rank) for h in alone.hits] == [(h.entry.id, h.rank) for h in result.hits]
+
+
+def _hit_lexemes_word_by_word(entry_id: int, hit_terms: list[str], wanted: list[str]) -> tuple[object, ...]:
+    """(present, weights, doubt) of an entry as the hits statement worked them out before, from every lexeme of
+    its vector: present the ``wanted`` ones it holds, weights those of the ``hit_terms`` (joined, in the vector's
+    order), doubt whether one of them has no positions or the 256 a tsvector keeps at most."""
+    rows = db.session.execute(text("SELECT w.lexeme, w.positions, w.weights FROM casebook_entries e, "
+                                   "unnest(e.search_vector) AS w WHERE e.id = :id"), {"id": entry_id}).all()
+    present = [lexeme for lexeme, _p, _w in rows if lexeme in wanted] or None
+    terms = [(positions, weights) for lexeme, positions, weights in rows if lexeme in hit_terms]
+    parts = ["".join(w) for _p, w in terms if w is not None]  # (string_agg leaves out a word without positions)
+    weights = "".join(parts) if parts else None
+    doubt = any(not 1 <= len(p or []) <= 255 for p, _w in terms) if terms else None
+    return present, weights, doubt
+
+
+@pytest.mark.parametrize(("hit_terms", "wanted"), [
+    (["窓口"], []), (["子育て", "支援"], ["子育て", "こども"]), (["ai", "議事録", "ちゃっとgpt"], ["ai", "生成"]),
+    ([], []), (["存在しない語"], ["存在しない語"]),
+])
+def test_hit_rows_read_the_asked_lexemes_as_every_lexeme_would(bound, hit_terms, wanted) -> None:  # type: ignore[no-untyped-def]
+    # The hits statement unnests only the asked-for lexemes of each vector: what it says of each entry (which
+    # wanted lexemes it holds, in which weights the terms are, whether that is in doubt) is what the whole
+    # vector says. One entry's vector is given a term without positions, another one with 256 of them (doubt).
+    ids = list(db.session.scalars(text("SELECT id FROM casebook_entries WHERE status = 'published' ORDER BY id")))
+    if hit_terms:
+        db.session.execute(text("UPDATE casebook_entries SET search_vector = CAST(:v AS tsvector) WHERE id = :id"),
+                           {"v": f"'{hit_terms[0]}' 'other':1A", "id": ids[0]})
+        many = ",".join(f"{n}C" for n in range(1, 257))
+        db.session.execute(text("UPDATE casebook_entries SET search_vector = CAST(:v AS tsvector) WHERE id = :id"),
+                           {"v": f"'{hit_terms[-1]}':{many} 'else':3A", "id": ids[1]})
+    rows = {row.id: row for row in db.session.execute(
+        queries._hits_statement(), {"ids": ids, "hit_terms": hit_terms, "wanted": wanted})}
+    assert sorted(rows) == ids
+    for entry_id in ids:
+        row = rows[entry_id]
+        assert (row.present, row.weights, row.doubt) == _hit_lexemes_word_by_word(entry_id, hit_terms, wanted)
+    if hit_terms:
+        assert rows[ids[0]].doubt is True and rows[ids[1]].doubt is True and rows[ids[1]].weights == "C" * 256
+        assert any(row.weights for row in rows.values()) or hit_terms == ["存在しない語"]
