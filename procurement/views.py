@@ -15,7 +15,7 @@ from kernel.confirm import Confirmation, ask_confirmation, confirmed, would_succ
 from kernel.errors import ServiceError
 from kernel.i18n import TOKYO, current_lang
 from kernel.views import act, show_refusal
-from procurement import access, bp, common, exports, project_page, queries, services
+from procurement import access, bp, common, exports, project_html, project_page, queries, services
 from procurement import declarations as demand
 from procurement.chart import savings_chart
 from procurement.forms import (
@@ -159,9 +159,12 @@ def project_detail(project_id: int) -> ResponseReturnValue:
         award_form.quote_id.choices = quote_choices(project)
         award_form.version.data = str(project.version)
         transition_form, document_form = TransitionForm(), DocumentForm()
+    survey_open = demand.survey_is_open(project)
+    # The content but for its forms, written in Python with its texts kept per worker (project_html.py).
+    html = project_html.content_html(project, page.aggregate, can_declare, survey_open)
     return render_template(
-        "procurement/project_detail.html", project=project, aggregate=page.aggregate, organiser=organiser,
-        can_declare=can_declare, survey_open=demand.survey_is_open(project),
+        "procurement/project_detail.html", project=project, html=html, organiser=organiser,
+        approve_version=project_html.approval_shown(page.aggregate, current_user, survey_open),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
         transition_form=transition_form, approve_form=ApproveForm() if access.can_approve(current_user) else None,
         document_form=document_form)
