@@ -165,6 +165,9 @@ def register_extensions(app: Flask) -> None:
     from kernel.fragments import init_fragments
 
     init_fragments(app)  # the layout's parts that are the same for everyone in one language, kept per worker
+    from portal.layout import init_layout
+
+    init_layout(app)  # the layout's per-request values (after init_signed_cookies: its csrf_token)
     from tenants.roles import role_label
 
     app.jinja_env.globals["role_label"] = role_label
