@@ -29,15 +29,43 @@ A count's statement is built once, at import, with the viewer's values as bind p
 the dashboard then builds no SQL expression per request, and the ``UNION ALL`` of a given set of
 statements is built and compiled once per worker, then sent as driver SQL (issue 25.5). The same statement
 object given twice (a figure and a "waiting for you" item counting the same rows) is asked once.
+
+PostgreSQL plans a statement each time it receives it: for the dashboard's union that was more than half of its
+server time. A count whose *count function* exists in the database (``count_function``: a PL/pgSQL function
+running exactly the statement, named by a hash of its text, created by a migration) is asked through it
+instead, and PostgreSQL keeps the plan of a function's query for the life of the server connection, which also
+holds behind PgBouncer's transaction pooling, unlike PREPARE. The function runs as the caller (SECURITY
+INVOKER), in the caller's transaction: the same role, tenant binding and row-level security. A statement whose
+text changed has another hash and no function yet: it is asked as it is, correct and uncached, until a
+migration creates its function (``tests/notifications/test_waiting_together.py`` names the missing ones).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Optional, TypeAlias, Union
 
-from sqlalchemy import BigInteger, DateTime, Integer, Select, String, bindparam, cast, literal_column, null, union_all
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from kernel.memo import kept
 
@@ -112,7 +140,10 @@ def count_together(statements: Sequence[CountStatement], values: Optional[dict[s
     distinct = tuple(positions)
     connection = db.session.connection()
     values = values or {}
-    together = kept(_unions, distinct, lambda: _Together.of(distinct, connection.dialect, values), 256)
+    # Keyed by the engine (its database) too: the count functions of one database are not those of another (tests
+    # use several); an engine hashes by identity, its URL would be rendered as text at every request.
+    together = kept(_unions, (connection.engine, distinct),
+                    lambda: _Together.of(distinct, connection.dialect, values, _count_functions(connection)), 256)
     if together.sql is None:
         rows: list[Any] = list(connection.execute(together.union, values))
     else:
@@ -135,11 +166,15 @@ class _Together:
     constants: dict[str, Any]
 
     @classmethod
-    def of(cls, statements: Sequence[CountStatement], dialect: Any, values: dict[str, Any]) -> _Together:
+    def of(cls, statements: Sequence[CountStatement], dialect: Any, values: dict[str, Any],
+           functions: frozenset[str] = frozenset()) -> _Together:
         branches = []
         for position, statement in enumerate(statements):
             # Every branch the same shape (count, oldest, position): the position names the result.
-            if len(statement.selected_columns) == 1:
+            name = count_function(statement)[0]
+            if name in functions:
+                statement = _through_function(name)
+            elif len(statement.selected_columns) == 1:
                 statement = statement.add_columns(_NO_DATE)
             branches.append(statement.add_columns(literal_column(str(position), Integer)))
         union = union_all(*branches) if len(branches) > 1 else branches[0]
@@ -150,10 +185,65 @@ class _Together:
         return cls(union, expanded.statement, {k: v for k, v in expanded.parameters.items() if k not in values})
 
 
-# The union of each tuple of statements (by identity: the statements are built once, at import), kept so
-# that it is built and compiled once per worker; the keys hold the statements, whose ids cannot then be
+# The union of each tuple of statements (by identity: the statements are built once, at import) in each database,
+# kept so that it is built and compiled once per worker; the keys hold the statements, whose ids cannot then be
 # reused by other statements.
-_unions: dict[tuple[CountStatement, ...], _Together] = {}
+_unions: dict[tuple[Any, tuple[CountStatement, ...]], _Together] = {}
+
+COUNT_FUNCTION_PREFIX = "yokoten_count_"
+# The viewer's values inside a count function: its arguments (names no table's column has).
+_ARGUMENTS = {"viewer_tenant": "_viewer_tenant", "viewer_id": "_viewer_id", "now": "_now"}
+
+
+def count_function(statement: CountStatement) -> tuple[str, str]:
+    """The name and the ``CREATE FUNCTION`` of the count function of ``statement`` (kernel/waiting.py's docstring).
+
+    The function's query is the statement's PostgreSQL text with its constants written out and the viewer's
+    values as the function's arguments; the name is a hash of that definition, so that a statement whose text
+    changes (its code, or SQLAlchemy's rendering) never meets an outdated function. Kept per worker."""
+    return kept(_definitions, statement, lambda: _definition(statement), 1024)
+
+
+def _definition(statement: CountStatement) -> tuple[str, str]:
+    if len(statement.selected_columns) == 1:
+        statement = statement.add_columns(_NO_DATE)
+
+    def argument(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in _ARGUMENTS:
+            return literal_column(_ARGUMENTS[element.key], element.type)
+        return None
+
+    # The statement's own constants (states, kinds) rendered by SQLAlchemy's literal processors; nothing of a
+    # request is in the text, and it is run only by a migration that wrote it out.
+    with_arguments: Any = visitors.replacement_traverse(statement, {}, argument)
+    query = str(with_arguments.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    body = (" (_viewer_tenant text, _viewer_id bigint, _now timestamptz)\n"  # noqa: S608
+            "RETURNS TABLE (waiting bigint, oldest timestamptz) LANGUAGE plpgsql STABLE AS $count$\n"
+            "BEGIN\n"
+            "RETURN QUERY SELECT c.n::bigint, c.t::timestamptz FROM (\n" + query + "\n) AS c(n, t);\n"
+            "END\n"
+            "$count$")
+    name = COUNT_FUNCTION_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
+    return name, f"CREATE FUNCTION {name}{body}"
+
+
+_definitions: dict[CountStatement, tuple[str, str]] = {}
+
+
+def _through_function(name: str) -> Any:
+    counted = getattr(func, name)(VIEWER_TENANT, VIEWER_ID, NOW).table_valued(
+        column("waiting", BigInteger), column("oldest", DateTime(timezone=True)))
+    return select(counted.c.waiting, counted.c.oldest)
+
+
+def _count_functions(connection: Any) -> frozenset[str]:
+    """The count functions the database has (read once per worker and database; migrations only add them)."""
+    return kept(_functions, connection.engine, lambda: frozenset(connection.scalars(text(
+        "SELECT proname FROM pg_proc WHERE starts_with(proname, :prefix) AND pg_function_is_visible(oid)"),
+        {"prefix": COUNT_FUNCTION_PREFIX})), 16)
+
+
+_functions: dict[Any, frozenset[str]] = {}
 
 
 def resolve(entries: Sequence[Union[WaitingItem, WaitingCount]],

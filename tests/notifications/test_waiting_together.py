@@ -111,3 +111,72 @@ def test_admins_dashboard_counts_in_one_statement(client, login_as, count_querie
     # The community roster, and one UNION ALL for the rest (the casebook's figures too).
     assert sum("UNION ALL" in s for s in statements) == 1, "\n".join(statements)
     assert len(counts) <= 2, "\n".join(counts)
+
+
+# --- count functions (kernel/waiting.py): the counts' plans kept by PostgreSQL ----------------------------
+
+def _every_count_statement(app_ctx):  # type: ignore[no-untyped-def]
+    """Every count statement the providers give any of the role accounts (a figure's and an item's)."""
+    statements = {}
+    with app_ctx.test_request_context():
+        for who in sorted(ROLE_ACCOUNTS):
+            person = user(who)
+            for entry in [*waiting_entries(person), *figure_entries(person)]:
+                if isinstance(entry, (WaitingCount, FigureCount)):
+                    statements[id(entry.statement)] = entry.statement
+    return list(statements.values())
+
+
+def test_every_count_has_its_function_with_its_very_query(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    """Each registered count has a count function in the migrated database, and the function runs the statement's
+    current text. A count whose code changed has a new name: write its function into a new migration with
+    ``kernel.waiting.count_function(statement)`` (until then it is asked uncached, still exactly)."""
+    from sqlalchemy import text
+
+    from kernel.waiting import count_function
+
+    statements = _every_count_statement(app_ctx)
+    assert len(statements) >= 12  # the scan sees the domains' counts
+    stored = dict(db.session.execute(text(
+        "SELECT proname, prosrc FROM pg_proc WHERE starts_with(proname, 'yokoten_count_')")).all())
+    missing = {}
+    for statement in statements:
+        name, definition = count_function(statement)
+        source = definition.split("$count$")[1]
+        if stored.get(name) != source:
+            missing[name] = definition
+    assert not missing, "count statements without their function (add them in a migration):\n\n" + \
+        "\n\n".join(missing.values())
+
+
+def test_the_dashboard_counts_through_the_functions(client, login_as, count_queries) -> None:  # type: ignore[no-untyped-def]
+    """The admin's dashboard asks every count through its function: no count statement is planned per view."""
+    login_as("tenant_admin")
+    client.get("/")
+    with count_queries() as statements:
+        assert client.get("/").status_code == 200
+    union = [s for s in statements if "yokoten_count_" in s]
+    assert len(union) == 1, "\n".join(statements)
+    assert "FROM cases" not in union[0] and "count(" not in union[0], union[0]
+
+
+def test_a_function_counts_under_the_callers_binding(app_ctx, count_queries) -> None:  # type: ignore[no-untyped-def]
+    """A count function runs as the caller, under the caller's tenant binding and row-level security, also
+    when its plan was kept from a call for another municipality on the same connection."""
+    from kernel.waiting import count_function
+    from procurement.waiting import _APPROVALS
+
+    project = make_project(title="関数でも他団体には数えない案件")
+    declare(project, "member", [10], intent="commit")  # 青梅市's admin: one approval waiting
+    ome = user("tenant_admin")
+    ome_values = viewer_values(ome)
+    with count_queries() as statements:
+        for _ in range(7):  # past PostgreSQL's first custom plans: the kept, generic plan answers too
+            assert count_together([_APPROVALS], ome_values)[0][0] == 1
+    assert all(count_function(_APPROVALS)[0] in s and "procurement_declarations" not in s for s in statements)
+    koto = user("other_admin")  # bound to 江東区 now, on the same connection
+    assert count_together([_APPROVALS], viewer_values(koto))[0][0] == 0
+    # 青梅市's values under 江東区's binding: row-level security inside the function hides the declaration
+    assert count_together([_APPROVALS], ome_values)[0][0] == 0
+    user("tenant_admin")
+    assert count_together([_APPROVALS], ome_values)[0][0] == 1
