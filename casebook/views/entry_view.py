@@ -4,7 +4,8 @@ and its content kept per worker (issue 25.5).
 Written as template expressions, each adopter and each related case called the interface's language, a
 label, a filter or url_for through Jinja's context (five to seven calls per item); here the language, the
 labels and the entry URL are looked up once. The template still holds the page's markup; what it receives
-is escaped HTML, the same bytes as the loops wrote.
+is escaped HTML, the same bytes as the loops wrote. The heading and the adoption's and questions' sections
+around them are written the same way (``page_html``, below).
 
 The entry's content (the ``content`` macro of _content.html: the meta list and the sections) is the same
 for every reader in one language: it is rendered by the macro once and kept per worker, keyed by every
@@ -16,17 +17,18 @@ rendering), is kept.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import flask_babel
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
-from casebook.entry_page import EntryView
+from casebook.entry_page import AnswerRow, EntryView, QuestionRow
 from casebook.labels import ADOPTION_LABELS
 from casebook.queries import AdoptionRow
 from casebook.suggest import Related
-from kernel.i18n import format_fiscal_year, in_own_lang, lang_attr
+from kernel.i18n import catalogue_key, format_datetime_tokyo, format_day, format_fiscal_year, in_own_lang, lang_attr
 from kernel.memo import kept
 from tenants.models import TenantRow
 
@@ -58,13 +60,12 @@ def related_html(related: list[Related], lang: str) -> Markup:
     """The items of the related cases' list: the linked title, the municipality and the fiscal year."""
     if not related:
         return Markup("")
-    entry_url = url_for("casebook.casebook_entry", entry_id=0)
-    assert entry_url.endswith("/0")
-    entry_url = str(escape(entry_url[:-1]))
+    entry_url = _kept_links()["entry"]
     items = []
     for r in related:
         year = f" · {escape(format_fiscal_year(r.fiscal_year, lang))}" if r.fiscal_year else ""
-        items.append(f'<li><a href="{entry_url}{r.id}"{lang_attr(r.title, lang)}>{escape(r.title)}</a> '
+        items.append(f'<li><a href="{entry_url.replace(_STAND_IN, str(r.id))}"{lang_attr(r.title, lang)}>'
+                     f'{escape(r.title)}</a> '
                      f"<small>{escape(r.municipality(lang))}{year}</small></li>")
     return Markup("".join(items))
 
@@ -89,3 +90,125 @@ def kept_content(entry: EntryView, lang: str) -> Callable[..., Markup]:
         return kept(store, key, lambda: Markup(caller()), CONTENT_KEPT)
 
     return call
+
+
+# The page around the content and the forms (issue 25.5) ---------------------------------------------------------
+# Written as template expressions, the heading, the adoption and the questions' sections cost a gettext through
+# Jinja's context per text, a filter call per value and a url_for per link. Here the texts are translated once per
+# worker, language and catalogue, and the links' patterns built once per app and script root (kernel.memo.kept);
+# the HTML is the template's, whitespace included. The template keeps the curator's links and the forms that
+# WTForms renders (the adoption's, the question's) between the pieces.
+
+_TEXTS: dict[tuple[str, int], dict[str, Markup]] = {}
+_STAND_IN = "918273645"  # the entry's or question's id in a link's pattern, replaced by the page's
+
+
+def _texts() -> dict[str, Markup]:
+    # As the templates' ``_()`` gives them: the translation, trusted markup (formatted with ``%`` where it has
+    # values, which escapes each value that is not markup itself).
+    return {key: Markup(flask_babel.gettext(message)) for key, message in (
+        ("published", "Published %(d)s"), ("adopted_by", "Adopted by %(n)s"), ("retired", "Retired"),
+        ("supported", "Supported by TMG (伴走型支援)"), ("print", "Print sheet"), ("related", "Related cases"),
+        ("related_hint", "Published cases sharing themes, tools or words of the title with this one, the closest "
+                         "first."),
+        ("adoption", "Adoption (横展開)"), ("similar", "Municipalities of a similar kind that adopted it: %(names)s"),
+        ("questions_to", "Questions to %(tenant)s"), ("your_answer", "Your answer"), ("answer", "Answer"),
+        ("no_questions", "No questions yet."))}
+
+
+def _links() -> dict[str, str]:
+    return {"entry": str(escape(url_for("casebook.casebook_entry", entry_id=_STAND_IN))),
+            "print": str(escape(url_for("casebook.casebook_print", entry_id=_STAND_IN))),
+            "answer": str(escape(url_for("casebook.casebook_answer", question_id=_STAND_IN))),
+            "adopt": str(escape(url_for("casebook.casebook_adopt", entry_id=_STAND_IN))),
+            "adoption": str(escape(url_for("casebook.casebook_adoption_update", entry_id=_STAND_IN))),
+            "ask": str(escape(url_for("casebook.casebook_ask", entry_id=_STAND_IN)))}
+
+
+def _kept_links() -> dict[str, str]:
+    """The page's links with a stand-in id, built once per app and script root."""
+    store: dict[Hashable, dict[str, str]] = current_app.extensions.setdefault("casebook_entry_links", {})
+    return kept(store, request.script_root, _links, 16)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryHtml:
+    """The page's content in three pieces around the template's parts: ``head`` ends in the actions' list where
+    the curator's links go, ``adoption`` runs from after the content to where the adoption's form goes,
+    ``questions`` from there to where the question's form goes; and the links the forms post to."""
+
+    head: Markup
+    adoption: Markup
+    questions: Markup
+    adopt_url: Markup
+    adoption_url: Markup
+    ask_url: Markup
+
+
+def page_html(entry: EntryView, source: Optional[TenantRow], lang: str, adopters: Markup, similar: str,
+              related: Markup, questions: list[tuple[QuestionRow, list[AnswerRow]]], can_answer: bool,
+              answer_error: Optional[tuple[int, str]], csrf_input: Markup) -> EntryHtml:
+    """The heading, the related cases, the adoption's and the questions' sections but for their forms."""
+    t = kept(_TEXTS, catalogue_key(), _texts, 64)
+    links = _kept_links()
+    source_name = source.name(lang) if source else ""
+    published = t["published"] % {"d": format_day(entry.published_at, lang)}
+    adopted = t["adopted_by"] % {"n": entry.adoption_count}
+    head = [f'\n<h1{lang_attr(entry.title, lang)}>{escape(entry.title)}</h1>\n'
+            f'<p class="case-status">{escape(source_name)} · {published} · '
+            f'<span data-testid="adoption-count">{adopted}</span>\n  ']
+    if entry.status == "retired":
+        head.append(f'<span class="badge">{t["retired"]}</span>')
+    head.append("\n  ")
+    if entry.supported_by_tmg:
+        head.append(f'<span class="badge" data-testid="supported-by-tmg">{t["supported"]}</span>')
+    print_link = links["print"].replace(_STAND_IN, str(entry.id))
+    head.append(f'</p>\n<ul class="actions">\n  <li><a class="button button--secondary" href="{print_link}">'
+                f'{t["print"]}</a></li>\n  ')
+    adoption = ["\n"]
+    if related:
+        adoption.append(f'\n<section aria-labelledby="related-heading" class="related" data-testid="related">\n'
+                        f'  <h2 id="related-heading">{t["related"]}</h2>\n  <p class="hint">{t["related_hint"]}</p>\n'
+                        f'  <ul>{related}</ul>\n</section>\n')
+    adoption.append(f'\n<section aria-labelledby="adoption-heading" class="panel">\n'
+                    f'  <h2 id="adoption-heading">{t["adoption"]}</h2>\n  ')
+    if similar:
+        adoption.append(f'<p data-testid="similar">{t["similar"] % {"names": similar}}</p>')
+    adoption.append(f'\n  <ul data-testid="adopters">{adopters}</ul>\n  ')
+    entry_id = str(entry.id)
+    return EntryHtml(Markup("".join(head)), Markup("".join(adoption)),
+                     _questions_html(t, links, source_name, lang, questions, can_answer, answer_error, csrf_input),
+                     *(Markup(links[name].replace(_STAND_IN, entry_id)) for name in ("adopt", "adoption", "ask")))
+
+
+def _questions_html(t: dict[str, Markup], links: dict[str, str], source_name: str, lang: str,
+                    questions: list[tuple[QuestionRow, list[AnswerRow]]], can_answer: bool,
+                    answer_error: Optional[tuple[int, str]], csrf_input: Markup) -> Markup:
+    out = [f'\n</section>\n<section aria-labelledby="questions-heading" class="panel">\n'
+           f'  <h2 id="questions-heading">{t["questions_to"] % {"tenant": source_name}}</h2>\n  ']
+    for q, answers in questions:
+        out.append(f'\n  <article class="question" id="question-{q.id}">\n'
+                   f'    <h3>{in_own_lang(q.asker_name, lang)} <small>{format_datetime_tokyo(q.created_at)}</small>'
+                   f'</h3>\n    <p{lang_attr(q.body, lang)}>{escape(q.body)}</p>\n    ')
+        for a in answers:
+            out.append(f'<div class="answer"><p><strong{lang_attr(a.answerer_name, lang)}>{escape(a.answerer_name)}'
+                       f'</strong> <small>{format_datetime_tokyo(a.created_at)}</small></p>'
+                       f'<p{lang_attr(a.body, lang)}>{escape(a.body)}</p></div>')
+        out.append("\n    ")
+        if can_answer:
+            failed = answer_error is not None and answer_error[0] == q.id
+            out.append(f'\n    <form method="post" action="{links["answer"].replace(_STAND_IN, str(q.id))}">\n'
+                       f'      {csrf_input}\n      <label for="answer-{q.id}">{t["your_answer"]}</label>\n      ')
+            if failed:
+                assert answer_error is not None
+                out.append(f'<p class="field-error" id="answer-{q.id}-error" role="alert">'
+                           f'{escape(answer_error[1])}</p>')
+            out.append(f'\n      <textarea id="answer-{q.id}" name="body"')
+            if failed:
+                out.append(f' aria-describedby="answer-{q.id}-error" aria-invalid="true"')
+            out.append(f'></textarea>\n      <button type="submit">{t["answer"]}</button>\n    </form>\n    ')
+        out.append("\n  </article>\n  ")
+    if not questions:
+        out.append(f'<p>{t["no_questions"]}</p>')
+    out.append("\n  ")
+    return Markup("".join(out))

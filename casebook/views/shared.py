@@ -93,15 +93,17 @@ def _entry_page(entry_id: int, status: int = 200, **forms: Any) -> ResponseRetur
     # the request's CSRF token alone (the one every form of the request renders).
     adoption_form = forms.get("adoption_form") or (AdoptionForm(data={"status": mine.status, "outcome": mine.outcome})
                                                    if mine else None)
+    csrf_input = _CSRF_INPUT % generate_csrf()
+    can_answer, answer_error = writer and own, forms.get("answer_error")
+    html = entry_view.page_html(
+        entry, source, lang, entry_view.adopters_html(adopters, lang), entry_view.similar_names(similar, lang),
+        entry_view.related_html(suggest.related_entries(entry, generation=page.generation), lang), page.questions,
+        can_answer, answer_error, csrf_input)
     return render_template(
-        "casebook/entry_detail.html", entry=entry, source=source, mine=mine, lang=lang,
-        adopters=entry_view.adopters_html(adopters, lang), similar=entry_view.similar_names(similar, lang),
-        questions=page.questions, csrf_input=_CSRF_INPUT % generate_csrf(),
-        related=entry_view.related_html(suggest.related_entries(entry, generation=page.generation), lang),
+        "casebook/entry_detail.html", entry=entry, html=html, mine=mine, csrf_input=csrf_input,
         kept_content=entry_view.kept_content(entry, lang), adoption_form=adoption_form,
         question_form=forms.get("question_form"), blank_question_form=_blank_question_form,
-        answer_error=forms.get("answer_error"), can_curate=current_user.can(Permission.CASEBOOK_CURATE),
-        may_adopt_or_ask=writer and not own, can_answer=writer and own,
+        can_curate=current_user.can(Permission.CASEBOOK_CURATE), may_adopt_or_ask=writer and not own,
     ), status
 
 
