@@ -144,14 +144,15 @@ def project_edit(project_id: int) -> ResponseReturnValue:
 @bp.get("/<int:project_id>")
 @require_login
 def project_detail(project_id: int) -> ResponseReturnValue:
-    can_declare = access.can_declare(current_user)
+    user = current_user._get_current_object()  # the person, read once (each use of the proxy looks it up again)
+    can_declare = access.can_declare(user)
     # Read-only and shown on every visit: plain rows in one statement, not entities (project_page.py).
-    page = project_page.load(project_id, current_user.tenant_id if can_declare else None)
-    if page is None or not access.can_see(current_user, page.project):
+    page = project_page.load(project_id, user.tenant_id if can_declare else None)
+    if page is None or not access.can_see(user, page.project):
         not_found_or_denied("procurement_project", project_id)
     assert page is not None
     project = page.project
-    organiser = access.is_organiser(current_user, project)
+    organiser = access.is_organiser(user, project)
     # Forms only for those the page shows them to: the organiser's tools, the admin's approval.
     award_form = transition_form = document_form = None
     if organiser:
@@ -164,9 +165,9 @@ def project_detail(project_id: int) -> ResponseReturnValue:
     html = project_html.content_html(project, page.aggregate, can_declare, survey_open)
     return render_template(
         "procurement/project_detail.html", project=project, html=html, organiser=organiser,
-        approve_version=project_html.approval_shown(page.aggregate, current_user, survey_open),
+        approve_version=project_html.approval_shown(page.aggregate, user, survey_open),
         next_statuses=[s for s in TRANSITIONS[project.status] if s != "awarded"], award_form=award_form,
-        transition_form=transition_form, approve_form=ApproveForm() if access.can_approve(current_user) else None,
+        transition_form=transition_form, approve_form=ApproveForm() if access.can_approve(user) else None,
         document_form=document_form)
 
 

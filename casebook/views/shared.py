@@ -86,9 +86,11 @@ def _entry_page(entry_id: int, status: int = 200, **forms: Any) -> ResponseRetur
         not_found_or_denied("casebook_entry", entry_id)
     entry, source, adopters = page.entry, page.source, page.adopters
     lang = current_lang()
-    own, writer = current_user.tenant_id == entry.source_tenant_id, current_user.can(Permission.CASES_WRITE_OWN)
-    mine = next((a for a, t in adopters if t.code == current_user.tenant_id), None)
-    similar = [t for _a, t in adopters if source is not None and t.kind == current_user.tenant.kind]
+    user = current_user._get_current_object()  # the person, read once (each use of the proxy looks it up again)
+    own, writer = user.tenant_id == entry.source_tenant_id, user.can(Permission.CASES_WRITE_OWN)
+    mine = next((a for a, t in adopters if t.code == user.tenant_id), None)
+    kind = user.tenant.kind if source is not None and adopters else None
+    similar = [t for _a, t in adopters if t.kind == kind] if kind is not None else []
     # Forms are built only where the page shows their fields; the buttons and the answers' textareas need
     # the request's CSRF token alone (the one every form of the request renders).
     adoption_form = forms.get("adoption_form") or (AdoptionForm(data={"status": mine.status, "outcome": mine.outcome})
@@ -103,7 +105,7 @@ def _entry_page(entry_id: int, status: int = 200, **forms: Any) -> ResponseRetur
         "casebook/entry_detail.html", entry=entry, html=html, mine=mine, csrf_input=csrf_input,
         kept_content=entry_view.kept_content(entry, lang), adoption_form=adoption_form,
         question_form=forms.get("question_form"), blank_question_form=_blank_question_form,
-        can_curate=current_user.can(Permission.CASEBOOK_CURATE), may_adopt_or_ask=writer and not own,
+        can_curate=user.can(Permission.CASEBOOK_CURATE), may_adopt_or_ask=writer and not own,
     ), status
 
 
