@@ -8,6 +8,7 @@ from flask import url_for
 from kernel.extensions import db
 from procurement import project_html, project_page, services
 from procurement.allocation import Tier
+from procurement.models import Project
 from tenants.context import bind_tenant
 from tests.conftest import login
 from tests.factories.awards import pdf_bytes
@@ -101,3 +102,31 @@ def test_savings_link_and_allocation_once_awarded(app, in_app) -> None:  # type:
                      '<p class="procurement-allocation" data-testid="own-allocation">'
                      "貴団体の負担額：140,000円（単独調達の場合：140,000円、削減額：0円）</p>"):
         assert fragment in body, fragment
+
+
+def test_statements_after_the_session_check(app, in_app, count_queries) -> None:  # type: ignore[no-untyped-def]
+    """One statement for the page (a participant's own declaration in it; nothing of it for TMG); once the project
+    is awarded, a participant's allocation in a second."""
+    project_id = in_app(_project)
+    member, curator = login(app.test_client(), "member"), login(app.test_client(), "curator")
+    for client, expected in ((member, "<li>予算上限額: 1,234,567円</li>"), (curator, "<h2 id=\"organiser-heading\">")):
+        client.get(f"/procurement/{project_id}")
+        with count_queries() as statements:
+            page = client.get(f"/procurement/{project_id}")
+        assert page.status_code == 200 and expected in page.get_data(as_text=True)
+        assert len(statements) == 2, "\n".join(statements)  # the session check and the page
+        assert ("procurement_declarations" in statements[1]) == (client is member)
+
+    def award() -> None:
+        project = db.session.get(Project, project_id)
+        declare(project, "tenant_admin", [40, 3], intent="commit", budget=1_234_567, version=1)
+        curator_user = user("curator")
+        services.transition(curator_user, project, "survey_closed")
+        services.transition(curator_user, project, "tendering")
+        services.award(user("curator"), project, project.quotes[0].id)
+
+    in_app(award)
+    with count_queries() as statements:
+        page = member.get(f"/procurement/{project_id}")
+    assert 'data-testid="own-allocation"' in page.get_data(as_text=True)
+    assert len(statements) == 3 and "procurement_allocations" in statements[2], "\n".join(statements)
