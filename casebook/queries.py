@@ -1,12 +1,14 @@
 """Reading the casebook and a municipality's own cases: search, facets, sort, pagination.
 
-Every page runs a fixed handful of statements: the synonyms, the first matches (a capped count and
-the facets from one scan), the page's ids (ranked among a bounded candidate set taken from the GIN
-index), the page's rows.
+Every page runs a fixed handful of statements: the synonyms (when they changed), the first matches (a
+capped count and the facets from one scan, the page's ids ranked among a bounded candidate set taken from
+the GIN index, and the page's rows), and only for a page that is not all strong matches, the other matches'
+ids and their rows.
 Snippets are computed in Python for the page's rows only.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
@@ -14,6 +16,7 @@ from typing import Any, Optional
 from flask import current_app
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Integer,
     Select,
     Text,
@@ -297,10 +300,13 @@ ALL_VALUES = 2**31 - 1
 
 def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optional[thesaurus.Expanded] = None,
                    rank_limit: int = CANDIDATES, check_synonyms: bool = False,
-                   shown: Optional[dict[str, int]] = None) -> tuple[int, Facets, Optional[Ranked], Optional[str]]:
+                   shown: Optional[dict[str, int]] = None, hit_terms: Optional[list[str]] = None,
+                   per_page: int = PER_PAGE) -> tuple[int, Facets, Optional[Ranked], Optional[str], list[Any]]:
     """How many entries match (up to COUNT_CAP + 1), the facet counts over the first FACET_CAP, (given
-    ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates, and (with
-    ``check_synonyms``, for a statement with facets or candidates) the fingerprint of the curators' synonyms.
+    ``expanded``, for the relevance sort) the best ``rank_limit`` ranked strong candidates, (with
+    ``check_synonyms``, for a statement with facets or candidates) the fingerprint of the curators' synonyms,
+    and (given ``expanded`` and ``hit_terms``: a page with snippets) the rows of the ranked candidates of the
+    last ``per_page`` places up to ``rank_limit``, the page's hits as ``_hits_statement`` reads them.
 
     ONE statement: each statement with ``@@`` builds a GIN bitmap, so the count and the facets share
     one scan (of the search rows' partitions, see ``_matching``), and the ranked candidates come in
@@ -318,27 +324,39 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
     With ``check_synonyms``, the statement also says whether the synonyms the query was expanded with are
     still the current ones (their fingerprint, in the same snapshot) and carries the search's index
     preference: the synonyms' own statement, before it, is needed only when they changed.
+
+    The page's hits come in the same statement too (one statement and one round trip less per search): the
+    rows of the ranked candidates the page shows when it is the page asked for and is full of strong
+    matches, as it nearly always is (else ``_load_hits`` reads the rows the page still lacks).
     """
     chosen = tuple(name for name in FACETS if getattr(f, name))
     # With the relevance sort, the ranked candidates come in the same statement (the API's too, without facets).
     tiers = expanded.rank_tiers() if expanded is not None and tsq_text else None
+    with_hits = tiers is not None and hit_terms is not None
     stmt = _first_matches_statement(chosen, bool(tsq_text), with_facets, -1 if tiers is None else len(tiers),
-                                    check_synonyms)
+                                    check_synonyms, with_hits)
     params = {**_facet_params(f), **({"tsq": tsq_text} if tsq_text else {})}
     if tiers is not None and expanded is not None:
         params.update({"rank_tsq": expanded.tsquery, "rank_limit": rank_limit,
                        **{f"tier{n}": tier for n, tier in enumerate(tiers)}})
+        if with_hits:
+            params.update({"hit_offset": max(0, rank_limit - per_page), "hit_terms": list(hit_terms or []),
+                           "wanted": thesaurus.wanted_lexemes(expanded)})
     if not with_facets and tiers is None:
-        return int(db.session.scalar(stmt, params) or 0), Facets({}, {}), None, None
+        return int(db.session.scalar(stmt, params) or 0), Facets({}, {}), None, None, []
     if with_facets:
         params.update({f"shown_{name}": (shown or {}).get(name, ALL_VALUES) for name in FACETS})
     total = 0
     facets = Facets({name: [] for name in FACETS}, {name: 0 for name in FACETS}) if with_facets else Facets({}, {})
     ranked: Optional[Ranked] = Ranked([], [], 0) if tiers is not None else None
     fingerprint: Optional[str] = None
+    hits: list[Any] = []
     rows = _prefer_indexes_rows(stmt, params) if check_synonyms else _core_rows(stmt, params)
-    for facet, n, text_value, values, numbers, ranks in rows:
-        if facet == "_total":
+    for row in rows:
+        facet, n, text_value, values, numbers, ranks = row[:6]
+        if facet == "_hit":
+            hits.append(row)
+        elif facet == "_total":
             total = n
         elif facet == "_synonyms":
             fingerprint = text_value
@@ -348,7 +366,7 @@ def _first_matches(f: Filters, tsq_text: str, with_facets: bool, expanded: Optio
         elif values:  # a facet without any value is left out (as a facet whose matches have none)
             facets.values[facet] = list(zip(values, numbers, strict=True))
             facets.totals[facet] = n
-    return total, facets, ranked, fingerprint
+    return total, facets, ranked, fingerprint, hits
 
 
 def _core_rows(stmt: Any, params: dict[str, Any]) -> Any:
@@ -421,19 +439,48 @@ def _first_row(facet: str, n: Any = None, value: Any = None, values: Any = None,
 
 @lru_cache(maxsize=256)
 def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int = -1,
-                             check_synonyms: bool = False) -> Any:
+                             check_synonyms: bool = False, with_hits: bool = False) -> Any:
     """The count (and facets, and with ``tiers`` >= 0 the ranked candidates) statement of one shape; values
-    are bound at execution (see above). ``check_synonyms``: with a row ('_synonyms', their fingerprint)."""
-    stmt = _first_matches_rows(chosen, with_words, with_facets, tiers)
-    if not check_synonyms:
+    are bound at execution (see above). ``check_synonyms``: with a row ('_synonyms', their fingerprint).
+    ``with_hits`` (and ``tiers`` >= 0): with a '_hit' row per ranked candidate from place ``hit_offset`` on,
+    with the columns of ``_hits_statement`` (parameters ``hit_offset``, ``hit_terms``, ``wanted``)."""
+    ranked = None
+    if with_hits and tiers >= 0:
+        ranked = _ranked_candidates(_row_conditions(_shape_filters(chosen)), tiers).cte("ranked")
+    stmt = _first_matches_rows(chosen, with_words, with_facets, tiers, ranked)
+    if check_synonyms:
+        stmt = union_all(stmt, select(*_first_row("_synonyms",
+                                                  value=literal_column(f"({_SYNONYMS_FINGERPRINT})", Text))))
+    if ranked is None:
         return stmt
-    return union_all(stmt, select(*_first_row("_synonyms", value=literal_column(f"({_SYNONYMS_FINGERPRINT})", Text))))
+    # Every row gets the hits' columns (NULL but in the '_hit' rows), and the '_hit' rows the first ones (NULL
+    # but the facet): one result of one shape.
+    first = stmt.subquery("first")
+    hit = _hits_select(func.array(select(ranked.c.id).order_by(*_best(ranked))
+                                  .offset(bindparam("hit_offset", type_=Integer)).scalar_subquery())).subquery("hit")
+    return union_all(
+        select(*first.c, *(cast(None, column.type).label(column.name) for column in hit.c)),
+        select(literal("_hit").label("facet"), *(cast(None, column.type).label(column.name)
+                                                 for column in list(first.c)[1:]), *hit.c))
 
 
-def _ranked_row(conditions: list[Any], tiers: int) -> Any:
-    """The '_rank' row: the best ``rank_limit`` candidates' ids and ranks, best first, and how many were ranked."""
-    ranked = _ranked_candidates(conditions, tiers).subquery("ranked")
-    best = (ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id.desc())
+def _shape_filters(chosen: tuple[str, ...]) -> Filters:
+    """Filters with a (placeholder) value in each ``chosen`` facet: what builds a statement's conditions for
+    that shape (the values are bound at execution, see ``_facet_condition``)."""
+    return Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
+
+
+def _best(ranked: Any) -> tuple[Any, ...]:
+    """The order of the ranked candidates, best first."""
+    return ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id.desc()
+
+
+def _ranked_row(conditions: list[Any], tiers: int, ranked: Any = None) -> Any:
+    """The '_rank' row: the best ``rank_limit`` candidates' ids and ranks, best first, and how many were ranked
+    (from ``ranked``, the candidates' CTE when the hits read them too)."""
+    if ranked is None:
+        ranked = _ranked_candidates(conditions, tiers).subquery("ranked")
+    best = _best(ranked)
     return select(*_first_row("_rank", func.max(ranked.c.candidates), None, None,
                               func.array_agg(aggregate_order_by(ranked.c.id, *best)),
                               func.array_agg(aggregate_order_by(ranked.c.rank, *best))))
@@ -461,9 +508,11 @@ def _facet_row(m: Any, name: str) -> Any:
     return select(*_first_row(name, func.count(), None, values, counts))
 
 
-def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int) -> Any:
-    """``_first_matches_statement`` without the synonyms' fingerprint."""
-    f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
+def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int,
+                        ranked: Any = None) -> Any:
+    """``_first_matches_statement`` without the synonyms' fingerprint and the hits (``ranked``: the ranked
+    candidates' CTE, when the hits read them too)."""
+    f = _shape_filters(chosen)
     tsq = _tsquery("") if with_words else None
     # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
     # (the GIN indexes of themes and tools for a browse by facet).
@@ -479,7 +528,7 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
         if tiers < 0:
             return count
         return union_all(select(*_first_row("_total", count.scalar_subquery())),
-                         _ranked_row(conditions_without(), tiers))
+                         _ranked_row(conditions_without(), tiers, ranked))
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],
@@ -496,15 +545,14 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
             counted = first(conditions_without(name), f"m_{name}", FACET_CAP)
         parts.append(_facet_row(counted, name))
     if tiers >= 0:
-        parts.append(_ranked_row(conditions_without(), tiers))
+        parts.append(_ranked_row(conditions_without(), tiers, ranked))
     return union_all(*parts)
 
 
 @lru_cache(maxsize=64)
 def _ranked_statement(chosen: tuple[str, ...], tiers: int) -> Any:
     """``_ranked_candidates`` of one shape (which facets have values, how many rank tiers), best first."""
-    f = Filters(**{name: ([0] if name == "fiscal_year" else [""]) for name in chosen})  # type: ignore[arg-type]
-    stmt = _ranked_candidates(_row_conditions(f), tiers).subquery()
+    stmt = _ranked_candidates(_row_conditions(_shape_filters(chosen)), tiers).subquery()
     return select(stmt).order_by(stmt.c.rank.desc(), stmt.c.published_at.desc(), stmt.c.id.desc())
 
 
@@ -552,9 +600,9 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
     # The ranked candidates as far as the asked page needs them (it can only come out earlier, never later).
     shown = None if facets_shown is None else \
         {name: ALL_VALUES if name == expanded_facet else facets_shown for name in FACETS}
-    matched, facets, ranked, fingerprint = _first_matches(
+    matched, facets, ranked, fingerprint, read = _first_matches(
         f, tsq_text, with_facets, expanded if sort == "relevance" else None, min(f.page, MAX_PAGE) * per_page,
-        known is not None, shown)
+        known is not None, shown, terms if with_snippets else None, per_page)
     if known is not None and fingerprint != known[0]:
         # A curator changed the synonyms since this worker read them: read them, and search again with them.
         _read_synonyms()
@@ -579,7 +627,7 @@ def search_casebook(f: Filters, *, per_page: int = PER_PAGE, with_facets: bool =
             [Entry.adoption_count.desc(), Entry.published_at.desc(), Entry.id.desc()]
         ids = list(db.session.scalars(select(Entry.id).where(*conditions).order_by(*order)
                                       .limit(per_page).offset(offset)))
-    hits = _load_hits(ids, rank_of, terms if with_snippets else None, expanded if with_snippets else None)
+    hits = _load_hits(ids, rank_of, terms if with_snippets else None, expanded if with_snippets else None, read)
     return Result(hits, total, capped, page, pages, terms, facets.values, any_word, facets.totals)
 
 
@@ -634,10 +682,16 @@ _BODY_COLUMNS = ("problem", "approach", "outcomes")  # read only when a snippet 
 
 @lru_cache(maxsize=1)
 def _hits_statement() -> Any:
-    """The page's rows by id (parameter ``ids``), with what the snippets and the synonym notes need.
+    """The page's rows by id (parameter ``ids``), with what the snippets and the synonym notes need (see
+    ``_hits_select``). Built once: ``ids``, ``hit_terms`` and ``wanted`` are bound at execution."""
+    return _hits_select(bindparam("ids", type_=ARRAY(BigInteger)))
 
-    Built once: ``ids``, ``hit_terms`` and ``wanted`` are bound at execution. From one pass over each
-    row's stored vector (each function given the vector would read it from TOAST again): which of the
+
+def _hits_select(ids: Any) -> Any:
+    """The rows of the entries whose id is in the array ``ids``, with what the snippets and the synonym notes need
+    (the first matches' statement reads them too, see ``_first_matches_statement``).
+
+    From one pass over the asked-for lexemes of each row's stored vector: which of the
     query's and its synonyms' lexemes it holds (``wanted``), to say which synonym matched; and in which
     weights the query's words (``hit_terms``) occur (B: summary, themes, tools; C: the body): a field
     whose weight holds none of them gets its snippet without being analysed (analysing long texts
@@ -649,6 +703,8 @@ def _hits_statement() -> Any:
     every other lexeme (``ts_delete`` of what ``ts_delete`` of them leaves), not its hundred-odd lexemes
     each with an array of positions and one of weights, most of them filtered out again (two thirds of
     the statement's execution). The same lexemes with the same positions and weights: the same rows.
+    (Each ``ts_delete`` reads the vector from TOAST: reading it once, as a copy kept by a sub-select, was
+    slower than reading it twice.)
     """
     entries, tenants = Entry.__table__, Tenant.__table__
     hit_terms = bindparam("hit_terms", type_=ARRAY(Text))
@@ -658,11 +714,11 @@ def _hits_statement() -> Any:
     words = func.unnest(asked).table_valued("lexeme", "positions", "weights").render_derived(name="w")
     is_term = words.c.lexeme == any_(hit_terms)
     lexemes = select(
-        func.array_agg(words.c.lexeme).filter(words.c.lexeme == any_(wanted))
+        func.array_agg(words.c.lexeme, type_=ARRAY(Text)).filter(words.c.lexeme == any_(wanted))
         .label("present"),
-        func.string_agg(func.array_to_string(words.c.weights, ""), "").filter(is_term).label("weights"),
-        func.bool_or(~func.coalesce(func.cardinality(words.c.positions), 0).between(1, 255)).filter(is_term)
-        .label("doubt"),
+        func.string_agg(func.array_to_string(words.c.weights, ""), "", type_=Text).filter(is_term).label("weights"),
+        func.bool_or(~func.coalesce(func.cardinality(words.c.positions), 0).between(1, 255), type_=Boolean)
+        .filter(is_term).label("doubt"),
     ).select_from(words).lateral("lexemes")
     in_body = lexemes.c.doubt.is_(True) | func.upper(func.coalesce(lexemes.c.weights, "")).contains("C")
     return select(
@@ -671,13 +727,14 @@ def _hits_statement() -> Any:
         tenants.c.name_ja, tenants.c.name_en, tenants.c.kind, tenants.c.region,
         lexemes.c.present, lexemes.c.weights, lexemes.c.doubt,
     ).join_from(entries, tenants, tenants.c.code == entries.c.source_tenant_id).join(lexemes, true()) \
-        .where(entries.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+        .where(entries.c.id == any_(ids))
 
 
 def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[str]],
-               expanded: Optional[thesaurus.Expanded] = None) -> list[Hit]:
+               expanded: Optional[thesaurus.Expanded] = None, read: Sequence[Any] = ()) -> list[Hit]:
     """The page's hits in the order of ``ids``: with ``terms`` (a search with words, or [] without) each
-    with its snippet, marked title and synonym notes; ``terms`` None (the export) as whole entries."""
+    with its snippet, marked title and synonym notes; ``terms`` None (the export) as whole entries.
+    ``read``: rows of ``_hits_statement`` read already (with the first matches): only the others are read."""
     if not ids:
         return []
     if terms is None:
@@ -685,8 +742,11 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
             select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id).where(Entry.id.in_(ids)))}
         return [Hit(by_id[i][0], by_id[i][1], rank_of.get(i, 0.0), []) for i in ids if i in by_id]
     wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
-    rows = {row.id: row for row in _core_rows(_hits_statement(), {"ids": ids, "hit_terms": list(terms),
-                                                                  "wanted": wanted})}
+    rows = {row.id: row for row in read}
+    missing = [entry_id for entry_id in ids if entry_id not in rows]
+    if missing:
+        rows.update((row.id, row) for row in _core_rows(_hits_statement(), {"ids": missing, "hit_terms": list(terms),
+                                                                            "wanted": wanted}))
     hits = []
     for entry_id in ids:
         row = rows.get(entry_id)
