@@ -29,12 +29,19 @@ _APPROVALS = select(func.count(), func.min(Entry.requested_at)).where(Entry.tena
                                                                       Entry.status == "pending")
 
 
+# Counted in the dashboard's statement, the same for everyone of a municipality and roles: kept per worker.
+@register_waiting(fixed=True)
+def awards_approvals(user: Any) -> list[WaitingCount]:
+    if not user.can(Permission.TENANT_APPROVE_RELEASE):
+        return []
+    return [WaitingCount("awards.approvals", _("Award entries waiting for your approval"), url_for("awards.index"),
+                         _APPROVALS)]
+
+
+# A judge's sheets left, from the programme's snapshot: asked at every view.
 @register_waiting
-def awards_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
-    items: list[WaitingItem | WaitingCount] = []
-    if user.can(Permission.TENANT_APPROVE_RELEASE):
-        items.append(WaitingCount("awards.approvals", _("Award entries waiting for your approval"),
-                                  url_for("awards.index"), _APPROVALS))
+def awards_waiting(user: Any) -> list[WaitingItem]:
+    items: list[WaitingItem] = []
     if user.can(Permission.AWARDS_JUDGE):
         for judge, programme in db.session.execute(select(Judge, Programme).join(
                 Programme, Programme.id == Judge.programme_id).where(

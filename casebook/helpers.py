@@ -71,7 +71,7 @@ def init_templates(app: Flask) -> None:
 _OUR_CASES = select(func.count()).select_from(Case).where(Case.tenant_id == VIEWER_TENANT)
 
 
-@register_figures
+@register_figures(fixed=True)
 def _case_figures(user: Any) -> list[FigureCount]:
     """Cases of the user's municipality, what awaits its sign-off, and the curators' queue."""
     # The last two are the counts of "waiting for you" items (casebook/waiting.py), asked once for both.

@@ -44,7 +44,7 @@ _QUESTIONS = select(func.count(), func.min(Question.created_at)).join(
 REVIEW_QUEUE = select(func.count(), func.min(Submission.created_at)).where(Submission.status == "queued")
 
 
-@register_waiting
+@register_waiting(fixed=True)
 def casebook_waiting(user: Any) -> list[WaitingCount]:
     items: list[WaitingCount] = []
     if user.can(Permission.TENANT_APPROVE_RELEASE):

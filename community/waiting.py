@@ -35,25 +35,33 @@ _OUR_ACTIONS = _actions(Action.owner_user_id == VIEWER_ID, Action.owner_user_id.
 _AMENDMENTS = select(func.count(), func.min(Amendment.created_at)).where(Amendment.status == "open")
 
 
-@register_waiting
-def community_waiting(user: Any) -> list[WaitingItem | WaitingCount]:
-    items: list[WaitingItem | WaitingCount] = []
+# Counted in the dashboard's statement, the same for everyone of a municipality and roles: kept per worker.
+@register_waiting(fixed=True)
+def community_waiting(user: Any) -> list[WaitingCount]:
+    items: list[WaitingCount] = []
     if access.can_participate(user) or access.can_manage_own(user):
         items.append(WaitingCount("community.actions", _("Follow-up actions of the CIO forum for you"),
                                   url_for("community.index") + "#waiting",
                                   _OUR_ACTIONS if access.can_manage_own(user) else _MY_ACTIONS))
-    if access.can_manage_own(user):
-        from community.services.talent import vacancies
-        from kernel.i18n import today_tokyo
-
-        empty, ending = vacancies(user.tenant_id, today_tokyo())
-        if empty or ending:
-            items.append(WaitingItem("community.vacancies", _("DX promoter posts to fill"), len(empty) + len(ending),
-                                     url_for("community.roster")))
     if access.is_organiser(user):
         items.append(WaitingCount("community.amendments", _("Proposed amendments to minutes to decide"),
                                   url_for("community.index"), _AMENDMENTS))
     return items
+
+
+# The roster's vacancies are found in Python (terms and hand-overs, as of today): asked at every view.
+@register_waiting
+def community_vacancies(user: Any) -> list[WaitingItem]:
+    if not access.can_manage_own(user):
+        return []
+    from community.services.talent import vacancies
+    from kernel.i18n import today_tokyo
+
+    empty, ending = vacancies(user.tenant_id, today_tokyo())
+    if not empty and not ending:
+        return []
+    return [WaitingItem("community.vacancies", _("DX promoter posts to fill"), len(empty) + len(ending),
+                        url_for("community.roster"))]
 
 
 @register_reminders

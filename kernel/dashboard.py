@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, overload
 
 from kernel.waiting import (
     CountStatement,
     WaitingCount,
     WaitingItem,
     count_together,
+    fixed_key,
+    provided,
     resolve,
     viewer_values,
     waiting_entries,
@@ -46,15 +48,34 @@ FigureProvider = Callable[[Any], Sequence[Union[Figure, FigureCount]]]
 _providers: list[FigureProvider] = []
 
 
-def register_figures(provider: FigureProvider) -> FigureProvider:
-    """Decorator: add a function(user) -> [Figure | FigureCount] to the home dashboard."""
-    if provider not in _providers:
-        _providers.append(provider)
-    return provider
+_fixed: set[FigureProvider] = set()
 
 
-def figure_entries(user: Any) -> list[Union[Figure, FigureCount]]:
-    return [entry for provider in _providers for entry in provider(user)]
+@overload
+def register_figures(provider: FigureProvider, *, fixed: bool = False) -> FigureProvider: ...
+@overload
+def register_figures(*, fixed: bool = False) -> Callable[[FigureProvider], FigureProvider]: ...
+
+
+def register_figures(provider: Optional[FigureProvider] = None, *, fixed: bool = False) -> Any:
+    """Decorator: add a function(user) -> [Figure | FigureCount] to the home dashboard; ``fixed=True`` as for
+    ``kernel.waiting.register_waiting`` (entries that depend only on the person's municipality and roles, the
+    language and the script root, kept per worker)."""
+    def add(provider: FigureProvider) -> FigureProvider:
+        if provider not in _providers:
+            _providers.append(provider)
+        if fixed:
+            _fixed.add(provider)
+        return provider
+
+    return add if provider is None else add(provider)
+
+
+def figure_entries(user: Any, key: Optional[tuple[Any, ...]] = None) -> list[Union[Figure, FigureCount]]:
+    return provided(_providers, _fixed, user, _kept_entries, key)
+
+
+_kept_entries: dict[Any, tuple[Any, ...]] = {}
 
 
 def _resolve_figures(entries: Sequence[Union[Figure, FigureCount]], counted: Sequence[tuple[int, Any]]) -> list[Figure]:
@@ -70,8 +91,9 @@ def figures_for(user: Any) -> list[Figure]:
 
 def dashboard_for(user: Any) -> tuple[list[Figure], list[WaitingItem]]:
     """The dashboard's figures and "waiting for you" items, every count asked in one statement."""
-    figures = figure_entries(user)
-    waiting = waiting_entries(user)
+    key = fixed_key(user)
+    figures = figure_entries(user, key)
+    waiting = waiting_entries(user, key)
     figure_counts = [e.statement for e in figures if isinstance(e, FigureCount)]
     waiting_counts = [e.statement for e in waiting if isinstance(e, WaitingCount)]
     counted = count_together(figure_counts + waiting_counts, viewer_values(user))

@@ -45,7 +45,8 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Optional, TypeAlias, Union
+from functools import partial
+from typing import Any, Optional, TypeAlias, Union, overload
 
 from sqlalchemy import (
     BigInteger,
@@ -117,11 +118,62 @@ WaitingProvider = Callable[[Any], Sequence[Union[WaitingItem, WaitingCount]]]
 _providers: list[WaitingProvider] = []
 
 
-def register_waiting(provider: WaitingProvider) -> WaitingProvider:
-    """Decorator: add a function(user) -> [WaitingItem | WaitingCount] to "waiting for you"."""
-    if provider not in _providers:
-        _providers.append(provider)
-    return provider
+_fixed: set[Callable[[Any], Any]] = set()
+
+
+@overload
+def register_waiting(provider: WaitingProvider, *, fixed: bool = False) -> WaitingProvider: ...
+@overload
+def register_waiting(*, fixed: bool = False) -> Callable[[WaitingProvider], WaitingProvider]: ...
+
+
+def register_waiting(provider: Optional[WaitingProvider] = None, *, fixed: bool = False) -> Any:
+    """Decorator: add a function(user) -> [WaitingItem | WaitingCount] to "waiting for you".
+
+    ``@register_waiting(fixed=True)``: the provider's entries depend on nothing but the person's municipality
+    and roles, the language and the script root (no database, no clock, no other attribute of the person), so
+    they are kept per worker by those (``provided``), not asked again at every view."""
+    def add(provider: WaitingProvider) -> WaitingProvider:
+        if provider not in _providers:
+            _providers.append(provider)
+        if fixed:
+            _fixed.add(provider)
+        return provider
+
+    return add if provider is None else add(provider)
+
+
+def fixed_key(user: Any) -> tuple[Any, ...]:
+    """What the entries of a provider registered ``fixed`` depend on (their key in ``provided``)."""
+    from flask import request
+
+    from kernel.i18n import catalogue_key
+
+    return user.tenant_id, frozenset(user.roles), catalogue_key(), request.script_root
+
+
+def provided(providers: Sequence[Callable[[Any], Sequence[Any]]], fixed: set[Any], user: Any,
+             store: dict[Any, tuple[Any, ...]], key: Optional[tuple[Any, ...]] = None) -> list[Any]:
+    """The entries of ``providers`` for the person, in their order; those of the providers in ``fixed`` kept
+    in ``store`` by ``fixed_key`` (the person's municipality, roles, language and script root: a role given or
+    taken changes the key at once). A provider's entries are immutable (frozen dataclasses, statements built
+    once), so a kept list is never changed by a request."""
+    entries: list[Any] = []
+    for provider in providers:
+        if provider in fixed:
+            key = key or fixed_key(user)
+            found: tuple[Any, ...] = kept(store, (provider, key), partial(_entries_of, provider, user), 4096)
+            entries.extend(found)
+        else:
+            entries += provider(user)
+    return entries
+
+
+def _entries_of(provider: Callable[[Any], Sequence[Any]], user: Any) -> tuple[Any, ...]:
+    return tuple(provider(user))
+
+
+_kept_entries: dict[Any, tuple[Any, ...]] = {}
 
 
 def count_together(statements: Sequence[CountStatement], values: Optional[dict[str, Any]] = None,
@@ -260,9 +312,9 @@ def sorted_items(items: Sequence[WaitingItem]) -> list[WaitingItem]:
     return sorted((item for item in items if item.count > 0), key=lambda item: (item.oldest or far_future, item.key))
 
 
-def waiting_entries(user: Any) -> list[Union[WaitingItem, WaitingCount]]:
-    """Every provider's entries for the person, statements not yet run."""
-    return [entry for provider in _providers for entry in provider(user)]
+def waiting_entries(user: Any, key: Optional[tuple[Any, ...]] = None) -> list[Union[WaitingItem, WaitingCount]]:
+    """Every provider's entries for the person, statements not yet run (``key``: their ``fixed_key``, if known)."""
+    return provided(_providers, _fixed, user, _kept_entries, key)
 
 
 def waiting_for(user: Any) -> list[WaitingItem]:

@@ -16,6 +16,7 @@ from kernel.navigation import register_nav_entry
 from kernel.urls import safe_next
 from kernel.waiting import VIEWER_TENANT
 from portal.app import migration_head
+from portal.home_html import dashboard_content
 from tenants.auth import end_session, require_login, start_session
 from tenants.context import as_tenant
 from tenants.models import Tenant, User, is_tenant_code
@@ -29,7 +30,7 @@ _ACTIVE_ACCOUNTS = select(func.count()).select_from(User).where(User.tenant_id =
                                                                 User.is_active.is_(True))
 
 
-@register_figures
+@register_figures(fixed=True)
 def _people_figures(user: User) -> list[FigureCount]:
     """Active accounts of the user's municipality (RLS already limits the count to it)."""
     url = url_for("tenants.users") if user.can(Permission.TENANT_MANAGE_USERS) else None
@@ -39,8 +40,11 @@ def _people_figures(user: User) -> list[FigureCount]:
 @bp.get("/")
 @require_login
 def home() -> ResponseReturnValue:
-    figures, waiting = dashboard_for(current_user)
-    return render_template("portal/home.html", figures=figures, waiting=waiting)
+    # The person, not the proxy: the providers ask it a few dozen times (permissions, tenant), each through the
+    # proxy's lookup otherwise.
+    user = current_user._get_current_object()
+    figures, waiting = dashboard_for(user)
+    return render_template("portal/home.html", content=dashboard_content(user, figures, waiting))
 
 
 @bp.get("/login")

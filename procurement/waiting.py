@@ -34,7 +34,7 @@ _SURVEYS_DUE = select(func.count(), func.min(Project.survey_opens_at)).where(
     Project.id.not_in(_ANSWERED))
 
 
-@register_waiting
+@register_waiting(fixed=True)
 def procurement_waiting(user: Any) -> list[WaitingCount]:
     if not access.can_approve(user):
         return []

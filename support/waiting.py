@@ -22,7 +22,7 @@ _INTAKE = select(func.count(), func.min(Engagement.submitted_at)).where(
     Engagement.release_state == "submitted", Engagement.stage == "intake")
 
 
-@register_waiting
+@register_waiting(fixed=True)
 def support_waiting(user: Any) -> list[WaitingCount]:
     items: list[WaitingCount] = []
     if access.can_release(user):

@@ -29,7 +29,7 @@ def _pending(tenant_id: Any, user_id: Any, *columns: Any) -> Any:
 _DEPARTMENTS_DUE = _pending(VIEWER_TENANT, VIEWER_ID, func.count(), func.min(Round.opened_at))
 
 
-@register_waiting
+@register_waiting(fixed=True)
 def workload_waiting(user: Any) -> list[WaitingCount]:
     if not access.can_enter(user):
         return []

@@ -180,3 +180,68 @@ def test_a_function_counts_under_the_callers_binding(app_ctx, count_queries) -> 
     assert count_together([_APPROVALS], ome_values)[0][0] == 0
     user("tenant_admin")
     assert count_together([_APPROVALS], ome_values)[0][0] == 1
+
+
+# --- entries kept per worker (providers registered fixed=True) -------------------------------------------
+
+def _fresh(person):  # type: ignore[no-untyped-def]
+    """Every provider asked now, nothing kept."""
+    from kernel import dashboard, waiting
+
+    return ([e for p in waiting._providers for e in p(person)], [e for p in dashboard._providers for e in p(person)])
+
+
+def test_kept_entries_follow_the_language(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    from flask_babel import force_locale
+
+    person = user("tenant_admin")
+    labels = {}
+    with app_ctx.test_request_context():
+        for lang in ("ja", "en", "ja", "en"):
+            with force_locale(lang):
+                kept = (waiting_entries(person), figure_entries(person))
+                assert kept == _fresh(person)
+                labels.setdefault(lang, [e.label for e in kept[0] + kept[1]])
+                assert labels[lang] == [e.label for e in kept[0] + kept[1]]
+    assert labels["ja"] != labels["en"] and "Our cases" in labels["en"], labels
+
+
+def test_kept_entries_follow_a_role_given_at_once(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    from tenants.models import Membership
+
+    person = user("member")
+    with app_ctx.test_request_context():
+        before = {e.key for e in waiting_entries(person)}
+        db.session.add(Membership(tenant_id=person.tenant_id, user_id=person.id, role="tenant_admin"))
+        db.session.flush()
+        db.session.expire(person, ["memberships"])
+        after = {e.key for e in waiting_entries(person)}
+        assert (waiting_entries(person), figure_entries(person)) == _fresh(person)
+    assert "casebook.approvals" not in before and {"casebook.approvals", "procurement.approvals"} <= after
+
+
+def test_kept_entries_follow_the_script_root(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    person = user("tenant_admin")
+    with app_ctx.test_request_context("/"):
+        plain = [e.url for e in waiting_entries(person)]
+    with app_ctx.test_request_context("/", base_url="http://localhost/portal"):
+        rooted = [e.url for e in waiting_entries(person)]
+        assert (waiting_entries(person), figure_entries(person)) == _fresh(person)
+    assert plain and rooted == ["/portal" + url for url in plain]
+
+
+def test_kept_entries_are_per_municipality(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    """The same roles in TMG: its own rules (no demand declarations to approve, no support to request)."""
+    from tenants.models import TMG_CODE
+    from tests.factories.tenants import make_user, user_of
+
+    make_user(TMG_CODE, "admin-like@metro.tokyo.example.jp", ("member", "tenant_admin"))
+    with app_ctx.test_request_context():
+        ome = {e.key for e in waiting_entries(user("tenant_admin"))}
+        tmg_person = user_of(TMG_CODE, "admin-like@metro.tokyo.example.jp")
+        tmg = {e.key for e in waiting_entries(tmg_person)}
+        assert (waiting_entries(tmg_person), figure_entries(tmg_person)) == _fresh(tmg_person)
+        for who in ("tenant_admin", "other_admin", "curator", "member", "other_member"):
+            person = user(who)
+            assert (waiting_entries(person), figure_entries(person)) == _fresh(person), who
+    assert "procurement.approvals" in ome and "procurement.approvals" not in tmg
