@@ -54,14 +54,13 @@ def community_waiting(user: Any) -> list[WaitingCount]:
 def community_vacancies(user: Any) -> list[WaitingItem]:
     if not access.can_manage_own(user):
         return []
-    from community.services.talent import vacancies
+    from community.services.talent import vacancy_count
     from kernel.i18n import today_tokyo
 
-    empty, ending = vacancies(user.tenant_id, today_tokyo())
-    if not empty and not ending:
+    count = vacancy_count(user.tenant_id, today_tokyo())
+    if not count:
         return []
-    return [WaitingItem("community.vacancies", _("DX promoter posts to fill"), len(empty) + len(ending),
-                        url_for("community.roster"))]
+    return [WaitingItem("community.vacancies", _("DX promoter posts to fill"), count, url_for("community.roster"))]
 
 
 @register_reminders

@@ -80,6 +80,48 @@ def test_vacancies_are_listed_and_reminded(app, client, login_as, in_app) -> Non
         db.session.rollback()
 
 
+def test_the_vacancy_count_is_what_vacancies_lists(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's count of posts to fill (one statement of plain rows) against ``vacancies`` (the roster
+    page's and the reminders' lists), over terms ended, to come, ending inside and just outside the warning
+    days, with and without a successor or an end."""
+    from community.models import Promoter
+    from community.services import talent
+
+    admin = user(OME, "admin@ome.example.jp")
+    member = user(OME, "member@ome.example.jp")
+    today = date(2026, 3, 1)
+    warning = today + timedelta(days=talent.TERM_WARNING_DAYS)
+
+    def department(name, *terms):  # type: ignore[no-untyped-def]
+        found = talent.add_department(admin, "数える" + name)  # (names the demo roster does not use)
+        for starts, ends, ended, successor in terms:
+            promoter = talent.appoint(admin, found, member.id, "", "", starts, ends)
+            promoter.ended_on = ended
+            promoter.successor_id = promoter.id if successor else None  # (any id: someone was named)
+        db.session.flush()
+        db.session.expire(found, ["promoters"])
+
+    before = [len(found) for found in talent.vacancies(OME, today)]  # the demo roster's
+    last_year = date(2025, 4, 1)
+    department("政策課", (last_year, date(2026, 3, 31), None, False))  # ending, nobody to follow
+    department("子育て支援課")  # nobody
+    department("税務課", (last_year, date(2027, 3, 31), date(2026, 2, 1), False))  # ended
+    department("福祉課", (date(2026, 4, 1), date(2027, 3, 31), None, False))  # not yet
+    department("企画課", (last_year, warning, None, False),  # ending on the last warning day
+               (last_year, warning + timedelta(days=1), None, False))  # one day later: not yet warned
+    department("総務課", (last_year, date(2026, 3, 20), None, True))  # ending, successor named
+    department("防災課", (last_year, None, None, False))  # no end
+    empty, ending = talent.vacancies(OME, today)
+    assert (len(empty), len(ending)) == (before[0] + 3, before[1] + 2)
+    assert talent.vacancy_count(OME, today) == sum(before) + 5
+    for day in (date(2025, 3, 1), date(2025, 12, 31), date(2026, 2, 1), date(2026, 3, 31), date(2026, 4, 1),
+                date(2027, 4, 1)):
+        empty, ending = talent.vacancies(OME, day)
+        assert talent.vacancy_count(OME, day) == len(empty) + len(ending), day
+    assert db.session.scalar(select(func.count()).select_from(Promoter)) >= 8
+    assert talent.vacancy_count(KOTO, today) == 0  # another municipality's roster is not counted (RLS, bound to 青梅市)
+
+
 def test_roster_is_the_municipalitys_own(client, login_as, in_app) -> None:  # type: ignore[no-untyped-def]
     ids = _roster(in_app)
     login_as("member")
