@@ -10,24 +10,29 @@ from flask import Flask, session
 
 from portal.profile import _token_rows
 
-LOOP = """{% for token in tokens %}
-    <tr>
-      <td{{ token.name|lang_attr }}>{{ token.name }}</td>
-      <td><code>{{ token.prefix }}…</code></td>
-      <td>{% for scope in token.scopes|sort %}<code>{{ scope }}</code>{% if not loop.last %} {% endif %}{% endfor %}</td>
-      <td>{{ token.created_at|datetime_tokyo }}</td>
-      <td>{{ token.last_used_at|datetime_tokyo if token.last_used_at else _("Never") }}</td>
-      <td>{{ _("Revoked") if token.revoked_at else _("Active") }}</td>
-      <td>{% if not token.revoked_at %}
-        <form method="post" action="{{ url_for('profile.revoke', token_id=token.id) }}">
-          <input type="hidden" name="csrf_token" value="{{ csrf }}">
-          <button type="submit" class="button button--secondary">{{ _("Revoke") }}<span class="visually-hidden"{{ token.name|lang_attr }}> {{ token.name }}</span></button>
-        </form>{% endif %}</td>
-    </tr>
-  {% endfor %}"""
+LOOP = (
+    '{% for token in tokens %}\n'
+    '    <tr>\n'
+    '      <td{{ token.name|lang_attr }}>{{ token.name }}</td>\n'
+    '      <td><code>{{ token.prefix }}…</code></td>\n'
+    '      <td>{% for scope in token.scopes|sort %}<code>{{ scope }}</code>{% if not loop.last '
+    '%} {% endif %}{% endfor %}</td>\n'
+    '      <td>{{ token.created_at|datetime_tokyo }}</td>\n'
+    '      <td>{{ token.last_used_at|datetime_tokyo if token.last_used_at else _("Never") }}</td>\n'
+    '      <td>{{ _("Revoked") if token.revoked_at else _("Active") }}</td>\n'
+    '      <td>{% if not token.revoked_at %}\n'
+    '        <form method="post" action="{{ url_for(\'profile.revoke\', token_id=token.id) }}">\n'
+    '          <input type="hidden" name="csrf_token" value="{{ csrf }}">\n'
+    '          <button type="submit" class="button button--secondary">{{ _("Revoke") }}<span cl'
+    'ass="visually-hidden"{{ token.name|lang_attr }}> {{ token.name }}</span></button>\n'
+    '        </form>{% endif %}</td>\n'
+    '    </tr>\n'
+    '  {% endfor %}'
+)
 
 TOKENS = [
-    SimpleNamespace(id=7, name='CI <b>&"deploy"', prefix="yk_ab<c", scopes=["cases:write", "Awards:read", "casebook:read"],
+    SimpleNamespace(id=7, name='CI <b>&"deploy"', prefix="yk_ab<c",
+                    scopes=["cases:write", "Awards:read", "casebook:read"],
                     created_at=datetime(2026, 9, 1, 15, 30, tzinfo=UTC), last_used_at=None, revoked_at=None),
     SimpleNamespace(id=8, name="連携プログラム", prefix="yk_x", scopes=[],
                     created_at=datetime(2026, 12, 31, 15, 0, tzinfo=UTC),
