@@ -16,6 +16,7 @@ from kernel.waiting import (
     count_together,
     fixed_key,
     provided,
+    registrar,
     resolve,
     viewer_values,
     waiting_entries,
@@ -61,14 +62,7 @@ def register_figures(provider: Optional[FigureProvider] = None, *, fixed: bool =
     """Decorator: add a function(user) -> [Figure | FigureCount] to the home dashboard; ``fixed=True`` as for
     ``kernel.waiting.register_waiting`` (entries that depend only on the person's municipality and roles, the
     language and the script root, kept per worker)."""
-    def add(provider: FigureProvider) -> FigureProvider:
-        if provider not in _providers:
-            _providers.append(provider)
-        if fixed:
-            _fixed.add(provider)
-        return provider
-
-    return add if provider is None else add(provider)
+    return registrar(_providers, _fixed, fixed)(provider)
 
 
 def figure_entries(user: Any, key: Optional[tuple[Any, ...]] = None) -> list[Union[Figure, FigureCount]]:
