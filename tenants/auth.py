@@ -12,7 +12,7 @@ import secrets
 from collections import namedtuple
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, NoReturn, Optional, TypeVar
 
 import flask_login.utils
@@ -74,20 +74,28 @@ _ENDS = (len(_SESSION_COLUMNS), len(_SESSION_COLUMNS) + len(_USER_COLUMNS),
          len(_SESSION_COLUMNS) + len(_USER_COLUMNS) + len(_TENANT_COLUMNS))
 
 
-def _persistent(model: Any, columns: tuple[Any, ...], values: Any) -> Any:
+@lru_cache(maxsize=8)
+def _row_shape(model: Any, columns: tuple[Any, ...]) -> tuple[Any, tuple[int, ...], tuple[str, ...]]:
+    """The model's mapper, where its primary key sits among ``columns`` and the attribute name of each column:
+    worked out once per worker, not on every request."""
+    mapper = sa_inspect(model)
+    return mapper, tuple(columns.index(column) for column in mapper.primary_key), tuple(c.key for c in columns)
+
+
+def _persistent(model: Any, columns: tuple[Any, ...], values: Any, session: Any = None) -> Any:
     """The ``model`` object of one row, in the request's ORM session as if the ORM had loaded it.
 
     Columns not read stay unloaded (a relationship loads on first use, as before); an object the session
     already holds (the same row loaded earlier in this session) is returned as it is.
     """
-    session = db.session()
-    mapper = sa_inspect(model)
-    key = mapper.identity_key_from_primary_key([values[columns.index(c)] for c in mapper.primary_key])
+    session = session if session is not None else db.session()
+    mapper, key_positions, names = _row_shape(model, columns)
+    key = mapper.identity_key_from_primary_key([values[position] for position in key_positions])
     known = session.identity_map.get(key)
     if known is not None:
         return known
     instance = mapper.class_manager.new_instance()
-    instance.__dict__.update((column.key, value) for column, value in zip(columns, values, strict=True))
+    instance.__dict__.update(zip(names, values, strict=True))
     make_transient_to_detached(instance)  # its values count as loaded from the database, not as changes
     session.add(instance)
     return instance
@@ -102,8 +110,9 @@ SessionRow: Any = namedtuple("SessionRow", [column.key for column in _SESSION_CO
 
 def _checked_objects(row: Any) -> tuple[Any, User]:
     """The server session and its user (with their municipality and roles) of the session check's row."""
-    tenant = _persistent(Tenant, _TENANT_COLUMNS, row[_ENDS[1]:_ENDS[2]])
-    user = _persistent(User, _USER_COLUMNS, row[_ENDS[0]:_ENDS[1]])
+    session = db.session()
+    tenant = _persistent(Tenant, _TENANT_COLUMNS, row[_ENDS[1]:_ENDS[2]], session)
+    user = _persistent(User, _USER_COLUMNS, row[_ENDS[0]:_ENDS[1]], session)
     if "tenant" not in user.__dict__:
         set_committed_value(user, "tenant", tenant)
     user.__dict__["_checked_roles"] = tuple(row[_ENDS[2]] or ())  # read by User.roles
