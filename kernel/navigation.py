@@ -54,7 +54,8 @@ _BUILT_MAX = 4096
 
 
 def nav_key() -> tuple[Any, ...]:
-    """What the navigation of this request depends on (see _built); the layout keeps its HTML by it too."""
+    """What the navigation of this request depends on (see _built); the layout's stencil key holds the same
+    (portal/layout.py)."""
     from flask_babel import get_domain, get_locale
 
     user = current_user._get_current_object()
