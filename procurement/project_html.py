@@ -14,16 +14,15 @@ Amounts are exact integers formatted by ``format_yen`` (as the ``yen`` filter), 
 """
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask import current_app, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from kernel.i18n import catalogue_key, format_datetime_tokyo, format_fiscal_year, format_yen, in_own_lang, lang_attr
 from kernel.memo import kept
+from kernel.urls import SECOND_STAND_IN, STAND_IN, kept_link_patterns, link_pattern
 from procurement.forms import CATEGORY_LABELS, DECLARATION_LABELS, STATUS_LABELS, UNIT_LABELS
 from procurement.project_page import ProjectView
 from procurement.queries import Aggregate
@@ -82,19 +81,16 @@ class _Words:
 
 _WORDS: dict[tuple[str, int], _Words] = {}
 
-# The links, built once per app and script root by url_for with stand-in ids that the page's ids replace.
-_PROJECT, _DOCUMENT = "918273645", "546372819"
+# The links, built once per app and script root with stand-in ids that the page's ids replace.
+_PROJECT, _DOCUMENT = STAND_IN, SECOND_STAND_IN
 
 
 def _links() -> dict[str, str]:
-    def link(endpoint: str, **values: Any) -> str:
-        return str(escape(url_for(endpoint, **values)))
-
-    return {"index": link("procurement.index"),
-            "print": link("procurement.print_sheet", project_id=_PROJECT),
-            "savings": link("procurement.savings", project_id=_PROJECT),
-            "declaration": link("procurement.declaration", project_id=_PROJECT),
-            "document": link("procurement.document_download", project_id=_PROJECT, document_id=_DOCUMENT)}
+    return {"index": link_pattern("procurement.index"),
+            "print": link_pattern("procurement.print_sheet", project_id=_PROJECT),
+            "savings": link_pattern("procurement.savings", project_id=_PROJECT),
+            "declaration": link_pattern("procurement.declaration", project_id=_PROJECT),
+            "document": link_pattern("procurement.document_download", project_id=_PROJECT, document_id=_DOCUMENT)}
 
 
 def _words(lang: str, domain: int) -> _Words:
@@ -123,8 +119,7 @@ def content_html(project: ProjectView, aggregate: Aggregate, can_declare: bool, 
     """The page's content, but for its forms, in the interface's language."""
     lang, domain = catalogue_key()
     words = _words(lang, domain)
-    store: dict[Hashable, dict[str, str]] = current_app.extensions.setdefault("procurement_project_links", {})
-    links = kept(store, request.script_root, _links, 16)
+    links = kept_link_patterns("procurement_project_links", _links)
     project_id = str(project.id)
     out: list[str] = []
     _head(out, project, words, lang, links, project_id)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import flask_babel
-from flask import current_app, request, url_for
+from flask import current_app, request
 from markupsafe import Markup, escape
 
 from casebook.entry_page import AnswerRow, EntryView, QuestionRow
@@ -30,6 +30,7 @@ from casebook.queries import AdoptionRow
 from casebook.suggest import Related
 from kernel.i18n import catalogue_key, format_datetime_tokyo, format_day, format_fiscal_year, in_own_lang, lang_attr
 from kernel.memo import kept
+from kernel.urls import STAND_IN, kept_link_patterns, link_pattern
 from tenants.models import TenantRow
 
 CONTENT_KEPT = 512  # entries' content per worker and language (a few kB each); emptied when full
@@ -100,7 +101,7 @@ def kept_content(entry: EntryView, lang: str) -> Callable[..., Markup]:
 # WTForms renders (the adoption's, the question's) between the pieces.
 
 _TEXTS: dict[tuple[str, int], dict[str, Markup]] = {}
-_STAND_IN = "918273645"  # the entry's or question's id in a link's pattern, replaced by the page's
+_STAND_IN = STAND_IN  # the entry's or question's id in a link's pattern, replaced by the page's
 
 
 def _texts() -> dict[str, Markup]:
@@ -117,18 +118,17 @@ def _texts() -> dict[str, Markup]:
 
 
 def _links() -> dict[str, str]:
-    return {"entry": str(escape(url_for("casebook.casebook_entry", entry_id=_STAND_IN))),
-            "print": str(escape(url_for("casebook.casebook_print", entry_id=_STAND_IN))),
-            "answer": str(escape(url_for("casebook.casebook_answer", question_id=_STAND_IN))),
-            "adopt": str(escape(url_for("casebook.casebook_adopt", entry_id=_STAND_IN))),
-            "adoption": str(escape(url_for("casebook.casebook_adoption_update", entry_id=_STAND_IN))),
-            "ask": str(escape(url_for("casebook.casebook_ask", entry_id=_STAND_IN)))}
+    return {"entry": link_pattern("casebook.casebook_entry", entry_id=_STAND_IN),
+            "print": link_pattern("casebook.casebook_print", entry_id=_STAND_IN),
+            "answer": link_pattern("casebook.casebook_answer", question_id=_STAND_IN),
+            "adopt": link_pattern("casebook.casebook_adopt", entry_id=_STAND_IN),
+            "adoption": link_pattern("casebook.casebook_adoption_update", entry_id=_STAND_IN),
+            "ask": link_pattern("casebook.casebook_ask", entry_id=_STAND_IN)}
 
 
 def _kept_links() -> dict[str, str]:
     """The page's links with a stand-in id, built once per app and script root."""
-    store: dict[Hashable, dict[str, str]] = current_app.extensions.setdefault("casebook_entry_links", {})
-    return kept(store, request.script_root, _links, 16)
+    return kept_link_patterns("casebook_entry_links", _links)
 
 
 @dataclass(frozen=True, slots=True)
