@@ -62,7 +62,7 @@ def register_figures(provider: Optional[FigureProvider] = None, *, fixed: bool =
     """Decorator: add a function(user) -> [Figure | FigureCount] to the home dashboard; ``fixed=True`` as for
     ``kernel.waiting.register_waiting`` (entries that depend only on the person's municipality and roles, the
     language and the script root, kept per worker)."""
-    return registrar(_providers, _fixed, fixed)(provider)
+    return registrar(_providers, _fixed, provider, fixed)
 
 
 def figure_entries(user: Any, key: Optional[tuple[Any, ...]] = None) -> list[Union[Figure, FigureCount]]:

@@ -133,20 +133,21 @@ def register_waiting(provider: Optional[WaitingProvider] = None, *, fixed: bool 
     ``@register_waiting(fixed=True)``: the provider's entries depend on nothing but the person's municipality
     and roles, the language and the script root (no database, no clock, no other attribute of the person), so
     they are kept per worker by those (``provided``), not asked again at every view."""
-    return registrar(_providers, _fixed, fixed)(provider)
+    return registrar(_providers, _fixed, provider, fixed)
 
 
-def registrar(providers: list[Any], fixed_providers: set[Any], fixed: bool) -> Callable[[Any], Any]:
-    """The body of a provider registry's decorator (used bare or with ``fixed=``): adds a provider once, and
-    to the ``fixed`` ones when asked. Returns a function of the provider, or of None for the decorator form."""
-    def add(provider: Any) -> Any:
-        if provider not in providers:
-            providers.append(provider)
+def registrar(providers: list[Any], fixed_providers: set[Any], provider: Any, fixed: bool) -> Any:
+    """The body of a provider registry's decorator, used bare (``provider`` given: it is added and returned) or
+    with ``fixed=`` (``provider`` None: the decorator is returned). A provider is added once, and to the ``fixed``
+    ones when asked."""
+    def add(added: Any) -> Any:
+        if added not in providers:
+            providers.append(added)
         if fixed:
-            fixed_providers.add(provider)
-        return provider
+            fixed_providers.add(added)
+        return added
 
-    return lambda provider: add if provider is None else add(provider)
+    return add if provider is None else add(provider)
 
 
 def fixed_key(user: Any) -> tuple[Any, ...]:
