@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms.fields.choices import SelectChoice
 
-from kernel import audit
+from kernel import audit, driver
 from kernel.errors import ServiceError
 from kernel.extensions import Model, db
 from kernel.i18n import catalogue_key
@@ -137,7 +137,7 @@ def list_tokens(user: User) -> list[Any]:
     """The user's own tokens, newest first (revoked ones too): rows of id, name, prefix, scopes, created_at,
     last_used_at and revoked_at (a token created in this request included: the session flushes first)."""
     db.session.flush()  # a token created in this request first (the connection's execute does not flush)
-    return list(db.session.connection().execute(_TOKENS_OF_USER, {"tenant": user.tenant_id, "user": user.id}))
+    return driver.rows(db.session.connection(), _TOKENS_OF_USER, {"tenant": user.tenant_id, "user": user.id})
 
 
 def find_token(user: User, token_id: int) -> Optional[ApiToken]:
