@@ -24,7 +24,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kernel import audit
+from kernel import audit, driver
 from kernel.api import MUTATING, api_error
 from kernel.extensions import csrf, db, login_manager
 from kernel.notifications.models import Notification
@@ -221,7 +221,7 @@ def _load_from_session() -> Optional[User]:
     # user, their tenant and roles in ONE statement (this runs on every request). The binding is
     # undone below unless the server-side session really belongs to that user.
     bind_tenant(tenant_id, claimed if isinstance(claimed, int) else None)
-    row = db.session.connection().execute(_SESSION_CHECK, {"tenant": tenant_id, "session_hash": _hash(secret)}).first()
+    row = driver.first(db.session.connection(), _SESSION_CHECK, {"tenant": tenant_id, "session_hash": _hash(secret)})
     auth, user = _checked_objects(row) if row is not None else (None, None)
     unread = row[-1] if row is not None else 0
     now = datetime.now(UTC)
