@@ -125,11 +125,16 @@ CEILING_PAGES = (("bare Flask (string)", "/string"), ("bare Jinja (50 items)", "
 
 
 def gunicorn_env(args: argparse.Namespace, db: BenchDatabase | None) -> dict[str, str]:
+    """gunicorn's settings as in production, and one access line per request for every app measured: the portal
+    writes its own JSON line (portal/logging.py; gunicorn's access log stays off, its production default, see
+    docs/operations.md), the ceiling apps, which log nothing themselves, gunicorn's line. Both go to a file."""
     env = {"WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads),
-           "GUNICORN_ACCESS_LOG": str(VAR / "access.log"), "PORTAL_ENV": "production", "SECRET_KEY": SECRET,
+           "PORTAL_ENV": "production", "SECRET_KEY": SECRET,
            "SESSION_COOKIE_SECURE": "0", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "5", "SSO_SECRET_KEY": SSO_KEY}
     if db is not None:
         env.update({"DATABASE_URL": db.app_url, "DATABASE_OWNER_URL": db.owner_url})
+    else:
+        env["GUNICORN_ACCESS_LOG"] = str(VAR / "access.log")
     return env
 
 

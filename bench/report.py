@@ -42,8 +42,9 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
         f"- Python {facts['python']}, PostgreSQL {facts['postgresql']} (embedded, same machine, Unix socket), "
         f"gunicorn {facts['gunicorn']}",
         f"- gunicorn as in production (`gunicorn.conf.py`, sync workers): {facts['workers']} workers × "
-        f"{facts['threads']} thread, PORTAL_ENV=production, access log to a file; the ceiling apps run with the same "
-        "settings",
+        f"{facts['threads']} thread, PORTAL_ENV=production; the ceiling apps run with the same settings. One access "
+        "line per request to a file for each: the portal writes its own JSON line (gunicorn's access log off, its "
+        "production default), the ceiling apps gunicorn's line",
         f"- PostgreSQL: {', '.join(f'{k}={v}' for k, v in facts['pg_settings'].items())}",
         f"- load: wrk (Debian) on 127.0.0.1 from a second process, {facts['connections']} connections, "
         f"{facts['duration']} s per page after a 2 s warm-up; logged-in sessions rotated per request "
