@@ -229,6 +229,11 @@ class Question(Model):
     asker_name: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When the first answer came (NULL while there is none), kept by the database from casebook_answers (migration
+    # 20261207b_dashboard_counts): "waiting for you" reads the municipality's open questions from a partial index
+    # of the unanswered ones instead of probing the answers of every question it was ever asked.
+    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), server_default=FetchedValue(),
+                                                            server_onupdate=FetchedValue())
 
 
 class Answer(Model):

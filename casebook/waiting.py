@@ -20,10 +20,12 @@ from tenants.roles import Permission
 def open_question_conditions(tenant_id: Any) -> list[Any]:
     """Questions to the municipality's published cases that nobody of it has answered yet (``tenant_id``: a
     municipality's code, or ``VIEWER_TENANT``)."""
-    # Question.source_tenant_id first: the index of the municipality's own questions, not every question
-    # of the casebook against every answer (issue 25.5); the entry's conditions stay the definition.
-    return [Question.source_tenant_id == tenant_id, Entry.source_tenant_id == tenant_id, Entry.status == "published",
-            ~select(Answer.id).where(Answer.question_id == Question.id).exists()]
+    # Question.source_tenant_id and answered_at first: the partial index of the municipality's unanswered
+    # questions, not every question it was ever asked probed against the answers (issue 25.5). The entry's
+    # conditions and the absence of an answer stay the definition (answered_at, kept by the database, only
+    # lets the index skip the answered ones).
+    return [Question.source_tenant_id == tenant_id, Question.answered_at.is_(None), Entry.source_tenant_id == tenant_id,
+            Entry.status == "published", ~select(Answer.id).where(Answer.question_id == Question.id).exists()]
 
 
 def open_questions(tenant_id: str) -> list[tuple[Question, Entry]]:

@@ -95,6 +95,8 @@ def test_a_statement_given_twice_is_asked_once(app_ctx, count_queries) -> None: 
     person = user("tenant_admin")
     values = viewer_values(person)
     alone = [_alone(APPROVALS, values), _alone(REVIEW_QUEUE, values)]
+    # The database's count functions are read once per worker and database: already, whichever test ran first.
+    count_together([APPROVALS, REVIEW_QUEUE, APPROVALS], values)
     with count_queries() as statements:
         together = count_together([APPROVALS, REVIEW_QUEUE, APPROVALS], values)
     assert together == [alone[0], alone[1], alone[0]]
