@@ -1,6 +1,7 @@
 """Benchmark databases: an embedded PostgreSQL in var/bench, roles, migrations, demo and generated data."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -62,6 +63,7 @@ class BenchDatabase:
     per_tenant: int
     generate_seconds: float | None = None
     reused: bool = False  # built by an earlier run (its generation time is that run's)
+    carried: bool = False  # ... for earlier migrations, then copied and migrated (_carry_over)
 
     @property
     def app_url(self) -> str:
@@ -91,6 +93,7 @@ class BenchDatabase:
             if db._head() == migration_head():
                 db.generate_seconds = db._generated()
                 db.reused = True
+                db.carried = db._was_carried()
                 print(f"{name}: reusing generated data")
                 return db
             print(f"{name}: migrations changed since the data was generated: building it again")
@@ -98,6 +101,8 @@ class BenchDatabase:
 
             drop_database(admin, name)
             ensure_roles_and_database(admin, OWNER, APP_ROLE, name)
+        elif db._carry_over():
+            return db
         from flask_migrate import upgrade
 
         from devtools.cli import load_all_demo
@@ -117,11 +122,63 @@ class BenchDatabase:
         conn = psycopg2.connect(with_database(admin, name))
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS bench_marker (generated_seconds float8)")
-            cur.execute("INSERT INTO bench_marker VALUES (%s)", (db.generate_seconds,))
+            cur.execute("CREATE TABLE IF NOT EXISTS bench_marker (generated_seconds float8, built jsonb)")
+            cur.execute("INSERT INTO bench_marker VALUES (%s, %s)", (db.generate_seconds, json.dumps(build_files())))
             cur.execute("VACUUM ANALYZE")
         conn.close()
         return db
+
+    def _carry_over(self) -> bool:
+        """Take the data of a database this code built for earlier migrations, instead of generating it again.
+
+        Generating the national data set takes 10 to 25 minutes; most changes only add migrations (a function, an
+        index) and leave the generators alone. A database of the same size (same name but for the fingerprint)
+        whose marker lists the generator and migration files it was built from qualifies when the generators
+        are the same and each of its migration files is still here unchanged: it is copied (a file copy inside
+        PostgreSQL), the newer migrations run on the copy, as they would on a production database, and the old
+        database is dropped. False: nothing qualifies (the caller generates)."""
+        prefix = self.name.rsplit("_", 1)[0]
+        current = build_files()
+        with psycopg2.connect(self.admin_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s) AND datname <> %s ORDER BY 1",
+                        (prefix + "_", self.name))
+            candidates = [row[0] for row in cur.fetchall() if row[0].rsplit("_", 1)[0] == prefix]
+        for old in candidates:
+            built = _built_files(with_database(self.admin_url, old))
+            if built is None or built["generators"] != current["generators"] or any(
+                    current["migrations"].get(path) != digest for path, digest in built["migrations"].items()):
+                continue
+            started = time.perf_counter()
+            print(f"{self.name}: carrying the data of {old} over (same generators, migrations added since)")
+            from flask_migrate import upgrade
+
+            from kernel.db_admin import drop_database
+            from portal.app import create_app
+
+            drop_database(self.admin_url, self.name)  # the empty database ensure_roles_and_database made
+            conn = psycopg2.connect(self.admin_url)
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (old,))
+                cur.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{old}" STRATEGY FILE_COPY')
+            conn.close()
+            app = create_app({"SQLALCHEMY_DATABASE_URI": self.app_url, "DATABASE_OWNER_URL": self.owner_url,
+                              "SECRET_KEY": "bench-setup"})
+            with app.app_context():
+                upgrade()
+            conn = psycopg2.connect(with_database(self.admin_url, self.name))
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("ALTER TABLE bench_marker ADD COLUMN IF NOT EXISTS carried boolean")
+                cur.execute("UPDATE bench_marker SET built = %s, carried = true", (json.dumps(current),))
+                cur.execute("ANALYZE")
+            conn.close()
+            drop_database(self.admin_url, old)
+            self.generate_seconds = self._generated()
+            self.reused = self.carried = True
+            print(f"{self.name}: carried over and migrated in {time.perf_counter() - started:.0f} s")
+            return True
+        return False
 
     def _generated(self) -> float | None:
         with psycopg2.connect(self.reader_url) as conn, conn.cursor() as cur:
@@ -130,6 +187,11 @@ class BenchDatabase:
                 return None
             cur.execute("SELECT max(generated_seconds) FROM bench_marker")
             return cur.fetchone()[0]
+
+    def _was_carried(self) -> bool:
+        rows = self.query("SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'bench_marker'::regclass "
+                          "AND attname = 'carried')")
+        return bool(rows[0][0]) and bool(self.query("SELECT bool_or(carried) FROM bench_marker")[0][0])
 
     def _head(self) -> str:
         return ",".join(sorted(r[0] for r in self.query("SELECT version_num FROM alembic_version")))
@@ -151,8 +213,35 @@ class BenchDatabase:
             counts[table] = self.query(f'SELECT count(*) FROM "{table}"')[0][0]  # noqa: S608
         size = self.query("SELECT pg_size_pretty(pg_database_size(current_database()))")[0][0]
         return {"database": self.name, "municipalities": self.tenants, "cases_per_municipality": self.per_tenant,
-                "generate_seconds": round(self.generate_seconds or 0, 1), "reused": self.reused, "size": size,
+                "generate_seconds": round(self.generate_seconds or 0, 1), "reused": self.reused,
+                "carried": self.carried, "size": size,
                 "rows": counts}
+
+
+def build_files() -> dict[str, Any]:
+    """What a bench database is built from: a hash of the generators, and of each migration file by name."""
+    import hashlib
+
+    from portal.app import _migrations_dir
+
+    generators = hashlib.sha256()
+    for path in _generator_files():
+        generators.update(path.read_bytes())
+    return {"generators": generators.hexdigest(),
+            "migrations": {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+                           for path in sorted((_migrations_dir() / "versions").glob("*.py"))}}
+
+
+def _built_files(url: str) -> dict[str, Any] | None:
+    """The build_files() a bench database's marker recorded (None: none recorded, or no marker)."""
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('bench_marker') IS NOT NULL AND EXISTS (SELECT FROM pg_attribute "
+                    "WHERE attrelid = to_regclass('bench_marker') AND attname = 'built')")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute("SELECT built FROM bench_marker WHERE built IS NOT NULL LIMIT 1")
+        row = cur.fetchone()
+        return row[0] if row else None
 
 
 def schema_fingerprint() -> str:
@@ -163,10 +252,17 @@ def schema_fingerprint() -> str:
     from portal.app import _migrations_dir
 
     digest = hashlib.sha256()
-    root = _migrations_dir().parent
-    for path in [*sorted((_migrations_dir() / "versions").glob("*.py")), *sorted(root.glob("*/generate.py"))]:
+    for path in [*sorted((_migrations_dir() / "versions").glob("*.py")), *_generator_files()]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
+
+
+def _generator_files() -> list[Path]:
+    """The data generators' modules (devtools/generate/; until 2026-12-07 the fingerprint looked for
+    ``*/generate.py``, which matched nothing, so a changed generator did not rebuild the data)."""
+    from portal.app import _migrations_dir
+
+    return sorted((_migrations_dir().parent / "devtools" / "generate").glob("*.py"))
 
 
 def machine_facts(server: Any, args: Any) -> dict[str, Any]:
