@@ -22,7 +22,9 @@ from casebook.helpers import facet_label
 from casebook.labels import STAGE_LABELS, SYNONYM_LAYER_LABELS
 from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
 from casebook.views.links import SearchLinks, quote_value
-from kernel.i18n import current_lang, format_fiscal_year, in_own_lang, lang_attr
+from kernel.i18n import N_, catalogue_key, current_lang, format_fiscal_year, in_own_lang, lang_attr
+from kernel.memo import kept
+from kernel.urls import kept_link_patterns, link_pattern
 
 _NOTHING = Markup("")
 
@@ -192,3 +194,152 @@ def synonym_note(sentence: Markup, via: Any) -> Markup:
     """The synonym note of a hit: which word of the query it matched through which synonym and layer."""
     return sentence % {"found": via.found, "word": via.word,
                        "layer": str(SYNONYM_LAYER_LABELS.get(via.layer, via.layer))}
+
+
+# The page's content (the template's content block), written here (issue 22.4) ------------------------------------
+# Written as template expressions, the page's two dozen texts each cost a gettext through Jinja's context, and its
+# links, labels and loops a call each: more Python than the search's own rows. Here the texts are translated once
+# per worker, language and catalogue (kernel.memo.kept), the values escaped as ``{{ value }}`` escaped them; the
+# HTML is the template's, whitespace included (tests/casebook/test_search_page_html.py renders the former template
+# beside it).
+
+_TEXTS: dict[tuple[str, int], dict[str, Markup]] = {}
+# The messages are marked (N_) for the catalogue's extraction, which no longer finds them in the template.
+_FACET_NAMES = (("theme", N_("Theme")), ("tool", N_("Tool")), ("kind", N_("Kind of municipality")),
+                ("region", N_("Region")), ("fiscal_year", N_("Fiscal year")), ("stage", N_("Stage")))
+_SORT_NAMES = (("relevance", N_("Relevance")), ("newest", N_("Newest")), ("adopted", N_("Most adopted")))
+_MESSAGES = {
+    "casebook": N_("Casebook"),
+    "lead": N_("Cases published by TMG curators for every municipality to learn from and adopt."),
+    "queue": N_("Curation queue"), "synonyms": N_("Search synonyms"), "search_the": N_("Search the casebook"),
+    "hint": N_("Everyday Japanese works: words may appear anywhere in the case; spelling variants such as "
+               "こども・子ども・子供 are found alike."),
+    "sort_by": N_("Sort by"), "search": N_("Search"), "narrow": N_("Narrow down"),
+    "facets_hint": N_("Several values of one filter find the cases with any of them (OR); values of different "
+                      "filters must all apply (AND)."),
+    "chosen": N_("Chosen filters"), "clear": N_("Clear the filters"), "fewer": N_("Show fewer"),
+    "did_you_mean": N_("Did you mean:"),
+    "any_word": N_("No case contains every word of your search; these contain some of them."),
+    "excel": N_("Download this result as Excel"), "none": N_("No cases found. Try fewer or other words."),
+    "pages": N_("Pages"), "previous": N_("Previous"), "next": N_("Next")}
+# Texts with values: formatted per page (``%`` escapes each value that is not markup itself).
+_FORMATS = {"remove": N_("Remove the filter %(facet)s: %(value)s"), "more": N_("Show %(n)s more"),
+            "cases": N_("%(total)s cases"), "page_of": N_("Page %(page)s of %(pages)s")}
+
+
+def _translated(message: str) -> Markup:
+    # As the templates' ``_()`` gives a text: the translation, trusted markup, %-formatted when it holds a "%".
+    text = Markup(gettext(message))
+    return text % {} if "%" in text else text
+
+
+def _texts() -> dict[str, Markup]:
+    texts = {key: _translated(message) for key, message in _MESSAGES.items()}
+    texts.update({key: Markup(gettext(message)) for key, message in _FORMATS.items()})
+    texts.update({f"facet:{name}": _translated(message) for name, message in _FACET_NAMES})
+    # The sort's <option>s' labels.
+    texts.update({f"sort:{key}": _translated(message) for key, message in _SORT_NAMES})
+    return texts
+
+
+def _kept_links() -> dict[str, str]:
+    """The curators' links of the page (fixed endpoints), built once per app and script root."""
+    return kept_link_patterns("casebook_search_links", lambda: {
+        "queue": link_pattern("casebook.curation_queue"), "synonyms": link_pattern("casebook.curation_synonyms")})
+
+
+def title_text() -> Markup:
+    """The page's title (the template's title block)."""
+    return kept(_TEXTS, catalogue_key(), _texts, 64)["casebook"]
+
+
+def page_html(filters: Filters, errors: dict[str, str], result: Result, links: SearchLinks, suggestions: list[str],
+              facets: dict[str, Facet], hits: Markup, can_curate: bool, expanded: Optional[str],
+              facets_shown: int) -> Markup:
+    """The page's content: the search form, the facets, the hits and the pagination."""
+    lang = current_lang()
+    t = kept(_TEXTS, catalogue_key(), _texts, 64)
+    out = [f'\n<h1>{t["casebook"]}</h1>\n<p class="lead">{t["lead"]}</p>\n']
+    if can_curate:
+        curators = _kept_links()
+        out.append(f'<p><a href="{curators["queue"]}">{t["queue"]}</a> · '
+                   f'<a href="{curators["synonyms"]}">{t["synonyms"]}</a></p>')
+    chosen = filters.chosen()
+    out.append(f'\n<form method="get" role="search" class="search-form" aria-label="{t["search_the"]}">\n'
+               f'  <label for="q">{t["search_the"]}</label>\n  <p class="hint" id="q-hint">{t["hint"]}</p>\n'
+               f'  <input type="search" id="q" name="q" value="{text_html(filters.q)}" aria-describedby="q-hint">\n  ')
+    for name, value in chosen:
+        out.append(f'<input type="hidden" name="{text_html(name)}" value="{text_html(value)}">')
+    out.append(f'\n  <label for="sort">{t["sort_by"]}</label>\n  <select id="sort" name="sort">\n    ')
+    for key, _message in _SORT_NAMES:
+        selected = " selected" if filters.sort == key else ""
+        out.append(f'\n    <option value="{key}"{selected}>{t["sort:" + key]}</option>\n    ')
+    out.append(f'\n  </select>\n  <button type="submit">{t["search"]}</button>\n</form>\n')
+    if errors:
+        out.append('<div class="error-summary" role="alert"><ul>')
+        out.extend(f"<li>{escape(message)}</li>" for message in errors.values())
+        out.append("</ul></div>")
+    out.append(f'\n<div class="casebook-layout">\n<aside class="facets" aria-labelledby="facets-heading">\n  \n'
+               f'  <h2 id="facets-heading">{t["narrow"]}</h2>\n'
+               f'  <p class="hint" id="facets-hint">{t["facets_hint"]}</p>\n  ')
+    if chosen:
+        out.append(_chips_html(t, chosen, links, lang))
+    out.append("\n  ")
+    for name, _message in _FACET_NAMES:
+        out.append("\n    ")
+        facet = facets.get(name)
+        if facet:
+            out.append(f'\n    <h3 id="facet-{name}">{t["facet:" + name]}</h3>\n'
+                       f'    <ul aria-labelledby="facet-{name}" aria-describedby="facets-hint">\n    \n    \n    \n'
+                       f'    {facet.items}\n    </ul>\n    \n    ')
+            if facet.total > facets_shown:
+                if expanded == name:
+                    out.append(f'\n    <p><a href="{text_html(links.fewer())}" data-testid="facet-fewer-{name}">'
+                               f'{t["fewer"]}</a></p>\n    \n    ')
+                else:
+                    out.append(f'\n    <p><a href="{text_html(links.more(name))}" data-testid="facet-more-{name}">'
+                               f'{t["more"] % {"n": facet.total - facets_shown}}</a></p>\n    ')
+            out.append("\n    ")
+        out.append("\n  ")
+    total = f"{result.total}+" if result.capped else str(result.total)
+    out.append(f'\n</aside>\n<section class="results" aria-labelledby="results-heading">\n'
+               f'  <h2 id="results-heading">{t["cases"] % {"total": total}}</h2>\n  ')
+    if suggestions:
+        out.append(f'<p class="suggestions" role="status" data-testid="did-you-mean">{t["did_you_mean"]} ')
+        out.append("、".join(f'<a href="{text_html(links.query(s))}">{text_html(s)}</a>' for s in suggestions))
+        out.append("</p>")
+    out.append("\n  ")
+    if result.any_word:
+        out.append(f'<p class="notice" role="status" data-testid="any-word">{t["any_word"]}</p>')
+    out.append(f'\n  <p><a href="{text_html(links.export())}">{t["excel"]}</a></p>\n  <ol class="hits">\n  ')
+    out.append(hits if hits else f'\n    <li>{t["none"]}</li>\n  ')
+    out.append("\n  </ol>\n  ")
+    if result.pages > 1:
+        out.append(f'\n  <nav aria-label="{t["pages"]}"><ul class="pagination">\n    ')
+        if result.page > 1:
+            out.append(f'<li><a href="{text_html(links.page(result.page - 1))}">{t["previous"]}</a></li>')
+        out.append(f'\n    <li>{t["page_of"] % {"page": result.page, "pages": result.pages}}</li>\n    ')
+        if result.page < result.pages:
+            out.append(f'<li><a href="{text_html(links.page(result.page + 1))}">{t["next"]}</a></li>')
+        out.append("\n  </ul></nav>\n  ")
+    out.append("\n</section>\n</div>\n")
+    return Markup("".join(out))
+
+
+def _chips_html(t: dict[str, Markup], chosen: list[tuple[str, str]], links: SearchLinks, lang: str) -> str:
+    """The chosen filters, each a chip that takes it away, and the link that takes them all away."""
+    labels = _labels(lang)
+    out = [f'\n  <h3 id="chosen-heading">{t["chosen"]}</h3>\n  <ul class="chips" aria-labelledby="chosen-heading">\n  ']
+    for name, value in chosen:
+        label = labels.get((name, value))
+        if label is None:
+            shown = facet_label(name, value)
+            label = labels[(name, value)] = (shown, in_own_lang(shown, lang))
+        shown, html = label
+        facet = t["facet:" + name]
+        aria = t["remove"] % {"facet": facet, "value": shown}
+        out.append(f'\n    \n    <li class="chip">{facet}: {html} <a href="{text_html(links.toggle(name, value))}" '
+                   f'class="chip__remove" data-testid="remove-{name}" aria-label="{aria}">✕</a></li>\n  ')
+    out.append(f'\n  </ul>\n  <p><a href="{text_html(links.clear())}" data-testid="clear-filters">{t["clear"]}</a>'
+               '</p>\n  ')
+    return "".join(out)

@@ -52,10 +52,11 @@ def casebook_index() -> ResponseReturnValue:
     suggestions = suggest.did_you_mean(filters.q) if filters.q.strip() and result.total == 0 else []
     # Each chosen value can be removed on its own: the page's arguments without that one value.
     links = SearchLinks(request.args)
-    return render_template("casebook/casebook_index.html", filters=filters, errors=errors, result=result,
-                           facets_shown=queries.FACETS_SHOWN, links=links, suggestions=suggestions,
-                           facets=search_page.facets_view(result, filters, links, expanded),
-                           hits=search_page.hits_view(result.hits))
+    facets = search_page.facets_view(result, filters, links, expanded)
+    content = search_page.page_html(filters, errors, result, links, suggestions, facets,
+                                    search_page.hits_view(result.hits),
+                                    current_user.can(Permission.CASEBOOK_CURATE), expanded, queries.FACETS_SHOWN)
+    return render_template("casebook/casebook_index.html", title=search_page.title_text(), content=content)
 
 
 @bp.get("/casebook/export.xlsx")
