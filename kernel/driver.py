@@ -78,6 +78,13 @@ def first(connection: Connection, statement: Any, parameters: dict[str, Any]) ->
     return None if row is None else _rows(found, [row])[0]
 
 
+def text_rows(connection: Connection, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every row of a statement already in the driver's text (pyformat), as the driver's tuples: no result
+    processors (the caller's columns need none), the listeners and the error handling as for ``rows``."""
+    result: list[tuple[Any, ...]] = _execute(connection, sql, {}, parameters, fetch_all=True)
+    return result
+
+
 def _rows(found: Prepared, result: list[Any]) -> list[Any]:
     make = found.row._make
     if found.processors is None:
