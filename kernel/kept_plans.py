@@ -58,6 +58,10 @@ from sqlalchemy.types import NullType
 from kernel.memo import kept
 
 PLAN_FUNCTION_PREFIX = "yokoten_plan_"
+# The values a bigint argument takes. An id from a URL may be any integer: the statement compared one past these
+# with its column as a numeric and found no row, while the function cannot even be called with it (no function
+# takes a numeric), so a page looks such an id up as not found without asking (``if page_id not in BIGINT_VALUES``).
+BIGINT_VALUES = range(-(2**63), 2**63)
 # The dialect of the functions' text: the application's driver, with named parameters (none are left in the
 # text; a % in it stays a single %, as PostgreSQL must read it).
 _DIALECT = psycopg2.dialect(paramstyle="named")

@@ -50,3 +50,7 @@ def test_judging_pages_statement_budget(client, in_app, scenario, count_queries,
         assert client.get(path).status_code == 200
     assert len(larger) <= limit, "\n".join(larger)
     assert len(larger) == len(small), "\n".join(larger)
+    if page == "score":  # the page's statement is the call of its plan function (kernel/kept_plans.py)
+        from awards.scoring_page import _PAGE
+
+        assert _PAGE.function[0] in larger[1] and "award_programmes" not in larger[1], larger[1]

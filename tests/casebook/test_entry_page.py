@@ -33,6 +33,10 @@ def test_entry_page_is_one_statement_after_the_session_check(app, count_queries)
     body = page.get_data(as_text=True)
     assert "青梅市 — 導入予定" in body and "費用は？" in body and "約50万円" in body
     assert len(statements) == 2, "\n".join(statements)
+    # The page's statement through its plan function (kernel/kept_plans.py): PostgreSQL keeps its plan.
+    from casebook.entry_page import _PAGE
+
+    assert _PAGE.function[0] in statements[1] and "casebook_entries" not in statements[1], statements[1]
 
 
 def test_questions_and_answers_in_order_with_tokyo_times(app) -> None:  # type: ignore[no-untyped-def]

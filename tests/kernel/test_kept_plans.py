@@ -99,6 +99,7 @@ def test_a_kept_plan_reads_under_the_callers_binding(app, client, login_as, coun
         db.session.execute(text(f"SET LOCAL plan_cache_mode = {plan_cache_mode}"))
         connection = db.session.connection()
         name = _SESSION_CHECK.function[0]
+        _SESSION_CHECK.statement_for(connection)  # (the worker's first use reads which functions the database has)
         bind_tenant(OME)
         with count_queries() as statements:
             for _ in range(7):
@@ -161,3 +162,42 @@ def test_a_statement_needs_typed_parameters_and_columns(unregistered) -> None:  
         KeptPlan(text("SELECT :x").columns(column("x", Integer))).function  # noqa: B018
     with pytest.raises(TypeError, match="x"):  # the column's type
         KeptPlan(text("SELECT :x").bindparams(bindparam("x", type_=Integer)).columns(column("x"))).function  # noqa: B018
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["auto", "force_generic_plan"])
+def test_a_kept_page_statement_shows_a_declaration_to_its_municipality_only(app_ctx, plan_cache_mode) -> None:  # type: ignore[no-untyped-def]
+    """The procurement page's function (sent as driver SQL) reads the viewer's own declaration under the caller's
+    binding: a plan kept from 青梅市's calls shows nothing of 青梅市's declaration to 江東区 on the same connection."""
+    from procurement.project_page import _PAGE_WITH_OWN
+    from tests.factories.procurement import declare, make_project
+    from tests.factories.tenants import user
+
+    project = make_project(title="関数でも他団体には見せない申告")
+    declare(project, "member", [10], intent="commit")  # 青梅市's declaration
+    db.session.execute(text(f"SET LOCAL plan_cache_mode = {plan_cache_mode}"))
+    connection = db.session.connection()
+    sql = _PAGE_WITH_OWN.driver_sql(connection)
+    assert _PAGE_WITH_OWN.function[0] in sql and "procurement_declarations" not in sql
+
+    def own(tenant: str):  # type: ignore[no-untyped-def]
+        return connection.exec_driver_sql(sql, {"project_id": project.id, "tenant": tenant}).one()[0][24]
+
+    user("tenant_admin")  # 青梅市
+    for _ in range(7):  # past PostgreSQL's first custom plans
+        assert own(OME)[0] == "pending_approval"
+    user("other_admin")  # 江東区, the same connection
+    assert own(OME) is None and own(KOTO) is None
+    bind_tenant(None)
+    assert own(OME) is None
+    user("tenant_admin")
+    assert own(OME)[0] == "pending_approval"
+
+
+@pytest.mark.parametrize(("who", "path"), [("member", "/casebook/{huge}"), ("member", "/procurement/{huge}"),
+                                           ("curator", "/procurement/{huge}"), ("judge", "/awards/judging/{huge}/X")])
+def test_an_id_past_bigint_is_not_found(client, login_as, who, path) -> None:  # type: ignore[no-untyped-def]
+    """A page whose statement is kept takes its id as a bigint argument: an id no bigint holds names no row (the
+    statement alone compared it as a numeric), so the page answers 404 without calling the function."""
+    login_as(who)
+    assert client.get(path.format(huge="9" * 25)).status_code == 404
+    assert client.get(path.format(huge=str(2**63))).status_code == 404
