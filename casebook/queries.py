@@ -8,6 +8,7 @@ Snippets are computed in Python for the page's rows only.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY, aggregate_order
 
 from casebook import search, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission, Synonym
+from kernel import driver
 from kernel.extensions import db
 from kernel.i18n import service_gettext as _
 from kernel.numbers import parse_whole
@@ -381,22 +383,28 @@ def _core_rows(stmt: Any, params: dict[str, Any]) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _prefixed_sql(stmt: Any, dialect: Any) -> tuple[str, Any]:
-    """A statement (of the cached shapes) compiled once, behind the index preference, and its compiled form."""
+def _prefixed_sql(stmt: Any, dialect: Any) -> tuple[str, Any, Any]:
+    """A statement (of the cached shapes) compiled once, behind the index preference, its compiled form and the
+    named tuple of its rows (named as its columns, as SQLAlchemy's rows are)."""
     compiled = stmt.compile(dialect=dialect)
-    return f"{_PREFER_INDEXES}; {compiled}", compiled
+    row = namedtuple("Row", [column.key for column in stmt.selected_columns], rename=True)  # type: ignore[misc]
+    return f"{_PREFER_INDEXES}; {compiled}", compiled, row
 
 
-def _prefer_indexes_rows(stmt: Any, params: dict[str, Any]) -> Any:
+def _prefer_indexes_rows(stmt: Any, params: dict[str, Any]) -> list[Any]:
     """``_core_rows`` with ``SET LOCAL enable_seqscan = off`` in the same message (see ``_PREFER_INDEXES``).
 
     Sent as driver SQL: a statement object cannot begin with a setting. Its parameters need no processing
     on the way (text, arrays of text and integers, integers: psycopg2 adapts them), as SQLAlchemy's own
-    execution of the same statement sends them.
+    execution of the same statement sends them. On the driver's cursor (kernel.driver.text_rows, the execution
+    listeners run as for any statement), as named tuples: the values exec_driver_sql gave (no type processing
+    there either) without SQLAlchemy's execution context, result metadata (thirty columns) and a Row per row,
+    which cost more than the search's other Python around this statement.
     """
     connection = db.session.connection(bind_arguments={"clause": stmt})
-    sql, compiled = _prefixed_sql(stmt, connection.dialect)
-    return connection.exec_driver_sql(sql, compiled.construct_params(params))
+    sql, compiled, row = _prefixed_sql(stmt, connection.dialect)
+    make = row._make
+    return [make(values) for values in driver.text_rows(connection, sql, compiled.construct_params(params))]
 
 
 def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:

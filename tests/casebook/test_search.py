@@ -476,3 +476,31 @@ def test_hits_read_with_the_first_matches_are_those_read_on_their_own(bound, fil
         # (The rows read with the first matches have its columns too: 窓口 has strong matches on the first page.)
         merged = [h for h in result.hits if "facet" in h.entry._fields]
         assert merged or filters != {"q": "窓口"}
+
+
+def test_the_first_statement_read_on_the_drivers_cursor_gives_exec_driver_sqls_rows(bound, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # queries._prefer_indexes_rows reads the search's first statement on the driver's cursor as named tuples; the
+    # same searches through exec_driver_sql (its former reading) give the same results, row values and names.
+    used = []
+
+    def former(stmt, params):  # type: ignore[no-untyped-def]
+        used.append(stmt)
+        connection = db.session.connection(bind_arguments={"clause": stmt})
+        sql, compiled, _row = queries._prefixed_sql(stmt, connection.dialect)
+        return connection.exec_driver_sql(sql, compiled.construct_params(params))
+
+    def searched(filters: queries.Filters) -> list:  # type: ignore[type-arg]
+        result = queries.search_casebook(filters, facets_shown=3)
+        return [result.total, result.capped, result.pages, result.terms, result.facets, result.facet_totals,
+                result.any_word, [(h.entry._asdict(), h.tenant, h.rank, h.snippet, h.title, h.synonyms)
+                                  for h in result.hits]]
+
+    cases = [queries.Filters(q="窓口"), queries.Filters(q="窓口 電子申請", kind="special_ward"),
+             queries.Filters(q="こども", page=2), queries.Filters(q="ガバクラ")]
+    for filters in cases:
+        queries.search_casebook(filters)  # the curators' synonyms known: the first statement carries the check
+        now = searched(filters)
+        with monkeypatch.context() as patched:
+            patched.setattr(queries, "_prefer_indexes_rows", former)
+            assert searched(filters) == now, filters.q
+        assert now[-1] and used, filters.q
