@@ -670,7 +670,7 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
     return ids
 
 
-def _snippet(entry: Any, terms: list[str], hit_weights: str) -> list[tuple[str, bool]]:
+def _snippet(entry: Any, terms: frozenset[str], hit_weights: str) -> list[tuple[str, bool]]:
     """The summary around its first hit; without one, the first of problem, approach, outcomes that has one."""
     snip = search.snippet(entry.summary, terms) if "B" in hit_weights else search.no_hit_snippet(entry.summary)
     if terms and "C" in hit_weights and not any(hit for _p, hit in snip):
@@ -750,6 +750,8 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
             select(Entry, Tenant).join(Tenant, Tenant.code == Entry.source_tenant_id).where(Entry.id.in_(ids)))}
         return [Hit(by_id[i][0], by_id[i][1], rank_of.get(i, 0.0), []) for i in ids if i in by_id]
     wanted = thesaurus.wanted_lexemes(expanded) if expanded is not None else []
+    # The snippets and titles are kept per worker by (text, words): the words as one frozenset for the page.
+    words = frozenset(terms)
     rows = {row.id: row for row in read}
     missing = [entry_id for entry_id in ids if entry_id not in rows]
     if missing:
@@ -762,9 +764,9 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
             continue
         tenant = TenantRow(row.source_tenant_id, row.name_ja, row.name_en, row.kind, row.region)
         hit_weights = "ABCD" if row.doubt or not terms else (row.weights or "").upper()
-        title = search.mark_terms(row.title, terms) if terms else []
+        title = search.mark_terms(row.title, words) if terms else []
         via = thesaurus.synonym_matches(expanded, set(row.present or ())) if wanted and expanded else []
-        hits.append(Hit(row, tenant, rank_of.get(entry_id, 0.0), _snippet(row, terms, hit_weights), title, via))
+        hits.append(Hit(row, tenant, rank_of.get(entry_id, 0.0), _snippet(row, words, hit_weights), title, via))
     return hits
 
 

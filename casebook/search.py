@@ -265,12 +265,12 @@ class _Words:
     def length(self) -> int:
         return self.ends[-1] if self.ends else 0
 
-    def hits(self, wanted: set[str], low: int = 0, high: int = -1) -> list[int]:
+    def hits(self, wanted: frozenset[str] | set[str], low: int = 0, high: int = -1) -> list[int]:
         """The indexes of the words holding one of ``wanted`` (from ``low``, below ``high`` when given), in order."""
         found = {i for lexeme in wanted.intersection(self.where) for i in self.where[lexeme]}
         return sorted(i for i in found if low <= i and (high < 0 or i < high)) if low or high >= 0 else sorted(found)
 
-    def first_hit(self, wanted: set[str]) -> int:
+    def first_hit(self, wanted: frozenset[str] | set[str]) -> int:
         """The index of the first word holding one of ``wanted`` (-1 without one)."""
         common = wanted.intersection(self.where)
         return min([self.where[lexeme][0] for lexeme in common]) if common else -1
@@ -315,18 +315,25 @@ def _pieces(out: list[tuple[str, bool]], before: str, surfaces: tuple[str, ...],
 
 
 def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
-    """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit."""
-    wanted = set(terms)
-    value = text or ""
+    """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit.
+
+    Kept per worker (``_kept_marks``, bounded), as the snippets are: the same titles come back with the same words.
+    """
+    return list(_kept_marks(text or "", frozenset(terms)))
+
+
+@lru_cache(maxsize=1024)
+def _kept_marks(value: str, wanted: frozenset[str]) -> tuple[tuple[str, bool], ...]:
+    # A pure function of its arguments: kept as a tuple, each caller gets a list of its own.
     words = _cached_words(value) if wanted else None
     hits = words.hits(wanted) if words is not None else []
     if words is None or not hits:
-        return [(value, False)]
+        return ((value, False),)
     out: list[tuple[str, bool]] = []
     rest = _pieces(out, "", words.surfaces, 0, len(words.surfaces), hits)
     if rest:
         out.append((rest, False))
-    return out
+    return tuple(out)
 
 
 _MARKUP = re.compile(r"[#*_`>\[\]]")
@@ -340,12 +347,21 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
     analysed line by line (as ``morphemes`` does, so the pieces are the same) and only as far as the window
     after the first hit: a long body whose first hit is early costs one line. Each line's words are kept
     (per worker) with where each lexeme is, so the hits are found by lexeme, not word by word.
+
+    The snippets themselves are kept per worker too (``_kept_snippet``, bounded): the same texts come back with
+    the same words (the next page, a facet chosen, the export, the same search by another person), and a page's
+    twenty snippets cost more than the rest of its hits' Python.
     """
-    plain = _MARKUP.sub("", text or "")[:2000]
-    wanted = set(terms)
+    return list(_kept_snippet(text or "", frozenset(terms), width))
+
+
+@lru_cache(maxsize=1024)
+def _kept_snippet(text: str, wanted: frozenset[str], width: int) -> tuple[tuple[str, bool], ...]:
+    # A pure function of its arguments: kept as a tuple, each caller gets a list of its own.
+    plain = _MARKUP.sub("", text)[:2000]
     normalized = unicodedata.normalize("NFKC", plain) if wanted else ""
     if not normalized.strip():
-        return no_hit_snippet(plain, width)
+        return tuple(no_hit_snippet(plain, width))
     lines: list[tuple[int, _Words]] = []  # each line analysed so far, with its offset in the text
     offset = 0
     first = -1
@@ -358,7 +374,7 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
             break
         offset += words.length
     if first < 0:
-        return no_hit_snippet(plain, width)
+        return tuple(no_hit_snippet(plain, width))
     line_offset, words = lines[-1]
     hit_at = line_offset + (words.ends[first - 1] if first else 0)
     start = max(0, hit_at - width // 3)
@@ -394,7 +410,7 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
         words, low = _cached_line(following), 0
     if rest:
         out.append((rest, False))
-    return out
+    return tuple(out)
 
 
 def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
