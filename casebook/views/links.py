@@ -8,6 +8,8 @@ from urllib.parse import quote_plus
 from flask import url_for
 from markupsafe import escape
 
+from kernel.urls import kept_link_patterns
+
 
 @lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
@@ -35,9 +37,10 @@ class SearchLinks:
     def __init__(self, args: Any, endpoint: str = "casebook.casebook_index") -> None:
         self._params: dict[str, list[str]] = {k: args.getlist(k) for k in args}
         self._endpoint = endpoint
-        # The page has about a hundred such links (every facet value): the route is built once and
-        # each link only encodes its arguments (url_for per link was a tenth of the request's time).
-        self._base = url_for(endpoint)
+        # The page has about a hundred such links (every facet value): the route is built once (per app and
+        # script root) and each link only encodes its arguments (url_for per link was a tenth of the request's
+        # time).
+        self._base = kept_link_patterns(f"casebook_search_route:{endpoint}", lambda: {"url": url_for(endpoint)})["url"]
 
     def _url(self, endpoint: str = "", **changes: list[str]) -> str:
         params: dict[str, Any] = {k: v for k, v in {**self._params, **changes}.items() if v}

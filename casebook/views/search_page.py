@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
@@ -24,7 +24,7 @@ from casebook.queries import FACETS, FACETS_SHOWN, Filters, Hit, Result
 from casebook.views.links import SearchLinks, quote_value
 from kernel.i18n import N_, catalogue_key, current_lang, format_fiscal_year, in_own_lang, lang_attr
 from kernel.memo import kept
-from kernel.urls import kept_link_patterns, link_pattern
+from kernel.urls import STAND_IN, kept_link_patterns, link_pattern
 
 _NOTHING = Markup("")
 
@@ -145,9 +145,8 @@ def hits_view(hits: list[Hit]) -> Markup:
     if not hits:
         return _NOTHING
     lang = current_lang()
-    entry_url = url_for("casebook.casebook_entry", entry_id=0)
-    assert entry_url.endswith("/0")
-    entry_url = str(escape(entry_url[:-1]))
+    # The entry's link with the id put in (a url_for per page cost as much as a hit).
+    entry_url, entry_tail = _kept_links()["entry"].split(STAND_IN)
     # As the templates' newstyle gettext does: the translation is trusted markup, its values are escaped.
     adopted_by = Markup(gettext("Adopted by %(n)s"))
     synonym_sentence = Markup(gettext("“%(found)s” matched as a synonym of “%(word)s” (%(layer)s)"))
@@ -177,7 +176,7 @@ def hits_view(hits: list[Hit]) -> Markup:
         if adopted is None:
             adopted = adoptions[entry.adoption_count] = str(adopted_by % {"n": entry.adoption_count})
         title_html = marked_html(hit.title) if hit.title else text_html(entry.title)
-        link = f'<a href="{entry_url}{entry.id}"{lang_attr(entry.title, lang)}>{title_html}</a>'
+        link = f'<a href="{entry_url}{entry.id}{entry_tail}"{lang_attr(entry.title, lang)}>{title_html}</a>'
         snippet = ""
         if hit.snippet:
             snippet_html = marked_html(hit.snippet)
@@ -243,9 +242,11 @@ def _texts() -> dict[str, Markup]:
 
 
 def _kept_links() -> dict[str, str]:
-    """The curators' links of the page (fixed endpoints), built once per app and script root."""
+    """The page's fixed links (the curators' two, an entry's with a stand-in id), built once per app and script
+    root."""
     return kept_link_patterns("casebook_search_links", lambda: {
-        "queue": link_pattern("casebook.curation_queue"), "synonyms": link_pattern("casebook.curation_synonyms")})
+        "queue": link_pattern("casebook.curation_queue"), "synonyms": link_pattern("casebook.curation_synonyms"),
+        "entry": link_pattern("casebook.casebook_entry", entry_id=STAND_IN)})
 
 
 def title_text() -> Markup:

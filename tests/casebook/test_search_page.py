@@ -80,3 +80,22 @@ def test_a_facets_links_come_from_one_link_the_same_as_toggle(app: Flask) -> Non
 def test_text_is_escaped_like_markupsafe() -> None:
     for text in [*(t for t in SAMPLES if t is not None), "<a href='x' title=\"y\">&amp;</a>", "&#39;", "\x00<>"]:
         assert search_page.text_html(text) == str(escape(text)), text
+
+
+@pytest.mark.parametrize("root", ["", "/yokoten"])
+def test_a_hits_link_is_url_for_the_entry_under_any_script_root(app: Flask, root: str) -> None:
+    from types import SimpleNamespace
+
+    from flask import url_for
+
+    from casebook.queries import Hit
+    from tenants.models import TenantRow
+
+    entry = SimpleNamespace(id=62031, title="窓口の<改革>", fiscal_year=2024, stage="pilot", adoption_count=3)
+    hit = Hit(entry, TenantRow("131016", "台東区", "Taito City", "special_ward", "ku_area"), 1.0,
+              [("…窓口で", False), ("申請", True)], [("窓口の<改革>", False)])
+    for _ in range(2):  # built once, then kept per app and script root
+        with app.test_request_context("/casebook", base_url=f"http://localhost{root}"):
+            html = str(search_page.hits_view([hit]))
+            assert f'<a href="{escape(url_for("casebook.casebook_entry", entry_id=62031))}">' in html
+            assert f'href="{root}/casebook/62031"' in html and "窓口の&lt;改革&gt;" in html

@@ -42,9 +42,11 @@ HITS = Markup('\n    <li class="hit" data-testid="hit">…</li>\n  ')
 @pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("can_curate", [True, False])
 @pytest.mark.parametrize("case", range(len(PAGES)))
-def test_the_content_is_the_former_templates(app: Flask, lang: str, can_curate: bool, case: int) -> None:
+@pytest.mark.parametrize("root", ["", "/yokoten"])
+def test_the_content_is_the_former_templates(app: Flask, lang: str, can_curate: bool, case: int, root: str) -> None:
     args, fields, suggestions = PAGES[case]
-    with app.test_request_context(f"/casebook?{urlencode(args, doseq=True)}"):
+    # Under a script root too: the page's links are kept per app and script root.
+    with app.test_request_context(f"/casebook?{urlencode(args, doseq=True)}", base_url=f"http://localhost{root}"):
         session["lang"] = lang
         filters, errors = parse_filters(request.args)
         result = Result([], facets=FACETS if fields["total"] else {}, facet_totals=TOTALS, terms=[], **fields)
@@ -60,6 +62,7 @@ def test_the_content_is_the_former_templates(app: Flask, lang: str, can_curate: 
         assert str(html) == expected
         assert str(search_page.title_text()) == render_template_string('{{ _("Casebook") }}')
     assert ("/curation/synonyms" in expected) == can_curate
+    assert f'href="{root}/casebook?' in expected
     if case == 1:  # every part of the page is there
         for part in ('data-testid="remove-theme"', 'data-testid="clear-filters"', 'data-testid="facet-fewer-theme"',
                      'data-testid="facet-more-fiscal_year"', 'data-testid="any-word"', 'class="pagination"'):
