@@ -17,7 +17,7 @@ from casebook.labels import (
     STAGE_LABELS,
     SYNONYM_LAYER_LABELS,
 )
-from casebook.models import Case
+from casebook.models import CaseCount
 from casebook.rendering import render_markdown
 from casebook.waiting import APPROVALS, REVIEW_QUEUE
 from kernel.dashboard import FigureCount, register_figures
@@ -67,8 +67,11 @@ def init_templates(app: Flask) -> None:
     )
 
 
-# The municipality's cases, counted with the dashboard's other counts (kernel/dashboard.py).
-_OUR_CASES = select(func.count()).select_from(Case).where(Case.tenant_id == VIEWER_TENANT)
+# The municipality's cases, counted with the dashboard's other counts (kernel/dashboard.py), from the count the
+# database keeps (casebook.models.CaseCount): counting the rows themselves cost 0.1 ms of PostgreSQL CPU per
+# dashboard at 2,000 cases, growing with them. The one row's count (max keeps its bigint), or 0 while the
+# municipality has never had a case (no row yet).
+_OUR_CASES = select(func.coalesce(func.max(CaseCount.cases), 0)).where(CaseCount.tenant_id == VIEWER_TENANT)
 
 
 @register_figures(fixed=True)
