@@ -160,12 +160,19 @@ class BenchDatabase:
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (old,))
-                cur.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{old}" STRATEGY FILE_COPY')
+                # Owned by the migrations' owner, as a database ensure_roles_and_database creates: the public
+                # schema belongs to the database's owner, and the migrations create functions in it.
+                cur.execute(f'CREATE DATABASE "{self.name}" OWNER "{OWNER}" TEMPLATE "{old}" STRATEGY FILE_COPY')
             conn.close()
             app = create_app({"SQLALCHEMY_DATABASE_URI": self.app_url, "DATABASE_OWNER_URL": self.owner_url,
                               "SECRET_KEY": "bench-setup"})
-            with app.app_context():
-                upgrade()
+            try:
+                with app.app_context():
+                    upgrade()
+            except Exception:
+                # Half migrated, with the old marker copied: never to be reused. The old database stays.
+                drop_database(self.admin_url, self.name)
+                raise
             conn = psycopg2.connect(with_database(self.admin_url, self.name))
             conn.autocommit = True
             with conn.cursor() as cur:
