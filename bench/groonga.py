@@ -51,6 +51,7 @@ SCHEMA = [
                        "type": "{table}", "source": "title,summary,themes,tools,body"}),
 ]
 MATCH_COLUMNS = "title * 10 || summary * 5 || themes * 5 || tools * 5 || body"
+WARM_QUERY = "図書館"  # not among the timed queries
 
 
 def available() -> str | None:
@@ -189,14 +190,19 @@ def _ours(db_url: str, owner_url: str, queries_: list[str], limit: int, facets: 
     with app.app_context():
         from kernel.extensions import db
 
-        for q in queries_:
-            for _attempt in range(2):  # the first call warms the analyser's caches; the second is timed
-                bind_tenant("132055")
-                started = time.perf_counter()
-                result = queries.search_casebook(queries.Filters(q=q), per_page=limit, with_facets=facets,
-                                                 with_snippets=facets)
-                elapsed = (time.perf_counter() - started) * 1000
-                db.session.rollback()
+        # One search warms the process (the analyser's dictionary, the thesaurus, the pool); then each query is
+        # timed the first time it is asked, as Groonga's is timed without a query cache (it keeps none of these
+        # selects: its query log shows every one executed). Asked again, ours would find its snippets and
+        # titles kept (casebook/search.py) and the comparison would flatter it.
+        for position, q in enumerate([WARM_QUERY, *queries_]):
+            bind_tenant("132055")
+            started = time.perf_counter()
+            result = queries.search_casebook(queries.Filters(q=q), per_page=limit, with_facets=facets,
+                                             with_snippets=facets)
+            elapsed = (time.perf_counter() - started) * 1000
+            db.session.rollback()
+            if position == 0:
+                continue
             times.append(elapsed)
             found[q] = [h.entry.external_id or str(h.entry.id) for h in result.hits]
         db.engine.dispose()
@@ -291,11 +297,14 @@ def report_lines(figures: dict[str, Any] | None) -> list[str]:
         f"ours on a database holding only that corpus, like the evaluation test). Latency over "
         f"{figures['latency_queries']} queries (those and the benchmark's search terms) on the Tokyo data set "
         f"({figures['entries']:,} published entries, loaded into Groonga in {figures['load_seconds']:.0f} s), each "
-        "timed from the benchmark's Python process after one warm-up call: ours is `search_casebook` in-process "
+        "timed from the benchmark's Python process: ours is `search_casebook` in-process, each query the first "
+        "time the process asks it (after one warm-up search with another term: asked again, ours would find its "
+        "snippets kept) "
         "(query analysis and thesaurus, the capped count with the facets, the ranked page of 20 with snippets; no "
-        "HTML), Groonga's an HTTP `select` on loopback (the count and the 20 best by score, drilldowns on stage and "
-        "fiscal year). Groonga's schema: TokenBigram, NFKC with hiragana/katakana unified, title weighted 10, "
-        "summary, themes and tools 5, body 1, every word required.",
+        "HTML), Groonga's an HTTP `select` on loopback after one warm-up call of the same select (it keeps no "
+        "query cache for these: its query log shows each executed; the count and the 20 best by score, drilldowns "
+        "on stage and fiscal year). Groonga's schema: TokenBigram, NFKC with hiragana/katakana unified, title "
+        "weighted 10, summary, themes and tools 5, body 1, every word required.",
         "",
         "| engine | " + " | ".join(f"recall@10 {g}" for g in groups) + " | MRR all | latency p50 ms | latency p95 ms |",
         "|---|" + "---:|" * (len(groups) + 3),
