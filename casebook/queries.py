@@ -842,3 +842,12 @@ def adoptions_of_tenant_cases(tenant_id: str) -> list[tuple[Adoption, Entry, Ten
         # id breaks ties of updated_at (adoptions written in one transaction share it): without it the list, and
         # which 200 it keeps, changed from one visit to the next
         .order_by(Adoption.updated_at.desc(), Adoption.id.desc()).limit(200)).all()]
+
+
+def forget_recent_searches() -> None:
+    """As a worker that has met no search yet: empties what the search keeps per worker by query and by text (the
+    query's analysis, the dictionary look-ups, the hits' analysed lines, titles and snippets); the statements'
+    shapes and the vocabularies stay. For the benchmark, which times a search new to the worker beside the same
+    search repeated (bench/measure.py ``search_server_time``), and for tests that must start from nothing."""
+    thesaurus.forget_queries()
+    search.forget_texts()

@@ -32,7 +32,9 @@ def _tokenizer() -> Any:
     if tok is None:
         from sudachipy import Dictionary
 
-        tok = Dictionary(dict="core").create()
+        # Only the fields the analysis reads (SudachiPy's subsetting): the morphemes are the same, about 15 % faster
+        # (the search's snippets analyse their hits' lines on every new search, the index every published case).
+        tok = Dictionary(dict="core").create(fields={"surface", "pos", "normalized_form"})
         _local.tokenizer = tok
     return tok
 
@@ -423,3 +425,10 @@ def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
 def _cached_line(chunk: str) -> _Words:
     # Lines come back (the same summary on the next page, in the export, a repeated query).
     return _indexed_words(_chunk_morphemes(chunk))
+
+
+def forget_texts() -> None:
+    """Empty what this worker keeps of analysed texts: lines, titles, snippets and marked titles (the benchmark
+    times a search as a worker meets it the first time: casebook.queries.forget_recent_searches)."""
+    for kept_function in (_cached_words, _kept_marks, _kept_snippet, _cached_line):
+        kept_function.cache_clear()

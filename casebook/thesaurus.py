@@ -321,3 +321,9 @@ def synonym_matches(expanded: Expanded, present: Iterable[str]) -> list[SynonymM
 
 def layers_used(matches: Iterable[SynonymMatch]) -> set[str]:
     return {m.layer for m in matches}
+
+
+def forget_queries() -> None:
+    """Empty what this worker keeps of analysed queries and dictionary look-ups (the vocabularies stay)."""
+    _expand.cache_clear()
+    _sudachi_lookup.cache_clear()
