@@ -5,6 +5,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="yk-xdg-"))
@@ -68,6 +69,25 @@ def app(cluster: TestCluster) -> Flask:
         # Each test's work happens in savepoints of one outer transaction that is rolled back.
         db.session.configure(join_transaction_mode="create_savepoint")
     return application
+
+
+@contextmanager
+def committing_app(cluster: TestCluster, name: str, pool_size: int) -> Iterator[Flask]:
+    """An app on a copy of the template database of its own (``name``), whose requests and services really
+    commit: for writers racing each other (the per-test rollback joins every session to one transaction). The
+    copy is dropped at the end. Used by a module-scoped fixture of the tests marked ``no_rollback``."""
+    from portal.app import create_app
+
+    urls = cluster.create_from_template(name)
+    application = create_app({**BASE_CONFIG, **urls, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size}})
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+        cluster.drop(name)
 
 
 @pytest.fixture(autouse=True)

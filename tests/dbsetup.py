@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,3 +119,25 @@ def build_template(cluster: TestCluster, base_config: dict) -> None:
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def terminate_backend(admin_url: str, pid: int) -> None:
+    """End a PostgreSQL backend and wait until it has gone (it has then written FATAL and closed its socket)."""
+    import psycopg2
+
+    from portal.backup import libpq
+
+    admin = psycopg2.connect(libpq(admin_url))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                cur.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cur.fetchone() is None:
+                    return
+                time.sleep(0.01)
+    finally:
+        admin.close()
+    raise AssertionError(f"backend {pid} did not end")

@@ -16,7 +16,7 @@ from casebook.models import Case, CaseCount
 from kernel.extensions import db
 from portal.backup import libpq
 from tenants.context import as_tenant
-from tests.conftest import BASE_CONFIG
+from tests.conftest import committing_app
 from tests.factories.casebook import make_case
 from tests.factories.tenants import user
 
@@ -104,18 +104,8 @@ def test_the_owners_maintenance_keeps_it_exact(app) -> None:  # type: ignore[no-
 
 @pytest.fixture(scope="module")
 def real_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    from portal.app import create_app
-
-    urls = cluster.create_from_template("case_counts_conc")
-    application = create_app({**BASE_CONFIG, **urls, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10}})
-    try:
+    with committing_app(cluster, "case_counts_conc", 10) as application:
         yield application
-    finally:
-        with application.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
-        cluster.drop("case_counts_conc")
 
 
 class _RolledBack(Exception):

@@ -18,7 +18,7 @@ from casebook.community import answer, ask
 from casebook.models import Answer, Entry, Question
 from kernel.extensions import db
 from portal.backup import libpq
-from tests.conftest import BASE_CONFIG
+from tests.conftest import committing_app
 from tests.factories.tenants import user
 
 KOTO = "131083"
@@ -144,18 +144,8 @@ def test_the_owners_maintenance_keeps_it_exact(app) -> None:  # type: ignore[no-
 
 @pytest.fixture(scope="module")
 def real_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    from portal.app import create_app
-
-    urls = cluster.create_from_template("answered_conc")
-    application = create_app({**BASE_CONFIG, **urls, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 8}})
-    try:
+    with committing_app(cluster, "answered_conc", 8) as application:
         yield application
-    finally:
-        with application.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
-        cluster.drop("answered_conc")
 
 
 @pytest.mark.no_rollback

@@ -1,8 +1,6 @@
 """kernel.driver: hot statements on the driver's cursor, with everything SQLAlchemy's execution does for the portal."""
 from __future__ import annotations
 
-import time
-
 import psycopg2
 import pytest
 from flask import Flask
@@ -14,7 +12,6 @@ from sqlalchemy.types import String
 from kernel import driver
 from kernel.config import normalise_url
 from kernel.extensions import db
-from portal.backup import libpq
 from tenants.context import as_tenant
 from tenants.models import Membership, User
 from tests import dbsetup
@@ -85,7 +82,7 @@ def test_a_connection_the_server_closed_is_invalidated_and_not_handed_out_again(
     try:
         with engine.begin() as connection:
             pid = driver.first(connection, pid_of, {})[0]
-        _terminate(cluster, pid)
+        dbsetup.terminate_backend(cluster.admin_url, pid)
         with pytest.raises(DBAPIError) as raised, engine.begin() as connection:
             driver.first(connection, pid_of, {})
         assert raised.value.connection_invalidated
@@ -93,24 +90,6 @@ def test_a_connection_the_server_closed_is_invalidated_and_not_handed_out_again(
             assert driver.first(connection, pid_of, {})[0] != pid
     finally:
         engine.dispose()
-
-
-def _terminate(cluster: dbsetup.TestCluster, pid: int) -> None:
-    """End a backend and wait until it has gone (it has then closed its end of the socket)."""
-    admin = psycopg2.connect(libpq(cluster.admin_url))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                cur.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
-                if cur.fetchone() is None:
-                    return
-                time.sleep(0.01)
-    finally:
-        admin.close()
-    raise AssertionError(f"backend {pid} did not end")
 
 
 def test_a_statement_whose_parameters_need_sqlalchemy_is_refused(app: Flask) -> None:

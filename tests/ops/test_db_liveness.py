@@ -1,9 +1,6 @@
 """Pooled connections that PostgreSQL has closed are replaced at checkout, without a ping per request."""
 from __future__ import annotations
 
-import time
-
-import psycopg2
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, event, text
@@ -12,7 +9,6 @@ from sqlalchemy.exc import OperationalError
 from kernel.config import normalise_url
 from kernel.extensions import db
 from portal import db_liveness
-from portal.backup import libpq
 from tests import dbsetup
 
 
@@ -27,22 +23,6 @@ def _engine(cluster: dbsetup.TestCluster, checked: bool):  # type: ignore[no-unt
 def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
         return int(connection.scalar(text("SELECT pg_backend_pid()")))
-
-
-def _terminate(cluster: dbsetup.TestCluster, pid: int) -> None:
-    admin = psycopg2.connect(libpq(cluster.admin_url))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            for _ in range(100):  # until the backend has gone (it has then written FATAL and closed)
-                cur.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
-                if cur.fetchone() is None:
-                    return
-                time.sleep(0.02)
-    finally:
-        admin.close()
-    raise AssertionError(f"backend {pid} did not end")
 
 
 def test_the_app_engine_checks_connections_instead_of_pinging(app: Flask) -> None:
@@ -67,7 +47,7 @@ def _use_after_termination(cluster: dbsetup.TestCluster, checked: bool) -> tuple
     engine = _engine(cluster, checked)
     try:
         first = _backend_pid(engine)
-        _terminate(cluster, first)
+        dbsetup.terminate_backend(cluster.admin_url, first)
         return first, _backend_pid(engine)
     finally:
         engine.dispose()

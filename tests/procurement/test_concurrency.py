@@ -12,7 +12,7 @@ from kernel.extensions import db
 from procurement import common
 from procurement.models import Declaration, DemandTotal, Participation
 from tenants.context import bind_tenant
-from tests.conftest import BASE_CONFIG
+from tests.conftest import committing_app
 from tests.factories.procurement import declare, make_project, user
 
 pytestmark = pytest.mark.no_rollback
@@ -20,18 +20,8 @@ pytestmark = pytest.mark.no_rollback
 
 @pytest.fixture(scope="module")
 def real_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    from portal.app import create_app
-
-    urls = cluster.create_from_template("proc_conc")
-    application = create_app({**BASE_CONFIG, **urls, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 8}})
-    try:
+    with committing_app(cluster, "proc_conc", 8) as application:
         yield application
-    finally:
-        with application.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
-        cluster.drop("proc_conc")
 
 
 def _run_parallel(app: Flask, jobs: list) -> list[BaseException]:  # type: ignore[type-arg]
