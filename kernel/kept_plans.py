@@ -188,9 +188,17 @@ def _type_name(type_: Any) -> str:
 
 def plan_functions(connection: Any) -> frozenset[str]:
     """The plan functions the database of ``connection`` has (read once per worker and engine)."""
-    return kept(_functions, connection.engine, lambda: frozenset(connection.scalars(text(
+    return database_functions(connection, PLAN_FUNCTION_PREFIX)
+
+
+def database_functions(connection: Any, prefix: str) -> frozenset[str]:
+    """The names of the functions starting with ``prefix`` that the database of ``connection`` has: the plan
+    functions here, the dashboard's count functions (kernel/waiting.py). Read once per worker, engine and prefix:
+    migrations only add such functions while workers run (a downgrade that drops some needs a restart)."""
+    return kept(_functions, (connection.engine, prefix), lambda: frozenset(connection.scalars(text(
         "SELECT proname FROM pg_proc WHERE starts_with(proname, :prefix) AND pg_function_is_visible(oid)"),
-        {"prefix": PLAN_FUNCTION_PREFIX})), 16)
+        {"prefix": prefix})), 32)
 
 
-_functions: dict[Any, frozenset[str]] = {}
+# Keyed by the engine (its database: tests use several) and the prefix.
+_functions: dict[tuple[Any, str], frozenset[str]] = {}

@@ -61,7 +61,6 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.dialects import postgresql
@@ -69,6 +68,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 
 from kernel import driver
+from kernel.kept_plans import database_functions
 from kernel.memo import kept
 
 # A statement selecting (count[, oldest]) in one row, whatever its columns' types.
@@ -298,13 +298,8 @@ def _through_function(name: str) -> Any:
 
 
 def _count_functions(connection: Any) -> frozenset[str]:
-    """The count functions the database has (read once per worker and database; migrations only add them)."""
-    return kept(_functions, connection.engine, lambda: frozenset(connection.scalars(text(
-        "SELECT proname FROM pg_proc WHERE starts_with(proname, :prefix) AND pg_function_is_visible(oid)"),
-        {"prefix": COUNT_FUNCTION_PREFIX})), 16)
-
-
-_functions: dict[Any, frozenset[str]] = {}
+    """The count functions the database has (read once per worker and database, as the plan functions are)."""
+    return database_functions(connection, COUNT_FUNCTION_PREFIX)
 
 
 def resolve(entries: Sequence[Union[WaitingItem, WaitingCount]],
