@@ -90,6 +90,34 @@ def committing_app(cluster: TestCluster, name: str, pool_size: int) -> Iterator[
         cluster.drop(name)
 
 
+def run_together(app: Flask, jobs: list[Callable[[], Any]]) -> list[BaseException]:
+    """Run ``jobs`` at once, each in a thread of its own with its own app context and session: all wait at one
+    barrier, then each runs its job and commits (a job may roll back itself). The errors raised (empty: none)."""
+    import threading
+
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def worker(job: Callable[[], Any]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                job()
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return errors
+
+
 @pytest.fixture(autouse=True)
 def _rollback(request: pytest.FixtureRequest) -> Iterator[None]:
     """Run every in-process test inside one transaction, rolled back at the end."""

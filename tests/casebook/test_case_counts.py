@@ -3,8 +3,7 @@ cases: after the services' writes, a statement of several rows, the owner's dele
 concurrent writers with real commits and a rollback; the dashboard's figure "Our cases" shows it."""
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg2
@@ -16,7 +15,7 @@ from casebook.models import Case, CaseCount
 from kernel.extensions import db
 from portal.backup import libpq
 from tenants.context import as_tenant
-from tests.conftest import committing_app
+from tests.conftest import committing_app, run_together
 from tests.factories.casebook import make_case
 from tests.factories.tenants import user
 
@@ -108,10 +107,6 @@ def real_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
         yield application
 
 
-class _RolledBack(Exception):
-    pass
-
-
 @pytest.mark.no_rollback
 def test_concurrent_writers_and_a_rollback(real_app: Flask) -> None:
     with real_app.app_context():
@@ -120,30 +115,16 @@ def test_concurrent_writers_and_a_rollback(real_app: Flask) -> None:
     # Five new cases of 青梅市 and three of 江東区 at the same instant, one more of 青梅市 rolled back.
     jobs = [(OME, "member@ome.example.jp", False)] * 5 + [(KOTO, "member@koto.example.jp", False)] * 3 + [
         (OME, "admin@ome.example.jp", True)]
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
 
-    def write(tenant: str, email: str, roll_back: bool) -> None:
-        with real_app.app_context():
-            try:
-                barrier.wait()
-                make_case(tenant, email, title="同時に作成")
-                if roll_back:
-                    raise _RolledBack
-                db.session.commit()
-            except _RolledBack:
-                db.session.rollback()
-            except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
+    def write(tenant: str, email: str, roll_back: bool) -> Callable[[], None]:
+        def job() -> None:
+            make_case(tenant, email, title="同時に作成")
+            if roll_back:
+                db.session.rollback()  # the case and its count taken back together
 
-    threads = [threading.Thread(target=write, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+        return job
+
+    errors = run_together(real_app, [write(*job) for job in jobs])
     assert errors == []
     with real_app.app_context():
         assert (_counted(OME), _counted(KOTO)) == (before[OME] + 5, before[KOTO] + 3)

@@ -1,7 +1,6 @@
 """Concurrent declarations on a real database with real commits: nothing is lost or double counted."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +11,7 @@ from kernel.extensions import db
 from procurement import common
 from procurement.models import Declaration, DemandTotal, Participation
 from tenants.context import bind_tenant
-from tests.conftest import committing_app
+from tests.conftest import committing_app, run_together
 from tests.factories.procurement import declare, make_project, user
 
 pytestmark = pytest.mark.no_rollback
@@ -22,30 +21,6 @@ pytestmark = pytest.mark.no_rollback
 def real_app(cluster) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     with committing_app(cluster, "proc_conc", 8) as application:
         yield application
-
-
-def _run_parallel(app: Flask, jobs: list) -> list[BaseException]:  # type: ignore[type-arg]
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def worker(job) -> None:  # type: ignore[no-untyped-def]
-        with app.app_context():
-            try:
-                barrier.wait()
-                job()
-                db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
 
 
 def test_simultaneous_declarations_and_double_submits(real_app: Flask) -> None:
@@ -61,7 +36,7 @@ def test_simultaneous_declarations_and_double_submits(real_app: Flask) -> None:
         return job
 
     # 青梅市's form submitted twice at the same instant, 江東区 and 千代田区 at the same time
-    errors = _run_parallel(real_app, [first_declaration("member", 40), first_declaration("member", 40),
+    errors = run_together(real_app, [first_declaration("member", 40), first_declaration("member", 40),
                                       first_declaration("other_member", 120), first_declaration("chiyoda_member", 60)])
     assert errors == []
     with real_app.app_context():
@@ -78,7 +53,7 @@ def test_simultaneous_declarations_and_double_submits(real_app: Flask) -> None:
             declare(db.session.get(type(project), project_id), who, [quantity], version=1)
         return job
 
-    errors = _run_parallel(real_app, [edit("other_member", 100), edit("other_admin", 130), edit("chiyoda_member", 70)])
+    errors = run_together(real_app, [edit("other_member", 100), edit("other_admin", 130), edit("chiyoda_member", 70)])
     assert len(errors) == 1 and isinstance(errors[0], common.Conflict)
     with real_app.app_context():
         user("other_member")
