@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import select as io_select
 import shutil
 import subprocess
 import threading
@@ -114,6 +115,9 @@ def _start(tmp_path: Path, clients: list[dict[str, Any]]) -> NodeProvider:
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        # A line or the end of the output, or the deadline: readline alone would wait for ever on a stuck provider.
+        if not io_select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            break
         line = process.stdout.readline()
         if line.startswith("READY "):
             return NodeProvider(line.split()[1], process, log)

@@ -7,7 +7,7 @@
 // Prints "READY <issuer>" once listening on 127.0.0.1 (a free port). Test-only routes:
 //   POST /interaction/<uid>/login  login=<sub>   the person logs in (no password: a test provider)
 //   PUT  /test/accounts/<sub>      JSON claims   create or change an account
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -16,8 +16,14 @@ import Provider from 'oidc-provider';
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const accounts = new Map(Object.entries(config.accounts || {}));
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+// The key pair as PEM, then a key object of its own for the JWK export. Exporting the generated key object itself
+// could deadlock Node 20 (seen in a CI run): a garbage collection during the export runs the finished key-generation
+// job's destructor, which waits for the lock the export holds on the same key data.
+const { privateKey: pem } = generateKeyPairSync('rsa', {
+  modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const signingKey = { ...createPrivateKey(pem).export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
