@@ -18,7 +18,14 @@ from typing import Any
 from bench.measure import CpuAccount, Result, postmaster_pid, rls_cost, run_wrk, search_server_time
 from bench.pages import DB_FLOOR_NAME, SSO_KEY, Page, make_credentials, resolve_pages
 from bench.report import write_report
-from bench.setup import BenchDatabase, machine_facts, schema_fingerprint, start_postgres, stop_postgres
+from bench.setup import (
+    BenchDatabase,
+    machine_facts,
+    schema_fingerprint,
+    start_postgres,
+    stop_postgres,
+    wait_for_quiet_server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -207,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = machine_facts(server, args)
         facts["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
         facts["data"] = tokyo.describe()
+        facts["quiet_wait_s"] = wait_for_quiet_server(server)
         facts["load_before"] = os.getloadavg()
         print(f"data: {facts['data']}")
 

@@ -56,6 +56,8 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
         f"- load: wrk (Debian) on 127.0.0.1 from a second process, {facts['connections']} connections, "
         f"{facts['duration']} s per page after a 2 s warm-up; logged-in sessions rotated per request "
         "(8 members of 8 municipalities, judges, API tokens); wrk shares the 2 cores with gunicorn and PostgreSQL",
+        f"- before the HTTP runs the benchmark waited {facts.get('quiet_wait_s', 0.0):.0f} s for PostgreSQL's "
+        "autovacuum workers to finish (the work that preparing the data leaves), then checkpointed",
         f"- machine load (1/5/15-min load average) before the HTTP runs: "
         f"{', '.join(f'{x:.1f}' for x in facts.get('load_before', ()))}; after: "
         f"{', '.join(f'{x:.1f}' for x in facts.get('load_after', ()))} (a load above 2 before the run means other "
