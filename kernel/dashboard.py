@@ -14,6 +14,7 @@ from kernel.waiting import (
     WaitingCount,
     WaitingItem,
     count_together,
+    distinct_statements,
     fixed_key,
     provided,
     registrar,
@@ -81,6 +82,14 @@ def figures_for(user: Any) -> list[Figure]:
     entries = figure_entries(user)
     return _resolve_figures(entries, count_together([e.statement for e in entries if isinstance(e, FigureCount)],
                                                     viewer_values(user)))
+
+
+def dashboard_statements(user: Any) -> tuple[CountStatement, ...]:
+    """The distinct count statements of the person's dashboard in the order its union asks them: the statements
+    of its counts function (kernel/waiting.py ``counts_function``), written out by a migration for common roles."""
+    key = fixed_key(user)
+    entries = [*figure_entries(user, key), *waiting_entries(user, key)]
+    return distinct_statements([e.statement for e in entries if isinstance(e, (FigureCount, WaitingCount))])
 
 
 def dashboard_for(user: Any) -> tuple[list[Figure], list[WaitingItem]]:

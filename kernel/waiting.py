@@ -38,6 +38,14 @@ holds behind PgBouncer's transaction pooling, unlike PREPARE. The function runs 
 INVOKER), in the caller's transaction: the same role, tenant binding and row-level security. A statement whose
 text changed has another hash and no function yet: it is asked as it is, correct and uncached, until a
 migration creates its function (``tests/notifications/test_waiting_together.py`` names the missing ones).
+
+Each function called in the union still costs PostgreSQL a call of its own (the PL/pgSQL frame, the kept plan's
+checks and locks, an executor, the tuplestore of its RETURN QUERY): a member's seven counts cost 0.21 ms of server
+CPU as seven calls, 0.13 ms as one. A dashboard's *counts function* (``counts_function``, created by a migration
+for the common role combinations) runs all of its distinct statements as one UNION ALL in one function, each
+branch numbered by its position; the dashboard calls it when the database has it, and the count functions one
+by one otherwise. The distinct statements are ordered by their count functions' names (``distinct_statements``),
+so the function does not depend on the order in which the domains registered their providers.
 """
 from __future__ import annotations
 
@@ -195,21 +203,26 @@ def count_together(statements: Sequence[CountStatement], values: Optional[dict[s
 
     if not statements:
         return []
-    # A statement given twice is asked once.
-    positions = {statement: position for position, statement in enumerate(dict.fromkeys(statements))}
-    distinct = tuple(positions)
     connection = db.session.connection()
     values = values or {}
     # Keyed by the engine (its database) too: the count functions of one database are not those of another (tests
     # use several); an engine hashes by identity, its URL would be rendered as text at every request.
-    together = kept(_unions, (connection.engine, distinct),
-                    lambda: _Together.of(distinct, connection.dialect, values, _count_functions(connection)), 256)
+    together = kept(_unions, (connection.engine, tuple(statements)),
+                    lambda: _Together.of(statements, connection.dialect, values,
+                                         _count_functions(connection) | _counts_functions(connection)), 256)
     if together.sql is None:
         rows: list[Any] = list(connection.execute(together.union, values))
     else:
         rows = driver.text_rows(connection, together.sql, {**together.constants, **values})
     found: dict[int, tuple[int, Optional[datetime]]] = {int(i): (int(n or 0), oldest) for n, oldest, i in rows}
-    return [found.get(positions[statement], (0, None)) for statement in statements]
+    return [found.get(branch, (0, None)) for branch in together.branches]
+
+
+def distinct_statements(statements: Sequence[CountStatement]) -> tuple[CountStatement, ...]:
+    """The distinct statements of ``statements`` (a statement given twice is asked once) in the order their union
+    asks them: by the name of each one's count function, so that a dashboard's counts function does not depend on
+    the order in which the domains registered their providers (which follows the order of imports)."""
+    return tuple(sorted(dict.fromkeys(statements), key=lambda statement: count_function(statement)[0]))
 
 
 @dataclass(frozen=True)
@@ -225,30 +238,39 @@ class _Together:
     union: Any
     sql: Optional[str]
     constants: dict[str, Any]
+    branches: tuple[int, ...]  # the branch answering each statement given, in their order
 
     @classmethod
-    def of(cls, statements: Sequence[CountStatement], dialect: Any, values: dict[str, Any],
+    def of(cls, given: Sequence[CountStatement], dialect: Any, values: dict[str, Any],
            functions: frozenset[str] = frozenset()) -> _Together:
-        branches = []
-        for position, statement in enumerate(statements):
-            # Every branch the same shape (count, oldest, position): the position names the result.
-            name = count_function(statement)[0]
-            if name in functions:
-                statement = _through_function(name)
-            elif len(statement.selected_columns) == 1:
-                statement = statement.add_columns(_NO_DATE)
-            branches.append(statement.add_columns(literal_column(str(position), Integer)))
-        union = union_all(*branches) if len(branches) > 1 else branches[0]
+        statements = distinct_statements(given)
+        branch_of = {statement: position for position, statement in enumerate(statements)}
+        answering = tuple(branch_of[statement] for statement in given)
+        together = counts_function(statements)[0]
+        if together in functions:
+            union: Any = _through_counts_function(together)
+        else:
+            branches = []
+            for position, statement in enumerate(statements):
+                # Every branch the same shape (count, oldest, position): the position names the result.
+                name = count_function(statement)[0]
+                if name in functions:
+                    statement = _through_function(name)
+                elif len(statement.selected_columns) == 1:
+                    statement = statement.add_columns(_NO_DATE)
+                branches.append(statement.add_columns(literal_column(str(position), Integer)))
+            union = union_all(*branches) if len(branches) > 1 else branches[0]
         compiled = union.compile(dialect=dialect)
         if compiled._bind_processors or compiled.positional:
-            return cls(union, None, {})
+            return cls(union, None, {}, answering)
         expanded = compiled.construct_expanded_state(values)
-        return cls(union, expanded.statement, {k: v for k, v in expanded.parameters.items() if k not in values})
+        return cls(union, expanded.statement, {k: v for k, v in expanded.parameters.items() if k not in values},
+                   answering)
 
 
-# The union of each tuple of statements (by identity: the statements are built once, at import) in each database,
-# kept so that it is built and compiled once per worker; the keys hold the statements, whose ids cannot then be
-# reused by other statements.
+# The union of each tuple of statements as given (by identity: the statements are built once, at import) in each
+# database, kept so that it is built and compiled once per worker; the keys hold the statements, whose ids cannot
+# then be reused by other statements.
 _unions: dict[tuple[Any, tuple[CountStatement, ...]], _Together] = {}
 
 COUNT_FUNCTION_PREFIX = "yokoten_count_"
@@ -266,6 +288,19 @@ def count_function(statement: CountStatement) -> tuple[str, str]:
 
 
 def _definition(statement: CountStatement) -> tuple[str, str]:
+    body = (" (_viewer_tenant text, _viewer_id bigint, _now timestamptz)\n"  # noqa: S608
+            "RETURNS TABLE (waiting bigint, oldest timestamptz) LANGUAGE plpgsql STABLE AS $count$\n"
+            "BEGIN\n"
+            "RETURN QUERY SELECT c.n::bigint, c.t::timestamptz FROM (\n" + _query(statement) + "\n) AS c(n, t);\n"
+            "END\n"
+            "$count$")
+    name = COUNT_FUNCTION_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
+    return name, f"CREATE FUNCTION {name}{body}"
+
+
+def _query(statement: CountStatement) -> str:
+    """The statement's PostgreSQL text selecting (count, oldest), its constants written out and the viewer's values
+    as the functions' arguments."""
     if len(statement.selected_columns) == 1:
         statement = statement.add_columns(_NO_DATE)
 
@@ -277,18 +312,30 @@ def _definition(statement: CountStatement) -> tuple[str, str]:
     # The statement's own constants (states, kinds) rendered by SQLAlchemy's literal processors; nothing of a
     # request is in the text, and it is run only by a migration that wrote it out.
     with_arguments: Any = visitors.replacement_traverse(statement, {}, argument)
-    query = str(with_arguments.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-    body = (" (_viewer_tenant text, _viewer_id bigint, _now timestamptz)\n"  # noqa: S608
-            "RETURNS TABLE (waiting bigint, oldest timestamptz) LANGUAGE plpgsql STABLE AS $count$\n"
-            "BEGIN\n"
-            "RETURN QUERY SELECT c.n::bigint, c.t::timestamptz FROM (\n" + query + "\n) AS c(n, t);\n"
-            "END\n"
-            "$count$")
-    name = COUNT_FUNCTION_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
-    return name, f"CREATE FUNCTION {name}{body}"
+    return str(with_arguments.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 _definitions: dict[CountStatement, tuple[str, str]] = {}
+
+COUNTS_FUNCTION_PREFIX = "yokoten_counts_"
+
+
+def counts_function(statements: Sequence[CountStatement]) -> tuple[str, str]:
+    """The name and the ``CREATE FUNCTION`` of the *counts function* of a dashboard's distinct statements, in
+    their order: one PL/pgSQL function running all of them as one ``UNION ALL``, each branch numbered by its
+    position (kernel/waiting.py's docstring). Named by a hash of its definition, as a count function. Kept per
+    worker with the union (``_Together``), so worked out once per set of statements."""
+    branches = "\nUNION ALL\n".join(
+        f"SELECT c.n::bigint, c.t::timestamptz, {position} FROM (\n{_query(statement)}\n) AS c(n, t)"  # noqa: S608
+        for position, statement in enumerate(statements))
+    body = (" (_viewer_tenant text, _viewer_id bigint, _now timestamptz)\n"
+            "RETURNS TABLE (waiting bigint, oldest timestamptz, branch integer) LANGUAGE plpgsql STABLE AS $counts$\n"
+            "BEGIN\n"
+            "RETURN QUERY\n" + branches + ";\n"
+            "END\n"
+            "$counts$")
+    name = COUNTS_FUNCTION_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
+    return name, f"CREATE FUNCTION {name}{body}"
 
 
 def _through_function(name: str) -> Any:
@@ -297,9 +344,20 @@ def _through_function(name: str) -> Any:
     return select(counted.c.waiting, counted.c.oldest)
 
 
+def _through_counts_function(name: str) -> Any:
+    counted = getattr(func, name)(VIEWER_TENANT, VIEWER_ID, NOW).table_valued(
+        column("waiting", BigInteger), column("oldest", DateTime(timezone=True)), column("branch", Integer))
+    return select(counted.c.waiting, counted.c.oldest, counted.c.branch)
+
+
 def _count_functions(connection: Any) -> frozenset[str]:
     """The count functions the database has (read once per worker and database, as the plan functions are)."""
     return database_functions(connection, COUNT_FUNCTION_PREFIX)
+
+
+def _counts_functions(connection: Any) -> frozenset[str]:
+    """The counts functions (several statements in one) the database has, read as the count functions are."""
+    return database_functions(connection, COUNTS_FUNCTION_PREFIX)
 
 
 def resolve(entries: Sequence[Union[WaitingItem, WaitingCount]],

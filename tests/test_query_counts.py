@@ -7,7 +7,8 @@ import pytest
 @pytest.mark.parametrize(("who", "path", "limit"), [
     # The dashboard: the session (with the header's unread count) and one statement for every count: the
     # casebook's cases, the active accounts and every "waiting for you" item (casebook changes requested and
-    # questions, support surveys, workload departments, community actions) as one UNION ALL (kernel/waiting.py).
+    # questions, support surveys, workload departments, community actions) in one call of the dashboard's counts
+    # function (kernel/waiting.py).
     ("member", "/", 2),
     # The lightest page: the session check (with the unread count) and the person's tokens.
     ("member", "/profile/", 2),
