@@ -19,7 +19,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_app_context, has_request_context, request
+from flask import Flask, Response, g, request
+from flask.globals import _cv_app, _cv_request
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 
@@ -43,46 +44,62 @@ class RequestContextFilter(logging.Filter):
     """Adds the request id, the tenant and the user id (without loading the user) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = None
-        record.tenant = None
-        record.user_id = None
-        if has_app_context():
-            record.request_id = g.get("request_id")
-            record.tenant = g.get("tenant_id")
-            record.user_id = _user_id()
+        # The app context's ``g`` read directly, not through the has_app_context/g proxies (every record,
+        # and the access line of every request, passes here).
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            record.request_id = record.tenant = record.user_id = None
+        else:
+            values = app_ctx.g.__dict__
+            record.request_id = values.get("request_id")
+            record.tenant = values.get("tenant_id")
+            record.user_id = _user_id(values)
         return True
 
 
-def _user_id() -> int | None:
-    # Flask-Login keeps the loaded user in g._login_user; reading current_user here would query the
-    # database for a request that never needed the user (/healthz, static files). The id comes from
-    # the ORM identity, never from an attribute: after the request's commit the object is expired and
-    # reading an attribute would reload it (a transaction and a statement more per request).
-    user = g.get("_login_user")
+def _user_id(values: dict[str, Any]) -> int | None:
+    # Flask-Login keeps the loaded user in g._login_user (``values``: the app context's g); reading
+    # current_user here would query the database for a request that never needed the user (/healthz,
+    # static files). The id comes from the ORM identity, never from an attribute: after the request's
+    # commit the object is expired and reading an attribute would reload it (a transaction and a
+    # statement more per request).
+    user = values.get("_login_user")
     state = sa_inspect(user, raiseerr=False) if user is not None else None
     identity = getattr(state, "identity", None)
     return identity[-1] if identity else None
+
+
+# json.dumps(entry, ensure_ascii=False, default=str) without building an encoder for every line.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; the fields of RequestContextFilter and an access record's ``access``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": mask_emails(record.getMessage()),
-            "request_id": getattr(record, "request_id", None),
-            "tenant": getattr(record, "tenant", None),
-            "user_id": getattr(record, "user_id", None),
-        }
         access = getattr(record, "access", None)
-        if isinstance(access, dict):
-            entry.update(access)
+        entry = _entry(record.created, record.levelname, record.name, record.getMessage(),
+                       getattr(record, "request_id", None), getattr(record, "tenant", None),
+                       getattr(record, "user_id", None), access if isinstance(access, dict) else None)
         if record.exc_info:
             entry["exception"] = mask_emails(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _JSON.encode(entry)
+
+
+def _entry(created: float, level: str, logger: str, message: str, request_id: Any, tenant: Any, user_id: Any,
+           access: dict[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": mask_emails(message) if "@" in message else message,
+        "request_id": request_id,
+        "tenant": tenant,
+        "user_id": user_id,
+    }
+    if access is not None:
+        entry.update(access)
+    return entry
 
 
 def json_handler(stream: Any = None) -> logging.Handler:
@@ -120,8 +137,9 @@ def configure_logging(app: Flask) -> None:
 
 
 def _count_statement(*_args: Any) -> None:
-    if has_request_context():
-        g.yokoten_statements = g.get("yokoten_statements", 0) + 1
+    if _cv_request.get(None) is not None:  # in a request: its g, read without the proxies
+        values = _cv_app.get().g.__dict__
+        values["yokoten_statements"] = values.get("yokoten_statements", 0) + 1
 
 
 def query_for_log(endpoint: str | None) -> dict[str, str] | None:
@@ -132,6 +150,54 @@ def query_for_log(endpoint: str | None) -> dict[str, str] | None:
         return None
     return {key: ("[dropped]" if key.lower() in SENSITIVE_PARAMS else value[:_MAX_VALUE])
             for key, value in request.args.items()}
+
+
+def _json_handlers(logger: logging.Logger) -> list[logging.Handler] | None:
+    """The handlers an INFO record of ``logger`` reaches, when every one of them is a ``json_handler`` (a stream,
+    the JSON formatter and the request filter, nothing else); None otherwise, and when it reaches none."""
+    if logger.filters or not logger.isEnabledFor(logging.INFO):
+        return None
+    found: list[logging.Handler] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            if handler.level > logging.INFO:
+                continue
+            if type(handler) is not logging.StreamHandler or type(handler.formatter) is not JsonFormatter \
+                    or len(handler.filters) != 1 or type(handler.filters[0]) is not RequestContextFilter:
+                return None
+            found.append(handler)
+        current = current.parent if current.propagate else None
+    return found or None
+
+
+def _write_access(access: logging.Logger, method: str, path: str, status: int, fields: dict[str, Any],
+                  values: dict[str, Any]) -> None:
+    """The access line of a request, written as ``access.info("%s %s %s", method, path, status,
+    extra={"access": fields})`` would write it.
+
+    Where every handler the record would reach is a ``json_handler`` (as configured: the root logger's), the
+    line is made once and written to their streams, without the LogRecord, the filter and the formatter's
+    generic steps that logging spends on it: the same JSON, at about half the cost of the line on every
+    request (issue 25.5). Any other set-up (another handler, a filter, a level) gets the record through
+    logging as before.
+    """
+    handlers = _json_handlers(access)
+    if handlers is None:
+        access.info("%s %s %s", method, path, status, extra={"access": fields})
+        return
+    line = _JSON.encode(_entry(time.time(), "INFO", access.name, f"{method} {path} {status}",
+                               values.get("request_id"), values.get("tenant_id"), _user_id(values), fields))
+    for handler in handlers:
+        handler.acquire()
+        try:
+            handler.stream.write(line + handler.terminator)  # type: ignore[attr-defined]
+            handler.flush()
+        except Exception:  # noqa: BLE001 - as StreamHandler.emit: reported by the handler, never raised
+            handler.handleError(access.makeRecord(access.name, logging.INFO, "", 0, "%s %s %s",
+                                                  (method, path, status), None, extra={"access": fields}))
+        finally:
+            handler.release()
 
 
 def _register_access_log(app: Flask) -> None:
@@ -160,7 +226,7 @@ def _register_access_log(app: Flask) -> None:
             fields["query_dropped"] = True
         elif query:
             fields["query"] = query
-        access.info("%s %s %s", method, path, response.status_code, extra={"access": fields})
+        _write_access(access, method, path, response.status_code, fields, values.__dict__)
         from portal import metrics
 
         metrics.observe_request(method, rule, response.status_code, duration_ms)

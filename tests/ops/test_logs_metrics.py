@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from portal.logging import ACCESS_LOGGER, json_handler
+from portal.logging import ACCESS_LOGGER, JsonFormatter, json_handler
 from tests.ops.conftest import login_session
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -64,6 +64,48 @@ def test_one_json_line_per_request_with_tenant_user_route_and_statements(client,
     client.get("/cases/999999999")
     missing = log.access("/cases/999999999")
     assert missing["route"] == "/cases/<int:case_id>" and missing["status"] == 404
+
+
+def test_access_line_written_directly_is_the_line_logging_writes(client, login_as, log) -> None:  # type: ignore[no-untyped-def]
+    # With only JSON handlers (as configured) the access line is written straight to their streams
+    # (portal/logging.py _write_access); with any other handler it goes through logging. Same line either way.
+    from portal.logging import _json_handlers
+
+    login_as("member")
+    access, root = logging.getLogger(ACCESS_LOGGER), logging.getLogger()
+    headers = {"X-Request-ID": "req-direct-000001"}
+    client.get("/cases?tag=子育て&page=1", headers=headers)  # warm: the same statements on both requests below
+    # As in production: only the JSON handlers take INFO records (pytest's own capturing handlers step aside).
+    others = [h for h in root.handlers if h.level <= logging.INFO and not isinstance(h.formatter, JsonFormatter)]
+    for handler in others:
+        root.removeHandler(handler)
+    try:
+        assert _json_handlers(access) is not None  # the direct way
+        client.get("/cases?tag=子育て&page=1", headers=headers)
+        direct = log.access("/cases")
+        records: list[logging.LogRecord] = []
+
+        class Keep(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                records.append(record)
+
+        keep = Keep()
+        access.addHandler(keep)
+        try:
+            assert _json_handlers(access) is None  # through logging
+            client.get("/cases?tag=子育て&page=1", headers=headers)
+        finally:
+            access.removeHandler(keep)
+    finally:
+        for handler in others:
+            root.addHandler(handler)
+    through = log.access("/cases")
+    assert [r.getMessage() for r in records] == ["GET /cases 200"] and records[0].access["query"] == {
+        "tag": "子育て", "page": "1"}
+    assert len([e for e in log.entries() if e["logger"] == ACCESS_LOGGER and e["path"] == "/cases"]) == 3
+    for entry in (direct, through):
+        assert entry.pop("time") and entry.pop("duration_ms") > 0
+    assert direct == through and direct["request_id"] == "req-direct-000001" and direct["user_id"]
 
 
 def test_search_terms_and_sso_callback_codes_are_not_logged(client, login_as, log) -> None:  # type: ignore[no-untyped-def]
