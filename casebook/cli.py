@@ -35,5 +35,18 @@ def import_command(path: Path, publish: bool) -> None:
                f"{counts['unchanged']} unchanged, {counts['published']} published")
 
 
+@casebook_cli.command("fill-words")
+def fill_words_command() -> None:
+    """Store the words of every casebook entry's texts that have none (after `flask demo generate`, or a change of
+    casebook.text_words.VERSION): a search shows such entries all the same, analysing their texts each time."""
+    from casebook.text_words import fill_missing
+    from kernel.extensions import db
+
+    with owner_session():
+        cursor = db.session.connection().connection.cursor()
+        analysed = fill_missing(cursor, echo=click.echo)
+    click.echo(f"{analysed} texts analysed")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(casebook_cli)

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from casebook import search
+from casebook import search, text_words
 from casebook.models import CONTENT_FIELDS, SUPPORT_ORIGIN, Case, Entry, Submission, Synonym, VocabularyWord
 from casebook.rendering import find_pii
 from casebook.services import author_of
@@ -98,6 +98,7 @@ def publish(submission: Submission, actor_id: Optional[int], *, external_id: Opt
     entry.search_vector = search.content_vector(content)
     entry.rank_vector = search.rank_vector(content)
     _remember_words(content)
+    text_words.remember(content)
     db.session.flush()
     submission.status = "published"
     submission.entry_id = entry.id
@@ -148,6 +149,7 @@ def edit_entry(entry: Entry, actor_id: int, content: dict[str, Any]) -> None:
     entry.search_vector = search.content_vector(content)
     entry.rank_vector = search.rank_vector(content)
     _remember_words(content)
+    text_words.remember(content)
     db.session.flush()
     audit.record("casebook.edit", "casebook_entry", entry.id, before={k: before[k] for k in changed},
                  after={k: content[k] for k in changed})

@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.extensions import Model
@@ -278,3 +278,13 @@ class VocabularyWord(Model):
 
     lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
     surface: Mapped[str] = mapped_column(Text)
+
+
+class TextWords(Model):
+    """A published text's words as the search's titles and snippets look at them (``casebook.text_words``), by the
+    text's digest: analysed once when it is published, not on every search that shows it."""
+
+    __tablename__ = "casebook_text_words"
+
+    digest: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    words: Mapped[str] = mapped_column(Text)

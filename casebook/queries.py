@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY, aggregate_order_by
 
-from casebook import search, thesaurus
+from casebook import search, text_words, thesaurus
 from casebook.models import STAGES, Adoption, Case, Entry, SearchRow, Submission, Synonym
 from kernel import driver
 from kernel.extensions import db
@@ -671,11 +671,14 @@ def _relevance_page(f: Filters, expanded: Optional[thesaurus.Expanded], offset: 
 
 
 def _snippet(entry: Any, terms: frozenset[str], hit_weights: str) -> list[tuple[str, bool]]:
-    """The summary around its first hit; without one, the first of problem, approach, outcomes that has one."""
-    snip = search.snippet(entry.summary, terms) if "B" in hit_weights else search.no_hit_snippet(entry.summary)
+    """The summary around its first hit; without one, the first of problem, approach, outcomes that has one.
+
+    From the texts' stored words (``<field>_words``, see ``casebook.text_words``) where the row has them."""
+    snip = search.snippet(entry.summary, terms, stored=entry.summary_words) if "B" in hit_weights \
+        else search.no_hit_snippet(entry.summary)
     if terms and "C" in hit_weights and not any(hit for _p, hit in snip):
-        for name in ("problem", "approach", "outcomes"):
-            other = search.snippet(getattr(entry, name), terms)
+        for name in _BODY_COLUMNS:
+            other = search.snippet(getattr(entry, name), terms, stored=getattr(entry, f"{name}_words"))
             if any(hit for _p, hit in other):
                 return other
     return snip
@@ -729,9 +732,13 @@ def _hits_select(ids: Any) -> Any:
         .filter(is_term).label("doubt"),
     ).select_from(words).lateral("lexemes")
     in_body = lexemes.c.doubt.is_(True) | func.upper(func.coalesce(lexemes.c.weights, "")).contains("C")
+    stored = text_words.stored_words
     return select(
         *(entries.c[name] for name in _HIT_COLUMNS),
         *(case((in_body, entries.c[name])).label(name) for name in _BODY_COLUMNS),
+        stored(text_words.TITLE, entries.c.title).label("title_words"),
+        stored(text_words.LINES, entries.c.summary).label("summary_words"),
+        *(case((in_body, stored(text_words.LINES, entries.c[name]))).label(f"{name}_words") for name in _BODY_COLUMNS),
         tenants.c.name_ja, tenants.c.name_en, tenants.c.kind, tenants.c.region,
         lexemes.c.present, lexemes.c.weights, lexemes.c.doubt,
     ).join_from(entries, tenants, tenants.c.code == entries.c.source_tenant_id).join(lexemes, true()) \
@@ -764,7 +771,7 @@ def _load_hits(ids: list[int], rank_of: dict[int, float], terms: Optional[list[s
             continue
         tenant = TenantRow(row.source_tenant_id, row.name_ja, row.name_en, row.kind, row.region)
         hit_weights = "ABCD" if row.doubt or not terms else (row.weights or "").upper()
-        title = search.mark_terms(row.title, words) if terms else []
+        title = search.mark_terms(row.title, words, row.title_words) if terms else []
         via = thesaurus.synonym_matches(expanded, set(row.present or ())) if wanted and expanded else []
         hits.append(Hit(row, tenant, rank_of.get(entry_id, 0.0), _snippet(row, words, hit_weights), title, via))
     return hits

@@ -9,14 +9,16 @@ curator-defined synonyms, so the GIN index answers the match and ts_rank only ra
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from itertools import accumulate
+from typing import Any, Optional
 
 from kernel.text import fold_kana
 
@@ -261,7 +263,7 @@ class _Words:
 
     surfaces: tuple[str, ...]
     ends: tuple[int, ...]  # the offset after each word (from the start of this text)
-    where: dict[str, tuple[int, ...]]  # lexeme -> the indexes of the words that hold it, in order
+    where: dict[str, Sequence[int]]  # lexeme -> the indexes of the words that hold it, in order
 
     @property
     def length(self) -> int:
@@ -298,7 +300,7 @@ def _indexed_words(pairs: Iterable[tuple[str, str]]) -> _Words:
 def _cached_words(text: str) -> _Words:
     words = _indexed_words(morphemes(text))
     # A title whose words do not give it back whole (NFKC changed it) is never marked: see mark_terms.
-    return words if "".join(words.surfaces) == text else _Words((), (), {})
+    return words if "".join(words.surfaces) == text else _NO_WORDS
 
 
 def _pieces(out: list[tuple[str, bool]], before: str, surfaces: tuple[str, ...], low: int, high: int,
@@ -316,18 +318,21 @@ def _pieces(out: list[tuple[str, bool]], before: str, surfaces: tuple[str, ...],
     return before + "".join(surfaces[low:high])
 
 
-def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+def mark_terms(text: str, terms: Iterable[str], stored: Optional[str] = None) -> list[tuple[str, bool]]:
     """The whole of a short text (a title) as (piece, is_hit) parts; [(text, False)] without a hit.
 
+    ``stored``: the title's words as ``title_words`` wrote them when it was published (casebook.text_words), used
+    instead of analysing it again when they still give the title back; None (or words of another text): analysed.
     Kept per worker (``_kept_marks``, bounded), as the snippets are: the same titles come back with the same words.
     """
-    return list(_kept_marks(text or "", frozenset(terms)))
+    return list(_kept_marks(text or "", frozenset(terms), stored))
 
 
 @lru_cache(maxsize=1024)
-def _kept_marks(value: str, wanted: frozenset[str]) -> tuple[tuple[str, bool], ...]:
-    # A pure function of its arguments: kept as a tuple, each caller gets a list of its own.
-    words = _cached_words(value) if wanted else None
+def _kept_marks(value: str, wanted: frozenset[str], stored: Optional[str] = None) -> tuple[tuple[str, bool], ...]:
+    # A pure function of its arguments (the stored words are those of ``value``, or ignored): kept as a tuple, each
+    # caller gets a list of its own.
+    words = _title_words(value, stored) if wanted else None
     hits = words.hits(wanted) if words is not None else []
     if words is None or not hits:
         return ((value, False),)
@@ -341,7 +346,7 @@ def _kept_marks(value: str, wanted: frozenset[str]) -> tuple[tuple[str, bool], .
 _MARKUP = re.compile(r"[#*_`>\[\]]")
 
 
-def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str, bool]]:
+def snippet(text: str, terms: Iterable[str], width: int = 120, stored: Optional[str] = None) -> list[tuple[str, bool]]:
     """A short window of ``text`` around the first hit, as (piece, is_hit) parts for the template.
 
     The window starts a third of ``width`` before the first hit (at the start of the word there) and takes
@@ -353,13 +358,18 @@ def snippet(text: str, terms: Iterable[str], width: int = 120) -> list[tuple[str
     The snippets themselves are kept per worker too (``_kept_snippet``, bounded): the same texts come back with
     the same words (the next page, a facet chosen, the export, the same search by another person), and a page's
     twenty snippets cost more than the rest of its hits' Python.
+
+    ``stored``: the text's lines' words as ``snippet_words`` wrote them when it was published
+    (casebook.text_words): a line whose stored words do not give it back is analysed; None: every line is.
     """
-    return list(_kept_snippet(text or "", frozenset(terms), width))
+    return list(_kept_snippet(text or "", frozenset(terms), width, stored))
 
 
 @lru_cache(maxsize=1024)
-def _kept_snippet(text: str, wanted: frozenset[str], width: int) -> tuple[tuple[str, bool], ...]:
-    # A pure function of its arguments: kept as a tuple, each caller gets a list of its own.
+def _kept_snippet(text: str, wanted: frozenset[str], width: int,
+                  stored: Optional[str] = None) -> tuple[tuple[str, bool], ...]:
+    # A pure function of its arguments (the stored words are those of ``text``, or ignored): kept as a tuple, each
+    # caller gets a list of its own.
     plain = _MARKUP.sub("", text)[:2000]
     normalized = unicodedata.normalize("NFKC", plain) if wanted else ""
     if not normalized.strip():
@@ -367,9 +377,8 @@ def _kept_snippet(text: str, wanted: frozenset[str], width: int) -> tuple[tuple[
     lines: list[tuple[int, _Words]] = []  # each line analysed so far, with its offset in the text
     offset = 0
     first = -1
-    chunks = iter(_chunks(normalized))
-    for chunk in chunks:
-        words = _cached_line(chunk)
+    chunks = _line_words(normalized, stored)
+    for words in chunks:
         lines.append((offset, words))
         first = words.first_hit(wanted)
         if first >= 0:
@@ -409,7 +418,7 @@ def _kept_snippet(text: str, wanted: frozenset[str], width: int) -> tuple[tuple[
         if offset >= end:
             rest += "…"  # the next line begins past the window
             break
-        words, low = _cached_line(following), 0
+        words, low = following, 0
     if rest:
         out.append((rest, False))
     return tuple(out)
@@ -425,6 +434,60 @@ def no_hit_snippet(text: str, width: int = 120) -> list[tuple[str, bool]]:
 def _cached_line(chunk: str) -> _Words:
     # Lines come back (the same summary on the next page, in the export, a repeated query).
     return _indexed_words(_chunk_morphemes(chunk))
+
+
+# Stored words (casebook.text_words): a text's words as a title or a snippet looks at them, analysed once when the
+# text is published and read with the search's hits, so that a search new to the worker runs no SudachiPy on them.
+# JSON (decoded in C): a title is [surfaces, {lexeme: [indexes]}] ([] for a title that is never marked, see
+# ``_cached_words``); a snippet's text is a list of such pairs, one per line of what ``snippet`` analyses.
+
+
+def _encoded(words: _Words) -> list[Any]:
+    return [list(words.surfaces), {lexeme: list(at) for lexeme, at in words.where.items()}]
+
+
+def _decoded(pair: Sequence[Any]) -> _Words:
+    surfaces, where = pair
+    return _Words(tuple(surfaces), tuple(accumulate(map(len, surfaces))), where)
+
+
+def title_words(title: str) -> str:
+    """The stored form of a title's words (``mark_terms``' ``stored``)."""
+    words = _indexed_words(morphemes(title or ""))
+    return json.dumps(_encoded(words) if "".join(words.surfaces) == (title or "") else [], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def snippet_words(text: str) -> str:
+    """The stored form of the words of each line ``snippet`` analyses of a text (``snippet``'s ``stored``)."""
+    normalized = unicodedata.normalize("NFKC", _MARKUP.sub("", text or "")[:2000])
+    lines = [_encoded(_indexed_words(_chunk_morphemes(chunk))) for chunk in _chunks(normalized)] \
+        if normalized.strip() else []
+    return json.dumps(lines, ensure_ascii=False, separators=(",", ":"))
+
+
+def _title_words(title: str, stored: Optional[str]) -> _Words:
+    """The title's words: the stored ones when they give the title back (a title never marked is stored as [])."""
+    if stored is not None:
+        pair = json.loads(stored)
+        if not pair:
+            return _NO_WORDS
+        words = _decoded(pair)
+        if "".join(words.surfaces) == title:
+            return words
+    return _cached_words(title)
+
+
+_NO_WORDS = _Words((), (), {})
+
+
+def _line_words(normalized: str, stored: Optional[str]) -> Iterator[_Words]:
+    """The words of each line of ``normalized`` (as ``_chunks`` cuts it), in order, as far as the caller reads: the
+    stored ones (decoded when reached) while they match the lines' lengths, else analysed (``_cached_line``)."""
+    lines = json.loads(stored) if stored is not None else []
+    for n, chunk in enumerate(_chunks(normalized)):
+        words = _decoded(lines[n]) if n < len(lines) else None
+        yield words if words is not None and words.length == len(chunk) else _cached_line(chunk)
 
 
 def forget_texts() -> None:

@@ -35,7 +35,8 @@ from kernel.extensions import db
 
 log = logging.getLogger("yokoten.read_replica")
 
-REPLICA_TABLES = frozenset({"casebook_entries", "casebook_search_rows", "casebook_synonyms", "tenants"})
+REPLICA_TABLES = frozenset({"casebook_entries", "casebook_search_rows", "casebook_synonyms", "casebook_text_words",
+                            "tenants"})
 # A statement that reads other tables too, but only what a page shows every municipality, may say so with this
 # execution option (the casebook entry page: its entry's adoptions, questions and answers, in one statement of
 # driver SQL, which names no tables of its own: casebook.entry_page.READS). Only the statement that says so: the
