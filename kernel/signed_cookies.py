@@ -21,7 +21,8 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from flask import Flask, Request, g, session
+from flask import Flask, Request
+from flask.globals import _cv_app, _cv_request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
@@ -71,26 +72,27 @@ def init_signed_cookies(app: Flask) -> None:
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")  # where Flask-WTF keeps secret and token
     store: dict[str, tuple[str, float]] = {}
 
-    def remembered() -> Optional[str]:
+    # The request's session and g are read from their context variables, not through the session / g proxies:
+    # a page asks for its token several times (the layout, its forms).
+    def remembered(secret: Any) -> Optional[str]:
         """The token signed here for the session's CSRF secret less than CSRF_TOKEN_REUSE_SECONDS ago."""
-        secret = session.get(field)
         known = store.get(secret) if isinstance(secret, str) else None
         return known[0] if known is not None and 0 <= _now() - known[1] < CSRF_TOKEN_REUSE_SECONDS else None
 
     def prime() -> None:
         # Before the view: a form built there (a FlaskForm signs its token when it is constructed) finds the
         # remembered token where Flask-WTF looks first, so the page's forms and meta tag carry one token.
-        token = remembered()
+        token = remembered(_cv_request.get().session.get(field))
         if token is not None:
-            setattr(g, field, token)
+            setattr(_cv_app.get().g, field, token)
 
     def csrf_token() -> str:
         """The request's CSRF token (the templates' csrf_token()): Flask-WTF's, reused as described above."""
-        token: Optional[str] = g.get(field)  # primed, or signed by a form of this request
+        token: Optional[str] = _cv_app.get().g.__dict__.get(field)  # primed, or signed by a form of this request
         if not token:
             token = generate_csrf()
-        secret = session.get(field)
-        if isinstance(secret, str) and store.get(secret, ("",))[0] != token and remembered() is None:
+        secret = _cv_request.get().session.get(field)  # read after generate_csrf, which may have made it
+        if isinstance(secret, str) and store.get(secret, ("",))[0] != token and remembered(secret) is None:
             if len(store) >= MAX_REMEMBERED:
                 store.clear()
             store[secret] = (token, _now())

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, g, request
-from flask_login import current_user
+from flask import Flask
+from flask.globals import _cv_app, _cv_request
 from markupsafe import Markup
 
 from kernel.fragments import stencil
 from kernel.i18n import current_lang, lang_attr
 from kernel.notifications.service import cached_unread_count
-from tenants.auth import session_expires_in
+from tenants.auth import request_user, session_expires_in
 
 Caller = Callable[[Callable[[str], Markup]], str]
 _BOTTOM = "yokoten_layout_bottom"  # on g: what layout_top found, for layout_bottom
@@ -30,16 +30,18 @@ def init_layout(app: Flask) -> None:
 
     def layout_top(caller: Caller) -> Markup:
         """From the CSRF meta tag to the opening of <main>: the person, roles, navigation, the header's forms."""
-        user = current_user._get_current_object()
+        # The request, g and the person read once, not through the request / g / current_user proxies.
+        request, values = _cv_request.get().request, _cv_app.get().g.__dict__
+        user = request_user()
         csrf = csrf_token()
         here = request.full_path if request.query_string else request.path
         # The idle settings are in the key: a changed configuration shows at the next page.
         settings = (config["SESSION_WARN_SECONDS"], config["DRAFT_SAVE_DELAY_MS"])
         if not user.is_authenticated:
-            setattr(g, _BOTTOM, (False, csrf, here))
+            values[_BOTTOM] = (False, csrf, here)
             return stencil("base:top", False, settings, caller=caller, csrf=csrf, here=here, expires=0, unread=0,
                            tenant="", name_attr="", name="")
-        setattr(g, _BOTTOM, (True, csrf, here))
+        values[_BOTTOM] = (True, csrf, here)
         lang = current_lang()
         unread = cached_unread_count(user.tenant_id, user.id)  # read by the session check
         # The municipality, roles and page: with the language, catalogue and script root (which the stencil
@@ -51,7 +53,8 @@ def init_layout(app: Flask) -> None:
 
     def layout_bottom(caller: Caller) -> Markup:
         """The idle warning (its form carries the token and the page's address) and the footer."""
-        authenticated, csrf, here = g.get(_BOTTOM) or (False, csrf_token(), request.path)
+        authenticated, csrf, here = _cv_app.get().g.__dict__.get(_BOTTOM) or (False, csrf_token(),
+                                                                              _cv_request.get().request.path)
         return stencil("base:bottom", authenticated, caller=caller, csrf=csrf, here=here)
 
     app.jinja_env.globals.update(layout_top=layout_top, layout_bottom=layout_bottom)

@@ -5,7 +5,8 @@ import re
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
+from flask.globals import _cv_app, _cv_request
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
@@ -28,10 +29,12 @@ def _has_nul(values: MultiDict[str, Any]) -> bool:
 
 
 def register_request_hooks(app: Flask) -> None:
+    # The hooks read the request and g from their context variables, not through the request / g proxies at
+    # every use: they run on every request (issue 25.5).
     @app.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        incoming = _cv_request.get().request.headers.get("X-Request-ID", "")
+        _cv_app.get().g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
     @app.before_request
     def refuse_nul_bytes() -> Response | None:
@@ -39,6 +42,7 @@ def register_request_hooks(app: Flask) -> None:
         # Files are not inspected: their content may legitimately contain NUL bytes.
         # Query strings are left to the views (a search may simply drop the character); a NUL that
         # still reaches PostgreSQL is answered 400 by kernel.errors.
+        request = _cv_request.get().request
         found = False
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             found = _has_nul(request.form) or any("\x00" in (f.filename or "") for f in request.files.values())
@@ -90,8 +94,8 @@ def register_request_hooks(app: Flask) -> None:
             # Production is served over https only (behind the TLS-terminating proxy): browsers must
             # never try plain http for this host again, which also stops SSL-stripping on the way.
             headers.add("Strict-Transport-Security", HSTS)
-        headers["X-Request-ID"] = g.get("request_id", "")
-        endpoint = request.endpoint
+        headers["X-Request-ID"] = _cv_app.get().g.__dict__.get("request_id", "")
+        endpoint = _cv_request.get().request.endpoint
         if endpoint and not endpoint.endswith("static") \
                 and ("cache-control" not in present or not response.cache_control.public):
             # Pages, private attachments and exports: never stored by the browser or a proxy (send_file

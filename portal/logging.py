@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response
 from flask.globals import _cv_app, _cv_request
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
@@ -142,7 +142,7 @@ def _count_statement(*_args: Any) -> None:
         values["yokoten_statements"] = values.get("yokoten_statements", 0) + 1
 
 
-def query_for_log(endpoint: str | None) -> dict[str, str] | None:
+def query_for_log(endpoint: str | None, request: Request) -> dict[str, str] | None:
     """The request's query parameters as they may be logged (None: dropped for this route)."""
     if not request.args:
         return {}
@@ -201,17 +201,19 @@ def _write_access(access: logging.Logger, method: str, path: str, status: int, f
 
 
 def _register_access_log(app: Flask) -> None:
+    from portal import metrics
+
     access = logging.getLogger(ACCESS_LOGGER)
 
     @app.before_request
     def start_timer() -> None:
-        g.yokoten_started = time.perf_counter()
+        _cv_app.get().g.yokoten_started = time.perf_counter()
 
     # Registered before the other after_request hooks, so it runs last: after the commit.
     @app.after_request
     def log_request(response: Response) -> Response:
-        # The request and g once, not through their proxies at every field (a dozen look-ups a request).
-        req, values = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+        # The request and g once, from their context variables, not through their proxies at every field.
+        req, values = _cv_request.get().request, _cv_app.get().g
         started = values.get("yokoten_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         rule = req.url_rule.rule if req.url_rule is not None else None
@@ -221,13 +223,11 @@ def _register_access_log(app: Flask) -> None:
             "duration_ms": duration_ms, "statements": values.get("yokoten_statements", 0),
             "bytes": response.calculate_content_length(), "remote_addr": req.remote_addr,
         }
-        query = query_for_log(req.endpoint)
+        query = query_for_log(req.endpoint, req)
         if query is None:
             fields["query_dropped"] = True
         elif query:
             fields["query"] = query
         _write_access(access, method, path, response.status_code, fields, values.__dict__)
-        from portal import metrics
-
         metrics.observe_request(method, rule, response.status_code, duration_ms)
         return response

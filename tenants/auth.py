@@ -199,12 +199,14 @@ def proven_identity() -> Optional[tuple[str, int]]:
 
 def session_expires_in() -> Optional[int]:
     """Seconds until this request's session ends by the idle or absolute limit (None when not logged in)."""
-    auth = g.get("auth_session")
+    app_ctx = _cv_app.get()  # g and the configuration without their proxies (the layout asks on every page)
+    auth = app_ctx.g.__dict__.get("auth_session")
     if auth is None:
         return None
+    config = app_ctx.app.config
     now = datetime.now(UTC)
-    idle = auth.last_seen_at + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    absolute = auth.created_at + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    idle = auth.last_seen_at + timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    absolute = auth.created_at + timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
     return max(0, int((min(idle, absolute) - now).total_seconds()))
 
 
@@ -218,10 +220,14 @@ def extend_session() -> Optional[int]:
 
 
 def _load_from_session() -> Optional[User]:
-    tenant_id, secret = session.get("tid"), session.get("sid")
+    # The request's context, its cookie session, g and the configuration read once, not through the
+    # session / g / current_app / request proxies at every use (this runs on every request).
+    request_ctx, app_ctx = _cv_request.get(), _cv_app.get()
+    cookie = request_ctx.session
+    tenant_id, secret = cookie.get("tid"), cookie.get("sid")
     if not isinstance(tenant_id, str) or not isinstance(secret, str):
         return None
-    claimed = session.get("uid")
+    claimed = cookie.get("uid")
     # The signed cookie names the user: bind tenant and user at once and read the server session, the
     # user, their tenant and roles in ONE statement (this runs on every request). The binding is
     # undone below unless the server-side session really belongs to that user.
@@ -232,29 +238,30 @@ def _load_from_session() -> Optional[User]:
     auth, user = _checked_objects(row) if row is not None else (None, None)
     unread = row[-1] if row is not None else 0
     now = datetime.now(UTC)
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    config = app_ctx.app.config
+    idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
     if auth is None or auth.ended_at is not None or now - auth.last_seen_at > idle \
             or now - auth.created_at > absolute:
         # The login page says why the person is there (issue 17.3): logged out elsewhere, or timed out.
-        session["login_reason"] = "ended" if auth is not None and auth.ended_at is not None else "expired"
+        cookie["login_reason"] = "ended" if auth is not None and auth.ended_at is not None else "expired"
         if auth is not None:
             _remember_ended(tenant_id, secret)
-        session.pop("sid", None)
+        cookie.pop("sid", None)
         bind_tenant(None)
         return None
     if user is None or not user.is_active or not user.tenant.is_active:
         if user is not None:
             audit.record_always("auth.refused_inactive", "user", user.id)
-        session.pop("sid", None)
+        cookie.pop("sid", None)
         bind_tenant(None)
         return None
     if claimed != user.id:
         # A cookie from before the user id was kept in it (or none): bind the user now.
         bind_tenant(tenant_id, user.id)
-        session["uid"] = user.id
-    g.auth_session = auth
-    if now - auth.last_seen_at > _TOUCH_EVERY and request.endpoint not in PASSIVE_ENDPOINTS:
+        cookie["uid"] = user.id
+    app_ctx.g.auth_session = auth
+    if now - auth.last_seen_at > _TOUCH_EVERY and request_ctx.request.endpoint not in PASSIVE_ENDPOINTS:
         _auth_session_to_change().last_seen_at = now  # type: ignore[union-attr]
     set_unread_count(int(unread or 0))
     return user
@@ -386,6 +393,12 @@ def _user_of_request() -> Any:
         user = load_user_from_request(None)
         values["_login_user"] = user if user is not None else login_manager.anonymous_user()
     return values["_login_user"]
+
+
+def request_user() -> Any:
+    """The request's person (what ``current_user`` stands for: the user, or the anonymous user), for code that
+    reads it several times: the object itself instead of a proxy look-up at every attribute."""
+    return _user_of_request()
 
 
 def install_user_lookup() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Optional
 
-from flask import g, has_app_context
+from flask.globals import _cv_app
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
@@ -28,17 +28,17 @@ BINDING_SQL = ("SELECT set_config('app.tenant_id', %(yk_bind_tenant)s, true), "
 _pending: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
+# The binding lives in the app context's g, read here from its context variable rather than through the
+# has_app_context / g proxies: it is read and written at least once on every request (issue 25.5).
 def current_tenant_id() -> Optional[str]:
     """The tenant bound to this request or CLI command, or None."""
-    if not has_app_context():
-        return None
-    return g.get("tenant_id")
+    app_ctx = _cv_app.get(None)
+    return None if app_ctx is None else app_ctx.g.__dict__.get("tenant_id")
 
 
 def current_user_id() -> Optional[int]:
-    if not has_app_context():
-        return None
-    return g.get("user_id")
+    app_ctx = _cv_app.get(None)
+    return None if app_ctx is None else app_ctx.g.__dict__.get("user_id")
 
 
 def _apply(connection: Connection) -> None:
@@ -63,8 +63,11 @@ def bind_tenant(tenant_id: Optional[str], user_id: Optional[int] = None) -> None
     token, and the SSO login steps before a session exists); everything else uses ``as_tenant``.
     tests/tenants/test_binding.py holds the list and fails on a new caller.
     """
-    g.tenant_id = tenant_id
-    g.user_id = user_id
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError("bind_tenant needs an application context (a request, a CLI command or app_context())")
+    values = app_ctx.g.__dict__
+    values["tenant_id"], values["user_id"] = tenant_id, user_id
     session = db.session()
     if session.in_transaction():
         _apply(session.connection())
