@@ -145,3 +145,18 @@ def test_words_of_another_text_are_never_used() -> None:
     assert search.mark_terms(text, terms, search.title_words(other)) == search.mark_terms(text, terms)
     marked = [("窓口", True), ("の待ち時間を短くした。", False)]
     assert search.mark_terms(text, terms, search.title_words(text)) == marked
+
+
+def test_a_private_cases_texts_are_never_stored(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func
+
+    from tests.factories.casebook import make_case
+
+    before = db.session.scalar(select(func.count()).select_from(TextWords))
+    case = make_case("131083", "member@koto.example.jp", title="ヴェルトハイム区の内部事例",
+                     summary="ヴェルトハイム方式の内部検討。")
+    result = queries.search_own_cases("131083", "ヴェルトハイム", 1)
+    assert [hit.entry.id for hit in result.hits] == [case.id]
+    assert ("ヴェルト", True) in result.hits[0].snippet  # analysed, as before: a private case has no stored words
+    assert _stored(text_words.TITLE, case.title) is None and _stored(text_words.LINES, case.summary) is None
+    assert db.session.scalar(select(func.count()).select_from(TextWords)) == before
