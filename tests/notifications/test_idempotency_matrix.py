@@ -42,9 +42,9 @@ pytestmark = pytest.mark.no_rollback
 SUCCESS = (302, 303)
 API_SUCCESS = (200, 201, 204)  # a json: row (tests/authz/matrix.py)
 # Rows every request writes besides its work, counted by their own tests (login sessions of the two logins),
-# and the casebook's word list, which grows only by words it has not seen (the first sending's new word is
-# no longer new for the second).
-BOOKKEEPING = {"auth_sessions", "idempotency_keys", "form_drafts", "casebook_vocabulary"}
+# and the casebook's word list and its texts' stored words, which grow only by words and texts they have not seen
+# (the first sending's new word or text is no longer new for the second).
+BOOKKEEPING = {"auth_sessions", "idempotency_keys", "form_drafts", "casebook_vocabulary", "casebook_text_words"}
 # POST routes whose matrix rows only refuse (bad or missing input, a file upload the YAML cannot carry, a
 # step only another role's data allows): not sent here. Give one a succeeding row and remove it from here.
 NOT_EXERCISED = {
