@@ -407,7 +407,7 @@ def _prefer_indexes_rows(stmt: Any, params: dict[str, Any]) -> list[Any]:
     return [make(values) for values in driver.text_rows(connection, sql, compiled.construct_params(params))]
 
 
-def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
+def _ranked_candidates(conditions: list[Any], tiers: int, matched: Any = None) -> Any:
     """The strong matches (words in title, summary, themes or tools: the rank vector), at most CANDIDATES,
     ranked, the best ``rank_limit`` of them as (id, rank, published_at, candidates: how many were ranked);
     parameters ``tsq`` (selects), ``rank_tsq`` and ``tier0``.. (rank), ``rank_limit``. Only the rows a
@@ -417,10 +417,17 @@ def _ranked_candidates(conditions: list[Any], tiers: int) -> Any:
     Weights by tier (casebook.thesaurus): the strong expansions and the words as typed count again, so
     a case with the user's own word ranks above one found through a strict synonym, and that above one
     found only through a near synonym.
+
+    ``matched`` (a condition known once per statement, e.g. that the count's rows exist): without it, no
+    candidate is looked for. A strong candidate is a match (the rank vector is the search vector's title,
+    summary, themes and tools, at the same positions), so when nothing matches the candidates' scan of every
+    partition's GIN index (the words of an everyday query, "…を窓口で早く受け付けたい", that nobody wrote all
+    of, before the search with any of them) is only time: PostgreSQL's one-time filter skips it.
     """
     strong = _matching([SearchRow.entry_id.label("id"), SearchRow.rank_vector, SearchRow.published_at],
                        conditions, SearchRow.rank_vector, _tsquery(""))
-    cand = select(strong).limit(CANDIDATES).subquery()
+    found = select(strong) if matched is None else select(strong).where(matched)
+    cand = found.limit(CANDIDATES).subquery()
     rank_expr: Any = func.ts_rank(cand.c.rank_vector, cast(bindparam("rank_tsq", ""), TSQUERY), 1)
     for n in range(tiers):
         rank_expr = rank_expr + func.ts_rank(cand.c.rank_vector, cast(bindparam(f"tier{n}", ""), TSQUERY), 1)
@@ -452,10 +459,7 @@ def _first_matches_statement(chosen: tuple[str, ...], with_words: bool, with_fac
     are bound at execution (see above). ``check_synonyms``: with a row ('_synonyms', their fingerprint).
     ``with_hits`` (and ``tiers`` >= 0): with a '_hit' row per ranked candidate from place ``hit_offset`` on,
     with the columns of ``_hits_statement`` (parameters ``hit_offset``, ``hit_terms``, ``wanted``)."""
-    ranked = None
-    if with_hits and tiers >= 0:
-        ranked = _ranked_candidates(_row_conditions(_shape_filters(chosen)), tiers).cte("ranked")
-    stmt = _first_matches_rows(chosen, with_words, with_facets, tiers, ranked)
+    stmt, ranked = _first_matches_rows(chosen, with_words, with_facets, tiers, with_hits and tiers >= 0)
     if check_synonyms:
         stmt = union_all(stmt, select(*_first_row("_synonyms",
                                                   value=literal_column(f"({_SYNONYMS_FINGERPRINT})", Text))))
@@ -517,9 +521,12 @@ def _facet_row(m: Any, name: str) -> Any:
 
 
 def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: bool, tiers: int,
-                        ranked: Any = None) -> Any:
-    """``_first_matches_statement`` without the synonyms' fingerprint and the hits (``ranked``: the ranked
-    candidates' CTE, when the hits read them too)."""
+                        with_hits: bool = False) -> tuple[Any, Any]:
+    """``_first_matches_statement`` without the synonyms' fingerprint and the hits, and (``with_hits``, for the
+    hits to read them too) the ranked candidates' CTE, else None.
+
+    With facets, the candidates are looked for only when the count's rows exist (see ``_ranked_candidates``):
+    a search whose words are nowhere (every word required) answers from its count's scan alone."""
     f = _shape_filters(chosen)
     tsq = _tsquery("") if with_words else None
     # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
@@ -534,9 +541,10 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
                         source.search_vector, tsq)
         count = select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
         if tiers < 0:
-            return count
+            return count, None
+        ranked = _ranked_candidates(conditions_without(), tiers).cte("ranked") if with_hits else None
         return union_all(select(*_first_row("_total", count.scalar_subquery())),
-                         _ranked_row(conditions_without(), tiers, ranked))
+                         _ranked_row(conditions_without(), tiers, ranked)), ranked
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],
@@ -552,9 +560,12 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
         if name in chosen:
             counted = first(conditions_without(name), f"m_{name}", FACET_CAP)
         parts.append(_facet_row(counted, name))
+    ranked = None
     if tiers >= 0:
+        candidates = _ranked_candidates(conditions_without(), tiers, select(m.c.n).exists())
+        ranked = candidates.cte("ranked") if with_hits else candidates.subquery("ranked")
         parts.append(_ranked_row(conditions_without(), tiers, ranked))
-    return union_all(*parts)
+    return union_all(*parts), (ranked if with_hits else None)
 
 
 @lru_cache(maxsize=64)
