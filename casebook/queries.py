@@ -525,8 +525,8 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
     """``_first_matches_statement`` without the synonyms' fingerprint and the hits, and (``with_hits``, for the
     hits to read them too) the ranked candidates' CTE, else None.
 
-    With facets, the candidates are looked for only when the count's rows exist (see ``_ranked_candidates``):
-    a search whose words are nowhere (every word required) answers from its count's scan alone."""
+    The candidates are looked for only when the count's rows exist (see ``_ranked_candidates``): a search whose
+    words are nowhere (every word required) answers from its count's scan alone."""
     f = _shape_filters(chosen)
     tsq = _tsquery("") if with_words else None
     # With words, the search rows' partitions (see _matching); without, the entries and their own indexes
@@ -542,9 +542,12 @@ def _first_matches_rows(chosen: tuple[str, ...], with_words: bool, with_facets: 
         count = select(func.count()).select_from(select(ids).limit(COUNT_CAP + 1).subquery())
         if tiers < 0:
             return count, None
-        ranked = _ranked_candidates(conditions_without(), tiers).cte("ranked") if with_hits else None
-        return union_all(select(*_first_row("_total", count.scalar_subquery())),
-                         _ranked_row(conditions_without(), tiers, ranked)), ranked
+        # The count once (a CTE), for its row and for the candidates' condition.
+        total = select(count.subquery().c[0].label("n")).cte("total")
+        candidates = _ranked_candidates(conditions_without(), tiers, select(total.c.n).where(total.c.n > 0).exists())
+        ranked = candidates.cte("ranked") if with_hits else candidates.subquery("ranked")
+        return union_all(select(*_first_row("_total", total.c.n)).select_from(total),
+                         _ranked_row(conditions_without(), tiers, ranked)), (ranked if with_hits else None)
 
     def first(conds: list[Any], name: str, limit: int) -> Any:
         rows = _matching([source.themes, source.tools, source.fiscal_year, source.stage, source.source_tenant_id],

@@ -506,21 +506,21 @@ def test_the_first_statement_read_on_the_drivers_cursor_gives_exec_driver_sqls_r
         assert now[-1] and used, filters.q
 
 
-def _rank_index_loops(q: str) -> list[int]:
-    """How many times each partition's rank-vector index was scanned by the first statement of a page's search
-    for ``q`` (EXPLAIN ANALYZE of that statement, with its own parameters, under its own index preference)."""
+def _rank_index_loops(q: str, with_facets: bool) -> list[int]:
+    """How many times each partition's rank-vector index was scanned by the first statement of a search for ``q``
+    (EXPLAIN ANALYZE of that statement, with its own parameters, under its own index preference)."""
     from sqlalchemy import event
 
     first: list[tuple[str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "row_number() OVER ()" in statement and not first:
+        if "ts_rank(" in statement and not first:
             first.append((statement, parameters))
 
     engine = db.engines[None].engine
     event.listen(engine, "before_cursor_execute", before)
     try:
-        queries.search_casebook(queries.Filters(q=q), facets_shown=15)
+        queries.search_casebook(queries.Filters(q=q), facets_shown=15, with_facets=with_facets)
     finally:
         event.remove(engine, "before_cursor_execute", before)
     statement, parameters = first[0]
@@ -541,13 +541,14 @@ def _rank_index_loops(q: str) -> list[int]:
     return loops
 
 
-def test_a_search_whose_words_are_nowhere_together_skips_the_ranked_candidates(bound) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("with_facets", [True, False])  # the page; the API and the export
+def test_a_search_whose_words_are_nowhere_together_skips_the_ranked_candidates(bound, with_facets) -> None:  # type: ignore[no-untyped-def]
     # No case has both words: the first statement's count is 0, and its ranked candidates (a scan of every
     # partition's rank-vector index) are not looked for before the search with any of the words.
-    result = queries.search_casebook(queries.Filters(q="書かない窓口 量子コンピューター"), facets_shown=15)
+    result = queries.search_casebook(queries.Filters(q="書かない窓口 量子コンピューター"), with_facets=with_facets)
     assert result.any_word and result.hits
-    loops = _rank_index_loops("書かない窓口 量子コンピューター")
+    loops = _rank_index_loops("書かない窓口 量子コンピューター", with_facets)
     assert len(loops) == queries.SEARCH_PARTITIONS and not any(loops), loops
     # With matches they are (the same statement's shape).
-    loops = _rank_index_loops("書かない窓口")
+    loops = _rank_index_loops("書かない窓口", with_facets)
     assert len(loops) == queries.SEARCH_PARTITIONS and any(loops), loops
