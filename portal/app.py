@@ -93,6 +93,7 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     drafts.init_app(app)  # likewise: a saved form's draft is deleted before the commit
     register_cli(app)
     skip_limiter_middleware_without_limits(app)
+    check_csrf_after_the_method(app)
     # Every model is imported by now: set up the mappers' relationships and attribute instrumentation here,
     # once, before gunicorn forks (with --preload the workers share the result). SQLAlchemy would otherwise
     # do it at the first ORM query of each process, and the session check builds its objects without one.
@@ -120,6 +121,36 @@ def skip_limiter_middleware_without_limits(app: Flask) -> None:
         return
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [hook for hook in hooks if hook != limiter._check_request_limit]
+
+
+def check_csrf_after_the_method(app: Flask) -> None:
+    """Flask-WTF's CSRF check before every request, asking first whether the request's method needs a token.
+
+    Flask-WTF's own hook first looks up whether the view is exempt (the view function and its blueprints, through
+    the request and current_app proxies) and only then whether the method needs a token at all: some ten look-ups
+    on every GET that end in "nothing to check" (issue 25.5). This hook asks the method (WTF_CSRF_METHODS) first
+    and then runs Flask-WTF's check itself, unchanged (``csrf.protect(apply_exemptions=True)``: exemptions, token,
+    referrer), in the hook's place (first before every other hook). A request whose method needs a token is
+    checked exactly as before; one whose method needs none was, and is, not checked. tests/kernel/test_csrf.py
+    sends every state-changing route without a token and expects the refusal.
+    """
+    from flask.globals import _cv_request
+
+    from kernel.extensions import csrf
+
+    hooks = app.before_request_funcs.get(None, [])
+    flask_wtf_hook = "CSRFProtect.init_app.<locals>.csrf_protect"
+    found = [hook for hook in hooks if getattr(hook, "__qualname__", "") == flask_wtf_hook]
+    if len(found) != 1:
+        return  # not the Flask-WTF hook this was written for: it stays as it is
+    config = app.config
+
+    def csrf_protect() -> None:
+        if _cv_request.get().request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"] \
+                and config["WTF_CSRF_CHECK_DEFAULT"]:
+            csrf.protect(apply_exemptions=True)
+
+    hooks[hooks.index(found[0])] = csrf_protect
 
 
 def install_proxy_fix(app: Flask) -> None:

@@ -61,3 +61,11 @@ def test_the_write_counter_sees_a_real_write(app, client) -> None:  # type: igno
     before = _writes(app)
     assert client.post(f"/admin/users/{member_id}", data={"roles": ["member", "judge"]}).status_code == 302
     assert _writes(app) > before
+
+
+def test_the_csrf_hook_asks_the_method_first(app) -> None:  # type: ignore[no-untyped-def]
+    """portal.app.check_csrf_after_the_method has replaced Flask-WTF's hook, first before every other hook: the
+    sweep above then proves that it still refuses every state-changing route without a token."""
+    names = [getattr(hook, "__qualname__", "") for hook in app.before_request_funcs[None]]
+    assert names[0] == "check_csrf_after_the_method.<locals>.csrf_protect"
+    assert "CSRFProtect.init_app.<locals>.csrf_protect" not in names
