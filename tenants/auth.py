@@ -102,7 +102,11 @@ def _persistent(model: Any, columns: tuple[Any, ...], values: Any, session: Any 
     instance = mapper.class_manager.new_instance()
     instance.__dict__.update(zip(names, values, strict=True))
     make_transient_to_detached(instance)  # its values count as loaded from the database, not as changes
-    session.add(instance)
+    # What session.add does for a detached object, without its save-update cascade: the new object holds
+    # only its columns (no relationship is loaded yet), so the cascade has nothing to visit, and walking the
+    # mapper's relationships for it cost a quarter of the attach (issue 25.5). SQLAlchemy's own step
+    # (not public API, stable in 2.x; tests/tenants/test_session_attach.py checks the object's state).
+    session._update_impl(sa_inspect(instance))
     return instance
 
 
