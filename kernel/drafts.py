@@ -21,7 +21,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
-from flask import current_app, flash, g, has_request_context, request
+from flask import current_app, flash, g, request
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
@@ -147,12 +148,16 @@ def forget_old(tenant_id: str, older_than: Optional[timedelta] = None) -> int:
 
 def _page_draft() -> Optional[FormDraft]:
     """The current person's draft of the form on this page (looked up once per request)."""
-    if "page_draft" not in g:
+    # g and the request from their context variables: the layout asks on every page (issue 25.5).
+    values = _cv_app.get().g.__dict__
+    if "page_draft" not in values:
         draft = None
-        if has_request_context() and is_draftable(request.endpoint) and current_user.is_authenticated:
-            draft = find(current_user.tenant_id, current_user.id, request.path)
-        g.page_draft = draft
-    found: Optional[FormDraft] = g.page_draft
+        request_ctx = _cv_request.get(None)
+        if request_ctx is not None and is_draftable(request_ctx.request.endpoint) \
+                and current_user.is_authenticated:
+            draft = find(current_user.tenant_id, current_user.id, request_ctx.request.path)
+        values["page_draft"] = draft
+    found: Optional[FormDraft] = values["page_draft"]
     return found
 
 
@@ -181,7 +186,7 @@ def restored_formdata() -> Optional[MultiDict[str, str]]:
 
 def draft_offer() -> Optional[FormDraft]:
     """For the layout: the draft to offer back on this form page (none once it was restored)."""
-    if request.method != "GET" or g.get("draft_restored"):
+    if _cv_request.get().request.method != "GET" or _cv_app.get().g.__dict__.get("draft_restored"):
         return None
     return _page_draft()
 
