@@ -1,5 +1,5 @@
 """The session check's objects (tenants.auth._persistent): in the request's ORM session as if the ORM had loaded
-them, although they are built from the session check's row and attached without Session.add (issue 25.5)."""
+them, although they are built from the session check's row rather than loaded by a query (issue 25.5)."""
 from __future__ import annotations
 
 from sqlalchemy import inspect as sa_inspect
