@@ -4,7 +4,6 @@ answers; the "waiting for you" count of open questions, which reads the partial 
 stays the count of the definition (the municipality's published cases' questions without an answer)."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Optional
@@ -18,7 +17,7 @@ from casebook.community import answer, ask
 from casebook.models import Answer, Entry, Question
 from kernel.extensions import db
 from portal.backup import libpq
-from tests.conftest import committing_app
+from tests.conftest import committing_app, run_together
 from tests.factories.tenants import user
 
 KOTO = "131083"
@@ -157,29 +156,13 @@ def test_concurrent_answers_keep_the_first(real_app: Flask) -> None:
         db.session.commit()
         db.session.remove()
     answerers = ["other_member", "other_admin"]
-    barrier = threading.Barrier(len(question_ids) * len(answerers))
-    errors: list[BaseException] = []
 
     def answer_one(question_id: int, who: str) -> None:
-        with real_app.app_context():
-            try:
-                person = user(who)
-                question = db.session.get(Question, question_id)
-                target = db.session.get(Entry, entry_id)
-                barrier.wait()
-                answer(question, target, person, "同時の回答")
-                db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - collected and asserted by the test
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
+        person = user(who)  # first: it binds the person's municipality, under which the question and entry are read
+        answer(db.session.get(Question, question_id), db.session.get(Entry, entry_id), person, "同時の回答")
 
-    threads = [threading.Thread(target=answer_one, args=(q, who)) for q in question_ids for who in answerers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    errors = run_together(real_app, [lambda q=q, who=who: answer_one(q, who)
+                                     for q in question_ids for who in answerers])
     assert errors == []
     with real_app.app_context():
         koto = user("other_member")
