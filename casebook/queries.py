@@ -745,6 +745,7 @@ def _hits_select(ids: Any) -> Any:
         func.bool_or(~func.coalesce(func.cardinality(words.c.positions), 0).between(1, 255), type_=Boolean)
         .filter(is_term).label("doubt"),
     ).select_from(words).lateral("lexemes")
+
     def weighted(weight: str) -> Any:
         return lexemes.c.doubt.is_(True) | func.upper(func.coalesce(lexemes.c.weights, "")).contains(weight)
 
