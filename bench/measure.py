@@ -1,12 +1,15 @@
 """wrk runs, the search query's server time, and the cost of row-level security."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -207,12 +210,17 @@ def logged_in_client(app: Any, db: BenchDatabase, email_like: str, token_name: s
 
 
 def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-member@%",
-                       forget: Any = None) -> dict[str, Any]:
+                       forget: Any = None, statements_themselves: bool = False) -> dict[str, Any]:
     """Call a page in-process as a member and capture its SQL (mogrified) with each statement's time.
 
     A first request warms the app, then the captured request is timed ("request_ms"). With ``forget`` (a function
     emptying what the worker keeps per query), the page is timed once more after it ("fresh_ms"): new to the
-    worker, the database's buffers as warm as for the captured request."""
+    worker, the database's buffers as warm as for the captured request. With ``statements_themselves`` the app
+    sees no plan or count function in the database (kernel.kept_plans, kernel.waiting) and sends the statements
+    those functions would run, as it does before their migration: what ``rls_cost`` must time (see there)."""
+    if statements_themselves:
+        with _without_database_functions():
+            return capture_statements(db, path, email_like, forget)
     from sqlalchemy import event
 
     from bench.__main__ import SECRET
@@ -311,6 +319,31 @@ class RoundTrips:
 def _settings(statements: list[str]) -> list[str]:
     """The ``SET LOCAL`` commands a page sent, alone or in front of another statement in the same message."""
     return [part.strip() for s in statements for part in s.split(";") if part.strip().startswith("SET LOCAL")]
+
+
+# The binding tenants.context sends in front of a transaction's first statement, as mogrified.
+_BINDING = re.compile(r"\ASELECT set_config\('app\.tenant_id', '[^']*', true\), "
+                      r"set_config\('app\.user_id', '[^']*', true\)(;\s*|\Z)")
+
+
+def _without_binding(statement: str) -> str:
+    """A captured statement without the tenant binding sent in front of it ('' if it was only that)."""
+    return _BINDING.sub("", statement, count=1).strip()
+
+
+@contextlib.contextmanager
+def _without_database_functions() -> Iterator[None]:
+    """The app finds no plan or count function in the database while this holds (see ``rls_cost``)."""
+    from unittest import mock
+
+    from kernel import kept_plans, waiting
+
+    def none(_connection: Any, _prefix: str) -> frozenset[str]:
+        return frozenset()
+
+    with mock.patch.object(kept_plans, "database_functions", none), \
+            mock.patch.object(waiting, "database_functions", none):
+        yield
 
 
 def _without_settings(statement: str) -> str:
@@ -450,6 +483,16 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
     it, interleaved statement by statement; the medians of the per-round sums are compared. The worst
     single statement is reported beside it.
 
+    The statements themselves, not the calls of the functions that keep their plans (kernel.kept_plans,
+    kernel.waiting): a PL/pgSQL function plans its query again whenever the role changes (a plan made
+    under row-level security belongs to its role), so its call, timed with SET ROLE between the sides,
+    timed that planning on one side or the other at random (the dashboard's per-round ratios spread
+    from 0.16 to 14.5 at a80aed5). Timed as sent before their migrations, each statement is planned on
+    every run on both sides: the policies' planning counts too, which a kept plan saves the portal.
+    The tenant binding sent in front of a transaction's first statement (tenants.context) is taken
+    off: the measuring connection binds the same tenant itself. Before 1ee6415 the statement behind a
+    binding was dropped with it, the session check among them.
+
     Both sides run in ONE server process, switching with SET ROLE: with two connections the two
     backends ran on differently loaded cores, and that alone moved the ratio between 1.02 and 1.56
     from run to run for the same statements. In one process it repeats within a few hundredths.
@@ -459,10 +502,10 @@ def rls_cost(db: BenchDatabase, repeats: int = 100) -> list[dict[str, Any]]:
 
     results = []
     for name, path in domain_pages.rls_specs(db):
-        captured = capture_statements(db, path)
-        texts = [s for s, _ms in captured["statements"]]
+        captured = capture_statements(db, path, statements_themselves=True)
+        texts = [_without_binding(s) for s, _ms in captured["statements"]]
         settings = _settings(texts)
-        sqls = [rest for s in texts if not s.startswith("SELECT set_config") and (rest := _without_settings(s))]
+        sqls = [rest for s in texts if (rest := _without_settings(s))]
         if not sqls:
             continue
         conn = psycopg2.connect(db.superuser_url)  # one transaction: the page's SET LOCAL settings hold

@@ -109,7 +109,10 @@ def write_report(path: Path, facts: dict[str, Any], results: list[Result], soak:
               "the statement whose ratio is worst is shown beside it. EXPLAIN ANALYZE counts the rows each plan",
               "node passes, and RLS adds nodes; the column \"without EXPLAIN\" cross-checks the ratio with the",
               "statements executed in a PL/pgSQL loop inside the server (planned each time, no instrumentation,",
-              "no round trip; 20 rounds of 5).", "",
+              "no round trip; 20 rounds of 5). A statement the portal sends through a function that keeps its plan",
+              "(the session check, the dashboard's counts, the entry pages) is timed as the statement itself,",
+              "planned on every run on both sides: a function's kept plan is made again whenever the role changes,",
+              "so timing its call between SET ROLEs timed that planning on one side or the other at random.", "",
               "| statements of | RLS ms | no RLS ms | ratio | per-round ratio p25–p75 | ratio without EXPLAIN | "
               "worst single statement: RLS / no RLS ms (ratio) |",
               "|---|---:|---:|---:|---:|---:|---|"]
