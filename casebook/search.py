@@ -58,19 +58,35 @@ def kana_alternative(word: str) -> list[str]:
     word), so folding the lexemes is not enough: the query also searches for the other spelling's
     analysis. Rejected when that analysis contains particles or auxiliaries (ちゃっとぼっと is no word).
     """
-    from sudachipy import SplitMode
+    return list(_other_kana(word, tuple(lexemes(word))))
 
+
+def _other_kana(word: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    """``kana_alternative`` of a word whose own lexemes are ``own``: the other spelling analysed once (its
+    morphemes and whether any of them is a particle or an auxiliary come from the same tokenizer call)."""
     if _KATAKANA_WORD.fullmatch(word):
         other = fold_kana(word)
     elif _HIRAGANA_WORD.fullmatch(word):
         other = word.translate(_HIRA_TO_KATA)
     else:
-        return []
-    morphs = list(_tokenizer().tokenize(other, SplitMode.A))
-    if any(m.part_of_speech()[0] in _SKIP_POS for m in morphs):
-        return []
-    alt = lexemes(other)
-    return alt if alt and alt != lexemes(word) else []
+        return ()
+    # Kana only, no space: NFKC leaves it as it is and ``morphemes`` analyses it as one chunk (checked all the same).
+    if unicodedata.normalize("NFKC", other) != other or len(other) > 4000:
+        return _other_kana_analysed_twice(other, own)
+    pairs, skipped = _analysed_chunk(other)
+    if skipped:
+        return ()
+    alt = tuple(lex.split(_ALT)[0] for _s, lex in pairs if lex)
+    return alt if alt and alt != own else ()
+
+
+def _other_kana_analysed_twice(other: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    from sudachipy import SplitMode
+
+    if any(m.part_of_speech()[0] in _SKIP_POS for m in _tokenizer().tokenize(other, SplitMode.A)):
+        return ()
+    alt = tuple(lexemes(other))
+    return alt if alt and alt != own else ()
 
 
 def _clean(lexeme: str) -> str:
@@ -96,14 +112,22 @@ def morphemes(text: str) -> list[tuple[str, str]]:
 
 def _chunk_morphemes(chunk: str) -> list[tuple[str, str]]:
     """``morphemes`` of one line (or bounded piece of a line) of NFKC text: each is analysed on its own."""
+    return _analysed_chunk(chunk)[0]
+
+
+def _analysed_chunk(chunk: str) -> tuple[list[tuple[str, str]], bool]:
+    """``_chunk_morphemes`` of a chunk, and whether any of its words is a particle, an auxiliary or a symbol."""
     from sudachipy import SplitMode
 
     result: list[tuple[str, str]] = []
+    skipped = False
     for m in _tokenizer().tokenize(chunk, SplitMode.A):
         surface = m.surface()
         pos = m.part_of_speech()[0]
         lexeme = ""
-        if pos not in _SKIP_POS:
+        if pos in _SKIP_POS:
+            skipped = True
+        else:
             lexeme = _clean(m.normalized_form().lower())
             if lexeme in _STOP:
                 lexeme = ""
@@ -112,7 +136,7 @@ def _chunk_morphemes(chunk: str) -> list[tuple[str, str]]:
                 if alt and alt != lexeme and len(alt) > 1:
                     lexeme = f"{lexeme}{_ALT}{alt}"
         result.append((surface, lexeme))
-    return result
+    return result, skipped
 
 
 def _chunks(text: str, size: int = 4000) -> Iterable[str]:
@@ -198,6 +222,27 @@ _QUERY_STOP = {"事例", "例", "取り組み", "取組", "方法", "やり方",
                "について", "関する", "ほしい", "欲しい", "たい", "導入", "効果", "活用", "実施", "推進", "事業"}
 
 
+def query_words(query: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each word of a query as typed (split at spaces and punctuation, at most 20) with its lexemes and the other
+    kana spelling's (``kana_alternative``; () when the word has no lexeme), as ``build_tsquery`` reads them."""
+    return [_word_analysis(word) for word in [w for w in _SPLIT.split(normalize_text(query)[:500]) if w][:20]]
+
+
+@lru_cache(maxsize=4096)
+def _word_analysis(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # A query is read five times by its expansion (its lexemes, then four tsqueries: every expansion, the strong
+    # ones, the words as typed, the selection), and its words come back in the next queries: each word analysed
+    # once (SudachiPy took two to six tokenizer calls per word and read, up to twenty per query). A pure function
+    # of the word (the dictionary is fixed per worker); emptied with what the worker keeps per query.
+    own = tuple(lexemes(word))
+    return own, (_other_kana(word, own) if own else ())
+
+
+def forget_query_words() -> None:
+    """Empty what this worker keeps of analysed query words (see ``_word_analysis``)."""
+    _word_analysis.cache_clear()
+
+
 def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] | None = None,
                   *, any_word: bool = False) -> tuple[str, list[str]]:
     """(tsquery literal, every lexeme that may match) for a user's query; ('', []) when nothing to search.
@@ -205,12 +250,9 @@ def build_tsquery(query: str, synonyms: dict[tuple[str, ...], list[tuple[str, ..
     Every word is required (``any_word``: at least one of them, the fallback when no case has all).
     """
     synonyms = dict(synonyms or {})
-    words = [w for w in _SPLIT.split(normalize_text(query)[:500]) if w]
     lex_seq: list[str] = []
-    for word in words[:20]:
-        own = lexemes(word)
+    for own, alt in query_words(query):
         lex_seq.extend(own)
-        alt = kana_alternative(word) if own else []
         if alt:
             # The other kana spelling's analysis joins the word's synonyms (and theirs join it).
             key = tuple(own)

@@ -20,7 +20,6 @@ the same pages of the OS cache and a worker's own memory does not grow with it.
 from __future__ import annotations
 
 import mmap
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -189,21 +188,15 @@ def group_table(groups: tuple[tuple[str, ...], ...], layer: str) -> dict[Key, tu
 
 # --- a query ----------------------------------------------------------------------------------
 
-_SPLIT = re.compile(r"[\s、,，。・/／]+")
-
-
 def _query_lexemes(query: str) -> tuple[Key, list[Key]]:
     """The query's lexemes as build_tsquery segments them (filler words dropped while others remain),
     and the other-kana analysis of each pure-kana word."""
     sequence: list[str] = []
     extra: list[Key] = []
-    for word in [w for w in _SPLIT.split(search.normalize_text(query)[:500]) if w][:20]:
-        own = search.lexemes(word)
+    for own, alt in search.query_words(query):
         sequence.extend(own)
-        if own:
-            alt = search.kana_alternative(word)
-            if alt:
-                extra.append(tuple(alt))
+        if alt:
+            extra.append(alt)
     meaningful = [lex for lex in sequence if lex not in search._QUERY_STOP]
     return tuple(meaningful or sequence), extra
 
@@ -327,3 +320,4 @@ def forget_queries() -> None:
     """Empty what this worker keeps of analysed queries and dictionary look-ups (the vocabularies stay)."""
     _expand.cache_clear()
     _sudachi_lookup.cache_clear()
+    search.forget_query_words()

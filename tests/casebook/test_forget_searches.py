@@ -5,7 +5,7 @@ from casebook import search, thesaurus
 from casebook.queries import forget_recent_searches
 
 KEPT = (search._cached_words, search._kept_marks, search._kept_snippet, search._cached_line, thesaurus._expand,
-        thesaurus._sudachi_lookup)
+        thesaurus._sudachi_lookup, search._word_analysis)
 
 
 def test_what_is_kept_per_query_and_text_is_emptied_and_gives_the_same_answers_again() -> None:

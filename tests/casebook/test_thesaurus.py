@@ -142,3 +142,32 @@ def test_api_hits_carry_the_synonym_layer(client, login_as) -> None:  # type: ig
     hits = client.get("/api/v1/casebook/search?q=ガバクラ").get_json()["results"]
     assert hits and hits[0]["matched_through_synonyms"] == [
         {"word": "ガバクラ", "found": "ガバメントクラウド", "layer": "dx"}]
+
+
+def test_a_query_is_analysed_once_per_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The expansion reads the query five times (its lexemes, four tsqueries): SudachiPy analyses each word once,
+    # a pure-kana word's other spelling once more (it took two to six tokenizer calls per word and read).
+    thesaurus.expand("窓口")  # the vocabularies' terms analysed (once per worker)
+    thesaurus.forget_queries()
+    tokenizer = search._tokenizer()
+    analysed: list[str] = []
+
+    class Counting:
+        def tokenize(self, text: str, *args: object) -> object:
+            analysed.append(text)
+            return tokenizer.tokenize(text, *args)
+
+    monkeypatch.setattr(search, "_tokenizer", lambda: Counting())
+    expanded = thesaurus.expand("ソダイゴミ 窓口 ガバクラ")
+    assert sorted(analysed) == sorted(["ソダイゴミ", "そだいごみ", "窓口", "ガバクラ", "がばくら"])
+    # The same answer as a worker that had never analysed these words' other spelling along with them.
+    assert "'粗大' & 'ごみ'" in expanded.tsquery and "'がばめんと' & 'くらうど'" in expanded.tsquery
+    assert search.kana_alternative("ソダイゴミ") == ["粗大", "ごみ"] and search.kana_alternative("窓口") == []
+    assert search.query_words("ソダイゴミ、窓口") == [(("そだいごみ",), ("粗大", "ごみ")), (("窓口",), ())]
+    # A word met again (the next page, another query with it) is not analysed again until forgotten.
+    analysed.clear()
+    thesaurus.expand("窓口 ソダイゴミ", any_word=True)
+    assert analysed == []
+    thesaurus.forget_queries()
+    thesaurus.expand("窓口")
+    assert analysed == ["窓口"]
