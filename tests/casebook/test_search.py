@@ -392,7 +392,7 @@ def test_a_search_sends_settings_synonyms_count_facets_and_ranking_in_one_round_
     app.extensions.pop(queries.KNOWN_SYNONYMS, None)
     with count_queries() as statements:
         first = queries.search_casebook(queries.Filters(q="窓口"), per_page=3)
-    assert statements[0].startswith("SET LOCAL enable_seqscan = off; SELECT terms, (SELECT md5("), statements
+    assert statements[0].startswith(f"{queries._PREFER_INDEXES}; SELECT terms, (SELECT md5("), statements
     assert "row_number() OVER ()" in statements[1] and "FROM casebook_synonyms" in statements[1], statements
     assert "unnest(ts_delete(" in statements[1], statements  # the page's rows
     assert len(statements) == 2 and len(first.hits) == 3, statements
@@ -401,7 +401,7 @@ def test_a_search_sends_settings_synonyms_count_facets_and_ranking_in_one_round_
     with count_queries() as statements:
         result = queries.search_casebook(queries.Filters(q="窓口"), per_page=3)
     assert result.total > 0 and result.facets["theme"] and result.hits
-    assert statements[0].startswith("SET LOCAL enable_seqscan = off; "), statements
+    assert statements[0].startswith(f"{queries._PREFER_INDEXES}; WITH "), statements
     assert "row_number() OVER ()" in statements[0] and "ts_rank" in statements[0], statements  # facets, ranking
     assert "(SELECT md5(" in statements[0] and "FROM casebook_synonyms" in statements[0], statements
     assert len(statements) == 1, statements
@@ -506,9 +506,9 @@ def test_the_first_statement_read_on_the_drivers_cursor_gives_exec_driver_sqls_r
         assert now[-1] and used, filters.q
 
 
-def _rank_index_loops(q: str, with_facets: bool) -> list[int]:
-    """How many times each partition's rank-vector index was scanned by the first statement of a search for ``q``
-    (EXPLAIN ANALYZE of that statement, with its own parameters, under its own index preference)."""
+def _first_statement(q: str, with_facets: bool = True) -> tuple[str, str, object]:
+    """The settings, the SQL (from its WITH) and the parameters of the first statement of a search for ``q``
+    (the one with the count, the facets and the ranked candidates)."""
     from sqlalchemy import event
 
     first: list[tuple[str, object]] = []
@@ -525,10 +525,18 @@ def _rank_index_loops(q: str, with_facets: bool) -> list[int]:
         event.remove(engine, "before_cursor_execute", before)
     statement, parameters = first[0]
     settings, _sep, sql = statement.partition("; WITH ")
-    assert settings.endswith("SET LOCAL enable_seqscan = off"), statement
+    # (behind the tenant binding when the statement opens the transaction)
+    assert settings.endswith(queries._PREFER_INDEXES), statement
+    return queries._PREFER_INDEXES, "WITH " + sql, parameters
+
+
+def _rank_index_loops(q: str, with_facets: bool) -> list[int]:
+    """How many times each partition's rank-vector index was scanned by the first statement of a search for ``q``
+    (EXPLAIN ANALYZE of that statement, with its own parameters, under its own index preference)."""
+    settings, sql, parameters = _first_statement(q, with_facets)
     connection = db.session.connection()
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) WITH " + sql, parameters).scalar()
+    connection.exec_driver_sql(settings)
+    plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters).scalar()
     loops: list[int] = []
 
     def walk(node: dict) -> None:  # type: ignore[type-arg]
@@ -552,3 +560,32 @@ def test_a_search_whose_words_are_nowhere_together_skips_the_ranked_candidates(b
     # With matches they are (the same statement's shape).
     loops = _rank_index_loops("書かない窓口", with_facets)
     assert len(loops) == queries.SEARCH_PARTITIONS and any(loops), loops
+
+
+def _plan_nodes(node: dict) -> list[tuple[str, str, str]]:  # type: ignore[type-arg]
+    """Every node of a plan (JSON) as (node type, relation, index), in the plan's order."""
+    found = [(node["Node Type"], node.get("Relation Name", ""), node.get("Index Name", ""))]
+    for child in node.get("Plans", []):
+        found += _plan_nodes(child)
+    return found
+
+
+@pytest.mark.parametrize("q", ["窓口", "子育て 相談", "量子コンピューター"])
+def test_the_search_plans_without_constraint_exclusion_and_reads_the_same(bound, q) -> None:  # type: ignore[no-untyped-def]
+    # The search's settings turn constraint exclusion off (it only cost the planner time: no search condition is on
+    # a partition's bucket): the first statement must keep the very plan and rows it has with the default, so
+    # that a later condition that would let the planner exclude a partition shows up here.
+    settings, sql, parameters = _first_statement(q)
+    assert "SET LOCAL constraint_exclusion = off" in settings.split("; ")
+    connection = db.session.connection()
+    answers = {}
+    for exclusion in ("off", "partition"):
+        connection.exec_driver_sql(f"SET LOCAL enable_seqscan = off; SET LOCAL constraint_exclusion = {exclusion}")
+        assert connection.exec_driver_sql("SHOW constraint_exclusion").scalar() == exclusion
+        plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, parameters).scalar()
+        rows = sorted(map(repr, connection.exec_driver_sql(sql, parameters).all()))
+        answers[exclusion] = (_plan_nodes(plan[0]["Plan"]), rows)
+    nodes, rows = answers["off"]
+    assert answers["partition"] == (nodes, rows)
+    scanned = {relation for _type, relation, _index in nodes if relation.startswith("casebook_search_rows_")}
+    assert len(scanned) == queries.SEARCH_PARTITIONS and any(r.startswith("('_total'") for r in rows)
