@@ -29,20 +29,18 @@ from kernel.urls import STAND_IN, kept_link_patterns, link_pattern
 _NOTHING = Markup("")
 
 
-# markupsafe.escape's replacements as one table: a piece of text escaped in one call (escape costs four, with
-# the Markup it makes; a page's titles and snippets have some two hundred pieces).
-_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
 def text_html(text: str) -> str:
     """``str(escape(text))`` of a str."""
-    return text.translate(_HTML)
+    # Five str.replace (each a scan in C), not one str.translate with markupsafe's replacements as a table, which
+    # looks every character of a non-ASCII text up in the table's dict: some 20-50 µs for a Japanese snippet, and a
+    # page escapes some seventy titles, snippets and pieces of them (a tenth of the search request's Python).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;") \
+        .replace('"', "&#34;")
 
 
 def marked_html(parts: list[tuple[str, bool]]) -> Markup:
     """The pieces of a snippet or title, the hits in <mark> (what the ``snippet`` macro of _content.html writes)."""
-    return Markup("".join([f"<mark>{piece.translate(_HTML)}</mark>" if hit else piece.translate(_HTML)
-                           for piece, hit in parts]))
+    return Markup("".join([f"<mark>{text_html(piece)}</mark>" if hit else text_html(piece) for piece, hit in parts]))
 
 
 @dataclass(slots=True)
