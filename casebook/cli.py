@@ -48,5 +48,18 @@ def fill_words_command() -> None:
     click.echo(f"{analysed} texts analysed")
 
 
+@casebook_cli.command("purge-words")
+def purge_words_command() -> None:
+    """Delete the stored words of texts that no published casebook entry uses any longer (edited, retired, or of an
+    older analysis version). Publishing and editing wait while it runs (a few seconds at national scale)."""
+    from casebook.text_words import purge_unused
+    from kernel.extensions import db
+
+    with owner_session():
+        cursor = db.session.connection().connection.cursor()
+        purged = purge_unused(cursor)
+    click.echo(f"{purged} texts' words deleted")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(casebook_cli)

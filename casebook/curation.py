@@ -163,6 +163,9 @@ def set_retired(entry: Entry, actor_id: int, retired: bool) -> None:
     before = entry.status
     entry.status = status
     entry.updated_at = datetime.now(UTC)
+    if not retired:
+        # Published again: its texts' words may have been purged while it was retired (text_words.purge_unused).
+        text_words.remember(entry.content())
     db.session.flush()
     audit.record("casebook.retire" if retired else "casebook.restore", "casebook_entry", entry.id,
                  before={"status": before}, after={"status": status})

@@ -11,8 +11,17 @@ Keyed by the text, not by the entry: stored words can never be those of an older
 another digest: its words are written with it, or, missing, the text is analysed as before), texts that many
 entries share are analysed and stored once (the benchmark data reuses a limited set of texts), and filling the
 table for existing entries writes no entry row (rewriting every entry, with its indexes and triggers, would
-take hours at national scale). Words of a text no entry has any longer stay (they are of published texts, and
-small); ``VERSION`` changes with the analysis, after which every text misses until ``fill_missing`` runs again.
+take hours at national scale). ``VERSION`` changes with the analysis, after which every text misses until
+``fill_missing`` runs again.
+
+Words of a text that no published entry uses any longer (an edited summary, a retired entry, an older ``VERSION``)
+are removed by ``purge_unused`` (``flask casebook purge-words``, as the owner: the application role never deletes).
+A text may be shared by many entries, and a writer that finds its words stored writes nothing: so that a purge
+never takes the words of a text that a concurrent writer is about to publish, every writer holds the table in ROW
+EXCLUSIVE mode from before it looks for stored words until it commits (``remember``), and the purge takes SHARE ROW
+EXCLUSIVE, which waits for those writers and holds new ones back, before it reads which texts are used. Either the
+purge reads after the writer's commit (and sees its entry), or the writer looks after the purge's (and stores the
+words again).
 
 Only published texts come here (curation's publish and edit, the generators through ``fill_missing``), never a
 municipality's private case. No tenant_id and no RLS, like ``casebook_entries``.
@@ -24,7 +33,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Optional
 
-from sqlalchemy import cast, func, literal, select
+from sqlalchemy import cast, func, literal, select, text
 from sqlalchemy.dialects.postgresql import UUID, insert
 
 from casebook import search
@@ -34,6 +43,10 @@ from kernel.extensions import db
 VERSION = "1"  # of the analysis and the stored form: changed, every stored text misses (and is analysed) again
 TITLE, LINES = "T", "S"  # a title's words (search.title_words); a snippet's lines' words (search.snippet_words)
 SNIPPET_FIELDS = ("summary", "problem", "approach", "outcomes")  # the texts a snippet is cut from
+# The writers' lock and the purge's (module doc): ROW EXCLUSIVE does not conflict with itself (writers do not wait
+# for each other) and conflicts with SHARE ROW EXCLUSIVE; neither blocks the search's reads (ACCESS SHARE).
+HOLD_FOR_WRITING = "LOCK TABLE casebook_text_words IN ROW EXCLUSIVE MODE"
+HOLD_FOR_PURGE = "LOCK TABLE casebook_text_words IN SHARE ROW EXCLUSIVE MODE"
 
 
 def digest(kind: str, text: str) -> str:
@@ -64,19 +77,22 @@ def remember(content: dict[str, Any]) -> None:
     texts = {digest(kind, text): (kind, text) for kind, text in texts_of(content)}
     if not texts:
         return
+    # Before looking: a purge (purge_unused) waits for this transaction, or this one for the purge (module doc).
+    db.session.execute(text(HOLD_FOR_WRITING))
     known = set(db.session.scalars(select(TextWords.digest).where(TextWords.digest.in_(list(texts)))))
     rows = [{"digest": key, "words": analysed(kind, text)} for key, (kind, text) in texts.items() if key not in known]
     if rows:
         db.session.execute(insert(TextWords).values(rows).on_conflict_do_nothing())
 
 
-# Every (kind, text) of the entries, each once: the benchmark data's 124,060 (Tokyo) or 1,001,135 (national) entries
-# share a limited set of texts (60 summaries, some tens of thousands of titles and bodies).
+# Every (kind, text) of the published entries, each once (a retired entry's are stored again when it is restored):
+# the benchmark data's 124,060 (Tokyo) or 1,001,135 (national) entries share a limited set of texts (60 summaries,
+# some tens of thousands of titles and bodies).
 _DISTINCT_TEXTS = """
     SELECT DISTINCT t.kind, t.text FROM casebook_entries e
     CROSS JOIN LATERAL (VALUES ('T', e.title), ('S', e.summary), ('S', e.problem), ('S', e.approach),
                                ('S', e.outcomes)) AS t(kind, text)
-    WHERE t.text <> ''
+    WHERE e.status = 'published' AND t.text <> ''
 """
 BATCH = 2000
 
@@ -101,3 +117,29 @@ def _insert(cur: Any, rows: Iterable[tuple[str, str]]) -> None:
 
     execute_values(cur, "INSERT INTO casebook_text_words (digest, words) VALUES %s ON CONFLICT DO NOTHING",
                    list(rows), template="(%s::uuid, %s)", page_size=500)
+
+
+# The digests of the published entries' texts, as ``digest`` makes them (md5 of kind, version and text).
+_USED_DIGESTS = """
+    SELECT DISTINCT md5(t.kind || %(version)s || ':' || t.text)::uuid AS digest FROM casebook_entries e
+    CROSS JOIN LATERAL (VALUES ('T', e.title), ('S', e.summary), ('S', e.problem), ('S', e.approach),
+                               ('S', e.outcomes)) AS t(kind, text)
+    WHERE e.status = 'published' AND t.text <> ''
+"""
+# An anti-join against the used digests, materialised once (a hash join that may spill), not a NOT IN per row.
+_PURGE = f"""
+    WITH used AS MATERIALIZED ({_USED_DIGESTS})
+    DELETE FROM casebook_text_words w WHERE NOT EXISTS (SELECT FROM used u WHERE u.digest = w.digest)
+"""  # noqa: S608 - this module's constants
+
+
+def purge_unused(cur: Any) -> int:
+    """Delete the stored words of every text no published entry uses (on a DB-API cursor of the owner, in its
+    transaction: the caller commits); returns how many texts' words went.
+
+    Waits for the writers in flight and holds new ones back until the caller's commit (module doc), so a text a
+    concurrent writer publishes keeps its words. The lock and the statement are two statements: under READ
+    COMMITTED the DELETE's snapshot is taken after the lock is granted, so it sees every writer it waited for."""
+    cur.execute(HOLD_FOR_PURGE)
+    cur.execute(_PURGE, {"version": VERSION})
+    return int(cur.rowcount)
