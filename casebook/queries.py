@@ -581,12 +581,15 @@ def _ranked_statement(chosen: tuple[str, ...], tiers: int) -> Any:
 # The planner prices a sequential scan with @@ on every row as cheap, but each row's tsvector is
 # TOASTed: for a common word that is far slower than the GIN bitmap. Transaction-local; sent with the
 # curators' synonyms (curator_synonyms), which every search with words reads first.
-# constraint_exclusion = off: with the default ('partition') the planner tests every partition of
-# casebook_search_rows it plans (sixteen per scan, two scans in the first statement) against its CHECK and
-# NOT NULL constraints, to exclude it; no search condition is on the bucket or the entry id, so none ever is,
-# and that test was some 15 % of the first statement's planning. Which partitions a statement reads is
-# partition pruning (from the partition bounds), which this does not change.
-_PREFER_INDEXES = "SET LOCAL enable_seqscan = off; SET LOCAL constraint_exclusion = off"
+# The two other settings only spare the planner work whose outcome never changes the search's plans (the same
+# plans, tests/casebook/test_search.py), on the sixteen partitions of casebook_search_rows that each scan of the
+# first statement plans: constraint_exclusion = off, as with the default ('partition') every partition was tested
+# against its CHECK and NOT NULL constraints to exclude it, and none ever is (no search condition is on the bucket
+# or the entry id; which partitions a statement reads is partition pruning, from the bounds, unchanged);
+# max_parallel_workers_per_gather = 0, as the planner built and priced parallel (partial) paths for each partition
+# and never chose one (a search reads a few hundred rows under its LIMITs).
+_PREFER_INDEXES = ("SET LOCAL enable_seqscan = off; SET LOCAL constraint_exclusion = off; "
+                   "SET LOCAL max_parallel_workers_per_gather = 0")
 # (Constants only, no value of a request: S608 does not apply.)
 _PREFER_INDEXES_AND_SYNONYMS = (f"{_PREFER_INDEXES}; SELECT terms, ({_SYNONYMS_FINGERPRINT}) "  # noqa: S608
                                 "FROM casebook_synonyms ORDER BY id")

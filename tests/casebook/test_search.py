@@ -571,17 +571,21 @@ def _plan_nodes(node: dict) -> list[tuple[str, str, str]]:  # type: ignore[type-
 
 
 @pytest.mark.parametrize("q", ["窓口", "子育て 相談", "量子コンピューター"])
-def test_the_search_plans_without_constraint_exclusion_and_reads_the_same(bound, q) -> None:  # type: ignore[no-untyped-def]
-    # The search's settings turn constraint exclusion off (it only cost the planner time: no search condition is on
-    # a partition's bucket): the first statement must keep the very plan and rows it has with the default, so
-    # that a later condition that would let the planner exclude a partition shows up here.
+def test_the_search_plans_without_constraint_exclusion_or_parallel_paths_and_reads_the_same(bound, q) -> None:  # type: ignore[no-untyped-def]
+    # The search's settings turn constraint exclusion and parallel plans off (they only cost the planner time on
+    # every partition): the first statement must keep the very plan and rows it has with the defaults, so that a
+    # later condition that would let the planner exclude a partition, or a plan that would gain from parallel
+    # workers, shows up here.
     settings, sql, parameters = _first_statement(q)
-    assert "SET LOCAL constraint_exclusion = off" in settings.split("; ")
+    assert {"SET LOCAL constraint_exclusion = off", "SET LOCAL max_parallel_workers_per_gather = 0"} <= \
+        set(settings.split("; "))
     connection = db.session.connection()
     answers = {}
-    for exclusion in ("off", "partition"):
-        connection.exec_driver_sql(f"SET LOCAL enable_seqscan = off; SET LOCAL constraint_exclusion = {exclusion}")
+    for exclusion, workers in (("off", "0"), ("partition", "2")):
+        connection.exec_driver_sql(f"SET LOCAL enable_seqscan = off; SET LOCAL constraint_exclusion = {exclusion}; "
+                                   f"SET LOCAL max_parallel_workers_per_gather = {workers}")
         assert connection.exec_driver_sql("SHOW constraint_exclusion").scalar() == exclusion
+        assert connection.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == workers
         plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, parameters).scalar()
         rows = sorted(map(repr, connection.exec_driver_sql(sql, parameters).all()))
         answers[exclusion] = (_plan_nodes(plan[0]["Plan"]), rows)
