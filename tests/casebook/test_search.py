@@ -486,8 +486,8 @@ def test_the_first_statement_read_on_the_drivers_cursor_gives_exec_driver_sqls_r
     def former(stmt, params):  # type: ignore[no-untyped-def]
         used.append(stmt)
         connection = db.session.connection(bind_arguments={"clause": stmt})
-        sql, compiled, _row = queries._prefixed_sql(stmt, connection.dialect)
-        return connection.exec_driver_sql(sql, compiled.construct_params(params))
+        sql, _own, _row = queries._prefixed_sql(stmt, connection.dialect)
+        return connection.exec_driver_sql(sql, stmt.compile(dialect=connection.dialect).construct_params(params))
 
     def searched(filters: queries.Filters) -> list:  # type: ignore[type-arg]
         result = queries.search_casebook(filters, facets_shown=3)
@@ -504,6 +504,37 @@ def test_the_first_statement_read_on_the_drivers_cursor_gives_exec_driver_sqls_r
             patched.setattr(queries, "_prefer_indexes_rows", former)
             assert searched(filters) == now, filters.q
         assert now[-1] and used, filters.q
+
+
+def test_the_first_statement_sends_the_parameters_sqlalchemy_would(bound, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # _prefixed_sql keeps the statement's own values (its literals, the defaults of parameters a caller may leave
+    # out) and each search puts its own over them: every parameter of the statement has the value
+    # compiled.construct_params gives it, whatever the shape (facets chosen or not, a page of hits or not).
+    sent: list[tuple[object, dict, dict]] = []  # type: ignore[type-arg]
+    real_rows, real_text_rows = queries._prefer_indexes_rows, queries.driver.text_rows
+
+    def rows(stmt, params):  # type: ignore[no-untyped-def]
+        sent.append((stmt, dict(params), {}))
+        return real_rows(stmt, params)
+
+    def text_rows(connection, sql, values):  # type: ignore[no-untyped-def]
+        sent[-1][2].update(values)
+        return real_text_rows(connection, sql, values)
+
+    monkeypatch.setattr(queries, "_prefer_indexes_rows", rows)
+    monkeypatch.setattr(queries.driver, "text_rows", text_rows)
+    for filters in (queries.Filters(q="窓口"),
+                    queries.Filters(q="窓口 電子申請", kind="special_ward", fiscal_year=2023),
+                    queries.Filters(q="こども", page=2, sort="newest"),
+                    queries.Filters(q="量子コンピューター宇宙船 窓口")):
+        queries.search_casebook(filters)
+        queries.search_casebook(filters, with_facets=False)
+    assert len(sent) >= 8
+    dialect = db.session.connection().dialect
+    for stmt, params, values in sent:
+        expected = stmt.compile(dialect=dialect).construct_params(params)  # type: ignore[attr-defined]
+        assert {name: values[name] for name in expected} == expected
+        assert any(name.startswith("param_") for name in expected)  # the statement's literals are among them
 
 
 def _first_statement(q: str, with_facets: bool = True) -> tuple[str, str, object]:
