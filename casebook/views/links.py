@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any, Optional
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlencode
 
 from flask import url_for
 from markupsafe import escape
@@ -21,6 +21,9 @@ def quote_value(text: str) -> str:
     """A value as the links write it (``quote_plus``: letters, digits, ``_.-~``, ``%XX`` and ``+`` only)."""
     return _quoted(text)
 
+
+# The characters werkzeug's url_for leaves as they are in a query string (werkzeug.urls._urlencode).
+_URL_FOR_SAFE = "!$'()*,/:;?@"
 
 # Stands for a facet value in ``SearchLinks.adding`` (a private-use character: no facet value holds it).
 _MARKER = "\ue000"
@@ -82,7 +85,13 @@ class SearchLinks:
         return self._url(page=[str(number)])
 
     def export(self) -> str:
-        return self._url("casebook.casebook_export", more=[])
+        """The Excel export of the same search: ``url_for`` of the export with the page's arguments but "more", from
+        the export's route built once (as ``_base``) and its arguments encoded as werkzeug's ``url_for`` encodes
+        them (its safe characters, not ``quote_plus``'s)."""
+        base = kept_link_patterns("casebook_search_route:casebook.casebook_export",
+                                  lambda: {"url": url_for("casebook.casebook_export")})["url"]
+        items = [(key, value) for key, values in self._params.items() if key != "more" for value in values]
+        return f"{base}?{urlencode(items, safe=_URL_FOR_SAFE)}" if items else base
 
     def clear(self) -> str:
         """The words and sort order kept, every chosen filter gone."""

@@ -99,3 +99,20 @@ def test_a_hits_link_is_url_for_the_entry_under_any_script_root(app: Flask, root
             html = str(search_page.hits_view([hit]))
             assert f'<a href="{escape(url_for("casebook.casebook_entry", entry_id=62031))}">' in html
             assert f'href="{root}/casebook/62031"' in html and "窓口の&lt;改革&gt;" in html
+
+
+@pytest.mark.parametrize("root", ["", "/portal"])
+def test_the_export_link_is_url_for_the_export_with_the_pages_arguments(app: Flask, root: str) -> None:
+    # SearchLinks.export puts the page's arguments (but "more") behind the export's route built once, encoded as
+    # url_for encodes a query string (werkzeug leaves !$'()*,/:;?@ as they are, where quote_plus does not).
+    from flask import url_for
+
+    cases = [[], [("more", "tool")],
+             [("q", "<b>窓口</b> & 'x' (a/b): c;d?e@f!g$h*i,j"), ("theme", "子育て"), ("theme", "a+b/c"),
+              ("more", "theme"), ("page", "3"), ("sort", "newest"), ("kind", "~._-"), ("q", "")]]
+    for args in cases:
+        with app.test_request_context("/casebook", base_url=f"http://localhost{root}"):
+            links = SearchLinks(MultiDict(args))
+            expected = url_for("casebook.casebook_export", **{k: v for k, v in MultiDict(args).to_dict(flat=False)
+                                                               .items() if k != "more" and any(v)})
+            assert links.export() == expected, args
