@@ -511,6 +511,8 @@ def snippet_words(text: str) -> str:
 def _title_words(title: str, stored: Optional[str]) -> _Words:
     """The title's words: the stored ones when they give the title back (a title never marked is stored as [])."""
     if stored is not None:
+        if stored == "[]":  # (most titles that hold a query's words, in the bench's data: no JSON decoded for them)
+            return _NO_WORDS
         pair = json.loads(stored)
         if not pair:
             return _NO_WORDS

@@ -40,7 +40,13 @@ def text_html(text: str) -> str:
 
 def marked_html(parts: list[tuple[str, bool]]) -> Markup:
     """The pieces of a snippet or title, the hits in <mark> (what the ``snippet`` macro of _content.html writes)."""
-    return Markup("".join([f"<mark>{text_html(piece)}</mark>" if hit else text_html(piece) for piece, hit in parts]))
+    return Markup(_marked(parts))
+
+
+def _marked(parts: list[tuple[str, bool]]) -> str:
+    # ``marked_html`` as a str, for the hits' HTML that puts it into its own text (no Markup made per title and
+    # snippet only to be formatted into a str again).
+    return "".join([f"<mark>{text_html(piece)}</mark>" if hit else text_html(piece) for piece, hit in parts])
 
 
 @dataclass(slots=True)
@@ -173,11 +179,11 @@ def hits_view(hits: list[Hit]) -> Markup:
         adopted = adoptions.get(entry.adoption_count)
         if adopted is None:
             adopted = adoptions[entry.adoption_count] = str(adopted_by % {"n": entry.adoption_count})
-        title_html = marked_html(hit.title) if hit.title else text_html(entry.title)
+        title_html = _marked(hit.title) if hit.title else text_html(entry.title)
         link = f'<a href="{entry_url}{entry.id}{entry_tail}"{lang_attr(entry.title, lang)}>{title_html}</a>'
         snippet = ""
         if hit.snippet:
-            snippet_html = marked_html(hit.snippet)
+            snippet_html = _marked(hit.snippet)
             if snippet_html:
                 attr = lang_attr("".join([piece for piece, _hit in hit.snippet]), lang)
                 snippet = f'<p class="snippet"{attr}>{snippet_html}</p>'
