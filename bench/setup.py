@@ -119,7 +119,6 @@ class BenchDatabase:
         db.generate_seconds = time.perf_counter() - started
         for line in report.lines():
             print(f"  {line}")
-        _fill_text_words(db)
         conn = psycopg2.connect(with_database(admin, name))
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -251,18 +250,6 @@ def wait_for_quiet_server(server: Any, limit_s: float = 900.0) -> float:
     finally:
         conn.close()
     return time.perf_counter() - started
-
-
-def _fill_text_words(db: BenchDatabase) -> None:
-    """The generated entries' texts' words for the search (casebook.text_words): the generators' bulk load writes
-    entries without them (an entry published through curation has them; the migration that made the table filled
-    those of the entries before it). Analyses each distinct text once."""
-    from casebook.text_words import fill_missing
-
-    started = time.perf_counter()
-    with psycopg2.connect(libpq(db.owner_url)) as conn, conn.cursor() as cur:
-        analysed = fill_missing(cur, echo=print)
-    print(f"  casebook_text_words: {analysed} texts analysed in {time.perf_counter() - started:.0f} s")
 
 
 def build_files() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from kernel.text import fold_kana
 
@@ -506,6 +506,72 @@ def snippet_words(text: str) -> str:
     lines = [_encoded(_indexed_words(_chunk_morphemes(chunk))) for chunk in _chunks(normalized)] \
         if normalized.strip() else []
     return json.dumps(lines, ensure_ascii=False, separators=(",", ":"))
+
+
+class WordsPiece(NamedTuple):
+    """The words of a piece of text, ready to be joined with others' (``joined_words``): its surfaces as JSON (without
+    the brackets), how many, the text they give back, where each lexeme is (``_Words.where``), and that as JSON
+    (without the braces) by the number of surfaces before the piece, as far as asked for."""
+
+    surfaces_json: str
+    surface_count: int
+    text: str
+    where: dict[str, Sequence[int]]
+    rendered: dict[int, str]
+
+
+def words_piece(pairs: list[tuple[str, str]]) -> WordsPiece:
+    """``WordsPiece`` of a piece's ``morphemes``."""
+    words = _indexed_words(pairs)
+    return WordsPiece(json.dumps(list(words.surfaces), ensure_ascii=False, separators=(",", ":"))[1:-1],
+                      len(words.surfaces), "".join(words.surfaces), words.where, {})
+
+
+@lru_cache(maxsize=65536)
+def _lexeme_json(lexeme: str) -> str:
+    return json.dumps(lexeme, ensure_ascii=False)
+
+
+def _rendered(piece: WordsPiece, offset: int) -> str:
+    found = piece.rendered.get(offset)
+    if found is None:
+        found = piece.rendered[offset] = ",".join(
+            f"{_lexeme_json(lexeme)}:[{','.join(str(i + offset) for i in at)}]" for lexeme, at in piece.where.items())
+    return found
+
+
+def joined_words(pieces: Sequence[WordsPiece]) -> str:
+    """The stored form (``_encoded``, as JSON) of the words of the pieces' texts joined, as ``_indexed_words`` gives it
+    for their morphemes one after the other: the pieces' surfaces in turn, each lexeme's indexes in turn (shifted by
+    the surfaces before them), the lexemes in the order they first appear. Text by text, JSON fragments are joined
+    instead of the words being indexed and encoded again (the generators store some 130,000 texts)."""
+    offsets: list[int] = []
+    seen: set[str] = set()
+    offset, shared = 0, False
+    for piece in pieces:
+        offsets.append(offset)
+        offset += piece.surface_count
+        shared = shared or not seen.isdisjoint(piece.where)
+        seen.update(piece.where)
+    if not shared:  # each lexeme in one piece only: the pieces' fragments as they are
+        lexemes = ",".join(r for r in (_rendered(p, at) for p, at in zip(pieces, offsets, strict=True)) if r)
+    else:
+        where: dict[str, list[int]] = {}
+        for piece, at in zip(pieces, offsets, strict=True):
+            for lexeme, indexes in piece.where.items():
+                where.setdefault(lexeme, []).extend(i + at for i in indexes)
+        lexemes = ",".join(f"{_lexeme_json(lexeme)}:[{','.join(map(str, at))}]" for lexeme, at in where.items())
+    surfaces = ",".join(piece.surfaces_json for piece in pieces if piece.surface_count)
+    return f"[[{surfaces}],{{{lexemes}}}]"
+
+
+def is_one_line(text: str) -> bool:
+    """Whether ``snippet`` analyses ``text`` whole as one line (no markup, not cut, not blank, one line after NFKC):
+    then the words of that line are those of ``morphemes(text)``."""
+    if len(text) > 2000 or _MARKUP.search(text):
+        return False
+    normalized = unicodedata.normalize("NFKC", text)
+    return bool(normalized.strip()) and len(list(_chunks(normalized))) == 1
 
 
 def _title_words(title: str, stored: Optional[str]) -> _Words:

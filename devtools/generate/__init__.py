@@ -192,6 +192,27 @@ def ensure_users(cur: Any, tenant_codes: list[str]) -> int:
 SMALL_TABLES = ("tenants", "users", "memberships", "audit_log")
 
 
+# A tsvector never compresses: pglz gives up on every generated vector (none of the 124,060 cases' search vectors,
+# nor their casebook copies' and search rows' search and rank vectors, is stored compressed), but the toaster tries
+# it on each of them in each of the three tables, a quarter of PostgreSQL's CPU while the cases load. For the load
+# they are stored as the toaster stores them after the failed try, without trying: out of line (EXTENDED →
+# EXTERNAL) or in the row (MAIN → PLAIN); the column's storage is set back in the window (the catalogue only).
+UNCOMPRESSED = {"x": "EXTERNAL", "m": "PLAIN"}
+STORAGE_NAMES = {"x": "EXTENDED", "m": "MAIN"}
+
+
+def _vector_storage(cur: Any) -> list[tuple[str, str, str]]:
+    """(table, column, storage) of every tsvector column that may be compressed, partitions included."""
+    cur.execute("""SELECT a.attrelid::regclass::text, quote_ident(a.attname), a.attstorage::text
+                   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+                     AND a.atttypid = 'tsvector'::regtype AND a.attstorage IN ('x', 'm')
+                     AND c.relname <> ALL(%s)
+                   ORDER BY 1, 2""", (list(SMALL_TABLES),))
+    return [(table, column, storage) for table, column, storage in cur.fetchall()]
+
+
 @contextmanager
 def bulk_load_window(cur: Any) -> Iterator[list[str]]:
     """NO FORCE row-level security on the forced tables for this transaction, FORCE again after.
@@ -233,7 +254,12 @@ def bulk_load_window(cur: Any) -> Iterator[list[str]]:
         cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     for name, _definition in secondary:
         cur.execute(f"DROP INDEX {name}")
+    vectors = _vector_storage(cur)
+    for table, column, storage in vectors:
+        cur.execute(f"ALTER TABLE ONLY {table} ALTER COLUMN {column} SET STORAGE {UNCOMPRESSED[storage]}")
     yield forced
+    for table, column, storage in vectors:
+        cur.execute(f"ALTER TABLE ONLY {table} ALTER COLUMN {column} SET STORAGE {STORAGE_NAMES[storage]}")
     for _name, definition in secondary:
         # A partitioned index reads "ON ONLY parent": without ONLY it is built on every partition too.
         cur.execute(definition.replace(" ON ONLY ", " ON ", 1))

@@ -13,6 +13,10 @@ compress and TOASTs each search vector once instead of twice, and the text cross
 
 Python builds the next municipality's rows in a second thread while PostgreSQL loads the current
 one (psycopg2 releases the GIL while it waits): on two cores, both are busy.
+
+The published copies' texts get their stored words too (``casebook_text_words``, what the search cuts its snippets
+and marks its titles from): each distinct text once, made from its pieces' analysis (``text_words.JoinedTexts``),
+written with the municipality that first uses it, under the writers' lock (``text_words.HOLD_FOR_WRITING``).
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from casebook import search
+from casebook import search, text_words
 from devtools.demo.casebook import CORPUS
 from devtools.generate import copy_text, take_ids
 
@@ -96,7 +100,7 @@ def _dates(rng: random.Random, fiscal_year: int) -> tuple[str, str]:
 
 
 WRITTEN_TABLES = ("cases", "case_versions", "case_attachments", "casebook_adoptions", "casebook_questions",
-                  "casebook_answers")
+                  "casebook_answers", "casebook_text_words")
 T = TypeVar("T")
 
 
@@ -157,8 +161,10 @@ class _TenantRows:
     entry_ids: str
     adoptions: str
     attachments: str
+    words: str  # casebook_text_words rows of the texts no earlier municipality used
     count: int
     attachment_count: int
+    word_count: int
 
 
 @dataclass
@@ -243,14 +249,18 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
         for name, _definition in rebuild:
             cur.execute(f'DROP INDEX "{name}"')
     users = _users(cur, tenant_codes)
+    # Held until the commit, before looking at the stored words (text_words: a purge waits for this load).
+    cur.execute(text_words.HOLD_FOR_WRITING)
+    cur.execute("SELECT digest::text FROM casebook_text_words")
+    stored_words = {row[0] for row in cur.fetchall()}
     total_rows = per_tenant * len(tenant_codes)
     case_ids = take_ids(cur, "cases", total_rows)
     entry_ids = take_ids(cur, "casebook_entries", total_rows)
     question_ids = take_ids(cur, "casebook_questions", (total_rows + QUESTION_EVERY - 1) // QUESTION_EVERY)
     exchanges = _Exchanges()
-    build = _Builder(_pool(), tenant_codes, users, rng, exchanges)
+    build = _Builder(_pool(), tenant_codes, users, rng, exchanges, stored_words)
     case_columns = f"tenant_id, id, {', '.join(CONTENT_COLUMNS)}, release_state, created_at, updated_at"
-    total = attachment_count = 0
+    total = attachment_count = word_count = 0
     # Ask for the GIL back soon after PostgreSQL answers, so the loading thread never waits long
     # behind the building one.
     switch_interval = sys.getswitchinterval()
@@ -264,8 +274,10 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
             cur.execute(ENTRY_SQL, (rows.case_ids, rows.entry_ids, rows.adoptions, rows.code))
             writer.copy("case_attachments", "tenant_id, case_id, filename, content_type, size, data",
                         rows.attachments)
+            writer.copy("casebook_text_words", "digest, words", rows.words)
             total += rows.count
             attachment_count += rows.attachment_count
+            word_count += rows.word_count
     finally:
         sys.setswitchinterval(switch_interval)
     if rebuild:
@@ -286,7 +298,8 @@ def generate(cur: Any, tenant_codes: list[str], per_tenant: int, rng: random.Ran
     cur.execute("SELECT set_config('app.tenant_id', '', true)")
     return {"cases": total, "case_versions": total, "casebook_entries": total,
             "case_attachments": attachment_count, "casebook_adoptions": exchanges.adoption_count,
-            "casebook_questions": exchanges.question_count, "casebook_answers": exchanges.question_count}
+            "casebook_questions": exchanges.question_count, "casebook_answers": exchanges.question_count,
+            "casebook_text_words": word_count}
 
 
 class _Builder:
@@ -294,7 +307,7 @@ class _Builder:
     from ``rng``, in a fixed order, so the same seed gives the same data)."""
 
     def __init__(self, pool: dict[str, list[Any]], tenant_codes: list[str], users: dict[str, list[tuple[int, str]]],
-                 rng: random.Random, exchanges: _Exchanges) -> None:
+                 rng: random.Random, exchanges: _Exchanges, stored_words: set[str]) -> None:
         self.pool = pool
         self.tenant_codes = tenant_codes
         self.users = users
@@ -305,6 +318,19 @@ class _Builder:
         self.pdf = "\\\\x" + PDF_STUB.hex()
         self.askers = [c for c in tenant_codes if users.get(c)]
         self.position = 0
+        self.joined = text_words.JoinedTexts()
+        self.stored_words = stored_words  # digests in the table before the load
+        self.texts_seen: set[tuple[str, str]] = set()  # (kind, text) whose words are stored or written
+
+    def text_words(self, kind: str, pieces: tuple[str, ...], out: list[str]) -> None:
+        """A COPY row of the text's words into ``out``, the first time the text is met (and not stored already)."""
+        text = "".join(pieces)
+        if (kind, text) in self.texts_seen:
+            return
+        self.texts_seen.add((kind, text))
+        key = text_words.digest(kind, text)
+        if key not in self.stored_words:
+            out.append(f"{key}\t{_esc(self.joined.words(kind, pieces))}\n")
 
     def tenants(self, per_tenant: int, case_ids: list[int], entry_ids: list[int],
                 question_ids: list[int]) -> Iterator[_TenantRows]:
@@ -322,6 +348,8 @@ class _Builder:
         cases: list[str] = []
         attachments: list[str] = []
         adoption_counts: list[int] = []
+        words: list[str] = []
+        text_words_of = self.text_words
         for n, case_id in enumerate(case_ids):
             title_at = rng.randrange(len(titles))
             summary = rng.choice(summaries)
@@ -335,8 +363,12 @@ class _Builder:
             tsv = vector([("A", titles[title_at]), ("B", summary), ("B", case_themes[0]), ("B", case_themes[1]),
                           ("B", case_tools[0]), ("C", problem[0]), ("C", problem[1]), ("C", approach[0]),
                           ("C", approach[1]), ("C", outcome), ("C", department)])
+            number = f"（{n + 1}）"
+            text_words_of(text_words.TITLE, (titles[title_at], number), words)
+            for pieces in ((summary,), (problem[0], problem[1]), (approach[0], approach[1]), (outcome,)):
+                text_words_of(text_words.LINES, pieces, words)
             cases.append("\t".join((
-                code, str(case_id), f"{escaped['titles'][title_at]}（{n + 1}）", _esc(summary),
+                code, str(case_id), f"{escaped['titles'][title_at]}{number}", _esc(summary),
                 _esc(problem[0] + problem[1]), _esc(approach[0] + approach[1]), _esc(outcome),
                 _esc(_array(case_themes)), _esc(_array(case_tools)), str(fiscal_year), str(cost), _esc(department),
                 stage, tsv, "approved", created, updated + "\n")))
@@ -346,7 +378,8 @@ class _Builder:
                                    f"{self.pdf}\n")
         return _TenantRows(code=code, cases="".join(cases), case_ids=_id_array(case_ids),
                            entry_ids=_id_array(entry_ids), adoptions=_id_array(adoption_counts),
-                           attachments="".join(attachments), count=len(case_ids), attachment_count=len(attachments))
+                           attachments="".join(attachments), words="".join(words), count=len(case_ids),
+                           attachment_count=len(attachments), word_count=len(words))
 
     def entry(self, entry_id: int, source: str, questions: Iterator[int]) -> int:
         """Adoptions of one casebook entry by other municipalities (and one question in eight); returns

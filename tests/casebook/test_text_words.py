@@ -160,3 +160,25 @@ def test_a_private_cases_texts_are_never_stored(app_ctx) -> None:  # type: ignor
     assert ("ヴェルト", True) in result.hits[0].snippet  # analysed, as before: a private case has no stored words
     assert _stored(text_words.TITLE, case.title) is None and _stored(text_words.LINES, case.summary) is None
     assert db.session.scalar(select(func.count()).select_from(TextWords)) == before
+
+
+def test_joined_texts_words_are_those_of_the_whole_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generators' words of a text joined from pieces (text_words.JoinedTexts) equal the analysis of the whole
+    text, byte for byte: sentence pairs, a title with its number (NFKC changes it: stored as []) and one without,
+    a text with markup or a line break (analysed whole); a difference found by its check stops the load."""
+    from devtools.generate.casebook import _pool
+
+    pool = _pool()
+    joined = text_words.JoinedTexts()
+    cases = [(text_words.LINES, (a, b)) for a, b in zip(pool["problem"][:40], pool["approach"][:40], strict=True)]
+    cases += [(text_words.LINES, (a, b)) for a, b in zip(pool["approach"][:40], pool["problem"][1:41], strict=True)]
+    cases += [(text_words.TITLE, (title, f"（{n}）")) for n, title in enumerate(pool["titles"][:20], start=1)]
+    cases += [(text_words.TITLE, ("窓口の電子申請", " (12)")), (text_words.TITLE, ("AI-OCR導入", "2024"))]
+    cases += [(text_words.LINES, ("**窓口**の改善。", "二文目。")), (text_words.LINES, ("一行目。\n", "二行目。"))]
+    for kind, pieces in cases:
+        assert joined.words(kind, pieces) == text_words.analysed(kind, "".join(pieces)), pieces
+    assert search.json.loads(joined.words(text_words.TITLE, ("窓口の電子申請", " (12)")))  # not [] : marked
+    with monkeypatch.context() as m:
+        m.setattr(text_words, "analysed", lambda kind, text: "[]")
+        with pytest.raises(RuntimeError, match="otherwise than its pieces"):
+            text_words.JoinedTexts().words(text_words.LINES, (pool["problem"][0], pool["problem"][1]))

@@ -28,6 +28,8 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
     force_sql = "SELECT relname FROM pg_class WHERE relforcerowsecurity ORDER BY 1"
     fk_sql = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
               "WHERE contype = 'f' ORDER BY 1, 2")
+    storage_sql = ("SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute "
+                   "WHERE atttypid = 'tsvector'::regtype AND attnum > 0 ORDER BY 1, 2")
     with psycopg2.connect(reader_url(urls["db"])) as conn, conn.cursor() as cur:
         cur.execute(index_sql)
         indexes = cur.fetchall()
@@ -35,6 +37,8 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
         forced = cur.fetchall()
         cur.execute(fk_sql)
         foreign_keys = cur.fetchall()
+        cur.execute(storage_sql)
+        storage = cur.fetchall()
     report = generate_all(urls["owner_libpq"], tenants=2, per_tenant=3, seed=1)
     assert report.counts["users (created)"] == 2 * 4 + 4  # bench accounts of 2 municipalities and TMG
     # run again with one tenant more than Tokyo has: a generated municipality appears, users are idempotent
@@ -48,6 +52,21 @@ def test_small_run_on_two_tenants_and_one_beyond_tokyo(scratch, reader_url) -> N
         assert cur.fetchall() == forced and forced
         cur.execute(fk_sql)  # every foreign key dropped for the load is back, validated
         assert cur.fetchall() == foreign_keys and len(foreign_keys) > 10
+        cur.execute(storage_sql)  # the vectors' storage, stored uncompressed for the load, is back too
+        assert cur.fetchall() == storage and ("casebook_search_rows_0", "rank_vector", "m") in storage
+        # every published text's words are stored, as a fresh analysis gives them (text_words.fill_missing's)
+        from casebook import text_words
+
+        cur.execute("SELECT DISTINCT t.kind, t.text FROM casebook_entries e CROSS JOIN LATERAL (VALUES ('T', e.title), "
+                    "('S', e.summary), ('S', e.problem), ('S', e.approach), ('S', e.outcomes)) AS t(kind, text) "
+                    "WHERE e.status = 'published' AND t.text <> ''")
+        texts = cur.fetchall()
+        cur.execute("SELECT digest::text, words FROM casebook_text_words")
+        stored = dict(cur.fetchall())
+        assert len(texts) > 6 * 5 and report.counts["casebook_text_words"] > 6 * 3
+        assert {text_words.digest(kind, value): stored.get(text_words.digest(kind, value)) for kind, value in texts} \
+            == {text_words.digest(kind, value): text_words.analysed(kind, value) for kind, value in texts}
+        assert text_words.fill_missing(cur) == 0
         cur.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'cases'")  # analysed before commit
         assert cur.fetchone()[0] > 0
         # dates spread over each case's fiscal year, never in the future; copies and versions follow
