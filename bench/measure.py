@@ -17,6 +17,7 @@ import psycopg2
 
 from bench.pages import Page
 from bench.setup import BenchDatabase
+from kernel.begin import BEGIN as BEGIN_IN_FRONT
 
 LUA = os.path.join(os.path.dirname(__file__), "report.lua")
 
@@ -246,7 +247,9 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
     def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         elapsed = time.perf_counter() - started.pop(id(cursor), time.perf_counter())
         text = cursor.mogrify(statement, parameters).decode() if parameters else statement
-        statements.append((text, elapsed * 1000))
+        # The transaction's BEGIN rides in front of its first statement (kernel/begin.py): a round trip is
+        # counted by RoundTrips, not a statement of the page.
+        statements.append((text.removeprefix(BEGIN_IN_FRONT), elapsed * 1000))
 
     client.get(path)  # warm
     event.listen(engine, "before_cursor_execute", before)
@@ -273,13 +276,17 @@ def capture_statements(db: BenchDatabase, path: str, email_like: str = "bench-me
 
 
 class RoundTrips:
-    """Round trips to PostgreSQL, counted at the driver: each statement sent, and the BEGIN, COMMIT and
-    ROLLBACK that psycopg2 sends on its own (BEGIN before the first statement of a transaction, unless the
-    connection is in autocommit; COMMIT/ROLLBACK only when a transaction is open). A deterministic measure,
-    unlike timings on a shared machine."""
+    """Round trips to PostgreSQL, counted at the driver: each statement sent, the BEGIN that psycopg2 sends on its
+    own before the first statement of a transaction (unless the connection is in autocommit: the portal's engine
+    sends its BEGIN in the same message as that statement, kernel/begin.py), and the COMMIT or ROLLBACK that ends a
+    transaction the server had open after the last statement (psycopg2's or the portal's own; none when no
+    transaction is open). A deterministic measure, unlike timings on a shared machine."""
 
     def __init__(self) -> None:
         self.count = 0
+        # Per DBAPI connection: whether the server reported a transaction open after its last statement. Read
+        # from there rather than at the commit: kernel/begin.py's listener may have ended the transaction first.
+        self._open: dict[int, bool] = {}
 
     def before_statement(self, dbapi_connection: Any) -> None:
         import psycopg2.extensions as ext
@@ -288,22 +295,26 @@ class RoundTrips:
             self.count += 1  # psycopg2's own BEGIN
         self.count += 1
 
-    def _ending(self, conn: Any, *_args: Any) -> None:
+    def _after(self, _conn: Any, cursor: Any, *_args: Any) -> None:
         import psycopg2.extensions as ext
 
+        dbapi_connection = cursor.connection
+        self._open[id(dbapi_connection)] = \
+            dbapi_connection.info.transaction_status != ext.TRANSACTION_STATUS_IDLE
+
+    def _ending(self, conn: Any, *_args: Any) -> None:
         dbapi_connection = conn.connection.dbapi_connection
-        if dbapi_connection is not None and dbapi_connection.status == ext.STATUS_BEGIN:
+        if dbapi_connection is not None and self._open.pop(id(dbapi_connection), False):
             self.count += 1
 
     def _reset(self, dbapi_connection: Any, *_args: Any) -> None:
-        import psycopg2.extensions as ext
-
-        if dbapi_connection.status == ext.STATUS_BEGIN:
+        if self._open.pop(id(dbapi_connection), False):
             self.count += 1  # the pool's rollback on return
 
     def listen(self, engine: Any) -> None:
         from sqlalchemy import event
 
+        event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "commit", self._ending)
         event.listen(engine, "rollback", self._ending)
         event.listen(engine.pool, "reset", self._reset)
@@ -311,6 +322,7 @@ class RoundTrips:
     def remove(self, engine: Any) -> None:
         from sqlalchemy import event
 
+        event.remove(engine, "after_cursor_execute", self._after)
         event.remove(engine, "commit", self._ending)
         event.remove(engine, "rollback", self._ending)
         event.remove(engine.pool, "reset", self._reset)

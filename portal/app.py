@@ -170,10 +170,12 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
+        from kernel import begin
         from portal import db_liveness
 
         for engine in db.engines.values():
             db_liveness.install(engine)
+            begin.install(engine)  # BEGIN in the same message as the transaction's first statement
     from portal import read_replica
 
     read_replica.install(app)

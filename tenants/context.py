@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kernel import audit
+from kernel import audit, begin
 from kernel.extensions import db
 
 # The binding, as psycopg2 sends it (pyformat parameters, interpolated on the client). It travels in the
@@ -128,6 +128,7 @@ def _send_binding_with_statement(connection: Connection, cursor: Any, statement:
     # signs doubled. Driver SQL without parameters comes with an immutable mapping and is sent as it is.
     if executemany or type(parameters) is not dict or getattr(cursor, "name", None) \
             or getattr(context, "no_parameters", False):
+        begin.send_owed(connection, cursor)  # the transaction first (kernel/begin.py): the binding is local to it
         cursor.execute(BINDING_SQL, binding)
         return statement, parameters
     return f"{BINDING_SQL}; {statement}", {**parameters, **binding}
