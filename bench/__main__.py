@@ -278,11 +278,12 @@ def main(argv: list[str] | None = None) -> int:
             "row is the bare Jinja page after one SQL statement in its own transaction (a pooled connection, BEGIN, "
             "a primary-key lookup, COMMIT: three round trips to PostgreSQL on the same two cores): no page that "
             "reads the database can be faster. A portal page checks its server-side session in one statement "
-            "(session, user, tenant, roles and the header's unread-notification count), with the tenant binding "
-            "(`set_config(…, true)`) sent in front of it in the same round trip; then its own statements (each a "
+            "(session, user, tenant, roles and the header's unread-notification count), with the transaction's "
+            "BEGIN and the tenant binding (`set_config(…, true)`) sent in front of it in the same round trip "
+            "(kernel/begin.py; the third ceiling row keeps psycopg2's own BEGIN); then its own statements (each a "
             "round trip), its navigation (built once per tenant, roles, page and language per worker), a full "
             "layout in the chosen language, and the COMMIT. The columns \"SQL statements\" and \"round trips\" "
-            "count them (round trips at the driver: psycopg2's own BEGIN and COMMIT included); the in-process "
+            "count them (round trips at the driver, the COMMIT included); the in-process "
             "column (one request, no HTTP, no concurrent load) shows the whole request's work. "
             "`python -m bench.profile PATH` shows where the time goes.",
             "- HTTP latencies at 16 or 64 connections include queueing for the 4 sync workers.",
