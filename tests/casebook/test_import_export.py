@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
-from casebook import excel
+from casebook import excel, text_words
 from casebook.models import Case
 from kernel.extensions import db
 from tenants.context import bind_tenant
@@ -64,6 +64,9 @@ def test_cli_import_is_idempotent_publishes_and_reports_bad_lines(app, tmp_path)
                     "(SELECT id FROM cases WHERE tenant_id = '134210' AND external_id LIKE 'imp-%')"))
                 db.session.execute(text("DELETE FROM casebook_entries WHERE external_id LIKE 'imp-%'"))
                 db.session.execute(text("DELETE FROM cases WHERE tenant_id = '134210' AND external_id LIKE 'imp-%'"))
+                # and the stored words of the texts it published (tests/casebook/test_text_words_purge.py expects
+                # the unit database to hold only the words of published texts)
+                text_words.purge_unused(db.session.connection().connection.cursor())
 
 
 def test_excel_export_of_a_search(client, login_as) -> None:  # type: ignore[no-untyped-def]
