@@ -49,8 +49,11 @@ def install(engine: Engine) -> None:
 
 
 def _autocommit(dbapi_connection: Any, _record: Any) -> None:
-    # After SQLAlchemy's first-connect initialisation (its listener was registered at the engine's creation).
-    dbapi_connection.autocommit = True
+    # After SQLAlchemy's first-connect initialisation (its listener was registered at the engine's creation). A
+    # connection set to an isolation level of its own (the engine's isolation_level) stays with psycopg2, whose
+    # BEGIN sets that level: the portal's BEGIN is plain, for the server's default level.
+    if dbapi_connection.isolation_level is None:
+        dbapi_connection.autocommit = True
 
 
 def owed(connection: Connection, dbapi_connection: Any) -> bool:

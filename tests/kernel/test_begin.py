@@ -31,7 +31,7 @@ def _engine(cluster, **options):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def probe(cluster):  # type: ignore[no-untyped-def]
+def probe(cluster, app):  # type: ignore[no-untyped-def]  # app: the unit database
     """A table the application role may write (made by the owner, dropped after the test): what a transaction
     committed is read back on another connection."""
     owner = create_engine(normalise_url(cluster.urls("unit")["DATABASE_OWNER_URL"]), poolclass=NullPool)
@@ -190,3 +190,16 @@ def test_the_portal_engine_sends_its_begin_with_the_first_statement(app) -> None
             event.remove(engine, "after_cursor_execute", listener)
             db.session.remove()
     assert len(sent) == 1 and sent[0].startswith("BEGIN; SELECT set_config('app.tenant_id'"), sent
+
+
+def test_an_engine_with_an_isolation_level_of_its_own_keeps_it(cluster, probe) -> None:  # type: ignore[no-untyped-def]
+    """Its connections stay with psycopg2, whose BEGIN sets the level (the portal's BEGIN is plain)."""
+    engine = _engine(cluster, poolclass=StaticPool, isolation_level="REPEATABLE READ")
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT current_setting('transaction_isolation')")) == "repeatable read"
+            conn.execute(_INSERT, {"v": 1})
+            conn.commit()
+        assert probe() == [1]
+    finally:
+        engine.dispose()
