@@ -20,6 +20,10 @@ transaction itself, exactly where psycopg2 would have:
 Whether a BEGIN is owed is read from the server's transaction status on every statement, never remembered: a
 statement sent when the server has no transaction open, while SQLAlchemy has begun one, opens it. Statements sent
 on the raw DBAPI cursor must run the connection's ``before_cursor_execute`` listeners, as ``kernel.driver`` does.
+psycopg2 refuses a server-side (named) cursor on a connection in autocommit mode ("can't use a named cursor outside
+of transactions"), whatever the server's transaction status: ``stream_results`` and ``yield_per`` do not work on the
+portal's engine, and nothing uses them. A job that must stream rows uses an engine of its own with an isolation
+level set (left to psycopg2, see ``_autocommit``).
 tests/kernel/test_begin.py holds the behaviour (atomicity, rollback, the pool's reset, errors at COMMIT).
 """
 from __future__ import annotations
